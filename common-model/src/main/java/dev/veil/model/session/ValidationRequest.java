@@ -1,0 +1,12 @@
+package dev.veil.model.session;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+
+/**
+ * {@code POST /v1/sessions/validate}, by a node (node-signed) or a trusted service.
+ *
+ * @param sessionId the {@code x-session-id} a client presented
+ * @param jobId     the job the client's request is about, or null for requests about no job
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record ValidationRequest(String sessionId, String jobId) {}
