@@ -1,5 +1,11 @@
 package dev.veil.testsupport;
 
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 
@@ -26,6 +32,24 @@ public final class RedisContainers {
     return new GenericContainer<>(TestImages.redis())
         .withExposedPorts(PORT)
         .waitingFor(Wait.forLogMessage(".*Ready to accept connections.*\\n", 1));
+  }
+
+  /**
+   * A Redis container published on a fixed host port, so it can be stopped and started again at
+   * the same address (a test of an outage and the recovery after it).
+   */
+  public static GenericContainer<?> redisOnHostPort(int hostPort) {
+    return redis().withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(
+        new PortBinding(Ports.Binding.bindPort(hostPort), new ExposedPort(PORT))));
+  }
+
+  /** A free TCP port on this machine, for {@link #redisOnHostPort}. */
+  public static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** {@code redis://host:port} of a started container. */

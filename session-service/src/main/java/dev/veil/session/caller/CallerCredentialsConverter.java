@@ -1,0 +1,50 @@
+package dev.veil.session.caller;
+
+import dev.veil.model.auth.NodeRequestSignature;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.security.core.Authentication;
+import org.springframework.security.web.server.authentication.ServerAuthenticationConverter;
+import org.springframework.stereotype.Component;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * Reads what a request presents: {@code Authorization: Bearer} (a trusted service), the
+ * node-signature headers (a host agent), or {@code x-session-id} (a client), in that order.
+ */
+@Component
+class CallerCredentialsConverter implements ServerAuthenticationConverter {
+
+  static final String SESSION_HEADER = "x-session-id";
+
+  @Override
+  public Mono<Authentication> convert(ServerWebExchange exchange) {
+    ServerHttpRequest request = exchange.getRequest();
+    HttpHeaders headers = request.getHeaders();
+    String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
+    if (authorization != null) {
+      if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
+        return Mono.error(new BadCredentialsException("only Bearer service tokens are accepted in Authorization"));
+      }
+      return Mono.just(new PresentedCredentials(new PresentedCredentials.ServiceToken(authorization.substring(7).trim())));
+    }
+    if (NodeRequestSignature.isPresent(headers::getFirst)) {
+      return NodeRequestSignature.fromHeaders(headers::getFirst)
+          .<Mono<Authentication>>map(signature -> {
+            byte[] body = exchange.getAttributeOrDefault(CachedBodyFilter.BODY, new byte[0]);
+            String query = request.getURI().getRawQuery();
+            String pathAndQuery = request.getURI().getRawPath() + (query == null ? "" : "?" + query);
+            return Mono.just(new PresentedCredentials(
+                new PresentedCredentials.NodeSigned(signature, request.getMethod().name(), pathAndQuery, body)));
+          })
+          .orElseGet(() -> Mono.error(new BadCredentialsException("node signature headers are incomplete or malformed")));
+    }
+    String sessionId = headers.getFirst(SESSION_HEADER);
+    if (sessionId != null) {
+      return Mono.just(new PresentedCredentials(new PresentedCredentials.SessionHeader(sessionId.trim())));
+    }
+    return Mono.empty();
+  }
+}

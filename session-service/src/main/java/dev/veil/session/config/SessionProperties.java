@@ -1,0 +1,50 @@
+package dev.veil.session.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Settings of session-service, under {@code veil.session}.
+ *
+ * @param defaultTtl     lifetime of a session when the client asks for none
+ * @param maxTtl         the cap: a client asking for more is refused
+ * @param challengeTtl   how long a login challenge may be used
+ * @param signatureSkew  how far a node-signed request's timestamp may be from this service's clock
+ * @param audience       this service's name in node-request signatures
+ * @param maxBodySize    largest request body accepted; larger gets 413
+ * @param failedLookups  rate limit on failed validations per caller
+ * @param serviceTokens  trusted services by name, each with its bearer token (from the environment, never committed)
+ */
+@Validated
+@ConfigurationProperties("veil.session")
+public record SessionProperties(
+    @DefaultValue("PT1H") @NotNull Duration defaultTtl,
+    @DefaultValue("PT24H") @NotNull Duration maxTtl,
+    @DefaultValue("PT1M") @NotNull Duration challengeTtl,
+    @DefaultValue("PT1M") @NotNull Duration signatureSkew,
+    @DefaultValue("session-service") @NotBlank String audience,
+    @DefaultValue("16KB") @NotNull DataSize maxBodySize,
+    @DefaultValue @Valid FailedLookups failedLookups,
+    Map<String, String> serviceTokens) {
+
+  public SessionProperties {
+    serviceTokens = serviceTokens == null ? Map.of() : Map.copyOf(serviceTokens);
+    if (defaultTtl.compareTo(maxTtl) > 0) {
+      throw new IllegalArgumentException("veil.session.default-ttl (" + defaultTtl + ") exceeds veil.session.max-ttl (" + maxTtl + ")");
+    }
+  }
+
+  /**
+   * @param limit  failed validations a caller may make per window before it gets 429
+   * @param window the window
+   */
+  public record FailedLookups(@DefaultValue("30") @Min(1) int limit, @DefaultValue("PT1M") @NotNull Duration window) {}
+}

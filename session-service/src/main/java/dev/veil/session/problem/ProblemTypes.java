@@ -1,0 +1,21 @@
+package dev.veil.session.problem;
+
+import java.net.URI;
+
+/** The stable {@code type} URIs of this service's problems; each is documented in the module README. */
+public final class ProblemTypes {
+
+  private static final String BASE = "https://veil.dev/problems/";
+
+  public static final URI MALFORMED_REQUEST = URI.create(BASE + "malformed-request");
+  public static final URI INVALID_REQUEST = URI.create(BASE + "invalid-request");
+  public static final URI UNAUTHORIZED = URI.create(BASE + "unauthorized");
+  public static final URI FORBIDDEN = URI.create(BASE + "forbidden");
+  public static final URI NOT_FOUND = URI.create(BASE + "not-found");
+  public static final URI TOO_LARGE = URI.create(BASE + "body-too-large");
+  public static final URI RATE_LIMITED = URI.create(BASE + "rate-limited");
+  public static final URI UNAVAILABLE = URI.create(BASE + "store-unavailable");
+  public static final URI INTERNAL = URI.create(BASE + "internal");
+
+  private ProblemTypes() {}
+}
