@@ -35,11 +35,15 @@ public final class RedisContainers {
   }
 
   /**
-   * A Redis container published on a fixed host port, so it can be stopped and started again at
-   * the same address (a test of an outage and the recovery after it).
+   * A Redis container published on a fixed host port and keeping its data in an append-only
+   * file, so it can be stopped and started again at the same address with its data, as a
+   * production Redis would (a test of an outage and the recovery after it).
    */
   public static GenericContainer<?> redisOnHostPort(int hostPort) {
-    return redis().withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(
+    return redis()
+        .withWorkingDirectory("/data")
+        .withCommand("redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--appendonly", "yes", "--appendfsync", "always")
+        .withCreateContainerCmdModifier(cmd -> cmd.getHostConfig().withPortBindings(
         new PortBinding(Ports.Binding.bindPort(hostPort), new ExposedPort(PORT))));
   }
 

@@ -12,4 +12,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param nodeId    the node it is scoped to, if any
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record SessionResponse(String sessionId, String owner, long expiresAt, String jobId, String nodeId) {}
+public record SessionResponse(String sessionId, String owner, long expiresAt, String jobId, String nodeId) {
+
+  /** Never prints the session ID: frameworks log bodies with {@code toString} at debug level. */
+  @Override
+  public String toString() {
+    return "SessionResponse[sessionId=(redacted), owner=" + owner + ", expiresAt=" + expiresAt
+        + ", jobId=" + jobId + ", nodeId=" + nodeId + "]";
+  }
+}

@@ -9,4 +9,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param jobId     the job the client's request is about, or null for requests about no job
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record ValidationRequest(String sessionId, String jobId) {}
+public record ValidationRequest(String sessionId, String jobId) {
+
+  /** Never prints the session ID: frameworks log bodies with {@code toString} at debug level. */
+  @Override
+  public String toString() {
+    return "ValidationRequest[sessionId=(redacted), jobId=" + jobId + "]";
+  }
+}
