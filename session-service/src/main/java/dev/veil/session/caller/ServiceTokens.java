@@ -20,7 +20,6 @@ class ServiceTokens {
 
   ServiceTokens(SessionProperties properties) {
     this.digests = properties.serviceTokens().entrySet().stream()
-        .filter(e -> e.getValue() != null && e.getValue().length() >= 16)
         .collect(java.util.stream.Collectors.toUnmodifiableMap(Map.Entry::getKey, e -> sha256(e.getValue())));
   }
 

@@ -35,8 +35,17 @@ public record SessionProperties(
     @DefaultValue @Valid FailedLookups failedLookups,
     Map<String, String> serviceTokens) {
 
+  /** Shortest service token accepted: shorter ones are guessable. */
+  public static final int MIN_TOKEN_LENGTH = 16;
+
   public SessionProperties {
     serviceTokens = serviceTokens == null ? Map.of() : Map.copyOf(serviceTokens);
+    serviceTokens.forEach((name, token) -> {
+      if (token == null || token.length() < MIN_TOKEN_LENGTH) {
+        throw new IllegalArgumentException("veil.session.service-tokens." + name + " must be at least "
+            + MIN_TOKEN_LENGTH + " characters");
+      }
+    });
     if (defaultTtl.compareTo(maxTtl) > 0) {
       throw new IllegalArgumentException("veil.session.default-ttl (" + defaultTtl + ") exceeds veil.session.max-ttl (" + maxTtl + ")");
     }

@@ -1,0 +1,28 @@
+package dev.veil.session.config;
+
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.util.unit.DataSize;
+
+class SessionPropertiesTest {
+
+  private static SessionProperties with(Duration defaultTtl, Map<String, String> tokens) {
+    return new SessionProperties(defaultTtl, Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofMinutes(1),
+        "session-service", DataSize.ofKilobytes(16), new SessionProperties.FailedLookups(30, Duration.ofMinutes(1)), tokens);
+  }
+
+  @Test
+  void aShortServiceTokenStopsStartupInsteadOfBeingIgnored() {
+    assertThatThrownBy(() -> with(Duration.ofHours(1), Map.of("jobmarket", "short")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("service-tokens.jobmarket");
+  }
+
+  @Test
+  void aDefaultLifetimeAboveTheCapStopsStartup() {
+    assertThatThrownBy(() -> with(Duration.ofHours(25), Map.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exceeds");
+  }
+}
