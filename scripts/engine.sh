@@ -17,6 +17,10 @@
 #          VEIL_TEST_BUSYBOX_IMAGE, TESTCONTAINERS_RYUK_DISABLED (podman only).
 
 veil_log() { printf 'veil: %s\n' "$*" >&2; }
+
+# The engine is machine-wide, shared by every checkout: its settings and logs live outside any
+# checkout, so deleting a clone never pulls a running Podman service's configuration away.
+VEIL_ENGINE_STATE=${VEIL_ENGINE_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/veil-engine}
 veil_die() { printf 'veil: error: %s\n' "$*" >&2; exit 1; }
 
 # Prints nothing, succeeds when the Docker Engine API at $1 (unix://... or tcp://...) answers /_ping.
@@ -70,7 +74,7 @@ CONF
 }
 
 start_podman_socket() {
-  local sock=$1 log=$VEIL_STATE/podman-service.log
+  local sock=$1 log=$VEIL_ENGINE_STATE/podman-service.log
   mkdir -p "$(dirname "$sock")"
   veil_log "starting Podman's Docker-compatible API on unix://$sock (log: $log)"
   setsid podman system service --time=0 "unix://$sock" >"$log" 2>&1 </dev/null &
@@ -85,9 +89,25 @@ start_podman_socket() {
 # Succeeds when a throw-away container of image $1 runs.
 probe_container() { podman run --rm --net=none "$1" true >/dev/null 2>&1; }
 
+# Succeeds when the API at unix socket $1 creates, runs and removes a container of image $2:
+# an answering socket is not enough (a service started with settings that are gone answers
+# /_ping but cannot start containers).
+api_runs_container() {
+  local sock=$1 image=$2 id ok=1
+  id=$(curl -sf --max-time 10 --unix-socket "$sock" -H 'Content-Type: application/json' \
+    -d "{\"Image\":\"$image\",\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"none\"}}" \
+    http://engine/containers/create | sed -n 's/.*"Id":"\([0-9a-f]*\)".*/\1/p')
+  [ -n "$id" ] || return 1
+  curl -sf --max-time 10 --unix-socket "$sock" -X POST "http://engine/containers/$id/start" >/dev/null \
+    && curl -sf --max-time 20 --unix-socket "$sock" -X POST "http://engine/containers/$id/wait" | grep -q '"StatusCode":0' \
+    && ok=0
+  curl -sf --max-time 10 --unix-socket "$sock" -X DELETE "http://engine/containers/$id?force=true" >/dev/null
+  return $ok
+}
+
 ensure_engine() {
-  mkdir -p "$VEIL_STATE"
-  if [ -n "${DOCKER_HOST:-}" ] && engine_answers "$DOCKER_HOST"; then
+  mkdir -p "$VEIL_STATE" "$VEIL_ENGINE_STATE"
+  if [ -n "${DOCKER_HOST:-}" ] && [ "$DOCKER_HOST" != "unix://$(podman_socket_path)" ] && engine_answers "$DOCKER_HOST"; then
     VEIL_ENGINE=$( (curl -sf --max-time 3 --unix-socket "${DOCKER_HOST#unix://}" http://engine/version 2>/dev/null || true) \
       | grep -qi podman && echo podman || echo docker)
   elif engine_answers unix:///var/run/docker.sock; then
@@ -97,11 +117,16 @@ ensure_engine() {
     VEIL_ENGINE=podman
     local sock; sock=$(podman_socket_path)
     export DOCKER_HOST="unix://$sock"
+    command -v podman >/dev/null 2>&1 || apt_ensure podman
+    local conf=$VEIL_ENGINE_STATE/containers.conf
+    [ -f "$conf" ] && export CONTAINERS_CONF=$conf
+    build_busybox_image   # needed for the probes; podman import needs no runtime
+    if engine_answers "$DOCKER_HOST" && ! api_runs_container "$sock" "$VEIL_BUSYBOX_LOCAL"; then
+      veil_log "the Podman service on $sock answers but cannot run containers: restarting it"
+      pkill -f "podman system service.*$sock" 2>/dev/null || true
+      sleep 1
+    fi
     if ! engine_answers "$DOCKER_HOST"; then
-      command -v podman >/dev/null 2>&1 || apt_ensure podman
-      local conf=$VEIL_STATE/containers.conf
-      [ -f "$conf" ] && export CONTAINERS_CONF=$conf
-      build_busybox_image   # needed for the probe; podman import needs no runtime
       if ! probe_container "$VEIL_BUSYBOX_LOCAL"; then
         apt_ensure runc
         write_sandbox_conf "$conf"
@@ -111,6 +136,8 @@ ensure_engine() {
         veil_log "Podman runs containers with the sandbox settings in $conf"
       fi
       start_podman_socket "$sock"
+      api_runs_container "$sock" "$VEIL_BUSYBOX_LOCAL" \
+        || veil_die "Podman's API answers but cannot run a container; see $VEIL_ENGINE_STATE/podman-service.log"
     fi
   fi
   export VEIL_ENGINE
@@ -133,7 +160,7 @@ import_dir() {
   local changes=(--change 'LABEL dev.veil.built-locally=true') c
   for c in "$@"; do changes+=(--change "$c"); done
   tar -C "$dir" -cf "$dir.tar" . \
-    && engine_cli import "${changes[@]}" "$dir.tar" "$image" >/dev/null 2>>"$VEIL_STATE/image-build.log"
+    && engine_cli import "${changes[@]}" "$dir.tar" "$image" >/dev/null 2>>"$VEIL_ENGINE_STATE/image-build.log"
 }
 
 build_busybox_image() {
