@@ -1,8 +1,8 @@
 package dev.veil.session.caller;
 
-import dev.veil.model.auth.NodeRequestSignature;
 import dev.veil.model.id.RandomIds;
-import dev.veil.session.config.SessionProperties;
+import dev.veil.service.node.NodeRequestAuthenticator;
+import dev.veil.service.problem.DeniedException;
 import dev.veil.session.session.RedisSessionStore;
 import dev.veil.session.session.SessionHandles;
 import java.time.Clock;
@@ -19,17 +19,15 @@ class CallerAuthenticationManager implements ReactiveAuthenticationManager {
   private static final String SESSION_REFUSED = "the session is missing, unknown, expired or revoked";
 
   private final ServiceTokens serviceTokens;
-  private final RedisNonceStore nonces;
+  private final NodeRequestAuthenticator nodes;
   private final RedisSessionStore sessions;
-  private final SessionProperties properties;
   private final Clock clock;
 
-  CallerAuthenticationManager(ServiceTokens serviceTokens, RedisNonceStore nonces, RedisSessionStore sessions,
-      SessionProperties properties, Clock clock) {
+  CallerAuthenticationManager(ServiceTokens serviceTokens, NodeRequestAuthenticator nodes, RedisSessionStore sessions,
+      Clock clock) {
     this.serviceTokens = serviceTokens;
-    this.nonces = nonces;
+    this.nodes = nodes;
     this.sessions = sessions;
-    this.properties = properties;
     this.clock = clock;
   }
 
@@ -58,19 +56,8 @@ class CallerAuthenticationManager implements ReactiveAuthenticationManager {
   }
 
   private Mono<Authentication> node(PresentedCredentials.NodeSigned signed) {
-    NodeRequestSignature signature = signed.signature();
-    NodeRequestSignature.Verdict verdict = signature.verify(properties.audience(), signed.method(),
-        signed.pathAndQuery(), signed.body(), clock.instant(), properties.signatureSkew());
-    if (verdict != NodeRequestSignature.Verdict.VALID) {
-      return Mono.error(new BadCredentialsException(switch (verdict) {
-        case STALE -> "node signature timestamp is outside the allowed clock skew";
-        case MALFORMED -> "node ID or signature is malformed";
-        default -> "node signature does not match the request";
-      }));
-    }
-    return nonces.claim(signature.nodeId(), signature.nonce(), properties.signatureSkew().multipliedBy(2))
-        .filter(Boolean::booleanValue)
-        .<Authentication>map(first -> new CallerAuthentication(new Caller.Node(signature.nodeId())))
-        .switchIfEmpty(Mono.error(() -> new BadCredentialsException("node signature was already used (replay)")));
+    return nodes.authenticate(signed.exchange())
+        .<Authentication>map(nodeId -> new CallerAuthentication(new Caller.Node(nodeId)))
+        .onErrorMap(DeniedException.class, denied -> new BadCredentialsException(denied.getMessage()));
   }
 }

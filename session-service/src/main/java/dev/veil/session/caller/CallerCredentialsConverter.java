@@ -1,8 +1,7 @@
 package dev.veil.session.caller;
 
-import dev.veil.model.auth.NodeRequestSignature;
+import dev.veil.service.node.NodeRequestAuthenticator;
 import org.springframework.http.HttpHeaders;
-import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.web.server.authentication.ServerAuthenticationConverter;
@@ -21,8 +20,7 @@ class CallerCredentialsConverter implements ServerAuthenticationConverter {
 
   @Override
   public Mono<Authentication> convert(ServerWebExchange exchange) {
-    ServerHttpRequest request = exchange.getRequest();
-    HttpHeaders headers = request.getHeaders();
+    HttpHeaders headers = exchange.getRequest().getHeaders();
     String authorization = headers.getFirst(HttpHeaders.AUTHORIZATION);
     if (authorization != null) {
       if (!authorization.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -30,16 +28,8 @@ class CallerCredentialsConverter implements ServerAuthenticationConverter {
       }
       return Mono.just(new PresentedCredentials(new PresentedCredentials.ServiceToken(authorization.substring(7).trim())));
     }
-    if (NodeRequestSignature.isPresent(headers::getFirst)) {
-      return NodeRequestSignature.fromHeaders(headers::getFirst)
-          .<Mono<Authentication>>map(signature -> {
-            byte[] body = exchange.getAttributeOrDefault(CachedBodyFilter.BODY, new byte[0]);
-            String query = request.getURI().getRawQuery();
-            String pathAndQuery = request.getURI().getRawPath() + (query == null ? "" : "?" + query);
-            return Mono.just(new PresentedCredentials(
-                new PresentedCredentials.NodeSigned(signature, request.getMethod().name(), pathAndQuery, body)));
-          })
-          .orElseGet(() -> Mono.error(new BadCredentialsException("node signature headers are incomplete or malformed")));
+    if (NodeRequestAuthenticator.claimsNodeSignature(exchange)) {
+      return Mono.just(new PresentedCredentials(new PresentedCredentials.NodeSigned(exchange)));
     }
     String sessionId = headers.getFirst(SESSION_HEADER);
     if (sessionId != null) {

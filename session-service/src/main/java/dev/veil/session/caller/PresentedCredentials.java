@@ -1,7 +1,7 @@
 package dev.veil.session.caller;
 
-import dev.veil.model.auth.NodeRequestSignature;
 import java.util.List;
+import org.springframework.web.server.ServerWebExchange;
 import org.springframework.security.authentication.AbstractAuthenticationToken;
 
 /** What a request presented, before it is checked. Never printed: {@link #toString} hides the secrets. */
@@ -11,7 +11,8 @@ final class PresentedCredentials extends AbstractAuthenticationToken {
 
   record ServiceToken(String token) implements Kind {}
 
-  record NodeSigned(NodeRequestSignature signature, String method, String pathAndQuery, byte[] body) implements Kind {}
+  /** The whole exchange: the signature covers method, path, query and body. */
+  record NodeSigned(ServerWebExchange exchange) implements Kind {}
 
   record SessionHeader(String sessionId) implements Kind {}
 
@@ -33,7 +34,7 @@ final class PresentedCredentials extends AbstractAuthenticationToken {
 
   @Override
   public Object getPrincipal() {
-    return kind instanceof NodeSigned signed ? signed.signature().nodeId() : "(secret)";
+    return "(unverified)";
   }
 
   @Override

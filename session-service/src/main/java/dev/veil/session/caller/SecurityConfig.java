@@ -1,7 +1,7 @@
 package dev.veil.session.caller;
 
-import dev.veil.session.problem.ForbiddenException;
-import dev.veil.session.problem.ProblemWriter;
+import dev.veil.service.problem.ForbiddenException;
+import dev.veil.service.problem.ProblemWriter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;

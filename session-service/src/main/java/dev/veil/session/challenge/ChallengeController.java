@@ -6,7 +6,7 @@ import dev.veil.model.session.ChallengeRequest;
 import dev.veil.model.session.ChallengeResponse;
 import dev.veil.model.validation.Violation;
 import dev.veil.session.config.SessionProperties;
-import dev.veil.session.problem.InvalidRequestException;
+import dev.veil.service.problem.InvalidRequestException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;

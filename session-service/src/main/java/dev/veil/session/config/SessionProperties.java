@@ -2,13 +2,11 @@ package dev.veil.session.config;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Min;
-import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
-import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -17,9 +15,6 @@ import org.springframework.validation.annotation.Validated;
  * @param defaultTtl     lifetime of a session when the client asks for none
  * @param maxTtl         the cap: a client asking for more is refused
  * @param challengeTtl   how long a login challenge may be used
- * @param signatureSkew  how far a node-signed request's timestamp may be from this service's clock
- * @param audience       this service's name in node-request signatures
- * @param maxBodySize    largest request body accepted; larger gets 413
  * @param failedLookups  rate limit on failed validations per caller
  * @param serviceTokens  trusted services by name, each with its bearer token (from the environment, never committed)
  */
@@ -29,9 +24,6 @@ public record SessionProperties(
     @DefaultValue("PT1H") @NotNull Duration defaultTtl,
     @DefaultValue("PT24H") @NotNull Duration maxTtl,
     @DefaultValue("PT1M") @NotNull Duration challengeTtl,
-    @DefaultValue("PT1M") @NotNull Duration signatureSkew,
-    @DefaultValue("session-service") @NotBlank String audience,
-    @DefaultValue("16KB") @NotNull DataSize maxBodySize,
     @DefaultValue @Valid FailedLookups failedLookups,
     Map<String, String> serviceTokens) {
 

@@ -2,7 +2,7 @@ package dev.veil.session.validation;
 
 import dev.veil.session.caller.Caller;
 import dev.veil.session.config.SessionProperties;
-import dev.veil.session.problem.RateLimitedException;
+import dev.veil.service.problem.RateLimitedException;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;

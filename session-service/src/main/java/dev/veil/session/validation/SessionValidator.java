@@ -5,7 +5,7 @@ import dev.veil.model.session.ValidationRequest;
 import dev.veil.model.session.ValidationResponse;
 import dev.veil.model.validation.Violation;
 import dev.veil.session.caller.Caller;
-import dev.veil.session.problem.InvalidRequestException;
+import dev.veil.service.problem.InvalidRequestException;
 import dev.veil.session.session.RedisSessionStore;
 import dev.veil.session.session.SessionHandles;
 import dev.veil.session.session.SessionMetrics;

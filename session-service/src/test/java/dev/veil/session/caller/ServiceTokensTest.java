@@ -6,13 +6,11 @@ import dev.veil.session.config.SessionProperties;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.springframework.util.unit.DataSize;
 
 class ServiceTokensTest {
 
   private final ServiceTokens tokens = new ServiceTokens(new SessionProperties(Duration.ofHours(1), Duration.ofHours(24),
-      Duration.ofMinutes(1), Duration.ofMinutes(1), "session-service", DataSize.ofKilobytes(16),
-      new SessionProperties.FailedLookups(30, Duration.ofMinutes(1)),
+      Duration.ofMinutes(1), new SessionProperties.FailedLookups(30, Duration.ofMinutes(1)),
       Map.of("jobmarket", "market-token-0123456789", "gateway", "gateway-token-0123456789")));
 
   @Test

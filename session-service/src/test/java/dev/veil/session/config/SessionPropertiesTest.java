@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.springframework.util.unit.DataSize;
 
 class SessionPropertiesTest {
 
   private static SessionProperties with(Duration defaultTtl, Map<String, String> tokens) {
-    return new SessionProperties(defaultTtl, Duration.ofHours(24), Duration.ofMinutes(1), Duration.ofMinutes(1),
-        "session-service", DataSize.ofKilobytes(16), new SessionProperties.FailedLookups(30, Duration.ofMinutes(1)), tokens);
+    return new SessionProperties(defaultTtl, Duration.ofHours(24), Duration.ofMinutes(1),
+        new SessionProperties.FailedLookups(30, Duration.ofMinutes(1)), tokens);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.veil.session.problem;
+package dev.veil.service.problem;
 
 import java.time.Duration;
 

@@ -1,4 +1,4 @@
-package dev.veil.session.problem;
+package dev.veil.service.problem;
 
 /** An authenticated caller asking for something its credential does not allow. */
 public final class ForbiddenException extends RuntimeException {

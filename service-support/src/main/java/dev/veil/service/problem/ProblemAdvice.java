@@ -1,4 +1,4 @@
-package dev.veil.session.problem;
+package dev.veil.service.problem;
 
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
@@ -7,7 +7,7 @@ import org.springframework.web.bind.annotation.RestControllerAdvice;
 
 /** Every failure of a controller becomes a problem+json answer. */
 @RestControllerAdvice
-class ProblemAdvice {
+public class ProblemAdvice {
 
   @ExceptionHandler(Throwable.class)
   ResponseEntity<ProblemDetail> handle(Throwable error) {

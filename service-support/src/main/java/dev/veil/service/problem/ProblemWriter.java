@@ -1,4 +1,4 @@
-package dev.veil.session.problem;
+package dev.veil.service.problem;
 
 import java.util.Map;
 import org.springframework.core.ResolvableType;
@@ -8,12 +8,10 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.http.codec.HttpMessageWriter;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.http.server.reactive.ServerHttpResponse;
-import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /** Writes a failure as problem+json straight onto a response, for code that runs outside controllers. */
-@Component
 public class ProblemWriter {
 
   private static final ResolvableType PROBLEM = ResolvableType.forClass(ProblemDetail.class);

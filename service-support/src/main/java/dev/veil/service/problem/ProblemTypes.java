@@ -1,8 +1,8 @@
-package dev.veil.session.problem;
+package dev.veil.service.problem;
 
 import java.net.URI;
 
-/** The stable {@code type} URIs of this service's problems; each is documented in the module README. */
+/** The stable {@code type} URIs of Veil's problems; each service's README lists those it answers. */
 public final class ProblemTypes {
 
   private static final String BASE = "https://veil.dev/problems/";
@@ -12,6 +12,8 @@ public final class ProblemTypes {
   public static final URI UNAUTHORIZED = URI.create(BASE + "unauthorized");
   public static final URI FORBIDDEN = URI.create(BASE + "forbidden");
   public static final URI NOT_FOUND = URI.create(BASE + "not-found");
+  public static final URI CONFLICT = URI.create(BASE + "conflict");
+  public static final URI GONE = URI.create(BASE + "gone");
   public static final URI TOO_LARGE = URI.create(BASE + "body-too-large");
   public static final URI RATE_LIMITED = URI.create(BASE + "rate-limited");
   public static final URI UNAVAILABLE = URI.create(BASE + "store-unavailable");

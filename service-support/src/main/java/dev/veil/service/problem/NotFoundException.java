@@ -1,4 +1,4 @@
-package dev.veil.session.problem;
+package dev.veil.service.problem;
 
 /** Nothing there for this caller: absent and not theirs look the same. */
 public final class NotFoundException extends RuntimeException {

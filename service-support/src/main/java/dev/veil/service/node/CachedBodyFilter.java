@@ -1,13 +1,12 @@
-package dev.veil.session.caller;
+package dev.veil.service.node;
 
 import dev.veil.model.auth.NodeRequestSignature;
-import dev.veil.session.config.SessionProperties;
+import dev.veil.service.web.VeilHttpProperties;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
-import org.springframework.stereotype.Component;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -19,15 +18,15 @@ import reactor.core.publisher.Mono;
  * authentication and again by the controller. This reads it once (bounded: larger is 413), keeps
  * the bytes as an exchange attribute, and hands the controller a request that replays them.
  */
-@Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
-class CachedBodyFilter implements WebFilter {
+public class CachedBodyFilter implements WebFilter {
 
-  static final String BODY = CachedBodyFilter.class.getName() + ".body";
+  /** Exchange attribute holding the body bytes of a node-signed request. */
+  public static final String BODY = CachedBodyFilter.class.getName() + ".body";
 
   private final int maxBytes;
 
-  CachedBodyFilter(SessionProperties properties) {
+  public CachedBodyFilter(VeilHttpProperties properties) {
     this.maxBytes = (int) properties.maxBodySize().toBytes();
   }
 

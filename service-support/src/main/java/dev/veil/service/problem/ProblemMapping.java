@@ -1,4 +1,4 @@
-package dev.veil.session.problem;
+package dev.veil.service.problem;
 
 import dev.veil.model.json.MalformedJsonException;
 import dev.veil.model.json.VeilJson;
@@ -13,7 +13,6 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
-import org.springframework.security.core.AuthenticationException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.server.ServerWebInputException;
 import tools.jackson.core.JacksonException;
@@ -35,6 +34,10 @@ public final class ProblemMapping {
         .contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON);
     if (error instanceof RateLimitedException limited) {
       response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, limited.retryAfter().toSeconds())));
+    } else if (error instanceof ConflictException conflict && conflict.retryAfter() != null) {
+      response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, conflict.retryAfter().toSeconds())));
+    } else if (error instanceof UnavailableException unavailable && unavailable.retryAfter() != null) {
+      response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, unavailable.retryAfter().toSeconds())));
     } else if (problem.getStatus() == HttpStatus.SERVICE_UNAVAILABLE.value()) {
       response.header(HttpHeaders.RETRY_AFTER, "5");
     }
@@ -56,7 +59,7 @@ public final class ProblemMapping {
           .map(v -> Map.of("path", v.path(), "message", v.message())).toList());
       return p;
     }
-    if (error instanceof DeniedException || error instanceof AuthenticationException) {
+    if (error instanceof DeniedException || isAuthenticationException(error)) {
       return problem(HttpStatus.UNAUTHORIZED, ProblemTypes.UNAUTHORIZED, "Unauthorized",
           error.getMessage() == null ? "missing, unknown, expired or revoked credentials" : error.getMessage());
     }
@@ -66,6 +69,15 @@ public final class ProblemMapping {
     if (error instanceof NotFoundException) {
       return problem(HttpStatus.NOT_FOUND, ProblemTypes.NOT_FOUND, "Not found", error.getMessage());
     }
+    if (error instanceof ConflictException) {
+      return problem(HttpStatus.CONFLICT, ProblemTypes.CONFLICT, "Conflict", error.getMessage());
+    }
+    if (error instanceof GoneException) {
+      return problem(HttpStatus.GONE, ProblemTypes.GONE, "Gone", error.getMessage());
+    }
+    if (error instanceof UnavailableException) {
+      return problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.UNAVAILABLE, "Unavailable", error.getMessage());
+    }
     if (error instanceof RateLimitedException) {
       return problem(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.RATE_LIMITED, "Too many requests", error.getMessage());
     }
@@ -73,9 +85,9 @@ public final class ProblemMapping {
       return problem(HttpStatus.PAYLOAD_TOO_LARGE, ProblemTypes.TOO_LARGE, "Body too large", "the request body exceeds the allowed size");
     }
     if (hasCause(error, RedisConnectionFailureException.class) || hasCause(error, DataAccessException.class)) {
-      log.warn("session store unavailable: {}", error.getClass().getSimpleName());
-      return problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.UNAVAILABLE, "Session store unavailable",
-          "sessions cannot be checked right now; nothing was accepted. Retry shortly");
+      log.warn("store unavailable: {}", error.getClass().getSimpleName());
+      return problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.UNAVAILABLE, "Unavailable",
+          "the store cannot be reached right now; nothing was accepted. Retry shortly");
     }
     if (error instanceof ServerWebInputException input) {
       return problem(HttpStatus.BAD_REQUEST, ProblemTypes.MALFORMED_REQUEST, "Malformed request",
@@ -88,6 +100,16 @@ public final class ProblemMapping {
     }
     log.error("unexpected failure", error);
     return problem(HttpStatus.INTERNAL_SERVER_ERROR, ProblemTypes.INTERNAL, "Internal error", "an unexpected error occurred");
+  }
+
+  // Spring Security is optional for users of this library: recognise its exceptions by name.
+  private static boolean isAuthenticationException(Throwable error) {
+    for (Class<?> c = error.getClass(); c != null; c = c.getSuperclass()) {
+      if (c.getName().equals("org.springframework.security.core.AuthenticationException")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static ProblemDetail problem(HttpStatus status, java.net.URI type, String title, String detail) {

@@ -1,4 +1,4 @@
-package dev.veil.session.problem;
+package dev.veil.service.problem;
 
 /** A login that failed: the message is the same whatever failed, so it teaches an attacker nothing. */
 public final class DeniedException extends RuntimeException {

@@ -1,0 +1,77 @@
+package dev.veil.service;
+
+import dev.veil.service.node.CachedBodyFilter;
+import dev.veil.service.node.NodeAuthProperties;
+import dev.veil.service.node.NodeRequestAuthenticator;
+import dev.veil.service.node.RedisNonceStore;
+import dev.veil.service.problem.ProblemAdvice;
+import dev.veil.service.problem.ProblemWebExceptionHandler;
+import dev.veil.service.problem.ProblemWriter;
+import dev.veil.service.web.VeilHttpProperties;
+import dev.veil.service.web.VeilWebCustomizers;
+import java.time.Clock;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.http.codec.ServerCodecConfigurer;
+
+/**
+ * What every Veil WebFlux service gets by depending on service-support: problem+json for every
+ * failure, the strict JSON dialect, a body size limit, a {@link Clock}, and, where the service sets
+ * {@code veil.node-auth.audience}, verification of node-signed requests.
+ */
+@AutoConfiguration
+@EnableConfigurationProperties(VeilHttpProperties.class)
+@Import(VeilWebCustomizers.class)
+public class VeilServiceAutoConfiguration {
+
+  @Bean
+  @ConditionalOnMissingBean
+  Clock clock() {
+    return Clock.systemUTC();
+  }
+
+  @Bean
+  ProblemWriter problemWriter(ServerCodecConfigurer codecs) {
+    return new ProblemWriter(codecs);
+  }
+
+  @Bean
+  ProblemAdvice problemAdvice() {
+    return new ProblemAdvice();
+  }
+
+  @Bean
+  @Order(-2)
+  ProblemWebExceptionHandler problemWebExceptionHandler(ProblemWriter writer) {
+    return new ProblemWebExceptionHandler(writer);
+  }
+
+  /** Node-signed requests, for services that accept them (they set {@code veil.node-auth.audience}). */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(ReactiveStringRedisTemplate.class)
+  @ConditionalOnProperty("veil.node-auth.audience")
+  @EnableConfigurationProperties(NodeAuthProperties.class)
+  static class NodeAuthConfiguration {
+
+    @Bean
+    @Order(Ordered.HIGHEST_PRECEDENCE)
+    CachedBodyFilter cachedBodyFilter(VeilHttpProperties properties) {
+      return new CachedBodyFilter(properties);
+    }
+
+    @Bean
+    NodeRequestAuthenticator nodeRequestAuthenticator(NodeAuthProperties properties, ReactiveStringRedisTemplate redis,
+        Clock clock) {
+      return new NodeRequestAuthenticator(properties, new RedisNonceStore(redis, properties.noncePrefix()), clock);
+    }
+  }
+}
