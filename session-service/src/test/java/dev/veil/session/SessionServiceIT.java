@@ -1,5 +1,7 @@
 package dev.veil.session;
 
+import dev.veil.testsupport.MutableClock;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

@@ -1,5 +1,7 @@
 package dev.veil.session;
 
+import dev.veil.testsupport.MutableClock;
+
 import org.springframework.boot.test.context.TestConfiguration;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Primary;

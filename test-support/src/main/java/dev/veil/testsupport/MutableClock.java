@@ -1,4 +1,4 @@
-package dev.veil.session;
+package dev.veil.testsupport;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,0 +1,48 @@
+package dev.veil.market.claims;
+
+import dev.veil.market.jobs.RedisJobStore;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+
+/**
+ * Finds jobs whose host stopped heart-beating and queues them again (or, if their owner asked
+ * them to stop, stops them). Safe to run in several market instances at once: the work is one
+ * atomic script, so each expired lease is handled exactly once.
+ */
+@Component
+class LeaseReaper {
+
+  private static final Logger log = LoggerFactory.getLogger(LeaseReaper.class);
+
+  private final RedisJobStore jobs;
+  private final Clock clock;
+  private final Counter requeued;
+
+  LeaseReaper(RedisJobStore jobs, Clock clock, MeterRegistry meters) {
+    this.jobs = jobs;
+    this.clock = clock;
+    this.requeued = Counter.builder("veil.market.jobs.requeued").description("jobs whose host stopped heart-beating")
+        .register(meters);
+  }
+
+  // A scheduled sweep, off every request path; block() keeps sweeps from overlapping.
+  @Scheduled(fixedDelayString = "${veil.market.reaper-interval:PT2S}")
+  void sweep() {
+    try {
+      jobs.reapExpiredLeases(clock.millis())
+          .doOnNext(jobId -> {
+            requeued.increment();
+            log.info("job {} lost its host (no heartbeat within the lease): queued again or stopped", jobId);
+          })
+          .then()
+          .block();
+    } catch (RuntimeException e) {
+      log.warn("lease sweep failed, will retry: {}", e.toString());
+    }
+  }
+}

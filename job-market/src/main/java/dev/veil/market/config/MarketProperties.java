@@ -1,0 +1,38 @@
+package dev.veil.market.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Settings of job-market, under {@code veil.market}.
+ *
+ * @param defaultJobTimeout how long a job may run once claimed, when the poster says nothing
+ * @param maxJobTimeout     the most a poster may ask for
+ * @param maxClaimWait      the longest a claim long-poll is held open
+ * @param lease             a host must heartbeat a job within this, or the job is queued again
+ * @param reaperInterval    how often expired leases are looked for
+ * @param nodeTtl           a node (and its service routes) disappears from the registry this long after its last heartbeat
+ * @param sessions          where and how sessions are validated
+ */
+@Validated
+@ConfigurationProperties("veil.market")
+public record MarketProperties(
+    @DefaultValue("PT1H") @NotNull Duration defaultJobTimeout,
+    @DefaultValue("PT24H") @NotNull Duration maxJobTimeout,
+    @DefaultValue("PT20S") @NotNull Duration maxClaimWait,
+    @DefaultValue("PT30S") @NotNull Duration lease,
+    @DefaultValue("PT2S") @NotNull Duration reaperInterval,
+    @DefaultValue("PT60S") @NotNull Duration nodeTtl,
+    @Valid @NotNull Sessions sessions) {
+
+  /**
+   * @param url   session-service's base URL
+   * @param token this service's bearer token there (from the environment)
+   */
+  public record Sessions(@NotBlank String url, @NotBlank String token) {}
+}

@@ -1,0 +1,123 @@
+package dev.veil.market.jobs;
+
+import dev.veil.market.config.MarketProperties;
+import dev.veil.market.owner.SessionOwners;
+import dev.veil.model.id.RandomIds;
+import dev.veil.model.market.JobRecord;
+import dev.veil.model.market.JobState;
+import dev.veil.model.market.PostJobRequest;
+import dev.veil.model.validation.DefinitionRole;
+import dev.veil.model.validation.JobDefinitionValidator;
+import dev.veil.model.validation.Violation;
+import dev.veil.service.problem.ConflictException;
+import dev.veil.service.problem.InvalidRequestException;
+import dev.veil.service.problem.NotFoundException;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** Posting, reading, following and stopping jobs. Reading is public; posting and stopping need the owner's session. */
+@RestController
+@Tag(name = "jobs")
+class JobController {
+
+  private final RedisJobStore jobs;
+  private final JobEvents events;
+  private final SessionOwners owners;
+  private final MarketMetrics metrics;
+  private final MarketProperties properties;
+  private final Clock clock;
+
+  JobController(RedisJobStore jobs, JobEvents events, SessionOwners owners, MarketMetrics metrics,
+      MarketProperties properties, Clock clock) {
+    this.jobs = jobs;
+    this.events = events;
+    this.owners = owners;
+    this.metrics = metrics;
+    this.properties = properties;
+    this.clock = clock;
+  }
+
+  /**
+   * Posts a job. The definition is public as posted: for a private job, post the template with
+   * empty ops and {@code logistics.send = api-listen}, and send the real ops to the host.
+   */
+  @PostMapping("/v1/jobs")
+  @ResponseStatus(HttpStatus.CREATED)
+  @Operation(summary = "Post a job (x-session-id)")
+  Mono<JobRecord> post(@RequestHeader(name = SessionOwners.HEADER, required = false) String sessionId,
+      @RequestBody PostJobRequest request) {
+    List<Violation> violations = new ArrayList<>();
+    if (request.definition() == null) {
+      violations.add(new Violation("/definition", "is required"));
+    } else {
+      JobDefinitionValidator.validate(request.definition(), DefinitionRole.POSTED)
+          .forEach(v -> violations.add(new Violation("/definition" + v.path(), v.message())));
+    }
+    long maxSeconds = properties.maxJobTimeout().toSeconds();
+    if (request.timeoutSeconds() != null && (request.timeoutSeconds() < 1 || request.timeoutSeconds() > maxSeconds)) {
+      violations.add(new Violation("/timeoutSeconds", "must be between 1 and " + maxSeconds));
+    }
+    // The session is checked first: an anonymous caller learns nothing, not even what is wrong with its body.
+    return owners.ownerOf(sessionId, null).flatMap(owner -> {
+      if (!violations.isEmpty()) {
+        return Mono.error(new InvalidRequestException(violations));
+      }
+      long timeout = request.timeoutSeconds() == null ? properties.defaultJobTimeout().toSeconds() : request.timeoutSeconds();
+      JobRecord job = new JobRecord(RandomIds.next(), owner, JobState.QUEUED, request.definition(), timeout,
+          clock.millis(), null, null, null, null, null, null);
+      return jobs.create(job).doOnSuccess(done -> metrics.posted()).thenReturn(job);
+    });
+  }
+
+  /** The public record of a job. */
+  @GetMapping("/v1/jobs/{jobId}")
+  @Operation(summary = "Read a job's public record")
+  Mono<JobRecord> get(@PathVariable String jobId) {
+    return find(jobId);
+  }
+
+  /** The job's record now and at every change, as server-sent events, until it is final. */
+  @GetMapping(path = "/v1/jobs/{jobId}/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
+  @Operation(summary = "Follow a job's state (server-sent events)")
+  Flux<ServerSentEvent<JobRecord>> follow(@PathVariable String jobId) {
+    return find(jobId).thenMany(events.follow(jobId));
+  }
+
+  /**
+   * Stops a job: a queued one at once, a running one when its host next hears of it (the host
+   * then publishes its result and the job ends STOPPED). 409 for a job already finished.
+   */
+  @PostMapping("/v1/jobs/{jobId}/stop")
+  @Operation(summary = "Stop a job (x-session-id of its owner)")
+  Mono<JobRecord> stop(@RequestHeader(name = SessionOwners.HEADER, required = false) String sessionId,
+      @PathVariable String jobId) {
+    return owners.ownerOf(sessionId, RandomIds.isWellFormed(jobId) ? jobId : null)
+        .flatMap(owner -> find(jobId).filter(job -> job.owner().equals(owner)))
+        // Someone else's job answers exactly as a job that does not exist.
+        .switchIfEmpty(Mono.error(() -> new NotFoundException("no such job")))
+        .flatMap(job -> jobs.stop(jobId, clock.millis()))
+        .flatMap(outcome -> outcome == RedisJobStore.StopOutcome.ALREADY_FINISHED
+            ? Mono.error(new ConflictException("the job has already finished"))
+            : find(jobId));
+  }
+
+  private Mono<JobRecord> find(String jobId) {
+    return (RandomIds.isWellFormed(jobId) ? jobs.find(jobId) : Mono.<JobRecord>empty())
+        .switchIfEmpty(Mono.error(() -> new NotFoundException("no such job")));
+  }
+}

@@ -1,0 +1,235 @@
+package dev.veil.market.jobs;
+
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.job.JobDefinition;
+import dev.veil.model.market.JobRecord;
+import dev.veil.model.market.JobState;
+import dev.veil.model.result.JobStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.data.redis.core.script.RedisScript;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Jobs, the queue and the leases in Redis. Every state change is one Lua script, so each is
+ * atomic: a job is claimed by exactly one host, a lease renews only for its holder, a result
+ * completes only the holder's job, and an expired lease re-queues a job exactly once.
+ *
+ * <h2>Storage details</h2>
+ * Job {@code Ab1...} posted by {@code 7kJ...} at 1764000000000, claimed by node {@code Nd9...}:
+ *
+ * <pre>
+ * HSET veil:market:job:Ab1... owner 7kJ... state QUEUED definition '{"version":"0.1",...}' timeoutSeconds 3600 createdAt 1764000000000
+ * ZADD veil:market:queue 1764000000000 Ab1...                 -- FIFO by posting time
+ * PUBLISH veil:market:queued Ab1...                           -- wakes hosts waiting in a claim
+ *
+ * -- claim (script): pop the oldest queued job, mark it, lease it
+ * ZPOPMIN veil:market:queue
+ * HSET veil:market:job:Ab1... state RUNNING nodeId Nd9... claimedAt 1764000001000
+ * ZADD veil:market:leases 1764000031000 Ab1...                -- lease expiry = now + lease
+ *
+ * -- heartbeat (script): only the holder renews
+ * ZADD veil:market:leases XX 1764000061000 Ab1...
+ *
+ * -- result (script): only the holder completes
+ * HSET veil:market:job:Ab1... state COMPLETED resultId sha256:... finishedAt ...
+ * ZREM veil:market:leases Ab1...
+ *
+ * PUBLISH veil:market:jobs Ab1...                             -- after every change: SSE watchers re-read
+ * </pre>
+ *
+ * A lease past its expiry (the host stopped heart-beating) puts the job back in the queue under
+ * its original score, so it keeps its place; if the owner had asked it to stop, it is stopped
+ * instead. Job hashes do not expire: the market is the public record.
+ */
+@Repository
+public class RedisJobStore {
+
+  static final String JOB = "veil:market:job:";
+  static final String QUEUE = "veil:market:queue";
+  static final String LEASES = "veil:market:leases";
+  /** Channel: a job ID whenever that job changes. */
+  public static final String JOBS_CHANNEL = "veil:market:jobs";
+  /** Channel: a job ID whenever a job enters the queue. */
+  public static final String QUEUED_CHANNEL = "veil:market:queued";
+
+  private static final RedisScript<List> CLAIM = RedisScript.of("""
+      while true do
+        local popped = redis.call('ZPOPMIN', KEYS[1])
+        if #popped == 0 then return {} end
+        local key = ARGV[4] .. popped[1]
+        if redis.call('HGET', key, 'state') == 'QUEUED' then
+          redis.call('HSET', key, 'state', 'RUNNING', 'nodeId', ARGV[1], 'claimedAt', ARGV[2])
+          redis.call('HDEL', key, 'hostStatus')
+          redis.call('ZADD', KEYS[2], tonumber(ARGV[2]) + tonumber(ARGV[3]), popped[1])
+          return {popped[1], popped[2]}
+        end
+      end
+      """, List.class);
+
+  private static final RedisScript<Long> HEARTBEAT = RedisScript.of("""
+      if redis.call('HGET', KEYS[1], 'state') ~= 'RUNNING' or redis.call('HGET', KEYS[1], 'nodeId') ~= ARGV[1] then
+        return -1
+      end
+      redis.call('ZADD', KEYS[2], 'XX', ARGV[2], ARGV[4])
+      if ARGV[3] ~= '' then redis.call('HSET', KEYS[1], 'hostStatus', ARGV[3]) end
+      if redis.call('HGET', KEYS[1], 'stopRequested') == '1' then return 1 end
+      return 0
+      """, Long.class);
+
+  private static final RedisScript<String> FINISH = RedisScript.of("""
+      if redis.call('HGET', KEYS[1], 'state') ~= 'RUNNING' or redis.call('HGET', KEYS[1], 'nodeId') ~= ARGV[1] then
+        return ''
+      end
+      local state = 'COMPLETED'
+      if redis.call('HGET', KEYS[1], 'stopRequested') == '1' then state = 'STOPPED' end
+      redis.call('HSET', KEYS[1], 'state', state, 'resultId', ARGV[2], 'finishedAt', ARGV[3], 'hostStatus', ARGV[5])
+      redis.call('ZREM', KEYS[2], ARGV[4])
+      return state
+      """, String.class);
+
+  private static final RedisScript<String> STOP = RedisScript.of("""
+      local state = redis.call('HGET', KEYS[1], 'state')
+      if state == 'QUEUED' then
+        redis.call('ZREM', KEYS[2], ARGV[2])
+        redis.call('HSET', KEYS[1], 'state', 'STOPPED', 'finishedAt', ARGV[1])
+        return 'STOPPED'
+      end
+      if state == 'RUNNING' then
+        redis.call('HSET', KEYS[1], 'stopRequested', '1')
+        return 'STOPPING'
+      end
+      return 'FINISHED'
+      """, String.class);
+
+  private static final RedisScript<List> REAP = RedisScript.of("""
+      local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 100)
+      local changed = {}
+      for _, id in ipairs(expired) do
+        local key = ARGV[2] .. id
+        redis.call('ZREM', KEYS[1], id)
+        if redis.call('HGET', key, 'state') == 'RUNNING' then
+          if redis.call('HGET', key, 'stopRequested') == '1' then
+            redis.call('HSET', key, 'state', 'STOPPED', 'finishedAt', ARGV[1])
+          else
+            redis.call('HSET', key, 'state', 'QUEUED')
+            redis.call('HDEL', key, 'nodeId', 'claimedAt', 'hostStatus')
+            redis.call('ZADD', KEYS[2], redis.call('HGET', key, 'createdAt'), id)
+          end
+          table.insert(changed, id)
+        end
+      end
+      return changed
+      """, List.class);
+
+  private final ReactiveStringRedisTemplate redis;
+  private final JsonMapper json = VeilJson.strict();
+
+  public RedisJobStore(ReactiveStringRedisTemplate redis) {
+    this.redis = redis;
+  }
+
+  /** Stores a new job and queues it. */
+  public Mono<Void> create(JobRecord job) {
+    Map<String, String> fields = Map.of(
+        "owner", job.owner(), "state", JobState.QUEUED.name(),
+        "definition", json.writeValueAsString(job.definition()),
+        "timeoutSeconds", Long.toString(job.timeoutSeconds()), "createdAt", Long.toString(job.createdAt()));
+    return redis.opsForHash().putAll(JOB + job.jobId(), fields)
+        .then(redis.opsForZSet().add(QUEUE, job.jobId(), job.createdAt()))
+        .then(redis.convertAndSend(QUEUED_CHANNEL, job.jobId()))
+        .then(changed(job.jobId()));
+  }
+
+  public Mono<JobRecord> find(String jobId) {
+    return redis.<String, String>opsForHash().entries(JOB + jobId)
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue)
+        .filter(f -> f.containsKey("state"))
+        .map(f -> new JobRecord(jobId, f.get("owner"), JobState.valueOf(f.get("state")),
+            json.readValue(f.get("definition"), JobDefinition.class),
+            Long.parseLong(f.get("timeoutSeconds")), Long.parseLong(f.get("createdAt")),
+            f.get("nodeId"), longOrNull(f.get("claimedAt")), statusOrNull(f.get("hostStatus")),
+            "1".equals(f.get("stopRequested")) ? Boolean.TRUE : null,
+            longOrNull(f.get("finishedAt")), f.get("resultId")));
+  }
+
+  /** Claims the oldest queued job for {@code nodeId}; empty when the queue is empty. */
+  public Mono<Claimed> claim(String nodeId, long nowMillis, Duration lease) {
+    return redis.execute(CLAIM, List.of(QUEUE, LEASES),
+            List.of(nodeId, Long.toString(nowMillis), Long.toString(lease.toMillis()), JOB))
+        .next()
+        .filter(result -> !result.isEmpty())
+        .map(result -> new Claimed((String) result.get(0), (long) Double.parseDouble(result.get(1).toString())))
+        .flatMap(claimed -> changed(claimed.jobId()).thenReturn(claimed));
+  }
+
+  /** A claimed job and when it was posted. */
+  public record Claimed(String jobId, long postedAt) {}
+
+  /** Renews the holder's lease; empty when {@code nodeId} does not hold the job, else whether a stop was asked for. */
+  public Mono<Boolean> heartbeat(String jobId, String nodeId, long nowMillis, Duration lease, JobStatus hostStatus) {
+    String status = hostStatus == null ? "" : json.writeValueAsString(hostStatus).replace("\"", "");
+    return redis.execute(HEARTBEAT, List.of(JOB + jobId, LEASES),
+            List.of(nodeId, Long.toString(nowMillis + lease.toMillis()), status, jobId))
+        .next()
+        .filter(code -> code >= 0)
+        .flatMap(code -> (hostStatus == null ? Mono.<Void>empty() : changed(jobId)).thenReturn(code == 1));
+  }
+
+  /** Ends the holder's job with its result; empty when {@code nodeId} does not hold it, else the final state. */
+  public Mono<JobState> finish(String jobId, String nodeId, String resultId, long nowMillis, JobStatus status) {
+    return redis.execute(FINISH, List.of(JOB + jobId, LEASES),
+            List.of(nodeId, resultId, Long.toString(nowMillis), jobId, json.writeValueAsString(status).replace("\"", "")))
+        .next()
+        .filter(state -> !state.isEmpty())
+        .map(JobState::valueOf)
+        .flatMap(state -> changed(jobId).thenReturn(state));
+  }
+
+  /** Stops a queued job at once, or asks the holder of a running one to stop. Answers the outcome. */
+  public Mono<StopOutcome> stop(String jobId, long nowMillis) {
+    return redis.execute(STOP, List.of(JOB + jobId, QUEUE), List.of(Long.toString(nowMillis), jobId))
+        .next()
+        .map(outcome -> switch (outcome) {
+          case "STOPPED" -> StopOutcome.STOPPED;
+          case "STOPPING" -> StopOutcome.STOPPING;
+          default -> StopOutcome.ALREADY_FINISHED;
+        })
+        .flatMap(outcome -> (outcome == StopOutcome.ALREADY_FINISHED ? Mono.<Void>empty() : changed(jobId)).thenReturn(outcome));
+  }
+
+  public enum StopOutcome { STOPPED, STOPPING, ALREADY_FINISHED }
+
+  /** Re-queues (or stops) jobs whose lease expired before {@code nowMillis}; answers their IDs. */
+  public Flux<String> reapExpiredLeases(long nowMillis) {
+    return redis.execute(REAP, List.of(LEASES, QUEUE), List.of(Long.toString(nowMillis), JOB))
+        .next()
+        .flatMapMany(ids -> Flux.fromIterable((List<?>) ids).map(Object::toString))
+        .concatMap(id -> redis.convertAndSend(QUEUED_CHANNEL, id).then(changed(id)).thenReturn(id));
+  }
+
+  public Mono<Long> queuedCount() {
+    return redis.opsForZSet().size(QUEUE);
+  }
+
+  public Mono<Long> runningCount() {
+    return redis.opsForZSet().size(LEASES);
+  }
+
+  private Mono<Void> changed(String jobId) {
+    return redis.convertAndSend(JOBS_CHANNEL, jobId).then();
+  }
+
+  private static Long longOrNull(String value) {
+    return value == null ? null : Long.parseLong(value);
+  }
+
+  private JobStatus statusOrNull(String value) {
+    return value == null ? null : json.readValue("\"" + value + "\"", JobStatus.class);
+  }
+}

@@ -1,0 +1,57 @@
+package dev.veil.market.results;
+
+import dev.veil.model.json.CanonicalJson;
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.result.FlowState;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.regex.Pattern;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.stereotype.Repository;
+import reactor.core.publisher.Mono;
+
+/**
+ * The public, content-addressed result store (the stand-in for IPFS). A result is stored as its
+ * canonical JSON under {@code sha256:<hex of those bytes>}; the same result always gets the same
+ * ID, and an ID always reads back the bytes it names.
+ *
+ * <h2>Storage details</h2>
+ * <pre>
+ * SET veil:market:result:sha256:9f86d0... '{"endTime":...,"errors":[],"opStates":[],...}' NX
+ * </pre>
+ * Immutable ({@code NX}); kept without expiry, as a public record.
+ */
+@Repository
+public class RedisResultStore {
+
+  private static final String RESULT = "veil:market:result:";
+  private static final Pattern CONTENT_ID = Pattern.compile("sha256:[0-9a-f]{64}");
+
+  private final ReactiveStringRedisTemplate redis;
+
+  public RedisResultStore(ReactiveStringRedisTemplate redis) {
+    this.redis = redis;
+  }
+
+  /** Stores the result and answers its content ID. */
+  public Mono<String> put(FlowState result) {
+    byte[] canonical = CanonicalJson.bytes(VeilJson.strict().valueToTree(result));
+    String id = contentId(canonical);
+    return redis.opsForValue().setIfAbsent(RESULT + id, new String(canonical, java.nio.charset.StandardCharsets.UTF_8))
+        .thenReturn(id);
+  }
+
+  /** The stored bytes of a result, as JSON text. */
+  public Mono<String> get(String contentId) {
+    return CONTENT_ID.matcher(contentId).matches() ? redis.opsForValue().get(RESULT + contentId) : Mono.empty();
+  }
+
+  static String contentId(byte[] bytes) {
+    try {
+      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("every Java platform has SHA-256", e);
+    }
+  }
+}

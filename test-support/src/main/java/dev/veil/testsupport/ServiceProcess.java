@@ -1,0 +1,113 @@
+package dev.veil.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * A Veil service running as its own process from its built jar, on a free port, as in production:
+ * for tests of one service that talk to another over real HTTP. Started healthy or not at all.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+  private final Process process;
+  private final int port;
+  private final Path log;
+
+  private ServiceProcess(Process process, int port, Path log) {
+    this.process = process;
+    this.port = port;
+    this.log = log;
+  }
+
+  /**
+   * Starts the jar built in sibling module {@code module} (e.g. {@code session-service}) with
+   * {@code env}, on a free port, and waits until {@code /actuator/health} answers UP.
+   */
+  public static ServiceProcess start(String module, Map<String, String> env) {
+    Path jar = builtJar(module);
+    int port = RedisContainers.freePort();
+    try {
+      Path log = Files.createTempFile(module + "-", ".log");
+      List<String> command = new ArrayList<>(List.of(
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar.toString(),
+          "--server.port=" + port));
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+      builder.environment().putAll(env);
+      ServiceProcess service = new ServiceProcess(builder.start(), port, log);
+      service.awaitHealthy(Duration.ofSeconds(60));
+      return service;
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** {@code http://localhost:<port>}. */
+  public String baseUrl() {
+    return "http://localhost:" + port;
+  }
+
+  private void awaitHealthy(Duration timeout) {
+    HttpClient http = HttpClient.newHttpClient();
+    Instant deadline = Instant.now().plus(timeout);
+    while (Instant.now().isBefore(deadline)) {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("service exited with " + process.exitValue() + "; log: " + log);
+      }
+      try {
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/actuator/health"))
+            .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
+        if (health.statusCode() == 200 && health.body().contains("\"UP\"")) {
+          return;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+      try {
+        Thread.sleep(200); // polling a process that is starting up, not waiting out a deadline
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    close();
+    throw new IllegalStateException("service not healthy within " + timeout + "; log: " + log);
+  }
+
+  private static Path builtJar(String module) {
+    Path target = Path.of("..", module, "target").toAbsolutePath().normalize();
+    try (Stream<Path> files = Files.list(target)) {
+      return files.filter(p -> p.getFileName().toString().matches(module + "-.*-exec\\.jar")).findFirst()
+          .orElseThrow(() -> new IllegalStateException("no executable jar in " + target + "; build " + module + " first"));
+    } catch (IOException e) {
+      throw new IllegalStateException("no " + target + "; build " + module + " first (the reactor does, via the test dependency)", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    process.destroy();
+    try {
+      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+  }
+}
