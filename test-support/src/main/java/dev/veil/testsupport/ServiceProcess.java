@@ -98,6 +98,25 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /** Kills the process at once (SIGKILL), as a crash would: no shutdown hooks, no draining. */
+  public void kill() {
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The process's output so far. */
+  public String log() {
+    try {
+      return Files.readString(log);
+    } catch (IOException e) {
+      return "(log unreadable: " + e + ")";
+    }
+  }
+
   @Override
   public void close() {
     process.destroy();

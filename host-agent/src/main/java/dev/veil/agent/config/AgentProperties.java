@@ -1,0 +1,50 @@
+package dev.veil.agent.config;
+
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Settings of the host agent, under {@code veil.agent}.
+ *
+ * @param marketUrl         job-market's base URL
+ * @param apiUrl            where the gateway reaches this agent (registered with the market)
+ * @param nodeKeyFile       the node's Ed25519 key, created 0600 on first start; its public key is the node ID
+ * @param dataDir           where op logs are spooled
+ * @param dockerHost        the Docker Engine API: Docker's or Podman's socket; empty means {@code $DOCKER_HOST}, else Docker's default
+ * @param publishHost       the host address exposed ports are published on; must be the host of {@code apiUrl}
+ * @param concurrency       jobs run at once
+ * @param claimWait         how long one claim long-poll waits
+ * @param heartbeatInterval how often the node and each running job heartbeat (well within the market's lease)
+ * @param logMemoryLines    log lines per op kept in memory; the rest is spooled to disk
+ * @param maxPublishedLogLines log lines per op in a published result; the rest is cut, with a note
+ * @param stopGrace         time a container gets to exit after SIGTERM before it is killed
+ * @param healthInterval    how often exposed services are checked
+ * @param drainTimeout      on shutdown, how long running jobs may finish before they are stopped
+ * @param gpu               whether this host offers GPUs (ops asking for one fail clearly otherwise)
+ * @param version           reported in the registry and {@code /node/info}
+ */
+@Validated
+@ConfigurationProperties("veil.agent")
+public record AgentProperties(
+    @DefaultValue("http://localhost:8082") @NotBlank String marketUrl,
+    @DefaultValue("http://127.0.0.1:9090") @NotBlank String apiUrl,
+    @NotNull Path nodeKeyFile,
+    @NotNull Path dataDir,
+    @DefaultValue("") String dockerHost,
+    @DefaultValue("127.0.0.1") @NotBlank String publishHost,
+    @DefaultValue("1") @Min(1) int concurrency,
+    @DefaultValue("PT20S") @NotNull Duration claimWait,
+    @DefaultValue("PT10S") @NotNull Duration heartbeatInterval,
+    @DefaultValue("1000") @Min(10) int logMemoryLines,
+    @DefaultValue("10000") @Min(10) int maxPublishedLogLines,
+    @DefaultValue("PT5S") @NotNull Duration stopGrace,
+    @DefaultValue("PT2S") @NotNull Duration healthInterval,
+    @DefaultValue("PT1M") @NotNull Duration drainTimeout,
+    @DefaultValue("false") boolean gpu,
+    @DefaultValue("0.1.0") String version) {}

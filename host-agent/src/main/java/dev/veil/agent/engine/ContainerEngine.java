@@ -1,0 +1,276 @@
+package dev.veil.agent.engine;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
+import com.github.dockerjava.api.command.CreateContainerCmd;
+import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.model.Container;
+import com.github.dockerjava.api.model.DeviceRequest;
+import com.github.dockerjava.api.model.ExposedPort;
+import com.github.dockerjava.api.model.Frame;
+import com.github.dockerjava.api.model.HostConfig;
+import com.github.dockerjava.api.model.PortBinding;
+import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.StreamType;
+import com.github.dockerjava.api.model.WaitResponse;
+import dev.veil.agent.config.AgentProperties;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.FluxSink;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The container engine through the Docker Engine API (docker-java), for Docker and for Podman's
+ * compatible socket. docker-java's calls block, so each runs on the bounded-elastic scheduler;
+ * waiting for exit and following logs use its asynchronous callbacks instead of a parked thread.
+ */
+@Component
+public class ContainerEngine {
+
+  private final DockerClient docker;
+  private final AgentProperties properties;
+
+  public ContainerEngine(DockerClient docker, AgentProperties properties) {
+    this.docker = docker;
+    this.properties = properties;
+  }
+
+  private static <T> Mono<T> blocking(java.util.concurrent.Callable<T> call) {
+    return Mono.fromCallable(call).subscribeOn(Schedulers.boundedElastic());
+  }
+
+  /** Engine name and version, e.g. {@code Podman Engine 4.3.1} or {@code Docker Engine 28.2.2}. */
+  public Mono<String> describe() {
+    return blocking(() -> {
+      var version = docker.versionCmd().exec();
+      String name = version.getComponents() == null || version.getComponents().isEmpty()
+          ? "Docker Engine" : version.getComponents().get(0).getName();
+      return name + " " + version.getVersion() + " (API " + version.getApiVersion() + ")";
+    });
+  }
+
+  public Mono<Boolean> ping() {
+    return blocking(() -> {
+      docker.pingCmd().exec();
+      return true;
+    }).onErrorReturn(false);
+  }
+
+  /** Pulls the image unless the engine already has it. */
+  public Mono<Void> ensureImage(String image) {
+    return blocking(() -> {
+      try {
+        docker.inspectImageCmd(image).exec();
+      } catch (NotFoundException absent) {
+        docker.pullImageCmd(image).start().awaitCompletion();
+      }
+      return true;
+    }).then();
+  }
+
+  public Mono<String> createVolume(String name, Map<String, String> labels) {
+    return blocking(() -> docker.createVolumeCmd().withName(name).withLabels(labels).exec().getName());
+  }
+
+  public Mono<String> create(ContainerSpec spec) {
+    return blocking(() -> {
+      HostConfig host = HostConfig.newHostConfig();
+      if (!spec.binds().isEmpty()) {
+        host.withBinds(spec.binds().stream().map(com.github.dockerjava.api.model.Bind::parse).toList());
+      }
+      List<ExposedPort> exposed = new ArrayList<>();
+      Ports bindings = new Ports();
+      for (int port : spec.ports()) {
+        ExposedPort tcp = ExposedPort.tcp(port);
+        exposed.add(tcp);
+        bindings.bind(tcp, Ports.Binding.bindIp(properties.publishHost()));
+      }
+      if (!exposed.isEmpty()) {
+        host.withPortBindings(bindings);
+      }
+      if (spec.restartPolicy() != null) {
+        host.withRestartPolicy(RestartPolicy.parse(spec.restartPolicy()));
+      }
+      if (spec.gpu()) {
+        host.withDeviceRequests(List.of(new DeviceRequest().withCount(-1).withCapabilities(List.of(List.of("gpu")))));
+      }
+      CreateContainerCmd cmd = docker.createContainerCmd(spec.image()).withLabels(spec.labels()).withHostConfig(host)
+          .withEnv(spec.env());
+      if (!exposed.isEmpty()) {
+        cmd.withExposedPorts(exposed);
+      }
+      if (spec.cmd() != null) {
+        cmd.withCmd(spec.cmd());
+      }
+      if (spec.entrypoint() != null) {
+        cmd.withEntrypoint(spec.entrypoint());
+      }
+      if (spec.workDir() != null) {
+        cmd.withWorkingDir(spec.workDir());
+      }
+      return cmd.exec().getId();
+    });
+  }
+
+  public Mono<Void> start(String containerId) {
+    return blocking(() -> {
+      docker.startContainerCmd(containerId).exec();
+      return true;
+    }).then();
+  }
+
+  /** Host ports the container's ports were published on, by container port. */
+  public Mono<Map<Integer, Integer>> publishedPorts(String containerId) {
+    return blocking(() -> {
+      Map<Integer, Integer> out = new HashMap<>();
+      var ports = docker.inspectContainerCmd(containerId).exec().getNetworkSettings().getPorts();
+      if (ports != null) {
+        ports.getBindings().forEach((exposed, bound) -> {
+          if (bound != null && bound.length > 0 && bound[0].getHostPortSpec() != null) {
+            out.put(exposed.getPort(), Integer.parseInt(bound[0].getHostPortSpec()));
+          }
+        });
+      }
+      return out;
+    });
+  }
+
+  /** The container's output, line by line, from its start until it exits. */
+  public Flux<LogLine> follow(String containerId) {
+    return Flux.<LogLine>create(sink -> {
+      LineSplitter out = new LineSplitter("stdout", sink);
+      LineSplitter err = new LineSplitter("stderr", sink);
+      ResultCallback.Adapter<Frame> callback = docker.logContainerCmd(containerId)
+          .withStdOut(true).withStdErr(true).withFollowStream(true).withTailAll()
+          .exec(new ResultCallback.Adapter<>() {
+            @Override
+            public void onNext(Frame frame) {
+              (frame.getStreamType() == StreamType.STDERR ? err : out).accept(frame.getPayload());
+            }
+
+            @Override
+            public void onError(Throwable error) {
+              sink.error(error);
+            }
+
+            @Override
+            public void onComplete() {
+              out.flush();
+              err.flush();
+              sink.complete();
+            }
+          });
+      sink.onCancel(() -> closeQuietly(callback));
+    }, FluxSink.OverflowStrategy.BUFFER).subscribeOn(Schedulers.boundedElastic());
+  }
+
+  /** Completes with the exit code when the container exits. */
+  public Mono<Integer> awaitExit(String containerId) {
+    return Mono.<Integer>create(sink -> {
+      ResultCallback.Adapter<WaitResponse> callback = docker.waitContainerCmd(containerId).exec(new ResultCallback.Adapter<>() {
+        @Override
+        public void onNext(WaitResponse response) {
+          sink.success(response.getStatusCode());
+        }
+
+        @Override
+        public void onError(Throwable error) {
+          sink.error(error);
+        }
+      });
+      sink.onCancel(() -> closeQuietly(callback));
+    }).subscribeOn(Schedulers.boundedElastic());
+  }
+
+  /** Stops a container (SIGTERM, then SIGKILL after the grace period); an already stopped one is fine. */
+  public Mono<Void> stop(String containerId) {
+    return blocking(() -> {
+      try {
+        docker.stopContainerCmd(containerId).withTimeout((int) properties.stopGrace().toSeconds()).exec();
+      } catch (NotFoundException | com.github.dockerjava.api.exception.NotModifiedException gone) {
+        // already stopped or removed
+      }
+      return true;
+    }).then();
+  }
+
+  public Mono<Void> remove(String containerId) {
+    return blocking(() -> {
+      try {
+        docker.removeContainerCmd(containerId).withForce(true).withRemoveVolumes(true).exec();
+      } catch (NotFoundException gone) {
+        // already removed
+      }
+      return true;
+    }).then();
+  }
+
+  public Mono<Void> removeVolume(String name) {
+    return blocking(() -> {
+      try {
+        docker.removeVolumeCmd(name).exec();
+      } catch (NotFoundException gone) {
+        // already removed
+      }
+      return true;
+    }).then();
+  }
+
+  /** Containers (running or not) carrying {@code label=value}. */
+  public Mono<List<Container>> containersLabelled(String label, String value) {
+    return blocking(() -> docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(label, value)).exec());
+  }
+
+  /** Names of volumes carrying {@code label=value}. */
+  public Mono<List<String>> volumesLabelled(String label, String value) {
+    return blocking(() -> {
+      var volumes = docker.listVolumesCmd().withFilter("label", List.of(label + "=" + value)).exec().getVolumes();
+      return volumes == null ? List.<String>of() : volumes.stream().map(v -> v.getName()).toList();
+    });
+  }
+
+  private static void closeQuietly(java.io.Closeable closeable) {
+    try {
+      closeable.close();
+    } catch (java.io.IOException ignored) {
+      // nothing left to release
+    }
+  }
+
+  /** Reassembles lines from frames, which may split or join them. */
+  private static final class LineSplitter {
+    private final String stream;
+    private final FluxSink<LogLine> sink;
+    private final StringBuilder partial = new StringBuilder();
+
+    LineSplitter(String stream, FluxSink<LogLine> sink) {
+      this.stream = stream;
+      this.sink = sink;
+    }
+
+    synchronized void accept(byte[] payload) {
+      partial.append(new String(payload, StandardCharsets.UTF_8));
+      int newline;
+      while ((newline = partial.indexOf("\n")) >= 0) {
+        String line = partial.substring(0, newline);
+        sink.next(new LogLine(stream, line.endsWith("\r") ? line.substring(0, line.length() - 1) : line));
+        partial.delete(0, newline + 1);
+      }
+    }
+
+    synchronized void flush() {
+      if (!partial.isEmpty()) {
+        sink.next(new LogLine(stream, partial.toString()));
+        partial.setLength(0);
+      }
+    }
+  }
+
+}

@@ -1,0 +1,21 @@
+package dev.veil.agent.engine;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything needed to create one container.
+ *
+ * @param image          image reference
+ * @param cmd            argument vector, or null for the image's default command
+ * @param entrypoint     entrypoint, or null for the image's
+ * @param env            {@code NAME=value} entries
+ * @param workDir        working directory, or null
+ * @param binds          {@code volume:/dest} mounts
+ * @param ports          container ports to publish on the publish host
+ * @param labels         labels
+ * @param restartPolicy  engine restart policy, or null
+ * @param gpu            request all GPUs
+ */
+public record ContainerSpec(String image, List<String> cmd, List<String> entrypoint, List<String> env, String workDir,
+    List<String> binds, List<Integer> ports, Map<String, String> labels, String restartPolicy, boolean gpu) {}

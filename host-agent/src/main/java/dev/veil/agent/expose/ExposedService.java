@@ -1,0 +1,26 @@
+package dev.veil.agent.expose;
+
+import dev.veil.model.job.ExposedPort;
+import dev.veil.model.result.ServiceStatus;
+
+/**
+ * One exposed port of a running op. A private service's ID is a secret: this type never prints it.
+ *
+ * @param serviceId the public (derivable) or private (random) service ID
+ * @param opId      the op exposing it
+ * @param port      the container port and how to check it
+ * @param upstream  where the gateway reaches it: {@code http://<publish host>:<host port>}
+ * @param isPrivate whether the ID is private
+ */
+public record ExposedService(String serviceId, String opId, ExposedPort port, String upstream, boolean isPrivate) {
+
+  @Override
+  public String toString() {
+    return "ExposedService[" + (isPrivate ? "(private)" : serviceId) + ", op=" + opId + ", port=" + port.port() + "]";
+  }
+
+  /** The service's current status, kept by {@link ServiceExposer}. */
+  public ServiceStatus status(ServiceExposer exposer) {
+    return exposer.status(serviceId);
+  }
+}

@@ -1,0 +1,98 @@
+package dev.veil.agent.expose;
+
+import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.engine.ContainerEngine;
+import dev.veil.agent.market.MarketClient;
+import dev.veil.agent.run.JobExecution;
+import dev.veil.agent.run.OpRun;
+import dev.veil.model.id.ExposeIds;
+import dev.veil.model.job.ExposedPort;
+import dev.veil.model.job.RunOperation;
+import dev.veil.model.result.ServiceStatus;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Exposes an op's ports: a service ID per port (the public, derivable one, or a random private
+ * one when the op says {@code "private": true}), a route for it in the market's registry, and a
+ * health check every {@code health-interval} that keeps its status current. Withdraws the routes
+ * when the op ends.
+ */
+@Component
+public class ServiceExposer {
+
+  private final ContainerEngine engine;
+  private final MarketClient market;
+  private final ServiceHealth health;
+  private final AgentProperties properties;
+  private final Map<String, ServiceStatus> statuses = new ConcurrentHashMap<>();
+  private final Map<String, Disposable> monitors = new ConcurrentHashMap<>();
+
+  public ServiceExposer(ContainerEngine engine, MarketClient market, ServiceHealth health, AgentProperties properties) {
+    this.engine = engine;
+    this.market = market;
+    this.health = health;
+    this.properties = properties;
+  }
+
+  public Mono<Void> expose(JobExecution execution, OpRun op, String containerId) {
+    RunOperation run = (RunOperation) op.op();
+    if (run.args().expose() == null) {
+      return Mono.empty();
+    }
+    List<ExposedPort> ports = run.args().expose().ports();
+    boolean isPrivate = run.args().privateExpose();
+    return engine.publishedPorts(containerId).flatMapMany(published -> Flux.fromIterable(ports).map(port -> {
+          Integer hostPort = published.get(port.port());
+          if (hostPort == null) {
+            throw new IllegalStateException("port " + port.port() + " was not published");
+          }
+          String serviceId = isPrivate ? ExposeIds.privateId() : ExposeIds.publicId(op.index(), port.port(), execution.jobId());
+          return new ExposedService(serviceId, op.id(), port,
+              "http://" + properties.publishHost() + ":" + hostPort, isPrivate);
+        }))
+        .concatMap(service -> {
+          op.services().add(service);
+          statuses.put(service.serviceId(), ServiceStatus.UNKNOWN);
+          monitors.put(service.serviceId(), monitor(service));
+          return market.addRoute(service.serviceId(), execution.jobId(), service.upstream());
+        })
+        .then();
+  }
+
+  private Disposable monitor(ExposedService service) {
+    return Flux.interval(Duration.ZERO, properties.healthInterval())
+        .concatMap(tick -> health.check(service))
+        .subscribe(up -> statuses.put(service.serviceId(), up ? ServiceStatus.ONLINE : ServiceStatus.OFFLINE));
+  }
+
+  /** The status of a service this agent exposes; UNKNOWN for one it does not. */
+  public ServiceStatus status(String serviceId) {
+    return statuses.getOrDefault(serviceId, ServiceStatus.UNKNOWN);
+  }
+
+  /** Forgets the statuses of a finished job's services. */
+  public void forget(JobExecution execution) {
+    execution.ops().forEach(op -> op.services().forEach(service -> statuses.remove(service.serviceId())));
+  }
+
+  /** Stops checking the op's services and withdraws their routes. */
+  public Mono<Void> withdraw(OpRun op) {
+    return Flux.fromIterable(op.services())
+        .concatMap(service -> {
+          Disposable monitor = monitors.remove(service.serviceId());
+          if (monitor != null) {
+            monitor.dispose();
+          }
+          statuses.put(service.serviceId(), ServiceStatus.OFFLINE);
+          return market.removeRoute(service.serviceId()).onErrorComplete();
+        })
+        .then();
+  }
+}

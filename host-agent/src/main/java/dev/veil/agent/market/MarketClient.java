@@ -1,0 +1,120 @@
+package dev.veil.agent.market;
+
+import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.identity.NodeIdentity;
+import dev.veil.model.auth.NodeRequestSignature;
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.market.HeartbeatRequest;
+import dev.veil.model.market.HeartbeatResponse;
+import dev.veil.model.market.JobRecord;
+import dev.veil.model.market.NodeRegistration;
+import dev.veil.model.market.ResultReceipt;
+import dev.veil.model.market.ServiceRoute;
+import dev.veil.model.result.FlowState;
+import dev.veil.model.result.JobStatus;
+import java.time.Clock;
+import java.time.Duration;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.client.ClientResponse;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Mono;
+
+/**
+ * The agent's side of job-market. Every call is signed with the node key over the exact bytes
+ * sent (audience {@code job-market}); the agent holds no Redis credentials.
+ */
+@Component
+public class MarketClient {
+
+  private static final String AUDIENCE = "job-market";
+
+  private final WebClient http;
+  private final NodeIdentity node;
+  private final AgentProperties properties;
+  private final Clock clock;
+
+  public MarketClient(WebClient.Builder builder, NodeIdentity node, AgentProperties properties, Clock clock) {
+    this.http = builder.baseUrl(properties.marketUrl())
+        .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(8 * 1024 * 1024)).build();
+    this.node = node;
+    this.properties = properties;
+    this.clock = clock;
+  }
+
+  /** Registers the node, or renews it and its routes. */
+  public Mono<Void> register() {
+    return send(HttpMethod.PUT, "/v1/nodes/self", new NodeRegistration(properties.apiUrl(), properties.version()),
+        response -> expect(response, HttpStatus.OK));
+  }
+
+  /** The next job, waiting up to {@code wait}; empty when none came. */
+  public Mono<JobRecord> claim(Duration wait) {
+    return send(HttpMethod.POST, "/v1/claims?waitSeconds=" + wait.toSeconds(), null,
+        response -> response.statusCode() == HttpStatus.NO_CONTENT
+            ? response.releaseBody().then(Mono.<JobRecord>empty())
+            : expect(response, HttpStatus.OK).then(response.bodyToMono(JobRecord.class)));
+  }
+
+  /** Renews the claim; empty when this node no longer holds the job (its lease lapsed). */
+  public Mono<HeartbeatResponse> heartbeat(String jobId, JobStatus hostStatus) {
+    return send(HttpMethod.POST, "/v1/jobs/" + jobId + "/heartbeat", new HeartbeatRequest(hostStatus),
+        response -> response.statusCode() == HttpStatus.NOT_FOUND
+            ? response.releaseBody().then(Mono.<HeartbeatResponse>empty())
+            : expect(response, HttpStatus.OK).then(response.bodyToMono(HeartbeatResponse.class)));
+  }
+
+  /** Publishes the job's (public) result and ends the job on the market. */
+  public Mono<ResultReceipt> publish(String jobId, FlowState result) {
+    return send(HttpMethod.POST, "/v1/jobs/" + jobId + "/result", result,
+        response -> expect(response, HttpStatus.CREATED).then(response.bodyToMono(ResultReceipt.class)));
+  }
+
+  public Mono<Void> addRoute(String serviceId, String jobId, String upstream) {
+    return send(HttpMethod.PUT, "/v1/nodes/self/services/" + serviceId, new ServiceRoute(jobId, upstream),
+        response -> expect(response, HttpStatus.OK));
+  }
+
+  public Mono<Void> removeRoute(String serviceId) {
+    return send(HttpMethod.DELETE, "/v1/nodes/self/services/" + serviceId, null,
+        response -> response.statusCode() == HttpStatus.NOT_FOUND
+            ? response.releaseBody() : expect(response, HttpStatus.NO_CONTENT));
+  }
+
+  /** The public record of a job (unsigned: anyone may read it). */
+  public Mono<JobRecord> job(String jobId) {
+    return http.get().uri("/v1/jobs/{id}", jobId).retrieve().bodyToMono(JobRecord.class);
+  }
+
+  /** True when the market answers its health endpoint. */
+  public Mono<Boolean> reachable() {
+    return http.get().uri("/actuator/health").exchangeToMono(r -> r.releaseBody().thenReturn(r.statusCode().is2xxSuccessful()))
+        .timeout(Duration.ofSeconds(3)).onErrorReturn(false);
+  }
+
+  /** Signs and sends; {@code handler} reads the response inside the exchange, as WebClient requires. */
+  private <T> Mono<T> send(HttpMethod method, String pathAndQuery, Object body,
+      java.util.function.Function<ClientResponse, Mono<T>> handler) {
+    return Mono.defer(() -> {
+      byte[] bytes = body == null ? new byte[0] : VeilJson.write(body);
+      NodeRequestSignature signature = NodeRequestSignature.sign(node.key(), AUDIENCE, method.name(), pathAndQuery, bytes, clock.instant());
+      WebClient.RequestBodySpec request = http.method(method).uri(properties.marketUrl() + pathAndQuery)
+          .headers(h -> signature.headers().forEach(h::add));
+      if (bytes.length > 0) {
+        request.contentType(MediaType.APPLICATION_JSON).bodyValue(bytes);
+      }
+      return request.exchangeToMono(handler);
+    });
+  }
+
+  private static Mono<Void> expect(ClientResponse response, HttpStatus status) {
+    if (response.statusCode() == status) {
+      // The caller reads the body when it needs one; otherwise it must be released.
+      return Mono.empty();
+    }
+    return response.bodyToMono(String.class).defaultIfEmpty("")
+        .flatMap(body -> Mono.error(new MarketException(response.statusCode().value(), body)));
+  }
+}

@@ -1,0 +1,285 @@
+package dev.veil.agent.run;
+
+import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.engine.ContainerEngine;
+import dev.veil.agent.engine.ContainerSpec;
+import dev.veil.agent.engine.EngineLabels;
+import dev.veil.agent.expose.ServiceExposer;
+import dev.veil.agent.identity.NodeIdentity;
+import dev.veil.model.job.Command;
+import dev.veil.model.job.CreateVolumeOperation;
+import dev.veil.model.job.ExposedPort;
+import dev.veil.model.job.Global;
+import dev.veil.model.job.RunArgs;
+import dev.veil.model.job.RunOperation;
+import dev.veil.model.job.VolumeMount;
+import dev.veil.model.result.JobStatus;
+import dev.veil.model.result.LogEntry;
+import dev.veil.model.result.OpStatus;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * Runs a job's ops as containers.
+ *
+ * <ul>
+ *   <li><b>Groups</b> run one after another, in the order they first appear; an op without a
+ *       group is a group of its own, so plain ops run in order. The ops of a group run together.</li>
+ *   <li><b>{@code depends_on}</b> (as in docker-compose): an op starts once each op it depends on
+ *       has started; if one of them never starts, the op does not run.</li>
+ *   <li><b>{@code stop_if_dependent_stops}</b>: the op is stopped when an op it depends on ends.</li>
+ *   <li>The job's timeout and a stop from the owner stop every running op and start no new one.</li>
+ * </ul>
+ * Every container and volume the job made is removed when it ends, whatever the outcome. Job
+ * contents (commands, logs) are never written to the agent's own log.
+ */
+@Component
+public class JobExecutor {
+
+  private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
+
+  private final ContainerEngine engine;
+  private final ServiceExposer exposer;
+  private final NodeIdentity node;
+  private final AgentProperties properties;
+  private final Clock clock;
+  private final MeterRegistry meters;
+
+  public JobExecutor(ContainerEngine engine, ServiceExposer exposer, NodeIdentity node, AgentProperties properties,
+      Clock clock, MeterRegistry meters) {
+    this.engine = engine;
+    this.exposer = exposer;
+    this.node = node;
+    this.properties = properties;
+    this.clock = clock;
+    this.meters = meters;
+  }
+
+  /** Runs every op, then cleans up; completes when the job has ended, with its status set. */
+  public Mono<JobExecution> run(JobExecution execution) {
+    execution.started(clock.millis());
+    Map<String, List<OpRun>> groups = new LinkedHashMap<>();
+    execution.ops().forEach(op -> groups.computeIfAbsent(op.group(), g -> new ArrayList<>()).add(op));
+    Duration timeout = Duration.ofSeconds(execution.job().timeoutSeconds());
+    Mono<Void> ops = Flux.fromIterable(groups.values())
+        .concatMap(group -> Flux.fromIterable(group).flatMap(op -> runOp(execution, op)).then())
+        .then()
+        .cache();
+    // The watchdog stops the job at its timeout, and goes away as soon as the ops are done.
+    Mono<Void> watchdog = Mono.delay(timeout)
+        .doOnNext(t -> {
+          execution.addError("the job exceeded its timeout of " + timeout.toSeconds() + " s and was stopped");
+          execution.stop("timeout");
+        })
+        .then()
+        .takeUntilOther(ops.then(Mono.just(true)));
+    return Mono.when(ops, watchdog)
+        .then(cleanUp(execution))
+        .then(Mono.fromCallable(() -> {
+          JobStatus outcome = execution.isStopping() ? JobStatus.STOPPED
+              : execution.anyFailed() ? JobStatus.FAILED : JobStatus.SUCCESS;
+          execution.finished(outcome, clock.millis());
+          meters.counter("veil.agent.jobs.finished", "status", outcome.name().toLowerCase()).increment();
+          return execution;
+        }));
+  }
+
+  private Mono<Void> runOp(JobExecution execution, OpRun op) {
+    return dependenciesStarted(execution, op).flatMap(ready -> {
+      if (!ready) {
+        op.errors.add("not run: an op it depends on never started");
+        op.markEnded(OpStatus.STOPPED, clock.millis());
+        return Mono.<Void>empty();
+      }
+      if (execution.isStopping()) {
+        op.errors.add("not run: the job was stopped (" + execution.stopReason() + ")");
+        op.markEnded(OpStatus.STOPPED, clock.millis());
+        return Mono.<Void>empty();
+      }
+      if (op.op() instanceof CreateVolumeOperation volume) {
+        return createVolume(execution, op, volume);
+      }
+      return runContainer(execution, op, (RunOperation) op.op());
+    }).onErrorResume(error -> {
+      op.errors.add(describe(error));
+      op.markEnded(OpStatus.FAILED, clock.millis());
+      meters.counter("veil.agent.ops.failures").increment();
+      return Mono.empty();
+    });
+  }
+
+  private Mono<Boolean> dependenciesStarted(JobExecution execution, OpRun op) {
+    List<String> deps = op.op().execution() == null || op.op().execution().dependsOn() == null
+        ? List.of() : op.op().execution().dependsOn();
+    return Flux.fromIterable(deps)
+        .map(dep -> execution.ops().stream().filter(o -> o.id().equals(dep)).findFirst().orElseThrow())
+        .flatMap(OpRun::started)
+        .all(Boolean::booleanValue);
+  }
+
+  private Mono<Void> createVolume(JobExecution execution, OpRun op, CreateVolumeOperation volume) {
+    String name = "veil-" + execution.jobId().substring(0, 12).toLowerCase() + "-" + volume.args().name();
+    op.markStarted(clock.millis());
+    return engine.createVolume(name, labels(execution, op)).doOnNext(created -> {
+      execution.volumes.put(volume.args().name(), created);
+      op.markEnded(OpStatus.SUCCESS, clock.millis());
+    }).then();
+  }
+
+  private Mono<Void> runContainer(JobExecution execution, OpRun op, RunOperation run) {
+    RunArgs args = run.args();
+    Global global = execution.definition().global();
+    String image = args.image() != null ? args.image() : global.image();
+    boolean gpu = Boolean.TRUE.equals(args.gpu()) || (global != null && Boolean.TRUE.equals(global.gpu()));
+    if (gpu && !properties.gpu()) {
+      return Mono.error(new IllegalStateException("this op needs a GPU and this host offers none"));
+    }
+    ContainerSpec spec = new ContainerSpec(image, command(args.cmd()), entrypoint(args, global), env(args, global),
+        args.workDir() != null ? args.workDir() : global == null ? null : global.workDir(),
+        binds(execution, args), ports(args), labels(execution, op), args.restartPolicy(), gpu);
+    return engine.ensureImage(image)
+        .onErrorMap(e -> new IllegalStateException("image '" + image + "' could not be pulled: " + describe(e)))
+        .then(engine.create(spec))
+        .flatMap(containerId -> {
+          op.containerId = containerId;
+          op.diagnostics.put("image", image);
+          return engine.start(containerId)
+              .onErrorMap(e -> new IllegalStateException("the container could not start: " + describe(e)))
+              .then(Mono.defer(() -> {
+                op.markStarted(clock.millis());
+                meters.counter("veil.agent.containers.started").increment();
+                return superviseContainer(execution, op, containerId);
+              }));
+        });
+  }
+
+  /** Follows logs, exposes services, waits for the exit, and stops the container when asked. */
+  private Mono<Void> superviseContainer(JobExecution execution, OpRun op, String containerId) {
+    Mono<Integer> exit = engine.awaitExit(containerId).cache();
+    Mono<Void> logs = engine.follow(containerId)
+        .doOnNext(line -> op.log.add(new LogEntry(line.stream(), line.text(), clock.millis())))
+        .onErrorResume(e -> Mono.empty())
+        .then();
+    Mono<String> stopAsked = Mono.firstWithValue(execution.stopped(), dependencyEnded(execution, op));
+    Mono<Void> stopper = stopAsked
+        .flatMap(reason -> {
+          op.stopReason = reason;
+          return engine.stop(containerId);
+        })
+        .takeUntilOther(exit);
+    Mono<Void> services = exposer.expose(execution, op, containerId).onErrorResume(e -> {
+      op.errors.add("exposing its ports failed: " + describe(e));
+      return Mono.empty();
+    });
+    return Mono.when(services, stopper.onErrorComplete(), logs, exit.then())
+        .then(exit)
+        .flatMap(code -> {
+          op.exitCode = code;
+          op.results = ResultPatterns.extract(op.op().results(), op.log);
+          OpStatus outcome = op.stopReason != null ? OpStatus.STOPPED : code == 0 ? OpStatus.SUCCESS : OpStatus.FAILED;
+          if (outcome == OpStatus.FAILED) {
+            op.errors.add("the container exited with code " + code);
+          } else if (outcome == OpStatus.STOPPED) {
+            op.errors.add("stopped: " + op.stopReason);
+          }
+          op.markEnded(outcome, clock.millis());
+          return exposer.withdraw(op);
+        });
+  }
+
+  /** With {@code stop_if_dependent_stops}: emits when any op this one depends on ends. */
+  private Mono<String> dependencyEnded(JobExecution execution, OpRun op) {
+    var execution0 = op.op().execution();
+    if (execution0 == null || !Boolean.TRUE.equals(execution0.stopIfDependentStops()) || execution0.dependsOn() == null) {
+      return Mono.never();
+    }
+    return Flux.fromIterable(execution0.dependsOn())
+        .map(dep -> execution.ops().stream().filter(o -> o.id().equals(dep)).findFirst().orElseThrow())
+        .flatMap(dep -> dep.ended().thenReturn("op '" + dep.id() + "' it depends on ended"))
+        .next();
+  }
+
+  /** Removes every container and volume the job made, whatever happened. */
+  Mono<Void> cleanUp(JobExecution execution) {
+    return engine.containersLabelled(EngineLabels.JOB, execution.jobId())
+        .flatMapMany(Flux::fromIterable)
+        .concatMap(container -> engine.remove(container.getId()))
+        .thenMany(engine.volumesLabelled(EngineLabels.JOB, execution.jobId()).flatMapMany(Flux::fromIterable))
+        .concatMap(engine::removeVolume)
+        .then()
+        .onErrorResume(e -> {
+          log.warn("cleaning up job {} failed: {}", execution.jobId(), describe(e));
+          return Mono.empty();
+        });
+  }
+
+  private Map<String, String> labels(JobExecution execution, OpRun op) {
+    return Map.of(EngineLabels.NODE, node.nodeId(), EngineLabels.JOB, execution.jobId(), EngineLabels.OP, op.id());
+  }
+
+  private static List<String> command(Command cmd) {
+    if (cmd == null) {
+      return null;
+    }
+    // [] keeps the image's default command.
+    return cmd.argv().isEmpty() ? null : cmd.argv();
+  }
+
+  /** A string entrypoint is one executable; an array is taken as it is. */
+  private static List<String> entrypoint(RunArgs args, Global global) {
+    Command entrypoint = args.entrypoint() != null ? args.entrypoint() : global == null ? null : global.entrypoint();
+    if (entrypoint == null) {
+      return null;
+    }
+    return entrypoint instanceof Command.Shell shell ? List.of(shell.line()) : entrypoint.argv();
+  }
+
+  private static List<String> env(RunArgs args, Global global) {
+    Map<String, String> merged = new LinkedHashMap<>();
+    if (global != null && global.env() != null) {
+      merged.putAll(global.env());
+    }
+    if (args.env() != null) {
+      merged.putAll(args.env());
+    }
+    return merged.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
+  }
+
+  private static List<String> binds(JobExecution execution, RunArgs args) {
+    if (args.volumes() == null) {
+      return List.of();
+    }
+    List<String> binds = new ArrayList<>();
+    for (VolumeMount mount : args.volumes()) {
+      String volume = execution.volumes.get(mount.name());
+      if (volume == null) {
+        throw new IllegalStateException("volume '" + mount.name() + "' was not created (its create-volume op failed or did not run first)");
+      }
+      binds.add(volume + ":" + mount.dest());
+    }
+    return binds;
+  }
+
+  private static List<Integer> ports(RunArgs args) {
+    return args.expose() == null ? List.of() : args.expose().ports().stream().map(ExposedPort::port).toList();
+  }
+
+  static String describe(Throwable error) {
+    String message = error.getMessage();
+    if (message == null || message.isBlank()) {
+      return error.getClass().getSimpleName();
+    }
+    message = message.replaceAll("\\s+", " ").trim();
+    return message.length() > 300 ? message.substring(0, 300) + "..." : message;
+  }
+}

@@ -1,0 +1,256 @@
+package dev.veil.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.DockerClient;
+import dev.veil.agent.expose.ServiceExposer;
+import dev.veil.model.auth.Ed25519;
+import dev.veil.model.id.ExposeIds;
+import dev.veil.model.market.JobRecord;
+import dev.veil.model.market.JobState;
+import dev.veil.model.result.FlowState;
+import dev.veil.model.result.JobStatus;
+import dev.veil.model.result.LogEntry;
+import dev.veil.model.result.OpState;
+import dev.veil.model.result.OpStatus;
+import dev.veil.model.result.ServiceStatus;
+import dev.veil.testsupport.RedisContainers;
+import dev.veil.testsupport.RequiresContainerEngine;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+
+/**
+ * The agent claims and runs real containers (through the engine ./veil test set up: Podman here,
+ * Docker elsewhere) for jobs posted to the real market, and publishes their results.
+ */
+@RequiresContainerEngine
+@Testcontainers
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
+class HostAgentIT {
+
+  @Container
+  static final GenericContainer<?> redis = RedisContainers.redis();
+
+  static Suite suite;
+  static final int AGENT_PORT = RedisContainers.freePort();
+
+  @DynamicPropertySource
+  static void network(DynamicPropertyRegistry registry) throws Exception {
+    suite = new Suite(redis);
+    Path home = Files.createTempDirectory("veil-agent-");
+    registry.add("server.port", () -> AGENT_PORT);
+    registry.add("veil.agent.market-url", suite.market::baseUrl);
+    registry.add("veil.agent.api-url", () -> "http://127.0.0.1:" + AGENT_PORT);
+    registry.add("veil.agent.node-key-file", () -> home.resolve("node.key").toString());
+    registry.add("veil.agent.data-dir", () -> home.resolve("data").toString());
+    registry.add("veil.agent.heartbeat-interval", () -> "PT1S");
+    registry.add("veil.agent.claim-wait", () -> "PT2S");
+    registry.add("veil.agent.concurrency", () -> "2");
+    registry.add("veil.agent.health-interval", () -> "PT0.5S");
+  }
+
+  @AfterAll
+  static void stopNetwork() {
+    suite.close();
+  }
+
+  @Autowired
+  ServiceExposer exposer;
+
+  final KeyPair alice = Ed25519.generate();
+  final DockerClient docker = Suite.docker();
+
+  static OpState op(FlowState result, String id) {
+    return result.opStates().stream().filter(o -> o.operationId().equals(id)).findFirst().orElseThrow();
+  }
+
+  static boolean logged(OpState op, String stream, String line) {
+    return op.logs().stream().anyMatch(l -> l.type().equals(stream) && l.log().equals(line));
+  }
+
+  @Test
+  void theSeedsPublicJobRunsAndItsPublicResultHasTheLogLine() throws Exception {
+    JobRecord job = suite.post(alice, Suite.spec("public-job.json"), null);
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+
+    assertThat(suite.record(job.jobId()).state()).isEqualTo(JobState.COMPLETED);
+    assertThat(result.status()).isEqualTo(JobStatus.SUCCESS);
+    OpState hello = op(result, "hello-world");
+    assertThat(hello.status()).isEqualTo(OpStatus.SUCCESS);
+    assertThat(hello.exitCode()).isZero();
+    assertThat(logged(hello, LogEntry.STDOUT, "hello world")).isTrue();
+    assertThat(hello.startTime()).isNotNull().isLessThanOrEqualTo(hello.endTime());
+    assertThat(Suite.containersOf(docker, job.jobId())).isZero();
+  }
+
+  @Test
+  void commandFormsGlobalsAndResultPatterns() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container",
+         "global": {"image": "ubuntu", "env": {"GREETING": "hi"}},
+         "ops": [
+           {"type": "container/run", "id": "string", "args": {"cmd": "echo one two; echo $GREETING"},
+            "results": {"second": "one (\\\\w+)", "err": {"regex": "(.+)", "logType": ["stderr"]}}},
+           {"type": "container/run", "id": "array", "args": {"cmd": ["echo", "a  b"], "env": {"GREETING": "own"}}},
+           {"type": "container/run", "id": "default", "args": {"cmd": []}}
+         ]}"""), null);
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+
+    assertThat(result.status()).isEqualTo(JobStatus.SUCCESS);
+    OpState string = op(result, "string");
+    assertThat(logged(string, LogEntry.STDOUT, "one two")).isTrue();
+    assertThat(logged(string, LogEntry.STDOUT, "hi")).isTrue();
+    assertThat(string.results()).containsEntry("second", java.util.List.of("two")).containsEntry("err", java.util.List.of());
+    assertThat(logged(op(result, "array"), LogEntry.STDOUT, "a  b")).isTrue();
+    assertThat(op(result, "default").status()).isEqualTo(OpStatus.SUCCESS);
+    // Plain ops run in order.
+    assertThat(op(result, "array").startTime()).isGreaterThanOrEqualTo(string.endTime());
+  }
+
+  @Test
+  void aFailingCommandFailsTheJobWithItsExitCode() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "ops": [
+          {"type": "container/run", "id": "bad", "args": {"image": "ubuntu", "cmd": "echo oops >&2; exit 3"}}]}"""), null);
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+
+    assertThat(result.status()).isEqualTo(JobStatus.FAILED);
+    OpState bad = op(result, "bad");
+    assertThat(bad.exitCode()).isEqualTo(3);
+    assertThat(bad.status()).isEqualTo(OpStatus.FAILED);
+    assertThat(logged(bad, LogEntry.STDERR, "oops")).isTrue();
+    assertThat(bad.errors()).contains("the container exited with code 3");
+  }
+
+  @Test
+  void anImageThatCannotBePulledIsAClearOpError() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "ops": [
+          {"type": "container/run", "id": "ghost", "args": {"image": "localhost/veil-no-such-image:1", "cmd": "true"}},
+          {"type": "container/run", "id": "after", "args": {"image": "ubuntu", "cmd": "echo still here"}}]}"""), null);
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(90));
+
+    assertThat(result.status()).isEqualTo(JobStatus.FAILED);
+    OpState ghost = op(result, "ghost");
+    assertThat(ghost.status()).isEqualTo(OpStatus.FAILED);
+    assertThat(ghost.errors()).singleElement().asString().startsWith("image 'localhost/veil-no-such-image:1' could not be pulled");
+    assertThat(ghost.exitCode()).isNull();
+    // The agent did not crash: the next op ran.
+    assertThat(logged(op(result, "after"), LogEntry.STDOUT, "still here")).isTrue();
+  }
+
+  @Test
+  void theJobTimeoutStopsItAndRemovesItsContainers() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "ops": [
+          {"type": "container/run", "id": "slow", "args": {"image": "ubuntu", "cmd": "echo started; sleep 120"}}]}"""), 3L);
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+
+    assertThat(result.status()).isEqualTo(JobStatus.STOPPED);
+    assertThat(result.errors()).contains("the job exceeded its timeout of 3 s and was stopped");
+    assertThat(op(result, "slow").status()).isEqualTo(OpStatus.STOPPED);
+    assertThat(logged(op(result, "slow"), LogEntry.STDOUT, "started")).isTrue();
+    assertThat(Suite.containersOf(docker, job.jobId())).isZero();
+  }
+
+  @Test
+  void aStopFromTheOwnerReachesTheRunningJob() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "ops": [
+          {"type": "container/run", "id": "long", "args": {"image": "ubuntu", "cmd": "sleep 120"}}]}"""), null);
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Suite.containersOf(docker, job.jobId()) > 0);
+
+    assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+
+    assertThat(suite.record(job.jobId()).state()).isEqualTo(JobState.STOPPED);
+    assertThat(result.status()).isEqualTo(JobStatus.STOPPED);
+    assertThat(result.errors()).contains("stopped by its owner");
+    assertThat(Suite.containersOf(docker, job.jobId())).isZero();
+  }
+
+  @Test
+  void groupsRunInOrderAndDependsOnWaitsForTheStart() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "global": {"image": "ubuntu"}, "ops": [
+          {"type": "container/run", "id": "a", "args": {"cmd": "sleep 1; echo a"}, "execution": {"group": "first"}},
+          {"type": "container/run", "id": "b", "args": {"cmd": "echo b"}, "execution": {"group": "first", "depends_on": ["a"]}},
+          {"type": "container/run", "id": "svc", "args": {"cmd": "sleep 1"}, "execution": {"group": "second"}},
+          {"type": "container/run", "id": "sidecar", "args": {"cmd": "sleep 60"},
+           "execution": {"group": "second", "depends_on": ["svc"], "stop_if_dependent_stops": true}}]}"""), null);
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(90));
+
+    OpState a = op(result, "a");
+    OpState b = op(result, "b");
+    assertThat(b.startTime()).isGreaterThanOrEqualTo(a.startTime());
+    OpState svc = op(result, "svc");
+    assertThat(svc.startTime()).isGreaterThanOrEqualTo(Math.max(a.endTime(), b.endTime()));
+    OpState sidecar = op(result, "sidecar");
+    assertThat(sidecar.status()).isEqualTo(OpStatus.STOPPED);
+    assertThat(sidecar.errors()).contains("stopped: op 'svc' it depends on ended");
+    assertThat(sidecar.endTime() - sidecar.startTime()).isLessThan(60_000);
+  }
+
+  @Test
+  void aPublicNginxExposeIsRoutedAndOnlineUntilTheJobEnds() throws Exception {
+    String json = Files.readString(Path.of("..", "spec", "private-expose-job.json")).replace("\"private\": true", "\"private\": false");
+    JobRecord job = suite.post(alice, Suite.job(json), null);
+    String serviceId = ExposeIds.publicId(0, 80, job.jobId());
+
+    try (RedisClient client = RedisClient.create(RedisContainers.uri(redis));
+         StatefulRedisConnection<String, String> redisConnection = client.connect()) {
+      Awaitility.await().atMost(Duration.ofSeconds(60))
+          .until(() -> redisConnection.sync().exists("veil:registry:service:" + serviceId) == 1);
+      Map<String, String> route = redisConnection.sync().hgetall("veil:registry:service:" + serviceId);
+      assertThat(route).containsEntry("jobId", job.jobId());
+      String upstream = route.get("upstream");
+      assertThat(upstream).startsWith("http://127.0.0.1:");
+
+      HttpResponse<String> page = suite.http.send(HttpRequest.newBuilder(URI.create(upstream + "/")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(page.statusCode()).isEqualTo(200);
+      assertThat(page.body()).containsIgnoringCase("nginx");
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> exposer.status(serviceId) == ServiceStatus.ONLINE);
+
+      assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
+      suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+      assertThat(redisConnection.sync().exists("veil:registry:service:" + serviceId)).isZero();
+      assertThat(Suite.containersOf(docker, job.jobId())).isZero();
+    }
+  }
+
+  @Test
+  void nodeInfoAndHealth() throws Exception {
+    HttpResponse<String> info = suite.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + AGENT_PORT + "/node/info")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(info.statusCode()).isEqualTo(200);
+    assertThat(info.body()).contains("\"nodeId\"", "\"engine\"", "\"capacity\"").doesNotContain("unreachable");
+    HttpResponse<String> health = suite.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + AGENT_PORT + "/actuator/health")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(health.body()).contains("\"engine\":{\"status\":\"UP\"}", "\"market\":{\"status\":\"UP\"}");
+  }
+}
