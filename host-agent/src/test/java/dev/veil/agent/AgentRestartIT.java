@@ -81,4 +81,31 @@ class AgentRestartIT {
           .isEqualTo(Ed25519.id(dev.veil.model.auth.KeyFile.load(home.resolve("node.key")).getPublic()));
     }
   }
+
+  @Test
+  void aGracefulShutdownDrainsThenStopsRunningJobsAndPublishesTheirResults() throws Exception {
+    Path home = Files.createTempDirectory("veil-agent-");
+    int port = RedisContainers.freePort();
+    Map<String, String> env = Map.of("VEIL_MARKET_URL", suite.market.baseUrl(),
+        "VEIL_NODE_KEY_FILE", home.resolve("node.key").toString(), "VEIL_AGENT_DATA_DIR", home.resolve("data").toString(),
+        "VEIL_AGENT_HEARTBEAT_INTERVAL", "PT1S", "VEIL_AGENT_CLAIM_WAIT", "PT2S", "VEIL_AGENT_DRAIN_TIMEOUT", "PT2S", "VEIL_AGENT_STOP_GRACE", "PT1S",
+        "PORT", Integer.toString(port), "VEIL_AGENT_API_URL", "http://127.0.0.1:" + port);
+    KeyPair alice = Ed25519.generate();
+    DockerClient docker = Suite.docker();
+
+    ServiceProcess agent = ServiceProcess.start("host-agent", env);
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "ops": [
+          {"type": "container/run", "id": "long", "args": {"image": "ubuntu", "cmd": "echo working; sleep 300"}}]}"""), null);
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Suite.containersOf(docker, job.jobId()) > 0);
+
+    agent.close(); // SIGTERM: stop claiming, let the job drain for 2 s, then stop it and publish; returns once it exited
+
+    assertThat(suite.record(job.jobId()).state()).as("ended before the agent exited").isEqualTo(JobState.COMPLETED);
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(5));
+    assertThat(result.status()).isEqualTo(JobStatus.STOPPED);
+    assertThat(result.errors()).contains("the host shut down");
+    assertThat(result.opStates().get(0).logs()).anyMatch(line -> line.log().equals("working"));
+    assertThat(Suite.containersOf(docker, job.jobId())).isZero();
+  }
 }

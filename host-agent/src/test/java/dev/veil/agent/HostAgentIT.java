@@ -244,6 +244,45 @@ class HostAgentIT {
   }
 
   @Test
+  void aVolumeCreatedByOneOpIsSharedWithTheNextAndRemovedAfter() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "global": {"image": "ubuntu"}, "ops": [
+          {"type": "container/create-volume", "id": "vol", "args": {"name": "data"}},
+          {"type": "container/run", "id": "write", "args": {"cmd": "echo shared > /data/file", "volumes": [{"name": "data", "dest": "/data"}]}},
+          {"type": "container/run", "id": "read", "args": {"cmd": "cat /data/file", "work_dir": "/data",
+            "volumes": [{"name": "data", "dest": "/data"}]}}]}"""), null);
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+
+    assertThat(result.status()).isEqualTo(JobStatus.SUCCESS);
+    assertThat(logged(op(result, "read"), LogEntry.STDOUT, "shared")).isTrue();
+    assertThat(docker.listVolumesCmd().withFilter("label", java.util.List.of("dev.veil.job=" + job.jobId())).exec().getVolumes())
+        .isNullOrEmpty();
+  }
+
+  @Test
+  void healthChecksAsGivenDecideWhetherAServiceIsOnline() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "ops": [
+          {"type": "container/run", "id": "web", "args": {"image": "ubuntu",
+            "cmd": "mkdir -p /www && echo ok > /www/index.html && httpd -p 8080 -h /www && httpd -f -p 8081 -h /www",
+            "expose": [
+              {"port": 8080, "type": "web", "health_checks": [{"type": "http", "path": "/", "method": "GET", "expected_status": 200, "continuous": true}]},
+              {"port": 8081, "type": "web", "health_checks": [{"type": "http", "path": "/missing", "method": "GET", "expected_status": 200, "continuous": true}]}]}}]}"""),
+        null);
+    String good = ExposeIds.publicId(0, 8080, job.jobId());
+    String failing = ExposeIds.publicId(0, 8081, job.jobId());
+
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> exposer.status(good) == ServiceStatus.ONLINE);
+    // Port 8081 answers too, but its check asks for a page it does not have.
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> exposer.status(failing) == ServiceStatus.OFFLINE);
+    assertThat(exposer.status(good)).isEqualTo(ServiceStatus.ONLINE);
+
+    assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
+    suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+  }
+
+  @Test
   void nodeInfoAndHealth() throws Exception {
     HttpResponse<String> info = suite.http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + AGENT_PORT + "/node/info")).build(),
         HttpResponse.BodyHandlers.ofString());

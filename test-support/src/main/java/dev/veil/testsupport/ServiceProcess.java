@@ -117,11 +117,12 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /** Stops the process as an operator would (SIGTERM), giving it a minute to shut down gracefully. */
   @Override
   public void close() {
     process.destroy();
     try {
-      if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+      if (!process.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }
     } catch (InterruptedException e) {

@@ -24,6 +24,7 @@ import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * The agent's work: recover from an earlier run, register and heartbeat the node, and run
@@ -81,7 +82,7 @@ public class JobWorker implements SmartLifecycle {
         .subscribe());
     for (int i = 0; i < properties.concurrency(); i++) {
       loops.add(Mono.defer(() -> accepting ? market.claim(properties.claimWait()) : Mono.<JobRecord>empty())
-          .flatMap(this::handle)
+          .flatMap(this::runDetached)
           .onErrorResume(e -> {
             log.warn("claim loop: {}; retrying in {} s", e.getMessage(), retry.toSeconds());
             return Mono.delay(retry).then();
@@ -89,6 +90,18 @@ public class JobWorker implements SmartLifecycle {
           .repeat(() -> accepting)
           .subscribe());
     }
+  }
+
+  /**
+   * Runs the job in a subscription of its own, so that stopping the claim loops on shutdown does
+   * not cancel it; the loop only waits for it to end before claiming again.
+   */
+  private Mono<Void> runDetached(JobRecord job) {
+    Sinks.Empty<Void> ended = Sinks.empty();
+    handle(job)
+        .doFinally(signal -> ended.tryEmitEmpty())
+        .subscribe(null, error -> log.warn("job {} could not be completed: {}", job.jobId(), error.getMessage()));
+    return ended.asMono();
   }
 
   private Mono<Void> handle(JobRecord job) {
