@@ -28,6 +28,10 @@ import org.springframework.validation.annotation.Validated;
  * @param drainTimeout      on shutdown, how long running jobs may finish before they are stopped
  * @param gpu               whether this host offers GPUs (ops asking for one fail clearly otherwise)
  * @param version           reported in the registry and {@code /node/info}
+ * @param sessionUrl        session-service, which the agent asks (node-signed) whether a client's session is valid
+ * @param definitionDeadline how long a job waits for its private definition before it ends with a logistics error
+ * @param resultDeadline    how long a privately received result is held for its owner before it is deleted
+ * @param serviceUrlFormat  a private service's URL, {@code %s} standing for its ID
  */
 @Validated
 @ConfigurationProperties("veil.agent")
@@ -47,4 +51,15 @@ public record AgentProperties(
     @DefaultValue("PT2S") @NotNull Duration healthInterval,
     @DefaultValue("PT1M") @NotNull Duration drainTimeout,
     @DefaultValue("false") boolean gpu,
-    @DefaultValue("0.1.0") String version) {}
+    @DefaultValue("0.1.0") String version,
+    @DefaultValue("http://localhost:8081") @NotBlank String sessionUrl,
+    @DefaultValue("PT10M") @NotNull Duration definitionDeadline,
+    @DefaultValue("PT30M") @NotNull Duration resultDeadline,
+    @DefaultValue("https://%s.node.localhost") @NotBlank String serviceUrlFormat) {
+
+  public AgentProperties {
+    if (definitionDeadline.isZero() || definitionDeadline.isNegative() || resultDeadline.isZero() || resultDeadline.isNegative()) {
+      throw new IllegalArgumentException("veil.agent deadlines must be positive: a private job never waits unbounded");
+    }
+  }
+}

@@ -5,8 +5,12 @@ public final class MarketException extends RuntimeException {
 
   private final int status;
 
+  /**
+   * The body is deliberately left out: a problem's {@code instance} is the request path, which for
+   * a route names a (possibly private) service ID, and this message can end up in an op's errors.
+   */
   public MarketException(int status, String body) {
-    super("market answered " + status + (body.isBlank() ? "" : ": " + (body.length() > 300 ? body.substring(0, 300) : body)));
+    super("market answered " + status);
     this.status = status;
   }
 

@@ -2,9 +2,13 @@ package dev.veil.agent.work;
 
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.expose.ServiceExposer;
+import dev.veil.agent.logistics.HeldJobs;
+import dev.veil.agent.logistics.JobDefinitionListener;
+import dev.veil.agent.logistics.ResultVault;
 import dev.veil.agent.market.MarketClient;
 import dev.veil.agent.run.JobExecution;
 import dev.veil.agent.run.JobExecutor;
+import dev.veil.model.job.JobDefinition;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.result.FlowState;
 import dev.veil.model.result.JobStatus;
@@ -16,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -43,14 +49,23 @@ public class JobWorker implements SmartLifecycle {
   private final JobExecutor executor;
   private final ServiceExposer exposer;
   private final StartupRecovery recovery;
+  private final HeldJobs held;
+  private final JobDefinitionListener definitions;
+  private final ResultVault vault;
   private final AgentProperties properties;
+  private final java.time.Clock clock;
   private final Map<String, JobExecution> running = new ConcurrentHashMap<>();
   private final Disposable.Composite loops = Disposables.composite();
   private volatile boolean accepting;
   private volatile boolean started;
 
   public JobWorker(MarketClient market, JobExecutor executor, ServiceExposer exposer, StartupRecovery recovery,
-      AgentProperties properties, MeterRegistry meters) {
+      HeldJobs held, JobDefinitionListener definitions, ResultVault vault, AgentProperties properties, MeterRegistry meters,
+      java.time.Clock clock) {
+    this.clock = clock;
+    this.held = held;
+    this.definitions = definitions;
+    this.vault = vault;
     this.market = market;
     this.executor = executor;
     this.exposer = exposer;
@@ -105,37 +120,82 @@ public class JobWorker implements SmartLifecycle {
   }
 
   private Mono<Void> handle(JobRecord job) {
-    if (job.definition().sendsDefinitionPrivately()) {
-      // Private definitions are served by the private-flows part of the agent; without it the job is ended honestly.
-      return market.publish(job.jobId(), new FlowState(JobStatus.LOGISTICS_ERROR, job.claimedAt(), job.claimedAt(),
-          List.of("this host does not accept private job definitions"), List.of())).then();
-    }
-    return run(job, new JobExecution(job, job.definition(), properties.logMemoryLines(),
-        properties.dataDir().resolve("logs")));
-  }
-
-  private Mono<Void> run(JobRecord job, JobExecution execution) {
-    running.put(job.jobId(), execution);
-    log.info("job {} claimed: {} op(s)", job.jobId(), execution.ops().size());
-    java.util.concurrent.atomic.AtomicBoolean lostClaim = new java.util.concurrent.atomic.AtomicBoolean();
-    Disposable heartbeats = Flux.interval(properties.heartbeatInterval())
-        .concatMap(tick -> market.heartbeat(job.jobId(), JobStatus.RUNNING)
+    held.hold(job);
+    AtomicReference<JobStatus> hostStatus = new AtomicReference<>(
+        job.definition().sendsDefinitionPrivately() ? JobStatus.WAITING_FOR_JOB_DEFINITION : JobStatus.RUNNING);
+    Sinks.One<String> stopAsked = Sinks.one();
+    AtomicReference<String> stopReason = new AtomicReference<>();
+    AtomicBoolean lostClaim = new AtomicBoolean();
+    Disposable heartbeats = Flux.interval(Duration.ZERO, properties.heartbeatInterval())
+        .concatMap(tick -> market.heartbeat(job.jobId(), hostStatus.get())
             .doOnNext(beat -> {
-              if (beat.stopRequested()) {
-                execution.addError("stopped by its owner");
-                execution.stop("stopped by its owner");
+              if (beat.stopRequested() && stopReason.compareAndSet(null, "stopped by its owner")) {
+                stopAsked.tryEmitValue(stopReason.get());
               }
             })
             .switchIfEmpty(Mono.fromRunnable(() -> {
               // The market gave the job to another host: stop, and publish nothing.
               lostClaim.set(true);
-              execution.stop("this host lost its claim on the job");
+              if (stopReason.compareAndSet(null, "this host lost its claim on the job")) {
+                stopAsked.tryEmitValue(stopReason.get());
+              }
             }))
             .onErrorResume(e -> Mono.empty()))
         .subscribe();
+    Mono<JobDefinition> definition = job.definition().sendsDefinitionPrivately()
+        ? definitions.await(job, stopAsked.asMono())
+        : Mono.just(job.definition());
+    return definition
+        .flatMap(received -> run(job, received, hostStatus, stopAsked, lostClaim))
+        .switchIfEmpty(Mono.defer(() -> lostClaim.get() ? Mono.empty() : market.publish(job.jobId(),
+            new FlowState(stopReason.get() != null ? JobStatus.STOPPED : JobStatus.LOGISTICS_ERROR,
+                job.claimedAt(), clock.millis(),
+                List.of(stopReason.get() != null
+                    ? "stopped by its owner before its definition arrived; nothing ran"
+                    : "the job definition was not received within " + properties.definitionDeadline().toSeconds()
+                        + " s; nothing ran"), List.of())).then()))
+        .doFinally(signal -> {
+          heartbeats.dispose();
+          held.end(job.jobId());
+        });
+  }
+
+  private Mono<Void> run(JobRecord job, JobDefinition definition, AtomicReference<JobStatus> hostStatus,
+      Sinks.One<String> stopAsked, AtomicBoolean lostClaim) {
+    JobExecution execution = new JobExecution(job, definition, properties.logMemoryLines(), properties.dataDir().resolve("logs"));
+    boolean receivePrivately = job.definition().receivesResultPrivately() || definition.receivesResultPrivately();
+    if (receivePrivately) {
+      vault.expect(job.jobId());
+    }
+    running.put(job.jobId(), execution);
+    hostStatus.set(JobStatus.RUNNING);
+    log.info("job {}: running {} op(s)", job.jobId(), execution.ops().size());
+    Disposable stops = stopAsked.asMono().subscribe(reason -> {
+      execution.addError(reason);
+      execution.stop(reason);
+    });
     return executor.run(execution)
-        .doFinally(signal -> heartbeats.dispose())
-        .flatMap(done -> lostClaim.get() ? Mono.empty() : market.publish(job.jobId(), publishable(execution)).then())
+        .doFinally(signal -> stops.dispose())
+        .flatMap(done -> {
+          if (lostClaim.get()) {
+            return Mono.empty();
+          }
+          FlowState full = execution.snapshot(properties.maxPublishedLogLines());
+          if (!receivePrivately) {
+            return market.publish(job.jobId(), full).then();
+          }
+          hostStatus.set(JobStatus.WAITING_FOR_RESULT);
+          return vault.hold(job.jobId(), full).flatMap(outcome -> {
+            FlowState empty = full.publicCopy();
+            if (outcome == ResultVault.Outcome.EXPIRED) {
+              List<String> errors = new java.util.ArrayList<>(empty.errors());
+              errors.add("the private result was not collected within " + properties.resultDeadline().toSeconds()
+                  + " s and was deleted");
+              empty = new FlowState(empty.status(), empty.startTime(), empty.endTime(), errors, List.of());
+            }
+            return market.publish(job.jobId(), empty).then();
+          });
+        })
         .doOnSuccess(v -> log.info("job {} ended: {}", job.jobId(), execution.status().name().toLowerCase()))
         .doFinally(signal -> {
           running.remove(job.jobId());
@@ -144,11 +204,6 @@ public class JobWorker implements SmartLifecycle {
         });
   }
 
-  /** The result to publish: the full one, or only status, times and errors when the owner receives privately. */
-  private FlowState publishable(JobExecution execution) {
-    FlowState full = execution.snapshot(properties.maxPublishedLogLines());
-    return execution.definition().receivesResultPrivately() ? full.publicCopy() : full;
-  }
 
   @Override
   public void stop(Runnable callback) {

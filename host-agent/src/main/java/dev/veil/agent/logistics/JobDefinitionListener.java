@@ -1,0 +1,48 @@
+package dev.veil.agent.logistics;
+
+import dev.veil.agent.config.AgentProperties;
+import dev.veil.model.job.JobDefinition;
+import dev.veil.model.market.JobRecord;
+import dev.veil.service.problem.ConflictException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Jobs waiting for their private definition. A job waits until the owner sends one valid
+ * definition or the deadline passes; exactly one definition is ever accepted.
+ */
+@Component
+public class JobDefinitionListener {
+
+  private final Map<String, Sinks.One<JobDefinition>> waiting = new ConcurrentHashMap<>();
+  private final AgentProperties properties;
+
+  public JobDefinitionListener(AgentProperties properties) {
+    this.properties = properties;
+  }
+
+  /** Waits for the job's definition; empty when the deadline passed, or {@code cancel} fired, first. */
+  public Mono<JobDefinition> await(JobRecord job, Mono<?> cancel) {
+    Sinks.One<JobDefinition> sink = Sinks.one();
+    waiting.put(job.jobId(), sink);
+    return sink.asMono()
+        .take(properties.definitionDeadline())
+        .takeUntilOther(cancel)
+        .doFinally(signal -> waiting.remove(job.jobId()));
+  }
+
+  /** Hands the definition to the waiting job; 409 when it is not waiting (one was already accepted). */
+  public void offer(String jobId, JobDefinition definition) {
+    Sinks.One<JobDefinition> sink = waiting.remove(jobId);
+    if (sink == null || sink.tryEmitValue(definition).isFailure()) {
+      throw new ConflictException("this job is not waiting for a definition: one was already received");
+    }
+  }
+
+  public boolean isWaiting(String jobId) {
+    return waiting.containsKey(jobId);
+  }
+}

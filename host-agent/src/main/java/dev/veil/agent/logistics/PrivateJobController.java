@@ -1,0 +1,153 @@
+package dev.veil.agent.logistics;
+
+import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.expose.ServiceExposer;
+import dev.veil.agent.run.JobExecution;
+import dev.veil.agent.work.JobWorker;
+import dev.veil.model.job.JobDefinition;
+import dev.veil.model.job.JobDefinitionRequest;
+import dev.veil.model.json.CanonicalJson;
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.result.ServiceStatus;
+import dev.veil.model.result.ServiceUrl;
+import dev.veil.model.result.ServiceUrls;
+import dev.veil.model.validation.DefinitionRole;
+import dev.veil.model.validation.JobDefinitionValidator;
+import dev.veil.model.validation.Violation;
+import dev.veil.service.problem.ConflictException;
+import dev.veil.service.problem.InvalidRequestException;
+import dev.veil.service.problem.NotFoundException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.springframework.http.MediaType;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Mono;
+
+/**
+ * The three private endpoints of the seed, reached as {@code {nodeId}.node.<domain>}: the owner
+ * sends the definition, collects the result once, and reads the private service URLs. Every one
+ * checks {@code x-session-id} with session-service first (401), then that its owner owns the job
+ * (404 otherwise, like a job this node does not hold). Nothing private is ever logged.
+ */
+@RestController
+class PrivateJobController {
+
+  static final String SESSION = "x-session-id";
+
+  private final SessionCheck sessions;
+  private final HeldJobs jobs;
+  private final JobDefinitionListener definitions;
+  private final ResultVault results;
+  private final JobWorker worker;
+  private final ServiceExposer exposer;
+  private final AgentProperties properties;
+
+  PrivateJobController(SessionCheck sessions, HeldJobs jobs, JobDefinitionListener definitions, ResultVault results,
+      JobWorker worker, ServiceExposer exposer, AgentProperties properties) {
+    this.sessions = sessions;
+    this.jobs = jobs;
+    this.definitions = definitions;
+    this.results = results;
+    this.worker = worker;
+    this.exposer = exposer;
+    this.properties = properties;
+  }
+
+  /**
+   * {@code POST /job-definition/{jobId}} with {@code {"jobDefinition": {...}}}: 200 when accepted
+   * and the job runs; 400 listing every violation, or when the template commits to another hash;
+   * 409 once a definition was accepted.
+   */
+  @PostMapping(path = "/job-definition/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
+  Mono<Map<String, String>> sendDefinition(@RequestHeader(name = SESSION, required = false) String sessionId,
+      @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
+    return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {
+      if (!job.definition().sendsDefinitionPrivately()) {
+        throw new ConflictException("this job's definition is public: it takes no private definition");
+      }
+      if (!definitions.isWaiting(job.jobId())) {
+        throw new ConflictException("this job is not waiting for a definition: one was already received");
+      }
+      JobDefinition definition = read(body);
+      List<Violation> violations = new ArrayList<>();
+      JobDefinitionValidator.validate(definition, DefinitionRole.PRIVATE_DEFINITION)
+          .forEach(v -> violations.add(new Violation("/jobDefinition" + v.path(), v.message())));
+      String committed = job.definition().logistics().send().args() == null ? null
+          : job.definition().logistics().send().args().hash();
+      if (violations.isEmpty() && committed != null && !MessageDigest.isEqual(
+          committed.getBytes(StandardCharsets.US_ASCII), CanonicalJson.sha256(definition).getBytes(StandardCharsets.US_ASCII))) {
+        violations.add(new Violation("/jobDefinition", "does not match the hash the posted template commits to "
+            + "(logistics.send.args.hash)"));
+      }
+      if (!violations.isEmpty()) {
+        throw new InvalidRequestException(violations);
+      }
+      definitions.offer(job.jobId(), definition);
+      Map<String, String> ack = new LinkedHashMap<>();
+      ack.put("jobId", job.jobId());
+      ack.put("status", "accepted");
+      return ack;
+    });
+  }
+
+  private static JobDefinition read(byte[] body) {
+    if (body == null || body.length == 0) {
+      throw new InvalidRequestException(List.of(new Violation("", "a body {\"jobDefinition\": {...}} is required")));
+    }
+    JobDefinitionRequest request = VeilJson.readStrict(body, JobDefinitionRequest.class);
+    if (request.jobDefinition() == null) {
+      throw new InvalidRequestException(List.of(new Violation("/jobDefinition", "is required")));
+    }
+    return request.jobDefinition();
+  }
+
+  /**
+   * {@code GET /job-result/{jobId}}: the full result, once; 409 with {@code Retry-After} before
+   * the ops finish; 410 after it was collected or discarded.
+   */
+  @GetMapping(path = "/job-result/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
+  Mono<byte[]> collectResult(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId) {
+    return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {
+      if (!results.knows(job.jobId()) && !job.definition().receivesResultPrivately()) {
+        throw new NotFoundException("this job's result is public: read it on the market");
+      }
+      return results.collect(job.jobId());
+    });
+  }
+
+  /** {@code GET /service/url/{jobId}}: the job's exposed services, private ones included, and whether they answer. */
+  @GetMapping(path = "/service/url/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
+  Mono<ServiceUrls> serviceUrls(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId) {
+    return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {
+      JobExecution execution = worker.running().get(job.jobId());
+      Map<String, ServiceUrl> urls = new LinkedHashMap<>();
+      List<ServiceStatus> statuses = new ArrayList<>();
+      if (execution != null) {
+        execution.ops().forEach(op -> op.services().forEach(service -> {
+          ServiceStatus status = exposer.status(service.serviceId());
+          statuses.add(status);
+          urls.put(service.serviceId(), new ServiceUrl(service.opId(), service.port().port(),
+              String.format(properties.serviceUrlFormat(), service.serviceId()), status));
+        }));
+      }
+      return new ServiceUrls(urls, overall(statuses));
+    });
+  }
+
+  private static ServiceStatus overall(List<ServiceStatus> statuses) {
+    if (statuses.isEmpty() || statuses.contains(ServiceStatus.UNKNOWN)) {
+      return statuses.contains(ServiceStatus.OFFLINE) ? ServiceStatus.OFFLINE : ServiceStatus.UNKNOWN;
+    }
+    return statuses.stream().allMatch(s -> s == ServiceStatus.ONLINE) ? ServiceStatus.ONLINE : ServiceStatus.OFFLINE;
+  }
+
+}

@@ -1,0 +1,83 @@
+package dev.veil.agent.logistics;
+
+import dev.veil.agent.config.AgentProperties;
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.result.FlowState;
+import dev.veil.service.problem.ConflictException;
+import dev.veil.service.problem.GoneException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.stereotype.Component;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Results held for their owners ({@code logistics.receive = api-listen}): served once, then gone.
+ * A result is held until it is collected or its deadline passes; either way it is deleted and
+ * only its empty copy is ever published.
+ */
+@Component
+public class ResultVault {
+
+  /** What happened to a held result. */
+  public enum Outcome { COLLECTED, EXPIRED }
+
+  private final Map<String, Held> held = new ConcurrentHashMap<>();
+  private final Map<String, Boolean> expected = new ConcurrentHashMap<>();
+  // Remembers recently ended results, bounded, so a second read is 410.
+  private final Map<String, Boolean> gone = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+      return size() > 10_000;
+    }
+  });
+  private final AgentProperties properties;
+
+  private record Held(byte[] json, Sinks.One<Outcome> outcome) {}
+
+  public ResultVault(AgentProperties properties) {
+    this.properties = properties;
+  }
+
+  /** Marks a job whose result will be held, so reads before it ends answer 409 rather than 404. */
+  public void expect(String jobId) {
+    expected.put(jobId, true);
+  }
+
+  /** True for a job whose result is, was or will be held here. */
+  public boolean knows(String jobId) {
+    return expected.containsKey(jobId) || held.containsKey(jobId) || gone.containsKey(jobId);
+  }
+
+  /** Holds the full result; completes when it was collected or its deadline passed, and forgets it. */
+  public Mono<Outcome> hold(String jobId, FlowState result) {
+    Sinks.One<Outcome> outcome = Sinks.one();
+    held.put(jobId, new Held(VeilJson.write(result), outcome));
+    return outcome.asMono()
+        .take(properties.resultDeadline())
+        .defaultIfEmpty(Outcome.EXPIRED)
+        .doOnNext(done -> {
+          held.remove(jobId);
+          expected.remove(jobId);
+          gone.put(jobId, true);
+        });
+  }
+
+  /**
+   * The held result, once: 409 (with {@code Retry-After}) while the job still runs, 410 once it
+   * was collected or discarded.
+   */
+  public byte[] collect(String jobId) {
+    Held result = held.remove(jobId);
+    if (result != null) {
+      gone.put(jobId, true);
+      result.outcome().tryEmitValue(Outcome.COLLECTED);
+      return result.json();
+    }
+    if (gone.containsKey(jobId)) {
+      throw new GoneException("the result was already retrieved or discarded");
+    }
+    throw new ConflictException("the job has not finished yet", Duration.ofSeconds(5));
+  }
+}

@@ -1,0 +1,72 @@
+package dev.veil.agent.logistics;
+
+import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.identity.NodeIdentity;
+import dev.veil.model.auth.NodeRequestSignature;
+import dev.veil.model.id.RandomIds;
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.market.JobRecord;
+import dev.veil.model.session.ValidationRequest;
+import dev.veil.model.session.ValidationResponse;
+import dev.veil.service.problem.DeniedException;
+import dev.veil.service.problem.NotFoundException;
+import dev.veil.service.problem.UnavailableException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Function;
+import org.springframework.http.MediaType;
+import org.springframework.stereotype.Component;
+import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Mono;
+
+/**
+ * Whether the bearer of an {@code x-session-id} owns a job this node holds. The session is
+ * checked with session-service for this job, in a request signed with this node's key, so a
+ * session scoped to another node or job is refused there. A missing, unknown, expired, revoked or
+ * out-of-scope session is 401; a valid session whose owner is not the job's owner gets the same
+ * 404 as a job this node does not hold.
+ */
+@Component
+public class SessionCheck {
+
+  static final String NO_SUCH_JOB = "no such job on this node";
+
+  private final WebClient http;
+  private final NodeIdentity node;
+  private final AgentProperties properties;
+  private final Clock clock;
+
+  public SessionCheck(WebClient.Builder builder, NodeIdentity node, AgentProperties properties, Clock clock) {
+    this.http = builder.baseUrl(properties.sessionUrl()).build();
+    this.node = node;
+    this.properties = properties;
+    this.clock = clock;
+  }
+
+  /** The job, when the session's owner owns it; {@code jobs} finds a job this node holds. */
+  public Mono<JobRecord> ownedJob(String sessionId, String jobId, Function<String, Mono<JobRecord>> jobs) {
+    if (sessionId == null || sessionId.isBlank()) {
+      return Mono.error(new DeniedException("x-session-id is required"));
+    }
+    String scopedJob = RandomIds.isWellFormed(jobId) ? jobId : null;
+    return validate(sessionId.trim(), scopedJob)
+        .filter(ValidationResponse::valid)
+        .switchIfEmpty(Mono.error(() -> new DeniedException("the session is missing, unknown, expired, revoked or not for this job and node")))
+        .flatMap(valid -> (scopedJob == null ? Mono.<JobRecord>empty() : jobs.apply(scopedJob))
+            .filter(job -> job.owner().equals(valid.owner()))
+            .switchIfEmpty(Mono.error(() -> new NotFoundException(NO_SUCH_JOB))));
+  }
+
+  private Mono<ValidationResponse> validate(String sessionId, String jobId) {
+    byte[] body = VeilJson.write(new ValidationRequest(sessionId, jobId));
+    String path = "/v1/sessions/validate";
+    NodeRequestSignature signature = NodeRequestSignature.sign(node.key(), "session-service", "POST", path, body, clock.instant());
+    return http.post().uri(path).contentType(MediaType.APPLICATION_JSON)
+        .headers(h -> signature.headers().forEach(h::add))
+        .bodyValue(body)
+        .retrieve()
+        .bodyToMono(ValidationResponse.class)
+        .timeout(Duration.ofSeconds(5))
+        .onErrorMap(e -> new UnavailableException("sessions cannot be checked right now; try again", Duration.ofSeconds(5)));
+  }
+}

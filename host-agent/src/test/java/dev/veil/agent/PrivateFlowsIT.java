@@ -1,0 +1,261 @@
+package dev.veil.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.agent.identity.NodeIdentity;
+import dev.veil.model.auth.Ed25519;
+import dev.veil.model.id.ExposeIds;
+import dev.veil.model.id.RandomIds;
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.market.JobRecord;
+import dev.veil.model.result.FlowState;
+import dev.veil.model.result.JobStatus;
+import dev.veil.model.result.LogEntry;
+import dev.veil.model.result.ServiceStatus;
+import dev.veil.model.result.ServiceUrls;
+import dev.veil.testsupport.RedisContainers;
+import dev.veil.testsupport.RequiresContainerEngine;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+
+/**
+ * The seed's private flows with the exact JSON of spec/, sent as the seed's curl commands send
+ * them (same paths, headers and bodies), checking what each party sees.
+ */
+@RequiresContainerEngine
+@Testcontainers
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.DEFINED_PORT)
+class PrivateFlowsIT {
+
+  @Container
+  static final GenericContainer<?> redis = RedisContainers.redis();
+
+  static Suite suite;
+  static final int AGENT_PORT = RedisContainers.freePort();
+  static final String AGENT = "http://127.0.0.1:" + AGENT_PORT;
+
+  @DynamicPropertySource
+  static void network(DynamicPropertyRegistry registry) throws Exception {
+    suite = new Suite(redis);
+    Path home = Files.createTempDirectory("veil-agent-");
+    registry.add("server.port", () -> AGENT_PORT);
+    registry.add("veil.agent.market-url", suite.market::baseUrl);
+    registry.add("veil.agent.session-url", suite.sessions::baseUrl);
+    registry.add("veil.agent.api-url", () -> AGENT);
+    registry.add("veil.agent.node-key-file", () -> home.resolve("node.key").toString());
+    registry.add("veil.agent.data-dir", () -> home.resolve("data").toString());
+    registry.add("veil.agent.heartbeat-interval", () -> "PT1S");
+    registry.add("veil.agent.claim-wait", () -> "PT2S");
+    registry.add("veil.agent.concurrency", () -> "2");
+    registry.add("veil.agent.health-interval", () -> "PT0.5S");
+    registry.add("veil.agent.service-url-format", () -> "https://%s.node.k8s.dev.nos.ci");
+  }
+
+  @AfterAll
+  static void stopNetwork() {
+    suite.close();
+  }
+
+  @Autowired
+  NodeIdentity node;
+
+  final KeyPair alice = Ed25519.generate();
+  final KeyPair bob = Ed25519.generate();
+
+  static String spec(String name) throws Exception {
+    return Files.readString(Path.of("..", "spec", name));
+  }
+
+  /** The seed's curl: POST /job-definition/{jobId} with x-session-id, Content-Type and the body as written. */
+  HttpResponse<String> sendDefinition(String jobId, String sessionId, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(AGENT + "/job-definition/" + jobId))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    if (sessionId != null) {
+      request.header("x-session-id", sessionId);
+    }
+    return suite.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The seed's curl: GET with x-session-id and Accept: application/json. */
+  HttpResponse<String> get(String path, String sessionId) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(AGENT + path)).header("Accept", "application/json");
+    if (sessionId != null) {
+      request.header("x-session-id", sessionId);
+    }
+    return suite.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  String scopedSession(KeyPair owner, String jobId) {
+    return suite.login.login(owner, jobId, node.nodeId()).sessionId();
+  }
+
+  void awaitHostStatus(String jobId, JobStatus status) {
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> suite.record(jobId).hostStatus() == status);
+  }
+
+  @Test
+  void privateSendTheDefinitionGoesStraightToTheHost() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job(spec("private-send-template.json")), null);
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
+
+    HttpResponse<String> sent = sendDefinition(job.jobId(), scopedSession(alice, job.jobId()), spec("job-definition-request.json"));
+    assertThat(sent.statusCode()).isEqualTo(200);
+    assertThat(sent.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+    assertThat(sent.body()).isEqualTo("{\"jobId\":\"" + job.jobId() + "\",\"status\":\"accepted\"}");
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+    assertThat(result.status()).isEqualTo(JobStatus.SUCCESS);
+    // Public receive: the result, logs included, is public; the definition never was.
+    assertThat(result.opStates().get(0).logs()).anyMatch(l -> l.log().equals("hello world"));
+    assertThat(suite.record(job.jobId()).definition().ops()).isEmpty();
+    assertThat(new String(VeilJson.write(suite.record(job.jobId())))).doesNotContain("echo hello world");
+
+    // Exactly one definition is accepted.
+    HttpResponse<String> again = sendDefinition(job.jobId(), scopedSession(alice, job.jobId()), spec("job-definition-request.json"));
+    assertThat(again.statusCode()).isIn(404, 409);
+  }
+
+  @Test
+  void privateReceiveTheOwnerGetsTheResultOnceAndThePublicOnlyTheEmptyOne() throws Exception {
+    String template = spec("private-receive-template.json").replace("\"ops\": []",
+        "\"ops\": [{\"type\": \"container/run\", \"id\": \"hello-world\", \"args\": {\"cmd\": \"echo hello world\", \"image\": \"ubuntu\"}}]");
+    JobRecord job = suite.post(alice, Suite.job(template), null);
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
+    String session = scopedSession(alice, job.jobId());
+
+    HttpResponse<String> collected = get("/job-result/" + job.jobId(), session);
+    assertThat(collected.statusCode()).isEqualTo(200);
+    FlowState full = VeilJson.readStrict(collected.body().getBytes(), FlowState.class);
+    assertThat(full.status()).isEqualTo(JobStatus.SUCCESS);
+    assertThat(full.opStates().get(0).logs()).contains(full.opStates().get(0).logs().stream()
+        .filter(l -> l.type().equals(LogEntry.STDOUT) && l.log().equals("hello world")).findFirst().orElseThrow());
+
+    FlowState published = suite.awaitResult(job.jobId(), Duration.ofSeconds(30));
+    assertThat(published).isEqualTo(full.publicCopy());
+    assertThat(suite.publishedBytes(job.jobId())).doesNotContain("hello world");
+
+    HttpResponse<String> second = get("/job-result/" + job.jobId(), session);
+    assertThat(second.statusCode()).isEqualTo(410);
+    assertThat(second.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+  }
+
+  @Test
+  void privateSendAndReceiveAndTheResultIsNotReadyBeforeTheOpsFinish() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job(spec("private-send-receive-template.json")), null);
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
+    String session = scopedSession(alice, job.jobId());
+
+    HttpResponse<String> early = get("/job-result/" + job.jobId(), session);
+    assertThat(early.statusCode()).isEqualTo(409);
+    assertThat(early.headers().firstValue("Retry-After")).isPresent();
+
+    String slow = spec("job-definition-request.json").replace("echo hello world", "sleep 2; echo hello world");
+    assertThat(sendDefinition(job.jobId(), session, slow).statusCode()).isEqualTo(200);
+    assertThat(sendDefinition(job.jobId(), session, slow).statusCode()).as("a replayed definition").isEqualTo(409);
+
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
+    FlowState full = VeilJson.readStrict(get("/job-result/" + job.jobId(), session).body().getBytes(), FlowState.class);
+    assertThat(full.opStates().get(0).logs()).anyMatch(l -> l.log().equals("hello world"));
+    assertThat(suite.awaitResult(job.jobId(), Duration.ofSeconds(30)).opStates()).isEmpty();
+    assertThat(suite.publishedBytes(job.jobId())).doesNotContain("hello world");
+  }
+
+  @Test
+  void privateExposeTheOwnerReadsAnUnguessableUrlThatIsNowhereInPublic() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job(spec("private-expose-job.json")), null);
+    String session = scopedSession(alice, job.jobId());
+
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> {
+      ServiceUrls urls = VeilJson.readStrict(get("/service/url/" + job.jobId(), session).body().getBytes(), ServiceUrls.class);
+      return urls.status() == ServiceStatus.ONLINE;
+    });
+    ServiceUrls urls = VeilJson.readStrict(get("/service/url/" + job.jobId(), session).body().getBytes(), ServiceUrls.class);
+    assertThat(urls.urls()).hasSize(1);
+    String serviceId = urls.urls().keySet().iterator().next();
+    assertThat(serviceId).isNotEqualTo(ExposeIds.publicId(0, 80, job.jobId()));
+    assertThat(RandomIds.isWellFormed(serviceId)).as("256 random bits, base58").isTrue();
+    assertThat(urls.urls().get(serviceId).port()).isEqualTo(80);
+    assertThat(urls.urls().get(serviceId).url()).isEqualTo("https://" + serviceId + ".node.k8s.dev.nos.ci");
+
+    assertThat(new String(VeilJson.write(suite.record(job.jobId())))).doesNotContain(serviceId);
+    assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
+    suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+    assertThat(suite.publishedBytes(job.jobId())).doesNotContain(serviceId);
+  }
+
+  @Test
+  void everyEndpointRefusesWhoeverIsNotTheOwnerWithTheRightScope() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job(spec("private-send-receive-template.json")), null);
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
+    String other = suite.post(alice, Suite.job(spec("private-send-template.json")), null).jobId();
+    String revoked = scopedSession(alice, job.jobId());
+    suite.http.send(HttpRequest.newBuilder(URI.create(suite.sessions.baseUrl() + "/v1/sessions/current"))
+        .header("x-session-id", revoked).DELETE().build(), HttpResponse.BodyHandlers.discarding());
+
+    record Case(String name, String session, int status) {}
+    List<Case> cases = List.of(
+        new Case("no header", null, 401),
+        new Case("unknown session", RandomIds.next(), 401),
+        new Case("revoked session", revoked, 401),
+        new Case("another owner's session", suite.login.sessionId(bob), 404),
+        new Case("scoped to another job", suite.login.login(alice, other, null).sessionId(), 401),
+        new Case("scoped to another node", suite.login.login(alice, job.jobId(), Ed25519.id(Ed25519.generate().getPublic())).sessionId(), 401));
+    for (Case c : cases) {
+      assertThat(get("/job-result/" + job.jobId(), c.session()).statusCode()).as("result, " + c.name()).isEqualTo(c.status());
+      assertThat(get("/service/url/" + job.jobId(), c.session()).statusCode()).as("urls, " + c.name()).isEqualTo(c.status());
+      HttpResponse<String> definition = sendDefinition(job.jobId(), c.session(), spec("job-definition-request.json"));
+      assertThat(definition.statusCode()).as("definition, " + c.name()).isEqualTo(c.status());
+      assertThat(definition.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    }
+    // An unknown job answers exactly like someone else's job.
+    assertThat(get("/job-result/" + RandomIds.next(), suite.login.sessionId(alice)).statusCode()).isEqualTo(404);
+
+    // The real owner is still welcome, and a wrong body is explained.
+    String session = scopedSession(alice, job.jobId());
+    HttpResponse<String> broken = sendDefinition(job.jobId(), session, "{\"jobDefinition\": {");
+    assertThat(broken.statusCode()).isEqualTo(400);
+    assertThat(broken.body()).contains("not valid JSON");
+    HttpResponse<String> invalid = sendDefinition(job.jobId(), session,
+        "{\"jobDefinition\": {\"version\": \"0.1\", \"type\": \"container\", \"ops\": []}}");
+    assertThat(invalid.statusCode()).isEqualTo(400);
+    assertThat(invalid.body()).contains("/jobDefinition/ops");
+    HttpResponse<String> huge = sendDefinition(job.jobId(), session,
+        "{\"jobDefinition\": {\"meta\": {\"x\": \"" + "a".repeat(2 * 1024 * 1024) + "\"}}}");
+    assertThat(huge.statusCode()).isEqualTo(413);
+    assertThat(sendDefinition(job.jobId(), session, spec("job-definition-request.json")).statusCode()).isEqualTo(200);
+    assertThat(suite.stop(alice, other)).isEqualTo(200);
+  }
+
+  @Test
+  void aTemplateThatCommitsToAHashTakesOnlyThatDefinition() throws Exception {
+    String definition = spec("job-definition-request.json");
+    String hash = dev.veil.model.json.CanonicalJson.sha256(VeilJson.readStrict(definition.getBytes(),
+        dev.veil.model.job.JobDefinitionRequest.class).jobDefinition());
+    String template = spec("private-send-template.json").replace("\"args\": {}", "\"args\": {\"hash\": \"" + hash + "\"}");
+    JobRecord job = suite.post(alice, Suite.job(template), null);
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
+    String session = scopedSession(alice, job.jobId());
+
+    HttpResponse<String> wrong = sendDefinition(job.jobId(), session, definition.replace("echo hello world", "echo something else"));
+    assertThat(wrong.statusCode()).isEqualTo(400);
+    assertThat(wrong.body()).contains("does not match the hash");
+    assertThat(sendDefinition(job.jobId(), session, definition).statusCode()).isEqualTo(200);
+    assertThat(suite.awaitResult(job.jobId(), Duration.ofSeconds(60)).status()).isEqualTo(JobStatus.SUCCESS);
+  }
+}
