@@ -177,7 +177,9 @@ class PrivateFlowsIT {
   }
 
   @Test
-  void privateExposeTheOwnerReadsAnUnguessableUrlThatIsNowhereInPublic() throws Exception {
+  @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+  void privateExposeTheOwnerReadsAnUnguessableUrlThatIsNowhereInPublic(
+      org.springframework.boot.test.system.CapturedOutput output) throws Exception {
     JobRecord job = suite.post(alice, Suite.job(spec("private-expose-job.json")), null);
     String session = scopedSession(alice, job.jobId());
 
@@ -197,6 +199,8 @@ class PrivateFlowsIT {
     assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
     suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
     assertThat(suite.publishedBytes(job.jobId())).doesNotContain(serviceId);
+    // Nor in the agent's own log: neither the private service ID nor the session.
+    assertThat(output.getAll()).contains(job.jobId()).doesNotContain(serviceId, session);
   }
 
   @Test
