@@ -82,6 +82,98 @@ class AgentRestartIT {
     }
   }
 
+  static Map<String, String> agentEnv(Path home, int port) {
+    Map<String, String> env = new HashMap<>();
+    env.put("VEIL_MARKET_URL", suite.market.baseUrl());
+    env.put("VEIL_SESSION_URL", suite.sessions.baseUrl());
+    env.put("VEIL_NODE_KEY_FILE", home.resolve("node.key").toString());
+    env.put("VEIL_AGENT_DATA_DIR", home.resolve("data").toString());
+    env.put("VEIL_AGENT_HEARTBEAT_INTERVAL", "PT1S");
+    env.put("VEIL_AGENT_CLAIM_WAIT", "PT2S");
+    env.put("PORT", Integer.toString(port));
+    env.put("VEIL_AGENT_API_URL", "http://127.0.0.1:" + port);
+    return env;
+  }
+
+  static String spec(String name) throws Exception {
+    return Files.readString(Path.of("..", "spec", name));
+  }
+
+  static java.net.http.HttpResponse<String> call(String method, String url, String sessionId, String body) throws Exception {
+    return suite.http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(url))
+        .header("x-session-id", sessionId).header("Content-Type", "application/json").header("Accept", "application/json")
+        .method(method, body == null ? java.net.http.HttpRequest.BodyPublishers.noBody()
+            : java.net.http.HttpRequest.BodyPublishers.ofString(body)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Every byte the agent keeps on disk for private jobs, as text: must never show a private definition or result. */
+  static String onDisk(Path home) throws Exception {
+    StringBuilder all = new StringBuilder();
+    try (var files = Files.walk(home.resolve("data").resolve("private"))) {
+      for (Path file : files.filter(Files::isRegularFile).toList()) {
+        all.append(new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1));
+      }
+    }
+    return all.toString();
+  }
+
+  @Test
+  void aJobWaitingForItsPrivateDefinitionSurvivesAnAgentCrash() throws Exception {
+    Path home = Files.createTempDirectory("veil-agent-");
+    int port = RedisContainers.freePort();
+    Map<String, String> env = agentEnv(home, port);
+    KeyPair alice = Ed25519.generate();
+
+    ServiceProcess agent = ServiceProcess.start("host-agent", env);
+    JobRecord job = suite.post(alice, Suite.job(spec("private-send-receive-template.json")), null);
+    Awaitility.await().atMost(Duration.ofSeconds(60))
+        .until(() -> suite.record(job.jobId()).hostStatus() == JobStatus.WAITING_FOR_JOB_DEFINITION);
+    agent.kill();
+
+    try (ServiceProcess restarted = ServiceProcess.start("host-agent", env)) {
+      String nodeId = Ed25519.id(dev.veil.model.auth.KeyFile.load(home.resolve("node.key")).getPublic());
+      String session = suite.login.login(alice, job.jobId(), nodeId).sessionId();
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() ->
+          call("POST", restarted.baseUrl() + "/job-definition/" + job.jobId(), session, spec("job-definition-request.json"))
+              .statusCode() == 200);
+      Awaitility.await().atMost(Duration.ofSeconds(60))
+          .until(() -> suite.record(job.jobId()).hostStatus() == JobStatus.WAITING_FOR_RESULT);
+      assertThat(onDisk(home)).isNotEmpty().doesNotContain("hello world").doesNotContain("hello-world");
+      var result = call("GET", restarted.baseUrl() + "/job-result/" + job.jobId(), session, null);
+      assertThat(result.statusCode()).isEqualTo(200);
+      assertThat(result.body()).contains("hello world");
+      assertThat(suite.awaitResult(job.jobId(), Duration.ofSeconds(30)).opStates()).isEmpty();
+    }
+  }
+
+  @Test
+  void aHeldPrivateResultSurvivesAnAgentCrashEncryptedAndIsServedOnceAfter() throws Exception {
+    Path home = Files.createTempDirectory("veil-agent-");
+    int port = RedisContainers.freePort();
+    Map<String, String> env = agentEnv(home, port);
+    KeyPair alice = Ed25519.generate();
+
+    ServiceProcess agent = ServiceProcess.start("host-agent", env);
+    String template = spec("private-receive-template.json").replace("\"ops\": []",
+        "\"ops\": [{\"type\": \"container/run\", \"id\": \"hello-world\", \"args\": {\"cmd\": \"echo hello world\", \"image\": \"ubuntu\"}}]");
+    JobRecord job = suite.post(alice, Suite.job(template), null);
+    Awaitility.await().atMost(Duration.ofSeconds(60))
+        .until(() -> suite.record(job.jobId()).hostStatus() == JobStatus.WAITING_FOR_RESULT);
+    assertThat(onDisk(home)).as("held at rest, encrypted").isNotEmpty().doesNotContain("hello world");
+    agent.kill();
+
+    try (ServiceProcess restarted = ServiceProcess.start("host-agent", env)) {
+      String nodeId = Ed25519.id(dev.veil.model.auth.KeyFile.load(home.resolve("node.key")).getPublic());
+      String session = suite.login.login(alice, job.jobId(), nodeId).sessionId();
+      var result = call("GET", restarted.baseUrl() + "/job-result/" + job.jobId(), session, null);
+      assertThat(result.statusCode()).isEqualTo(200);
+      assertThat(result.body()).contains("hello world");
+      assertThat(call("GET", restarted.baseUrl() + "/job-result/" + job.jobId(), session, null).statusCode()).isEqualTo(410);
+      assertThat(suite.awaitResult(job.jobId(), Duration.ofSeconds(30)).opStates()).isEmpty();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> onDisk(home).isEmpty());
+    }
+  }
+
   @Test
   void aGracefulShutdownDrainsThenStopsRunningJobsAndPublishesTheirResults() throws Exception {
     Path home = Files.createTempDirectory("veil-agent-");

@@ -32,6 +32,7 @@ import org.springframework.validation.annotation.Validated;
  * @param definitionDeadline how long a job waits for its private definition before it ends with a logistics error
  * @param resultDeadline    how long a privately received result is held for its owner before it is deleted
  * @param serviceUrlFormat  a private service's URL, {@code %s} standing for its ID
+ * @param privateKey        AES-256 key (base64) for private data at rest; empty: generated into {@code <data-dir>/private.key}
  */
 @Validated
 @ConfigurationProperties("veil.agent")
@@ -55,7 +56,8 @@ public record AgentProperties(
     @DefaultValue("http://localhost:8081") @NotBlank String sessionUrl,
     @DefaultValue("PT10M") @NotNull Duration definitionDeadline,
     @DefaultValue("PT30M") @NotNull Duration resultDeadline,
-    @DefaultValue("https://%s.node.localhost") @NotBlank String serviceUrlFormat) {
+    @DefaultValue("https://%s.node.localhost") @NotBlank String serviceUrlFormat,
+    @DefaultValue("") String privateKey) {
 
   public AgentProperties {
     if (definitionDeadline.isZero() || definitionDeadline.isNegative() || resultDeadline.isZero() || resultDeadline.isNegative()) {

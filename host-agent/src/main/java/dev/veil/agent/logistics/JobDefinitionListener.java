@@ -24,12 +24,12 @@ public class JobDefinitionListener {
     this.properties = properties;
   }
 
-  /** Waits for the job's definition; empty when the deadline passed, or {@code cancel} fired, first. */
-  public Mono<JobDefinition> await(JobRecord job, Mono<?> cancel) {
+  /** Waits for the job's definition; empty when {@code deadline} passed, or {@code cancel} fired, first. */
+  public Mono<JobDefinition> await(JobRecord job, Mono<?> cancel, java.time.Duration deadline) {
     Sinks.One<JobDefinition> sink = Sinks.one();
     waiting.put(job.jobId(), sink);
     return sink.asMono()
-        .take(properties.definitionDeadline())
+        .take(deadline)
         .takeUntilOther(cancel)
         .doFinally(signal -> waiting.remove(job.jobId()));
   }

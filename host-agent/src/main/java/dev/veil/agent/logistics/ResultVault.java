@@ -1,8 +1,6 @@
 package dev.veil.agent.logistics;
 
 import dev.veil.agent.config.AgentProperties;
-import dev.veil.model.json.VeilJson;
-import dev.veil.model.result.FlowState;
 import dev.veil.service.problem.ConflictException;
 import dev.veil.service.problem.GoneException;
 import java.time.Duration;
@@ -51,11 +49,11 @@ public class ResultVault {
   }
 
   /** Holds the full result; completes when it was collected or its deadline passed, and forgets it. */
-  public Mono<Outcome> hold(String jobId, FlowState result) {
+  public Mono<Outcome> hold(String jobId, byte[] resultJson, Duration deadline) {
     Sinks.One<Outcome> outcome = Sinks.one();
-    held.put(jobId, new Held(VeilJson.write(result), outcome));
+    held.put(jobId, new Held(resultJson, outcome));
     return outcome.asMono()
-        .take(properties.resultDeadline())
+        .take(deadline)
         .defaultIfEmpty(Outcome.EXPIRED)
         .doOnNext(done -> {
           held.remove(jobId);

@@ -4,11 +4,14 @@ import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.expose.ServiceExposer;
 import dev.veil.agent.logistics.HeldJobs;
 import dev.veil.agent.logistics.JobDefinitionListener;
+import dev.veil.agent.logistics.PrivateJobState;
+import dev.veil.agent.logistics.PrivateStore;
 import dev.veil.agent.logistics.ResultVault;
 import dev.veil.agent.market.MarketClient;
 import dev.veil.agent.run.JobExecution;
 import dev.veil.agent.run.JobExecutor;
 import dev.veil.model.job.JobDefinition;
+import dev.veil.model.json.VeilJson;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.result.FlowState;
 import dev.veil.model.result.JobStatus;
@@ -52,6 +55,8 @@ public class JobWorker implements SmartLifecycle {
   private final HeldJobs held;
   private final JobDefinitionListener definitions;
   private final ResultVault vault;
+  private final PrivateStore store;
+  private final dev.veil.agent.identity.NodeIdentity node;
   private final AgentProperties properties;
   private final java.time.Clock clock;
   private final Map<String, JobExecution> running = new ConcurrentHashMap<>();
@@ -60,8 +65,10 @@ public class JobWorker implements SmartLifecycle {
   private volatile boolean started;
 
   public JobWorker(MarketClient market, JobExecutor executor, ServiceExposer exposer, StartupRecovery recovery,
-      HeldJobs held, JobDefinitionListener definitions, ResultVault vault, AgentProperties properties, MeterRegistry meters,
-      java.time.Clock clock) {
+      HeldJobs held, JobDefinitionListener definitions, ResultVault vault, PrivateStore store, AgentProperties properties,
+      MeterRegistry meters, java.time.Clock clock, dev.veil.agent.identity.NodeIdentity node) {
+    this.store = store;
+    this.node = node;
     this.clock = clock;
     this.held = held;
     this.definitions = definitions;
@@ -89,6 +96,7 @@ public class JobWorker implements SmartLifecycle {
           log.warn("recovery of an earlier run failed: {}", e.toString());
           return Mono.empty();
         })
+        .then(resumePrivateJobs())
         .thenMany(Flux.interval(Duration.ZERO, properties.heartbeatInterval())
             .concatMap(tick -> market.register().onErrorResume(e -> {
               log.warn("node registration failed, will retry: {}", e.getMessage());
@@ -108,18 +116,81 @@ public class JobWorker implements SmartLifecycle {
   }
 
   /**
+   * Picks up private jobs an earlier run of this agent kept: one waiting for its definition waits
+   * on for what is left of its deadline; one holding a result holds it on. A job that was running
+   * had its containers removed by recovery and ends failed; a job the market no longer gives this
+   * node is forgotten. Either way its private data is deleted once it has ended.
+   */
+  private Mono<Void> resumePrivateJobs() {
+    return Flux.fromIterable(store.jobs()).concatMap(jobId -> Mono.justOrEmpty(store.get(jobId, "state"))
+            .map(bytes -> VeilJson.readStrict(bytes, PrivateJobState.class))
+            .flatMap(state -> market.job(jobId)
+                .filter(now -> now.state() == dev.veil.model.market.JobState.RUNNING && node.nodeId().equals(now.nodeId()))
+                .flatMap(now -> resume(state))
+                .switchIfEmpty(Mono.fromRunnable(() -> store.delete(jobId))))
+            .onErrorResume(e -> {
+              log.warn("could not resume private job {}: {}", jobId, e.getMessage());
+              return Mono.empty();
+            }))
+        .then();
+  }
+
+  private Mono<Void> resume(PrivateJobState state) {
+    JobRecord job = state.job();
+    Duration left = Duration.ofMillis(Math.max(1, state.deadline() - clock.millis()));
+    switch (state.phase()) {
+      case PrivateJobState.WAITING_FOR_DEFINITION -> {
+        log.info("job {}: still waiting for its private definition after a restart", job.jobId());
+        runDetached(() -> begin(job, left));
+      }
+      case PrivateJobState.HOLDING_RESULT -> {
+        log.info("job {}: still holding its private result after a restart", job.jobId());
+        byte[] result = store.get(job.jobId(), "result").orElseThrow();
+        runDetached(() -> resumeHolding(job, result, left));
+      }
+      default -> store.delete(job.jobId());
+    }
+    return Mono.empty();
+  }
+
+  private Mono<Void> resumeHolding(JobRecord job, byte[] result, Duration left) {
+    held.hold(job);
+    AtomicReference<JobStatus> hostStatus = new AtomicReference<>(JobStatus.WAITING_FOR_RESULT);
+    Disposable heartbeats = Flux.interval(Duration.ZERO, properties.heartbeatInterval())
+        .concatMap(tick -> market.heartbeat(job.jobId(), hostStatus.get()).onErrorResume(e -> Mono.empty()))
+        .subscribe();
+    return holdResult(job, result, left, hostStatus).doFinally(signal -> {
+      heartbeats.dispose();
+      held.end(job.jobId());
+      store.delete(job.jobId());
+    });
+  }
+
+  /**
    * Runs the job in a subscription of its own, so that stopping the claim loops on shutdown does
    * not cancel it; the loop only waits for it to end before claiming again.
    */
   private Mono<Void> runDetached(JobRecord job) {
+    return runDetached(() -> handle(job));
+  }
+
+  private Mono<Void> runDetached(java.util.function.Supplier<Mono<Void>> work) {
     Sinks.Empty<Void> ended = Sinks.empty();
-    handle(job)
+    work.get()
         .doFinally(signal -> ended.tryEmitEmpty())
-        .subscribe(null, error -> log.warn("job {} could not be completed: {}", job.jobId(), error.getMessage()));
+        .subscribe(null, error -> log.warn("a job could not be completed: {}", error.getMessage()));
     return ended.asMono();
   }
 
   private Mono<Void> handle(JobRecord job) {
+    return begin(job, properties.definitionDeadline());
+  }
+
+  /**
+   * A job from its claim, or, for one a restarted agent found still waiting for its private
+   * definition, from there: it waits {@code definitionWait} for it.
+   */
+  private Mono<Void> begin(JobRecord job, Duration definitionWait) {
     held.hold(job);
     AtomicReference<JobStatus> hostStatus = new AtomicReference<>(
         job.definition().sendsDefinitionPrivately() ? JobStatus.WAITING_FOR_JOB_DEFINITION : JobStatus.RUNNING);
@@ -142,9 +213,20 @@ public class JobWorker implements SmartLifecycle {
             }))
             .onErrorResume(e -> Mono.empty()))
         .subscribe();
-    Mono<JobDefinition> definition = job.definition().sendsDefinitionPrivately()
-        ? definitions.await(job, stopAsked.asMono())
-        : Mono.just(job.definition());
+    boolean isPrivate = job.definition().sendsDefinitionPrivately() || job.definition().receivesResultPrivately();
+    Mono<JobDefinition> definition;
+    if (job.definition().sendsDefinitionPrivately()) {
+      keep(job, PrivateJobState.WAITING_FOR_DEFINITION, clock.millis() + definitionWait.toMillis());
+      definition = definitions.await(job, stopAsked.asMono(), definitionWait).doOnNext(received -> {
+        store.put(job.jobId(), "definition", VeilJson.write(received));
+        keep(job, PrivateJobState.RUNNING, 0);
+      });
+    } else {
+      if (isPrivate) {
+        keep(job, PrivateJobState.RUNNING, 0);
+      }
+      definition = Mono.just(job.definition());
+    }
     return definition
         .flatMap(received -> run(job, received, hostStatus, stopAsked, lostClaim))
         .switchIfEmpty(Mono.defer(() -> lostClaim.get() ? Mono.empty() : market.publish(job.jobId(),
@@ -157,7 +239,32 @@ public class JobWorker implements SmartLifecycle {
         .doFinally(signal -> {
           heartbeats.dispose();
           held.end(job.jobId());
+          // Whatever was kept for it (state, definition, held result) goes when the job has ended.
+          store.delete(job.jobId());
         });
+  }
+
+  private void keep(JobRecord job, String phase, long deadline) {
+    store.put(job.jobId(), "state", VeilJson.write(new PrivateJobState(job, phase, deadline)));
+  }
+
+  /** Holds the full result for its owner, then publishes only its empty copy (saying so if it was never collected). */
+  private Mono<Void> holdResult(JobRecord job, byte[] fullJson, Duration deadline, AtomicReference<JobStatus> hostStatus) {
+    store.put(job.jobId(), "result", fullJson);
+    keep(job, PrivateJobState.HOLDING_RESULT, clock.millis() + deadline.toMillis());
+    hostStatus.set(JobStatus.WAITING_FOR_RESULT);
+    vault.expect(job.jobId());
+    FlowState full = VeilJson.readStrict(fullJson, FlowState.class);
+    return vault.hold(job.jobId(), fullJson, deadline).flatMap(outcome -> {
+      FlowState empty = full.publicCopy();
+      if (outcome == ResultVault.Outcome.EXPIRED) {
+        List<String> errors = new java.util.ArrayList<>(empty.errors());
+        errors.add("the private result was not collected within " + properties.resultDeadline().toSeconds()
+            + " s and was deleted");
+        empty = new FlowState(empty.status(), empty.startTime(), empty.endTime(), errors, List.of());
+      }
+      return market.publish(job.jobId(), empty).then();
+    });
   }
 
   private Mono<Void> run(JobRecord job, JobDefinition definition, AtomicReference<JobStatus> hostStatus,
@@ -184,17 +291,7 @@ public class JobWorker implements SmartLifecycle {
           if (!receivePrivately) {
             return market.publish(job.jobId(), full).then();
           }
-          hostStatus.set(JobStatus.WAITING_FOR_RESULT);
-          return vault.hold(job.jobId(), full).flatMap(outcome -> {
-            FlowState empty = full.publicCopy();
-            if (outcome == ResultVault.Outcome.EXPIRED) {
-              List<String> errors = new java.util.ArrayList<>(empty.errors());
-              errors.add("the private result was not collected within " + properties.resultDeadline().toSeconds()
-                  + " s and was deleted");
-              empty = new FlowState(empty.status(), empty.startTime(), empty.endTime(), errors, List.of());
-            }
-            return market.publish(job.jobId(), empty).then();
-          });
+          return holdResult(job, VeilJson.write(full), properties.resultDeadline(), hostStatus);
         })
         .doOnSuccess(v -> log.info("job {} ended: {}", job.jobId(), execution.status().name().toLowerCase()))
         .doFinally(signal -> {
