@@ -110,7 +110,8 @@ class PrivateFlowsIT {
   }
 
   @Test
-  void privateSendTheDefinitionGoesStraightToTheHost() throws Exception {
+  @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+  void privateSendTheDefinitionGoesStraightToTheHost(org.springframework.boot.test.system.CapturedOutput output) throws Exception {
     JobRecord job = suite.post(alice, Suite.job(spec("private-send-template.json")), null);
     awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
 
@@ -125,6 +126,9 @@ class PrivateFlowsIT {
     assertThat(result.opStates().get(0).logs()).anyMatch(l -> l.log().equals("hello world"));
     assertThat(suite.record(job.jobId()).definition().ops()).isEmpty();
     assertThat(new String(VeilJson.write(suite.record(job.jobId())))).doesNotContain("echo hello world");
+
+    // The agent's log names the job, never what it ran.
+    assertThat(output.getAll()).contains(job.jobId()).doesNotContain("echo hello world");
 
     // Exactly one definition is accepted.
     HttpResponse<String> again = sendDefinition(job.jobId(), scopedSession(alice, job.jobId()), spec("job-definition-request.json"));
@@ -227,6 +231,14 @@ class PrivateFlowsIT {
       assertThat(definition.statusCode()).as("definition, " + c.name()).isEqualTo(c.status());
       assertThat(definition.headers().firstValue("Content-Type")).hasValue("application/problem+json");
     }
+    // A session that was fine a moment ago is refused once it has expired.
+    String shortLived = suite.login.login(alice, job.jobId(), node.nodeId(), 1L).sessionId();
+    assertThat(get("/job-result/" + job.jobId(), shortLived).statusCode()).as("before expiry: not ready yet").isEqualTo(409);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> get("/job-result/" + job.jobId(), shortLived).statusCode() == 401);
+    assertThat(get("/service/url/" + job.jobId(), shortLived).statusCode()).as("urls, expired").isEqualTo(401);
+    assertThat(sendDefinition(job.jobId(), shortLived, spec("job-definition-request.json")).statusCode())
+        .as("definition, expired").isEqualTo(401);
+
     // An unknown job answers exactly like someone else's job.
     assertThat(get("/job-result/" + RandomIds.next(), suite.login.sessionId(alice)).statusCode()).isEqualTo(404);
 

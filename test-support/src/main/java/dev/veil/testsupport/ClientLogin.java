@@ -27,10 +27,15 @@ public final class ClientLogin {
 
   /** A session for {@code client}, optionally scoped to a job and/or a node. */
   public SessionResponse login(KeyPair client, String jobId, String nodeId) {
+    return login(client, jobId, nodeId, null);
+  }
+
+  /** The same, living {@code ttlSeconds} (the service's default when null). */
+  public SessionResponse login(KeyPair client, String jobId, String nodeId, Long ttlSeconds) {
     String publicKey = Ed25519.id(client.getPublic());
     ChallengeResponse challenge = post("/v1/challenges", new ChallengeRequest(publicKey), ChallengeResponse.class);
     String signature = Base58.encode(Ed25519.sign(client.getPrivate(), LoginChallenge.message(publicKey, challenge.challenge())));
-    return post("/v1/sessions", new SessionRequest(publicKey, challenge.challenge(), signature, jobId, nodeId, null),
+    return post("/v1/sessions", new SessionRequest(publicKey, challenge.challenge(), signature, jobId, nodeId, ttlSeconds),
         SessionResponse.class);
   }
 
