@@ -68,6 +68,8 @@ public class ServiceExposer {
 
   private Disposable monitor(ExposedService service) {
     return Flux.interval(Duration.ZERO, properties.healthInterval())
+        // Ticks that come while the previous call still runs are dropped, not queued: a slow moment must not end the loop.
+        .onBackpressureDrop()
         .concatMap(tick -> health.check(service))
         .subscribe(up -> statuses.put(service.serviceId(), up ? ServiceStatus.ONLINE : ServiceStatus.OFFLINE));
   }

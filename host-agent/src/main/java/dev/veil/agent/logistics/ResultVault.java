@@ -1,6 +1,5 @@
 package dev.veil.agent.logistics;
 
-import dev.veil.agent.config.AgentProperties;
 import dev.veil.service.problem.ConflictException;
 import dev.veil.service.problem.GoneException;
 import java.time.Duration;
@@ -13,7 +12,9 @@ import reactor.core.publisher.Sinks;
 /**
  * Results held for their owners ({@code logistics.receive = api-listen}): served once, then gone.
  * A result is held until it is collected or its deadline passes; either way it is deleted and
- * only its empty copy is ever published.
+ * only its empty copy is ever published. The result itself lives only in the encrypted
+ * {@link PrivateStore} on disk, read (whole: AES-GCM authenticates before it releases any
+ * plaintext) when the owner collects it; nothing of it is kept in memory meanwhile.
  */
 @Component
 public class ResultVault {
@@ -30,12 +31,12 @@ public class ResultVault {
       return size() > 10_000;
     }
   });
-  private final AgentProperties properties;
+  private final PrivateStore store;
 
-  private record Held(byte[] json, Sinks.One<Outcome> outcome) {}
+  private record Held(Sinks.One<Outcome> outcome) {}
 
-  public ResultVault(AgentProperties properties) {
-    this.properties = properties;
+  public ResultVault(PrivateStore store) {
+    this.store = store;
   }
 
   /** Marks a job whose result will be held, so reads before it ends answer 409 rather than 404. */
@@ -48,10 +49,13 @@ public class ResultVault {
     return expected.containsKey(jobId) || held.containsKey(jobId) || gone.containsKey(jobId);
   }
 
-  /** Holds the full result; completes when it was collected or its deadline passed, and forgets it. */
-  public Mono<Outcome> hold(String jobId, byte[] resultJson, Duration deadline) {
+  /**
+   * Holds the result already in the store under {@code result}; completes when it was collected
+   * or its deadline passed.
+   */
+  public Mono<Outcome> hold(String jobId, Duration deadline) {
     Sinks.One<Outcome> outcome = Sinks.one();
-    held.put(jobId, new Held(resultJson, outcome));
+    held.put(jobId, new Held(outcome));
     return outcome.asMono()
         .take(deadline)
         .defaultIfEmpty(Outcome.EXPIRED)
@@ -69,9 +73,10 @@ public class ResultVault {
   public byte[] collect(String jobId) {
     Held result = held.remove(jobId);
     if (result != null) {
+      byte[] json = store.get(jobId, "result").orElseThrow(() -> new GoneException("the result was discarded"));
       gone.put(jobId, true);
       result.outcome().tryEmitValue(Outcome.COLLECTED);
-      return result.json();
+      return json;
     }
     if (gone.containsKey(jobId)) {
       throw new GoneException("the result was already retrieved or discarded");

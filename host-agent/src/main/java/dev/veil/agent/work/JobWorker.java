@@ -98,6 +98,8 @@ public class JobWorker implements SmartLifecycle {
         })
         .then(resumePrivateJobs())
         .thenMany(Flux.interval(Duration.ZERO, properties.heartbeatInterval())
+        // Ticks that come while the previous call still runs are dropped, not queued: a slow moment must not end the loop.
+        .onBackpressureDrop()
             .concatMap(tick -> market.register().onErrorResume(e -> {
               log.warn("node registration failed, will retry: {}", e.getMessage());
               return Mono.empty();
@@ -125,9 +127,15 @@ public class JobWorker implements SmartLifecycle {
     return Flux.fromIterable(store.jobs()).concatMap(jobId -> Mono.justOrEmpty(store.get(jobId, "state"))
             .map(bytes -> VeilJson.readStrict(bytes, PrivateJobState.class))
             .flatMap(state -> market.job(jobId)
-                .filter(now -> now.state() == dev.veil.model.market.JobState.RUNNING && node.nodeId().equals(now.nodeId()))
-                .flatMap(now -> resume(state))
-                .switchIfEmpty(Mono.fromRunnable(() -> store.delete(jobId))))
+                .map(now -> now.state() == dev.veil.model.market.JobState.RUNNING && node.nodeId().equals(now.nodeId()))
+                .defaultIfEmpty(false)
+                .doOnNext(stillOurs -> {
+                  if (stillOurs) {
+                    resume(state);
+                  } else {
+                    store.delete(jobId);
+                  }
+                }))
             .onErrorResume(e -> {
               log.warn("could not resume private job {}: {}", jobId, e.getMessage());
               return Mono.empty();
@@ -135,7 +143,7 @@ public class JobWorker implements SmartLifecycle {
         .then();
   }
 
-  private Mono<Void> resume(PrivateJobState state) {
+  private void resume(PrivateJobState state) {
     JobRecord job = state.job();
     Duration left = Duration.ofMillis(Math.max(1, state.deadline() - clock.millis()));
     switch (state.phase()) {
@@ -150,13 +158,14 @@ public class JobWorker implements SmartLifecycle {
       }
       default -> store.delete(job.jobId());
     }
-    return Mono.empty();
   }
 
   private Mono<Void> resumeHolding(JobRecord job, byte[] result, Duration left) {
     held.hold(job);
     AtomicReference<JobStatus> hostStatus = new AtomicReference<>(JobStatus.WAITING_FOR_RESULT);
     Disposable heartbeats = Flux.interval(Duration.ZERO, properties.heartbeatInterval())
+        // Ticks that come while the previous call still runs are dropped, not queued: a slow moment must not end the loop.
+        .onBackpressureDrop()
         .concatMap(tick -> market.heartbeat(job.jobId(), hostStatus.get()).onErrorResume(e -> Mono.empty()))
         .subscribe();
     return holdResult(job, result, left, hostStatus).doFinally(signal -> {
@@ -198,6 +207,8 @@ public class JobWorker implements SmartLifecycle {
     AtomicReference<String> stopReason = new AtomicReference<>();
     AtomicBoolean lostClaim = new AtomicBoolean();
     Disposable heartbeats = Flux.interval(Duration.ZERO, properties.heartbeatInterval())
+        // Ticks that come while the previous call still runs are dropped, not queued: a slow moment must not end the loop.
+        .onBackpressureDrop()
         .concatMap(tick -> market.heartbeat(job.jobId(), hostStatus.get())
             .doOnNext(beat -> {
               if (beat.stopRequested() && stopReason.compareAndSet(null, "stopped by its owner")) {
@@ -254,9 +265,10 @@ public class JobWorker implements SmartLifecycle {
     keep(job, PrivateJobState.HOLDING_RESULT, clock.millis() + deadline.toMillis());
     hostStatus.set(JobStatus.WAITING_FOR_RESULT);
     vault.expect(job.jobId());
-    FlowState full = VeilJson.readStrict(fullJson, FlowState.class);
-    return vault.hold(job.jobId(), fullJson, deadline).flatMap(outcome -> {
-      FlowState empty = full.publicCopy();
+    // Only the empty copy stays in memory; the full result is on disk, encrypted, until collected.
+    FlowState publicCopy = VeilJson.readStrict(fullJson, FlowState.class).publicCopy();
+    return vault.hold(job.jobId(), deadline).flatMap(outcome -> {
+      FlowState empty = publicCopy;
       if (outcome == ResultVault.Outcome.EXPIRED) {
         List<String> errors = new java.util.ArrayList<>(empty.errors());
         errors.add("the private result was not collected within " + properties.resultDeadline().toSeconds()

@@ -62,7 +62,8 @@ public class JobClaims {
     Mono<RedisJobStore.Claimed> now = Mono.defer(() -> jobs.claim(nodeId, clock.millis(), properties.lease()));
     // Only after a first try finds nothing: try again on every "queued" signal and every second.
     Mono<RedisJobStore.Claimed> later = Flux.merge(
-            listener.receive(ChannelTopic.of(RedisJobStore.QUEUED_CHANNEL)), Flux.interval(Duration.ofSeconds(1)))
+            listener.receive(ChannelTopic.of(RedisJobStore.QUEUED_CHANNEL)).onBackpressureDrop(),
+            Flux.interval(Duration.ofSeconds(1)).onBackpressureDrop())
         .concatMap(chance -> now, 1)
         .next()
         .take(wait);

@@ -34,7 +34,7 @@ class JobEvents {
         .takeUntil(job -> job.state().isFinal())
         .map(job -> ServerSentEvent.builder(job).event("job").id(job.state().name()).build());
     // A comment every 15 s keeps proxies from closing a quiet stream.
-    Flux<ServerSentEvent<JobRecord>> keepAlive = Flux.interval(Duration.ofSeconds(15))
+    Flux<ServerSentEvent<JobRecord>> keepAlive = Flux.interval(Duration.ofSeconds(15)).onBackpressureDrop()
         .map(tick -> ServerSentEvent.<JobRecord>builder().comment("keep-alive").build());
     return records.publish(shared -> Flux.merge(shared, keepAlive.takeUntilOther(shared.then(Mono.just(1)))));
   }
