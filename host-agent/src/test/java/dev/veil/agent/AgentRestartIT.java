@@ -48,15 +48,7 @@ class AgentRestartIT {
   @Test
   void aRestartedAgentRemovesTheLeftoverContainersAndEndsTheJobOnTheMarket() throws Exception {
     Path home = Files.createTempDirectory("veil-agent-");
-    Map<String, String> env = new HashMap<>();
-    env.put("VEIL_MARKET_URL", suite.market.baseUrl());
-    env.put("VEIL_NODE_KEY_FILE", home.resolve("node.key").toString());
-    env.put("VEIL_AGENT_DATA_DIR", home.resolve("data").toString());
-    env.put("VEIL_AGENT_HEARTBEAT_INTERVAL", "PT1S");
-    env.put("VEIL_AGENT_CLAIM_WAIT", "PT2S");
-    int port = RedisContainers.freePort();
-    env.put("PORT", Integer.toString(port));
-    env.put("VEIL_AGENT_API_URL", "http://127.0.0.1:" + port);
+    Map<String, String> env = suite.agentEnvironment(home, RedisContainers.freePort());
     KeyPair alice = Ed25519.generate();
     DockerClient docker = Suite.docker();
 
@@ -80,19 +72,6 @@ class AgentRestartIT {
       assertThat(suite.record(job.jobId()).nodeId())
           .isEqualTo(Ed25519.id(dev.veil.model.auth.KeyFile.load(home.resolve("node.key")).getPublic()));
     }
-  }
-
-  static Map<String, String> agentEnv(Path home, int port) {
-    Map<String, String> env = new HashMap<>();
-    env.put("VEIL_MARKET_URL", suite.market.baseUrl());
-    env.put("VEIL_SESSION_URL", suite.sessions.baseUrl());
-    env.put("VEIL_NODE_KEY_FILE", home.resolve("node.key").toString());
-    env.put("VEIL_AGENT_DATA_DIR", home.resolve("data").toString());
-    env.put("VEIL_AGENT_HEARTBEAT_INTERVAL", "PT1S");
-    env.put("VEIL_AGENT_CLAIM_WAIT", "PT2S");
-    env.put("PORT", Integer.toString(port));
-    env.put("VEIL_AGENT_API_URL", "http://127.0.0.1:" + port);
-    return env;
   }
 
   static String spec(String name) throws Exception {
@@ -121,7 +100,7 @@ class AgentRestartIT {
   void aJobWaitingForItsPrivateDefinitionSurvivesAnAgentCrash() throws Exception {
     Path home = Files.createTempDirectory("veil-agent-");
     int port = RedisContainers.freePort();
-    Map<String, String> env = agentEnv(home, port);
+    Map<String, String> env = suite.agentEnvironment(home, port);
     KeyPair alice = Ed25519.generate();
 
     ServiceProcess agent = ServiceProcess.start("host-agent", env);
@@ -150,7 +129,7 @@ class AgentRestartIT {
   void aHeldPrivateResultSurvivesAnAgentCrashEncryptedAndIsServedOnceAfter() throws Exception {
     Path home = Files.createTempDirectory("veil-agent-");
     int port = RedisContainers.freePort();
-    Map<String, String> env = agentEnv(home, port);
+    Map<String, String> env = suite.agentEnvironment(home, port);
     KeyPair alice = Ed25519.generate();
 
     ServiceProcess agent = ServiceProcess.start("host-agent", env);
@@ -178,10 +157,9 @@ class AgentRestartIT {
   void aGracefulShutdownDrainsThenStopsRunningJobsAndPublishesTheirResults() throws Exception {
     Path home = Files.createTempDirectory("veil-agent-");
     int port = RedisContainers.freePort();
-    Map<String, String> env = Map.of("VEIL_MARKET_URL", suite.market.baseUrl(),
-        "VEIL_NODE_KEY_FILE", home.resolve("node.key").toString(), "VEIL_AGENT_DATA_DIR", home.resolve("data").toString(),
-        "VEIL_AGENT_HEARTBEAT_INTERVAL", "PT1S", "VEIL_AGENT_CLAIM_WAIT", "PT2S", "VEIL_AGENT_DRAIN_TIMEOUT", "PT2S", "VEIL_AGENT_STOP_GRACE", "PT1S",
-        "PORT", Integer.toString(port), "VEIL_AGENT_API_URL", "http://127.0.0.1:" + port);
+    Map<String, String> env = suite.agentEnvironment(home, port);
+    env.put("VEIL_AGENT_DRAIN_TIMEOUT", "PT2S");
+    env.put("VEIL_AGENT_STOP_GRACE", "PT1S");
     KeyPair alice = Ed25519.generate();
     DockerClient docker = Suite.docker();
 

@@ -55,16 +55,7 @@ class HostAgentIT {
   @DynamicPropertySource
   static void network(DynamicPropertyRegistry registry) throws Exception {
     suite = new Suite(redis);
-    Path home = Files.createTempDirectory("veil-agent-");
-    registry.add("server.port", () -> AGENT_PORT);
-    registry.add("veil.agent.market-url", suite.market::baseUrl);
-    registry.add("veil.agent.api-url", () -> "http://127.0.0.1:" + AGENT_PORT);
-    registry.add("veil.agent.node-key-file", () -> home.resolve("node.key").toString());
-    registry.add("veil.agent.data-dir", () -> home.resolve("data").toString());
-    registry.add("veil.agent.heartbeat-interval", () -> "PT1S");
-    registry.add("veil.agent.claim-wait", () -> "PT2S");
-    registry.add("veil.agent.concurrency", () -> "2");
-    registry.add("veil.agent.health-interval", () -> "PT0.5S");
+    suite.agentProperties(registry, AGENT_PORT);
   }
 
   @AfterAll

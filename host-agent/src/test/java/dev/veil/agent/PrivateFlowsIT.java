@@ -53,18 +53,7 @@ class PrivateFlowsIT {
   @DynamicPropertySource
   static void network(DynamicPropertyRegistry registry) throws Exception {
     suite = new Suite(redis);
-    Path home = Files.createTempDirectory("veil-agent-");
-    registry.add("server.port", () -> AGENT_PORT);
-    registry.add("veil.agent.market-url", suite.market::baseUrl);
-    registry.add("veil.agent.session-url", suite.sessions::baseUrl);
-    registry.add("veil.agent.api-url", () -> AGENT);
-    registry.add("veil.agent.node-key-file", () -> home.resolve("node.key").toString());
-    registry.add("veil.agent.data-dir", () -> home.resolve("data").toString());
-    registry.add("veil.agent.heartbeat-interval", () -> "PT1S");
-    registry.add("veil.agent.claim-wait", () -> "PT2S");
-    registry.add("veil.agent.concurrency", () -> "2");
-    registry.add("veil.agent.health-interval", () -> "PT0.5S");
-    registry.add("veil.agent.service-url-format", () -> "https://%s.node.k8s.dev.nos.ci");
+    suite.agentProperties(registry, AGENT_PORT, "veil.agent.service-url-format", "https://%s.node.k8s.dev.nos.ci");
   }
 
   @AfterAll

@@ -44,6 +44,43 @@ final class Suite implements AutoCloseable {
     login = new ClientLogin(sessions.baseUrl());
   }
 
+  /**
+   * Points an in-process agent at this network on {@code port}, with fast test intervals, its own
+   * key and data folder, and {@code extra} settings on top (name, value, name, value, ...).
+   */
+  void agentProperties(org.springframework.test.context.DynamicPropertyRegistry registry, int port, String... extra)
+      throws java.io.IOException {
+    Path home = Files.createTempDirectory("veil-agent-");
+    registry.add("server.port", () -> port);
+    registry.add("veil.agent.market-url", market::baseUrl);
+    registry.add("veil.agent.session-url", sessions::baseUrl);
+    registry.add("veil.agent.api-url", () -> "http://127.0.0.1:" + port);
+    registry.add("veil.agent.node-key-file", () -> home.resolve("node.key").toString());
+    registry.add("veil.agent.data-dir", () -> home.resolve("data").toString());
+    registry.add("veil.agent.heartbeat-interval", () -> "PT1S");
+    registry.add("veil.agent.claim-wait", () -> "PT2S");
+    registry.add("veil.agent.concurrency", () -> "2");
+    registry.add("veil.agent.health-interval", () -> "PT0.5S");
+    for (int i = 0; i + 1 < extra.length; i += 2) {
+      String value = extra[i + 1];
+      registry.add(extra[i], () -> value);
+    }
+  }
+
+  /** The environment of an agent run as a process against this network, on {@code port}, keeping its state in {@code home}. */
+  Map<String, String> agentEnvironment(Path home, int port) {
+    Map<String, String> env = new java.util.HashMap<>();
+    env.put("VEIL_MARKET_URL", market.baseUrl());
+    env.put("VEIL_SESSION_URL", sessions.baseUrl());
+    env.put("VEIL_NODE_KEY_FILE", home.resolve("node.key").toString());
+    env.put("VEIL_AGENT_DATA_DIR", home.resolve("data").toString());
+    env.put("VEIL_AGENT_HEARTBEAT_INTERVAL", "PT1S");
+    env.put("VEIL_AGENT_CLAIM_WAIT", "PT2S");
+    env.put("PORT", Integer.toString(port));
+    env.put("VEIL_AGENT_API_URL", "http://127.0.0.1:" + port);
+    return env;
+  }
+
   static JobDefinition spec(String name) throws Exception {
     return VeilJson.readJobFile(Files.readString(Path.of("..", "spec", name)));
   }

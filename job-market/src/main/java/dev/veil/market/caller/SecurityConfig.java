@@ -2,8 +2,8 @@ package dev.veil.market.caller;
 
 import dev.veil.service.node.NodeRequestAuthenticator;
 import dev.veil.service.problem.DeniedException;
-import dev.veil.service.problem.ForbiddenException;
 import dev.veil.service.problem.ProblemWriter;
+import dev.veil.service.security.StatelessSecurity;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.authentication.BadCredentialsException;
@@ -15,7 +15,6 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
 import org.springframework.security.web.server.authentication.ServerAuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
-import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 import reactor.core.publisher.Mono;
 
 /**
@@ -43,18 +42,7 @@ class SecurityConfig {
     nodeFilter.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
     nodeFilter.setAuthenticationFailureHandler(new ServerAuthenticationEntryPointFailureHandler(problems::write));
 
-    return http
-        .csrf(ServerHttpSecurity.CsrfSpec::disable)
-        .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
-        .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
-        .logout(ServerHttpSecurity.LogoutSpec::disable)
-        .securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
-        .requestCache(cache -> cache.requestCache(NoOpServerRequestCache.getInstance()))
-        .exceptionHandling(handling -> handling
-            .authenticationEntryPoint((exchange, e) ->
-                problems.write(exchange, new DeniedException("this endpoint needs a node-signed request")))
-            .accessDeniedHandler((exchange, denied) ->
-                problems.write(exchange, new ForbiddenException("this credential may not call this endpoint"))))
+    return StatelessSecurity.apply(http, problems, "this endpoint needs a node-signed request")
         .addFilterAt(nodeFilter, SecurityWebFiltersOrder.AUTHENTICATION)
         .authorizeExchange(paths -> paths
             .pathMatchers(NODE_PATHS).hasRole("NODE")

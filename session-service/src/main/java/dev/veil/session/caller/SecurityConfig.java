@@ -1,7 +1,7 @@
 package dev.veil.session.caller;
 
-import dev.veil.service.problem.ForbiddenException;
 import dev.veil.service.problem.ProblemWriter;
+import dev.veil.service.security.StatelessSecurity;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.http.HttpMethod;
@@ -11,7 +11,6 @@ import org.springframework.security.web.server.SecurityWebFilterChain;
 import org.springframework.security.web.server.authentication.AuthenticationWebFilter;
 import org.springframework.security.web.server.authentication.ServerAuthenticationEntryPointFailureHandler;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
-import org.springframework.security.web.server.savedrequest.NoOpServerRequestCache;
 
 /**
  * Who may call what. Stateless: every request proves itself. Login is open; validation is for
@@ -28,17 +27,7 @@ class SecurityConfig {
     callers.setSecurityContextRepository(NoOpServerSecurityContextRepository.getInstance());
     callers.setAuthenticationFailureHandler(new ServerAuthenticationEntryPointFailureHandler(problems::write));
 
-    return http
-        .csrf(ServerHttpSecurity.CsrfSpec::disable)
-        .httpBasic(ServerHttpSecurity.HttpBasicSpec::disable)
-        .formLogin(ServerHttpSecurity.FormLoginSpec::disable)
-        .logout(ServerHttpSecurity.LogoutSpec::disable)
-        .securityContextRepository(NoOpServerSecurityContextRepository.getInstance())
-        .requestCache(cache -> cache.requestCache(NoOpServerRequestCache.getInstance()))
-        .exceptionHandling(handling -> handling
-            .authenticationEntryPoint(problems::write)
-            .accessDeniedHandler((exchange, denied) ->
-                problems.write(exchange, new ForbiddenException("this credential may not call this endpoint"))))
+    return StatelessSecurity.apply(http, problems, null)
         .addFilterAt(callers, SecurityWebFiltersOrder.AUTHENTICATION)
         .authorizeExchange(paths -> paths
             .pathMatchers(HttpMethod.POST, "/v1/challenges", "/v1/sessions").permitAll()
