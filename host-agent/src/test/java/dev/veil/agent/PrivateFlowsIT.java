@@ -115,6 +115,8 @@ class PrivateFlowsIT {
     assertThat(result.opStates().get(0).logs()).anyMatch(l -> l.log().equals("hello world"));
     assertThat(suite.record(job.jobId()).definition().ops()).isEmpty();
     assertThat(new String(VeilJson.write(suite.record(job.jobId())))).doesNotContain("echo hello world");
+    // The public result carries what ran's output (receive is public here), not the definition itself.
+    assertThat(suite.publishedBytes(job.jobId())).doesNotContain("echo hello world").doesNotContain("ubuntu");
 
     // The agent's log names the job, never what it ran.
     assertThat(output.getAll()).contains(job.jobId()).doesNotContain("echo hello world");

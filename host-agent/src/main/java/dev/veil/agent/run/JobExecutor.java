@@ -152,7 +152,8 @@ public class JobExecutor {
         .then(engine.create(spec))
         .flatMap(containerId -> {
           op.containerId = containerId;
-          op.diagnostics.put("image", image);
+          // Nothing from the definition goes into diagnostics: with a private definition and a
+          // public result, it would publish part of what was sent privately.
           return engine.start(containerId)
               .onErrorMap(e -> new IllegalStateException("the container could not start: " + describe(e)))
               .then(Mono.defer(() -> {
