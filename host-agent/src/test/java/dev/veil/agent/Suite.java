@@ -37,10 +37,13 @@ final class Suite implements AutoCloseable {
 
   Suite(GenericContainer<?> redis) {
     String redisUrl = RedisContainers.uri(redis);
+    // Agents keep long-polling until the very end of a test class; a short shutdown phase keeps the
+    // services' graceful shutdown from waiting out its default 30 s for them.
     sessions = ServiceProcess.start("session-service", Map.of("VEIL_REDIS_URL", redisUrl,
-        "VEIL_SESSION_SERVICETOKENS_JOBMARKET", TOKEN));
+        "VEIL_SESSION_SERVICETOKENS_JOBMARKET", TOKEN, "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
     market = ServiceProcess.start("job-market", Map.of("VEIL_REDIS_URL", redisUrl,
-        "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_MARKET_SESSION_TOKEN", TOKEN));
+        "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_MARKET_SESSION_TOKEN", TOKEN,
+        "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
     login = new ClientLogin(sessions.baseUrl());
   }
 
