@@ -1,5 +1,6 @@
 package dev.veil.market.registry;
 
+import dev.veil.model.market.RegistryKeys;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -32,11 +33,10 @@ import reactor.core.publisher.Mono;
 @Repository
 public class RedisNodeRegistry {
 
-  static final String NODE = "veil:registry:node:";
-  static final String SERVICE = "veil:registry:service:";
-  static final String NODE_SERVICES = "veil:registry:node-services:";
-  /** Channel: {@code node:<id>} or {@code service:<id>} whenever that entry changes or goes. */
-  public static final String EVENTS = "veil:registry:events";
+  private static final String NODE = RegistryKeys.NODE;
+  private static final String SERVICE = RegistryKeys.SERVICE;
+  private static final String NODE_SERVICES = RegistryKeys.NODE_SERVICES;
+  private static final String EVENTS = RegistryKeys.EVENTS;
 
   private static final RedisScript<Long> RENEW = RedisScript.of("""
       redis.call('HSET', KEYS[1], 'apiUrl', ARGV[1], 'version', ARGV[2], 'lastSeen', ARGV[3])
@@ -76,7 +76,7 @@ public class RedisNodeRegistry {
   public Mono<Void> renew(String nodeId, String apiUrl, String version, long nowMillis, Duration ttl) {
     return redis.execute(RENEW, List.of(NODE + nodeId, NODE_SERVICES + nodeId),
             List.of(apiUrl, version == null ? "" : version, Long.toString(nowMillis), Long.toString(ttl.toMillis()), SERVICE))
-        .then(redis.convertAndSend(EVENTS, "node:" + nodeId))
+        .then(redis.convertAndSend(EVENTS, RegistryKeys.NODE_EVENT_PREFIX + nodeId))
         .then();
   }
 
@@ -95,7 +95,7 @@ public class RedisNodeRegistry {
             List.of(nodeId, upstream, jobId, Long.toString(ttl.toMillis()), serviceId))
         .next()
         .flatMap(done -> done == 1
-            ? redis.convertAndSend(EVENTS, "service:" + serviceId).thenReturn(true)
+            ? redis.convertAndSend(EVENTS, RegistryKeys.SERVICE_EVENT_PREFIX + serviceId).thenReturn(true)
             : Mono.just(false));
   }
 
@@ -104,7 +104,7 @@ public class RedisNodeRegistry {
     return redis.execute(REMOVE_ROUTE, List.of(SERVICE + serviceId, NODE_SERVICES + nodeId), List.of(nodeId, serviceId))
         .next()
         .flatMap(done -> done == 1
-            ? redis.convertAndSend(EVENTS, "service:" + serviceId).thenReturn(true)
+            ? redis.convertAndSend(EVENTS, RegistryKeys.SERVICE_EVENT_PREFIX + serviceId).thenReturn(true)
             : Mono.just(false));
   }
 

@@ -89,6 +89,14 @@ public final class ProblemMapping {
       return problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.UNAVAILABLE, "Unavailable",
           "the store cannot be reached right now; nothing was accepted. Retry shortly");
     }
+    if (error instanceof ErrorResponse response && response.getStatusCode().value() == HttpStatus.GATEWAY_TIMEOUT.value()) {
+      return problem(HttpStatus.GATEWAY_TIMEOUT, ProblemTypes.UPSTREAM_TIMEOUT, "Upstream timeout",
+          "the upstream did not answer in time");
+    }
+    if (isUpstreamUnreachable(error)) {
+      return problem(HttpStatus.BAD_GATEWAY, ProblemTypes.UPSTREAM_UNREACHABLE, "Upstream unreachable",
+          "the upstream could not be reached or closed the connection");
+    }
     if (error instanceof ServerWebInputException input) {
       return problem(HttpStatus.BAD_REQUEST, ProblemTypes.MALFORMED_REQUEST, "Malformed request",
           input.getReason() == null ? "the request could not be read" : input.getReason());
@@ -106,6 +114,18 @@ public final class ProblemMapping {
   private static boolean isAuthenticationException(Throwable error) {
     for (Class<?> c = error.getClass(); c != null; c = c.getSuperclass()) {
       if (c.getName().equals("org.springframework.security.core.AuthenticationException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A proxied call that could not connect, or whose connection the upstream closed before answering.
+  private static boolean isUpstreamUnreachable(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException
+          || t instanceof java.net.UnknownHostException
+          || t.getClass().getName().equals("reactor.netty.http.client.PrematureCloseException")) {
         return true;
       }
     }

@@ -35,6 +35,9 @@ class ProblemMappingTest {
         new Case(new ServerWebInputException("bad", null, new DataBufferLimitException("big")), 413, "body-too-large"),
         new Case(new RateLimitedException(Duration.ofSeconds(7)), 429, "rate-limited"),
         new Case(new RedisConnectionFailureException("down"), 503, "store-unavailable"),
+        new Case(new RuntimeException(new java.net.ConnectException("refused")), 502, "upstream-unreachable"),
+        new Case(new org.springframework.web.server.ResponseStatusException(org.springframework.http.HttpStatus.GATEWAY_TIMEOUT,
+            "Response took longer than timeout"), 504, "upstream-timeout"),
         new Case(new IllegalStateException("bug with secret abc"), 500, "internal"))) {
       ResponseEntity<ProblemDetail> response = map(c.error());
       assertThat(response.getStatusCode().value()).as(c.type()).isEqualTo(c.status());

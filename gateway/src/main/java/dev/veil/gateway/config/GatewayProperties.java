@@ -1,0 +1,77 @@
+package dev.veil.gateway.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import java.net.URI;
+import java.time.Duration;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * The gateway's settings, under {@code veil.gateway}.
+ *
+ * @param nodeDomain       the domain under which {@code {id}.<nodeDomain>} names a node or an exposed service
+ * @param sessionServiceUrl where session-service's public API is
+ * @param marketUrl        where job-market's public API is
+ * @param registry         how registry lookups are cached
+ * @param nodes            limits on requests to agents and exposed services
+ * @param api              limits on requests to the public APIs
+ * @param rateLimit        per-client rate limit over all routes
+ * @param accessLog        whether each request is logged (redacted) on {@code veil.gateway.access}
+ */
+@Validated
+@ConfigurationProperties("veil.gateway")
+public record GatewayProperties(
+    @DefaultValue("node.localhost") @NotBlank @Pattern(regexp = "[a-z0-9]([a-z0-9.-]*[a-z0-9])?") String nodeDomain,
+    @DefaultValue("http://localhost:8081") @NotNull URI sessionServiceUrl,
+    @DefaultValue("http://localhost:8082") @NotNull URI marketUrl,
+    @DefaultValue @Valid Registry registry,
+    @DefaultValue @Valid Nodes nodes,
+    @DefaultValue @Valid Api api,
+    @DefaultValue @Valid RateLimit rateLimit,
+    @DefaultValue("true") boolean accessLog) {
+
+  /**
+   * @param cacheTtl  how long a lookup (found or not) is kept; withdrawals announced on the registry
+   *                  channel drop it at once, this bounds only what the channel cannot tell (a node expiring)
+   * @param cacheSize most IDs kept
+   */
+  public record Registry(@DefaultValue("5s") @NotNull Duration cacheTtl, @DefaultValue("100000") @Min(1) long cacheSize) {}
+
+  /** Limits on proxied requests. */
+  public interface Upstream {
+    /** Largest request body forwarded, streamed or not; a larger one is answered 413. */
+    DataSize maxRequestBody();
+
+    /** Longest wait for the upstream's response headers; then 504. */
+    Duration responseTimeout();
+  }
+
+  /** To agents and exposed services: uploads to a service can be large. */
+  public record Nodes(@DefaultValue("256MB") @NotNull DataSize maxRequestBody,
+                      @DefaultValue("30s") @NotNull Duration responseTimeout) implements Upstream {}
+
+  /** To the public APIs: small bodies; a claim long-polls up to a minute. */
+  public record Api(@DefaultValue("1MB") @NotNull DataSize maxRequestBody,
+                    @DefaultValue("75s") @NotNull Duration responseTimeout) implements Upstream {}
+
+  /**
+   * Token bucket per client address, in Redis (Spring Cloud Gateway's {@code RedisRateLimiter}).
+   *
+   * @param enabled          off only for benchmarks of the proxy alone
+   * @param replenishRate    tokens per second
+   * @param burstCapacity    bucket size
+   * @param trustedProxyHops proxies in front of the gateway whose {@code X-Forwarded-For} entry is
+   *                         trusted; 0 uses the connection's address
+   */
+  public record RateLimit(
+      @DefaultValue("true") boolean enabled,
+      @DefaultValue("100") @Min(1) int replenishRate,
+      @DefaultValue("200") @Min(1) int burstCapacity,
+      @DefaultValue("0") @Min(0) int trustedProxyHops) {}
+}

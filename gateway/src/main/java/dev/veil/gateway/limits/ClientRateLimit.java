@@ -1,0 +1,51 @@
+package dev.veil.gateway.limits;
+
+import dev.veil.gateway.config.GatewayProperties;
+import dev.veil.service.problem.RateLimitedException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.GlobalFilter;
+import org.springframework.cloud.gateway.filter.ratelimit.RateLimiter;
+import org.springframework.cloud.gateway.support.ipresolver.RemoteAddressResolver;
+import org.springframework.cloud.gateway.support.ipresolver.XForwardedRemoteAddressResolver;
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * One token bucket per client address across every route, kept in Redis by Spring Cloud
+ * Gateway's {@code RedisRateLimiter}, so all gateway replicas share it. Over the limit: 429
+ * problem with {@code Retry-After}, and nothing is forwarded. If Redis cannot answer, the limiter
+ * lets the request through (its own choice; routing fails closed on its own when Redis is gone).
+ */
+public final class ClientRateLimit implements GlobalFilter, Ordered {
+
+  /** The bucket's name in the limiter: one for all routes. */
+  static final String BUCKET = "veil-clients";
+
+  private final RateLimiter<?> limiter;
+  private final RemoteAddressResolver clients;
+
+  public ClientRateLimit(RateLimiter<?> limiter, GatewayProperties.RateLimit settings) {
+    this.limiter = limiter;
+    this.clients = settings.trustedProxyHops() > 0
+        ? XForwardedRemoteAddressResolver.maxTrustedIndex(settings.trustedProxyHops())
+        : new RemoteAddressResolver() {};
+  }
+
+  @Override
+  public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+    InetSocketAddress client = clients.resolve(exchange);
+    String key = client == null || client.getAddress() == null ? "unknown" : client.getAddress().getHostAddress();
+    return limiter.isAllowed(BUCKET, key).flatMap(decision -> {
+      exchange.getResponse().getHeaders().setAll(decision.getHeaders());
+      return decision.isAllowed() ? chain.filter(exchange) : Mono.error(new RateLimitedException(Duration.ofSeconds(1)));
+    });
+  }
+
+  @Override
+  public int getOrder() {
+    return Ordered.HIGHEST_PRECEDENCE + 10;
+  }
+}

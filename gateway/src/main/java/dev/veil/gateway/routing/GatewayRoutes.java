@@ -1,0 +1,74 @@
+package dev.veil.gateway.routing;
+
+import static org.springframework.cloud.gateway.support.RouteMetadataUtils.RESPONSE_TIMEOUT_ATTR;
+
+import dev.veil.gateway.config.GatewayProperties;
+import dev.veil.gateway.limits.RequestBodyLimit;
+import dev.veil.gateway.registry.RegistryCache;
+import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.service.problem.NotFoundException;
+import org.springframework.cloud.gateway.route.RouteLocator;
+import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import reactor.core.publisher.Mono;
+
+/**
+ * The routes, in the order they are tried:
+ * <ol>
+ *   <li>{@code node}: Host {@code <nodeId>.<node domain>} of a registered node → its agent API;</li>
+ *   <li>{@code service}: Host {@code <serviceId>.<node domain>} of a registered service → its upstream (HTTP and WebSocket);</li>
+ *   <li>{@code unknown-name}: any other host under the node domain → 404, the same for "never
+ *       registered" and "withdrawn";</li>
+ *   <li>{@code session-api}, {@code market-api}: the public APIs on any other host, paths
+ *       unchanged (node signatures cover the path).</li>
+ * </ol>
+ */
+@Configuration(proxyBeanMethods = false)
+class GatewayRoutes {
+
+  /** Registry routes have no fixed URI; {@link ToRegisteredTarget} sets the real one. */
+  private static final String REGISTRY_URI = "http://registry.invalid";
+
+  @Bean
+  NodeDomainHost nodeDomainHost(GatewayProperties properties) {
+    return new NodeDomainHost(properties.nodeDomain());
+  }
+
+  @Bean
+  RegisteredName registeredName(NodeDomainHost hosts, RegistryCache registry) {
+    return new RegisteredName(hosts, registry);
+  }
+
+  @Bean
+  RouteLocator veilRoutes(RouteLocatorBuilder routes, RegisteredName names, GatewayProperties properties) {
+    ToRegisteredTarget toTarget = new ToRegisteredTarget();
+    RequestBodyLimit nodeBodies = new RequestBodyLimit(properties.nodes().maxRequestBody());
+    RequestBodyLimit apiBodies = new RequestBodyLimit(properties.api().maxRequestBody());
+    long nodeTimeout = properties.nodes().responseTimeout().toMillis();
+    long apiTimeout = properties.api().responseTimeout().toMillis();
+    return routes.routes()
+        .route("node", r -> r.order(0).asyncPredicate(names.is(RegistryTarget.Kind.NODE))
+            .filters(f -> f.filters(nodeBodies, toTarget))
+            .metadata(RESPONSE_TIMEOUT_ATTR, nodeTimeout)
+            .uri(REGISTRY_URI))
+        .route("service", r -> r.order(1).asyncPredicate(names.is(RegistryTarget.Kind.SERVICE))
+            .filters(f -> f.filters(nodeBodies, toTarget))
+            .metadata(RESPONSE_TIMEOUT_ATTR, nodeTimeout)
+            .uri(REGISTRY_URI))
+        .route("unknown-name", r -> r.order(2).predicate(names::isUnderNodeDomain)
+            .filters(f -> f.filter((exchange, chain) ->
+                Mono.error(new NotFoundException("no node or service is registered under this name"))))
+            .uri(REGISTRY_URI))
+        .route("session-api", r -> r.order(3).path("/v1/challenges", "/v1/challenges/**", "/v1/sessions", "/v1/sessions/**")
+            .filters(f -> f.filters(apiBodies))
+            .metadata(RESPONSE_TIMEOUT_ATTR, apiTimeout)
+            .uri(properties.sessionServiceUrl()))
+        .route("market-api", r -> r.order(4).path("/v1/jobs", "/v1/jobs/**", "/v1/results/**", "/v1/nodes/**",
+                "/v1/claims", "/v1/claims/**")
+            .filters(f -> f.filters(apiBodies))
+            .metadata(RESPONSE_TIMEOUT_ATTR, apiTimeout)
+            .uri(properties.marketUrl()))
+        .build();
+  }
+}

@@ -1,0 +1,56 @@
+package dev.veil.gateway.routing;
+
+import dev.veil.gateway.registry.RegistryCache;
+import dev.veil.gateway.registry.RegistryTarget;
+import java.util.Optional;
+import org.springframework.cloud.gateway.handler.AsyncPredicate;
+import org.springframework.http.HttpHeaders;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * Route predicates over the Host header: "names a registered node", "names a registered service",
+ * "is under the node domain". The registry is asked once per request; what it said is kept on the
+ * exchange for {@link ToRegisteredTarget}.
+ */
+public final class RegisteredName {
+
+  /** Exchange attribute holding the {@link RegistryTarget} a request was routed by. */
+  public static final String TARGET_ATTR = RegisteredName.class.getName() + ".target";
+  private static final String LOOKED_UP_ATTR = RegisteredName.class.getName() + ".lookedUp";
+
+  private final NodeDomainHost hosts;
+  private final RegistryCache registry;
+
+  public RegisteredName(NodeDomainHost hosts, RegistryCache registry) {
+    this.hosts = hosts;
+    this.registry = registry;
+  }
+
+  /** The Host names a registered {@code kind}; the target is then on {@link #TARGET_ATTR}. */
+  public AsyncPredicate<ServerWebExchange> is(RegistryTarget.Kind kind) {
+    return exchange -> lookedUp(exchange).map(target -> {
+      if (target.isPresent() && target.get().kind() == kind) {
+        exchange.getAttributes().put(TARGET_ATTR, target.get());
+        return true;
+      }
+      return false;
+    });
+  }
+
+  /** The Host is under the node domain, whether it names anything or not. */
+  public boolean isUnderNodeDomain(ServerWebExchange exchange) {
+    return hosts.isUnderDomain(exchange.getRequest().getHeaders().getFirst(HttpHeaders.HOST));
+  }
+
+  @SuppressWarnings("unchecked")
+  private Mono<Optional<RegistryTarget>> lookedUp(ServerWebExchange exchange) {
+    Optional<RegistryTarget> known = (Optional<RegistryTarget>) exchange.getAttributes().get(LOOKED_UP_ATTR);
+    if (known != null) {
+      return Mono.just(known);
+    }
+    Optional<String> id = hosts.id(exchange.getRequest().getHeaders().getFirst(HttpHeaders.HOST));
+    Mono<Optional<RegistryTarget>> found = id.isEmpty() ? Mono.just(Optional.empty()) : registry.resolve(id.get());
+    return found.doOnNext(target -> exchange.getAttributes().put(LOOKED_UP_ATTR, target));
+  }
+}

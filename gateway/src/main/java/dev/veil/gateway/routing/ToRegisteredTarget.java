@@ -1,0 +1,38 @@
+package dev.veil.gateway.routing;
+
+import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
+
+import dev.veil.gateway.registry.RegistryTarget;
+import java.net.URI;
+import org.springframework.cloud.gateway.filter.GatewayFilter;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.cloud.gateway.filter.RouteToRequestUrlFilter;
+import org.springframework.core.Ordered;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * Sends the request to the registered target: its scheme, host and port from the registry, the
+ * request's own path and query. Nothing in the request (Host, an absolute URI, the path) can
+ * change where it goes. Runs right after Spring Cloud Gateway has derived the route's URL, and
+ * replaces it.
+ */
+public final class ToRegisteredTarget implements GatewayFilter, Ordered {
+
+  public static final int ORDER = RouteToRequestUrlFilter.ROUTE_TO_URL_FILTER_ORDER + 1;
+
+  @Override
+  public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+    RegistryTarget target = exchange.getRequiredAttribute(RegisteredName.TARGET_ATTR);
+    URI request = exchange.getRequest().getURI();
+    String query = request.getRawQuery();
+    URI url = URI.create(target.base() + request.getRawPath() + (query == null ? "" : "?" + query));
+    exchange.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, url);
+    return chain.filter(exchange);
+  }
+
+  @Override
+  public int getOrder() {
+    return ORDER;
+  }
+}

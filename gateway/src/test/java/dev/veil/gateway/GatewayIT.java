@@ -1,0 +1,332 @@
+package dev.veil.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.model.id.RandomIds;
+import dev.veil.testsupport.RedisContainers;
+import dev.veil.testsupport.RequiresContainerEngine;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.sync.RedisCommands;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.HttpMethod;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/** The gateway on a real port, reading a real Redis registry, in front of real servers on loopback. */
+@RequiresContainerEngine
+@Testcontainers
+@ExtendWith(OutputCaptureExtension.class)
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    "management.server.port=0",
+    "veil.gateway.nodes.response-timeout=2s",
+    "veil.gateway.nodes.max-request-body=64MB",
+    "veil.gateway.rate-limit.replenish-rate=100000",
+    "veil.gateway.rate-limit.burst-capacity=100000"})
+class GatewayIT {
+
+  static final String DOMAIN = "node.localhost";
+
+  @Container
+  @ServiceConnection(name = "redis")
+  static final GenericContainer<?> redis = RedisContainers.redis();
+
+  static Upstreams upstreams;
+  static RedisClient redisClient;
+  static RedisCommands<String, String> registry;
+
+  @LocalServerPort
+  int port;
+
+  @Autowired
+  MeterRegistry meters;
+
+  GatewayClient gateway;
+  String nodeId;
+
+  @DynamicPropertySource
+  static void upstreamApis(DynamicPropertyRegistry properties) throws IOException {
+    upstreams = new Upstreams();
+    // The public APIs: the agent stand-in plays both, it echoes what reached it.
+    properties.add("veil.gateway.session-service-url", upstreams::agentUrl);
+    properties.add("veil.gateway.market-url", upstreams::serviceUrl);
+  }
+
+  @BeforeAll
+  static void connect() {
+    redisClient = RedisClient.create(RedisContainers.uri(redis));
+    registry = redisClient.connect().sync();
+  }
+
+  @AfterAll
+  static void close() throws IOException {
+    redisClient.shutdown();
+    upstreams.close();
+  }
+
+  @BeforeEach
+  void registerNode() {
+    gateway = new GatewayClient(port);
+    nodeId = RandomIds.next();
+    registerNode(nodeId, upstreams.agentUrl());
+  }
+
+  // What job-market writes (layout on its RedisNodeRegistry), then its announcement.
+  static void registerNode(String id, String apiUrl) {
+    registry.hset("veil:registry:node:" + id, Map.of("apiUrl", apiUrl, "version", "test", "lastSeen", "0"));
+    registry.publish("veil:registry:events", "node:" + id);
+  }
+
+  static void registerService(String id, String upstream) {
+    registry.hset("veil:registry:service:" + id, Map.of("upstream", upstream, "nodeId", "n", "jobId", "j"));
+    registry.publish("veil:registry:events", "service:" + id);
+  }
+
+  static void withdrawService(String id) {
+    registry.del("veil:registry:service:" + id);
+    registry.publish("veil:registry:events", "service:" + id);
+  }
+
+  @Test
+  void nodeNameReachesItsAgentWithPathHeadersAndBodyUnchanged() {
+    String body = "{\"jobDefinition\": {\"ops\": []}}";
+    GatewayClient.Reply reply = gateway.exchange(HttpMethod.POST, nodeId + "." + DOMAIN + ":8080",
+        "/job-definition/Job123?x=1%202",
+        headers -> headers.set("x-session-id", "s3ss10n").set("Content-Type", "application/json"),
+        Mono.just(Unpooled.copiedBuffer(body, StandardCharsets.UTF_8)));
+
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.body()).isEqualTo("agent POST /job-definition/Job123?x=1%202 session=s3ss10n hop=null connection=null body=" + body);
+  }
+
+  @Test
+  void hostWithAndWithoutPortRouteTheSame() {
+    assertThat(gateway.get(nodeId + "." + DOMAIN, "/node/info").body()).startsWith("agent GET /node/info");
+    assertThat(gateway.get(nodeId + "." + DOMAIN + ":8080", "/node/info").body()).startsWith("agent GET /node/info");
+    assertThat(gateway.get(nodeId + ".NODE.LocalHost.", "/node/info").body()).startsWith("agent GET /node/info");
+  }
+
+  @Test
+  void hopByHopHeadersAreStrippedEndToEndOnesKept() {
+    GatewayClient.Reply reply = gateway.exchange(HttpMethod.GET, nodeId + "." + DOMAIN, "/x",
+        headers -> headers.set("Connection", "keep-alive, x-hop-secret").set("x-hop-secret", "1")
+            .set("x-session-id", "kept"), null);
+
+    assertThat(reply.body()).contains("session=kept").contains("hop=null");
+  }
+
+  @Test
+  void serviceNameReachesItsUpstreamOverHttpAndWebSocket() {
+    String serviceId = RandomIds.next();
+    registerService(serviceId, upstreams.serviceUrl());
+
+    assertThat(gateway.get(serviceId + "." + DOMAIN + ":8080", "/").body()).isEqualTo("hello from the service");
+
+    List<String> echoed = gateway.http()
+        .headers(h -> h.set("Host", serviceId + "." + DOMAIN))
+        .websocket()
+        .uri("ws://127.0.0.1:" + port + "/ws")
+        .handle((in, out) -> out.sendString(Flux.just("one", "two"))
+            .then()
+            .thenMany(in.receive().asString().take(2)))
+        .collectList()
+        .block(Duration.ofSeconds(20));
+    assertThat(echoed).containsExactly("echo:one", "echo:two");
+  }
+
+  @Test
+  void unknownNamesAre404ProblemsAndReachNothing() {
+    GatewayClient.Reply reply = gateway.get(RandomIds.next() + "." + DOMAIN, "/job-result/x");
+
+    assertThat(reply.status()).isEqualTo(404);
+    assertThat(reply.header("Content-Type")).isEqualTo("application/problem+json");
+    assertThat(reply.body()).contains("\"type\":\"https://veil.dev/problems/not-found\"");
+    assertThat(gateway.get("not-an-id." + DOMAIN, "/").status()).isEqualTo(404);
+    assertThat(gateway.get("a." + nodeId + "." + DOMAIN, "/").status()).isEqualTo(404);
+    assertThat(upstreams.secretHits.get()).isZero();
+  }
+
+  @Test
+  void withdrawnServiceStopsAnsweringAtOnceEvenWhenCached() {
+    String serviceId = RandomIds.next();
+    registerService(serviceId, upstreams.serviceUrl());
+    assertThat(gateway.get(serviceId + "." + DOMAIN, "/").status()).isEqualTo(200);
+    assertThat(gateway.get(serviceId + "." + DOMAIN, "/").status()).isEqualTo(200);
+
+    withdrawService(serviceId);
+
+    // The cache keeps entries for 5 s; only the withdrawal announcement can make this 404 now.
+    GatewayClient.Reply after = gateway.get(serviceId + "." + DOMAIN, "/");
+    assertThat(after.status()).isEqualTo(404);
+    assertThat(after.body()).isEqualTo(gateway.get(RandomIds.next() + "." + DOMAIN, "/").body());
+  }
+
+  @Test
+  void newlyRegisteredNameWorksAtOnceAfterAMiss() {
+    String serviceId = RandomIds.next();
+    assertThat(gateway.get(serviceId + "." + DOMAIN, "/").status()).isEqualTo(404);
+
+    registerService(serviceId, upstreams.serviceUrl());
+
+    assertThat(gateway.get(serviceId + "." + DOMAIN, "/").status()).isEqualTo(200);
+  }
+
+  @Test
+  void aNodeCannotBeShadowedByAServiceOfTheSameId() {
+    registerService(nodeId, "http://127.0.0.1:" + upstreams.secret.port());
+
+    assertThat(gateway.get(nodeId + "." + DOMAIN, "/").body()).startsWith("agent GET /");
+    assertThat(upstreams.secretHits.get()).isZero();
+  }
+
+  @Test
+  void publicApisAreOnTheBareDomainWithPathsUnchanged() {
+    assertThat(gateway.get("localhost:8080", "/v1/sessions/current").body())
+        .startsWith("agent GET /v1/sessions/current");
+    assertThat(gateway.get("localhost", "/v1/challenges").body()).startsWith("agent GET /v1/challenges");
+    assertThat(gateway.get("localhost", "/v1/jobs/abc").status()).isEqualTo(404); // the service stand-in has no such path
+    GatewayClient.Reply unrouted = gateway.get("localhost", "/internal/anything");
+    assertThat(unrouted.status()).isEqualTo(404);
+    assertThat(unrouted.header("Content-Type")).isEqualTo("application/problem+json");
+  }
+
+  @Test
+  void craftedHostsAndAbsoluteUrisNeverReachUnregisteredAddresses() throws IOException {
+    int secret = upstreams.secret.port();
+    assertThat(gateway.get("127.0.0.1:" + secret, "/").status()).isEqualTo(404);
+    assertThat(gateway.get("127.0.0.1:" + secret + "." + DOMAIN, "/").status()).isIn(400, 404);
+    assertThat(gateway.get("localhost", "/").status()).isEqualTo(404);
+    GatewayClient.Reply forwarded = gateway.exchange(HttpMethod.GET, "localhost", "/v1/x",
+        headers -> headers.set("X-Forwarded-Host", "127.0.0.1:" + secret).set("Forwarded", "host=127.0.0.1:" + secret), null);
+    assertThat(forwarded.status()).isEqualTo(404);
+
+    // An absolute URI names the secret server; only the registered agent may answer, with its own path.
+    assertThat(gateway.raw("GET http://127.0.0.1:" + secret + "/x HTTP/1.1\r\nHost: " + nodeId + "." + DOMAIN
+        + "\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 200");
+    assertThat(gateway.raw("GET http://127.0.0.1:" + secret + "/x HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+        .startsWith("HTTP/1.1 404");
+    assertThat(gateway.raw("GET / HTTP/1.1\r\nHost: " + nodeId + "." + DOMAIN + "@127.0.0.1:" + secret
+        + "\r\nConnection: close\r\n\r\n")).matches("HTTP/1.1 (400|404).*");
+    assertThat(gateway.raw("GET / HTTP/1.1\r\nHost: 127.0.0.1:" + secret + "#." + DOMAIN
+        + "\r\nConnection: close\r\n\r\n")).matches("HTTP/1.1 (400|404).*");
+    // A registry entry carrying a path or user info is reduced to scheme, host and port.
+    String tricky = RandomIds.next();
+    registerService(tricky, "http://evil@127.0.0.1:" + upstreams.service.port() + "/../secret");
+    assertThat(gateway.get(tricky + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+
+    assertThat(upstreams.secretHits.get()).isZero();
+  }
+
+  @Test
+  void downAgentIs502Problem() {
+    String downNode = RandomIds.next();
+    registerNode(downNode, "http://127.0.0.1:" + RedisContainers.freePort());
+
+    GatewayClient.Reply reply = gateway.get(downNode + "." + DOMAIN, "/job-result/x");
+
+    assertThat(reply.status()).isEqualTo(502);
+    assertThat(reply.header("Content-Type")).isEqualTo("application/problem+json");
+    assertThat(reply.body()).contains("upstream-unreachable");
+  }
+
+  @Test
+  void hangingAgentIs504ProblemAfterTheResponseTimeout() {
+    String slowNode = RandomIds.next();
+    registerNode(slowNode, upstreams.hangingUrl());
+
+    GatewayClient.Reply reply = gateway.get(slowNode + "." + DOMAIN, "/job-result/x");
+
+    assertThat(reply.status()).isEqualTo(504);
+    assertThat(reply.header("Content-Type")).isEqualTo("application/problem+json");
+    assertThat(reply.body()).contains("upstream-timeout");
+  }
+
+  @Test
+  void largeBodiesStreamBothWays() {
+    MessageDigest sent = Upstreams.sha256();
+    int mib = 48;
+    Flux<ByteBuf> upload = Flux.range(0, mib).map(i -> {
+      byte[] block = new byte[Upstreams.MIB];
+      java.util.Arrays.fill(block, (byte) (i * 7));
+      sent.update(block);
+      return Unpooled.wrappedBuffer(block);
+    });
+    GatewayClient.Reply uploaded = gateway.exchange(HttpMethod.POST, nodeId + "." + DOMAIN, "/upload", headers -> {}, upload);
+    assertThat(uploaded.body()).isEqualTo((long) mib * Upstreams.MIB + " " + HexFormat.of().formatHex(sent.digest()));
+
+    String serviceId = RandomIds.next();
+    registerService(serviceId, upstreams.serviceUrl());
+    AtomicLong received = new AtomicLong();
+    Integer status = gateway.http().headers(h -> h.set("Host", serviceId + "." + DOMAIN))
+        .get().uri("http://127.0.0.1:" + port + "/big/96")
+        .response((response, body) -> body.doOnNext(buf -> received.addAndGet(buf.readableBytes()))
+            .then(Mono.just(response.status().code())))
+        .blockLast(Duration.ofSeconds(60));
+    assertThat(status).isEqualTo(200);
+    assertThat(received.get()).isEqualTo(96L * Upstreams.MIB);
+  }
+
+  @Test
+  void bodiesOverTheLimitAre413AndNeverForwardedWhole() throws IOException {
+    assertThat(gateway.raw("POST /upload HTTP/1.1\r\nHost: " + nodeId + "." + DOMAIN
+        + "\r\nContent-Length: " + (65L * Upstreams.MIB) + "\r\nConnection: close\r\n\r\n")).startsWith("HTTP/1.1 413");
+
+    upstreams.lastUploadBytes.set(-1);
+    Flux<ByteBuf> chunked = Flux.range(0, 80).map(i -> Unpooled.wrappedBuffer(new byte[Upstreams.MIB]));
+    GatewayClient.Reply reply;
+    try {
+      reply = gateway.exchange(HttpMethod.POST, nodeId + "." + DOMAIN, "/upload", headers -> {}, chunked);
+      assertThat(reply.status()).isEqualTo(413);
+    } catch (RuntimeException connectionCut) {
+      // The gateway may cut the connection mid-upload instead; either way the agent never got it all.
+    }
+    assertThat(upstreams.lastUploadBytes.get()).isLessThanOrEqualTo(64L * Upstreams.MIB);
+  }
+
+  @Test
+  void accessLogRedactsPrivateServiceIdsAndSessionIds(CapturedOutput output) {
+    String serviceId = RandomIds.next();
+    String sessionId = RandomIds.next();
+    registerService(serviceId, upstreams.serviceUrl());
+    gateway.exchange(HttpMethod.GET, serviceId + "." + DOMAIN, "/?token=q", h -> h.set("x-session-id", sessionId), null);
+    gateway.exchange(HttpMethod.GET, nodeId + "." + DOMAIN, "/job-result/J1?k=v", h -> h.set("x-session-id", sessionId), null);
+
+    assertThat(output.getAll()).contains("GET " + nodeId + "." + DOMAIN + " /job-result/J1 route=node status=200");
+    assertThat(output.getAll()).contains("GET <redacted>." + DOMAIN + " <redacted> route=service status=200");
+    assertThat(output.getAll()).doesNotContain(serviceId).doesNotContain(sessionId).doesNotContain("k=v");
+  }
+
+  @Test
+  void perRouteLatencyAndStatusesAreMeasured() {
+    gateway.get(nodeId + "." + DOMAIN, "/metered");
+
+    assertThat(meters.find("spring.cloud.gateway.requests").tag("routeId", "node").tag("status", "OK").timer())
+        .isNotNull()
+        .satisfies(timer -> assertThat(timer.count()).isPositive());
+  }
+}

@@ -1,0 +1,124 @@
+package dev.veil.gateway;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/** Real HTTP servers on loopback standing in for an agent, an exposed service, and what must never be reached. */
+final class Upstreams implements AutoCloseable {
+
+  static final int MIB = 1024 * 1024;
+
+  /** An agent: echoes what it received, counts and hashes uploaded bodies. */
+  final DisposableServer agent;
+  /** An exposed service: a page, a WebSocket echo, a large streamed download. */
+  final DisposableServer service;
+  /** Not in the registry: any request reaching it is a routing hole. */
+  final DisposableServer secret;
+  final AtomicInteger secretHits = new AtomicInteger();
+  /** Accepts connections and never answers. */
+  final ServerSocket hanging;
+  private final List<Socket> held = new CopyOnWriteArrayList<>();
+  /** Bytes the agent received on its last upload. */
+  final AtomicLong lastUploadBytes = new AtomicLong(-1);
+
+  Upstreams() throws IOException {
+    agent = HttpServer.create().host("127.0.0.1").port(0)
+        .route(routes -> routes
+            .post("/upload", (request, response) -> {
+              MessageDigest sha = sha256();
+              AtomicLong bytes = new AtomicLong();
+              return response.sendString(request.receive().asByteArray()
+                  .doOnNext(chunk -> {
+                    bytes.addAndGet(chunk.length);
+                    sha.update(chunk);
+                  })
+                  .doOnComplete(() -> lastUploadBytes.set(bytes.get()))
+                  .then(Mono.fromSupplier(() -> bytes.get() + " " + HexFormat.of().formatHex(sha.digest()))));
+            })
+            .route(request -> true, (request, response) -> response
+                .header("x-agent-saw-host", String.valueOf(request.requestHeaders().get("host")))
+                .sendString(request.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
+                    .map(body -> "agent " + request.method() + " " + request.uri()
+                        + " session=" + request.requestHeaders().get("x-session-id")
+                        + " hop=" + request.requestHeaders().get("x-hop-secret")
+                        + " connection=" + request.requestHeaders().get("connection")
+                        + " body=" + body))))
+        .bindNow();
+    service = HttpServer.create().host("127.0.0.1").port(0)
+        .route(routes -> routes
+            .ws("/ws", (in, out) -> out.sendString(in.receive().asString().map(text -> "echo:" + text)))
+            .get("/big/{mib}", (request, response) -> {
+              int mib = Integer.parseInt(request.param("mib"));
+              return response.send(Flux.range(0, mib).map(i -> {
+                byte[] block = new byte[MIB];
+                java.util.Arrays.fill(block, (byte) i.intValue());
+                return (ByteBuf) Unpooled.wrappedBuffer(block);
+              }));
+            })
+            .get("/", (request, response) -> response.sendString(Mono.just("hello from the service"))))
+        .bindNow();
+    secret = HttpServer.create().host("127.0.0.1").port(0)
+        .handle((request, response) -> {
+          secretHits.incrementAndGet();
+          return response.sendString(Mono.just("secret"));
+        })
+        .bindNow();
+    hanging = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    Thread acceptor = new Thread(() -> {
+      while (!hanging.isClosed()) {
+        try {
+          held.add(hanging.accept());
+        } catch (IOException closed) {
+          return;
+        }
+      }
+    }, "hanging-upstream");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  String agentUrl() {
+    return "http://127.0.0.1:" + agent.port();
+  }
+
+  String serviceUrl() {
+    return "http://127.0.0.1:" + service.port();
+  }
+
+  String hangingUrl() {
+    return "http://127.0.0.1:" + hanging.getLocalPort();
+  }
+
+  static MessageDigest sha256() {
+    try {
+      return MessageDigest.getInstance("SHA-256");
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    agent.disposeNow();
+    service.disposeNow();
+    secret.disposeNow();
+    hanging.close();
+    for (Socket socket : held) {
+      socket.close();
+    }
+  }
+}
