@@ -19,6 +19,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -316,8 +317,11 @@ class GatewayIT {
     gateway.exchange(HttpMethod.GET, serviceId + "." + DOMAIN, "/?token=q", h -> h.set("x-session-id", sessionId), null);
     gateway.exchange(HttpMethod.GET, nodeId + "." + DOMAIN, "/job-result/J1?k=v", h -> h.set("x-session-id", sessionId), null);
 
-    assertThat(output.getAll()).contains("GET " + nodeId + "." + DOMAIN + " /job-result/J1 route=node status=200");
-    assertThat(output.getAll()).contains("GET <redacted>." + DOMAIN + " <redacted> route=service status=200");
+    // The access log is written asynchronously.
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+      assertThat(output.getAll()).contains("GET " + nodeId + "." + DOMAIN + " /job-result/J1 route=node status=200");
+      assertThat(output.getAll()).contains("GET <redacted>." + DOMAIN + " <redacted> route=service status=200");
+    });
     assertThat(output.getAll()).doesNotContain(serviceId).doesNotContain(sessionId).doesNotContain("k=v");
   }
 

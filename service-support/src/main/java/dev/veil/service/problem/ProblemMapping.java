@@ -110,6 +110,16 @@ public final class ProblemMapping {
     return problem(HttpStatus.INTERNAL_SERVER_ERROR, ProblemTypes.INTERNAL, "Internal error", "an unexpected error occurred");
   }
 
+  /** The client closed the connection: nothing can be answered, and it is no failure of ours. */
+  public static boolean isClientGone(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t.getClass().getName().equals("reactor.netty.channel.AbortedException")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   // Spring Security is optional for users of this library: recognise its exceptions by name.
   private static boolean isAuthenticationException(Throwable error) {
     for (Class<?> c = error.getClass(); c != null; c = c.getSuperclass()) {

@@ -20,6 +20,7 @@ public class ProblemWebExceptionHandler implements WebExceptionHandler {
 
   @Override
   public Mono<Void> handle(ServerWebExchange exchange, Throwable error) {
-    return exchange.getResponse().isCommitted() ? Mono.error(error) : problems.write(exchange, error);
+    // A client that went away gets no answer; WebFlux notes that quietly, it is no failure of ours.
+    return exchange.getResponse().isCommitted() || ProblemMapping.isClientGone(error) ? Mono.error(error) : problems.write(exchange, error);
   }
 }
