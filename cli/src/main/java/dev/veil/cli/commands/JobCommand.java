@@ -1,0 +1,231 @@
+package dev.veil.cli.commands;
+
+import dev.veil.cli.CliException;
+import dev.veil.cli.ExitCodes;
+import dev.veil.cli.MissingSubcommand;
+import dev.veil.cli.VeilCli;
+import dev.veil.model.job.JobDefinition;
+import dev.veil.model.job.JobDefinitionRequest;
+import dev.veil.model.json.MalformedJsonException;
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.market.JobRecord;
+import dev.veil.model.market.JobState;
+import dev.veil.model.market.PostJobRequest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
+
+@Command(name = "job", description = "Post jobs, send their private definitions, fetch private results and URLs.",
+    subcommands = {JobCommand.Post.class, JobCommand.Status.class, JobCommand.SendDefinition.class,
+        JobCommand.Result.class, JobCommand.Urls.class, JobCommand.Stop.class})
+public final class JobCommand extends MissingSubcommand {
+
+  @Command(name = "post", description = "Post a job file (comments and trailing commas allowed) and print its ID.")
+  static final class Post implements java.util.concurrent.Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE", description = "the job definition or private template")
+    Path file;
+
+    @Option(names = {"-t", "--timeout"}, paramLabel = "MINUTES", description = "how long the job may run once a host claims it")
+    Long timeoutMinutes;
+
+    @Option(names = "--wait", description = "follow the job until it ends; send the definition and fetch a private result when the host asks")
+    boolean await;
+
+    @Option(names = "--definition", paramLabel = "FILE", description = "with --wait: the private definition to send when the host waits for it")
+    Path definition;
+
+    @Option(names = "--result-out", paramLabel = "FILE", description = "with --wait: where to write a private result (default stdout)")
+    Path resultOut;
+
+    @Override
+    public Integer call() {
+      VeilCli.Context c = KeyCommand.context(spec);
+      if (!await && (definition != null || resultOut != null)) {
+        throw new CliException(ExitCodes.USAGE, "--definition and --result-out need --wait");
+      }
+      JobDefinition job = readJobFile(file);
+      byte[] privateDefinition = definition == null ? null : definitionRequest(definition);
+      String session = c.identity().login(null, null, 600L).sessionId();
+      byte[] body = VeilJson.write(new PostJobRequest(job, timeoutMinutes == null ? null : timeoutMinutes * 60));
+      JobRecord posted = VeilJson.lenient().readValue(c.gateway().api("POST", "/v1/jobs", session, body).body(), JobRecord.class);
+      if (!await) {
+        c.out().result(posted.jobId(), Map.of("jobId", posted.jobId()));
+        return ExitCodes.OK;
+      }
+      c.out().progress("posted job " + posted.jobId());
+      Duration limit = Duration.ofMinutes(timeoutMinutes == null ? 60 : timeoutMinutes + 10);
+      JobRecord end = new JobWatcher(c, privateDefinition, resultOut).follow(posted.jobId(), limit);
+      c.out().result(end.jobId() + " " + end.state() + (end.resultId() == null ? "" : " " + end.resultId()), status(end));
+      return end.state() == JobState.COMPLETED ? ExitCodes.OK : ExitCodes.FAILED;
+    }
+  }
+
+  @Command(name = "status", description = "The job as the market shows it to everyone.")
+  static final class Status implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "JOB_ID")
+    String jobId;
+
+    @Override
+    public void run() {
+      VeilCli.Context c = KeyCommand.context(spec);
+      JobRecord job = record(c, jobId);
+      StringBuilder human = new StringBuilder(job.jobId()).append(' ').append(job.state());
+      if (job.nodeId() != null) {
+        human.append("\n  node    ").append(job.nodeId());
+      }
+      if (job.hostStatus() != null) {
+        human.append("\n  host    ").append(VeilJson.lenient().valueToTree(job.hostStatus()).asString());
+      }
+      if (job.resultId() != null) {
+        human.append("\n  result  ").append(job.resultId());
+      }
+      c.out().result(human.toString(), status(job));
+    }
+  }
+
+  @Command(name = "send-definition", description = "Send the private definition to the host that claimed the job.")
+  static final class SendDefinition implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "JOB_ID")
+    String jobId;
+
+    @Option(names = {"-f", "--file"}, required = true, paramLabel = "FILE",
+        description = "{\"jobDefinition\": {...}} as in spec/job-definition-request.json, or the bare definition")
+    Path file;
+
+    @Override
+    public void run() {
+      VeilCli.Context c = KeyCommand.context(spec);
+      byte[] body = definitionRequest(file);
+      String nodeId = claimedBy(c, jobId);
+      JobWatcher.sendDefinition(c, jobId, nodeId, body);
+      c.out().result("sent the definition of " + jobId + " to " + nodeId,
+          Map.of("jobId", jobId, "nodeId", nodeId, "sent", true));
+    }
+  }
+
+  @Command(name = "result", description = "Fetch the private result from the host (once: it then publishes an empty one).")
+  static final class Result implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "JOB_ID")
+    String jobId;
+
+    @Option(names = {"-o", "--out"}, paramLabel = "FILE", description = "write it here instead of stdout")
+    Path out;
+
+    @Override
+    public void run() {
+      VeilCli.Context c = KeyCommand.context(spec);
+      JobWatcher.fetchResult(c, jobId, claimedBy(c, jobId), out);
+    }
+  }
+
+  @Command(name = "urls", description = "The URLs of the job's exposed services, private ones included.")
+  static final class Urls implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "JOB_ID")
+    String jobId;
+
+    @Override
+    public void run() {
+      VeilCli.Context c = KeyCommand.context(spec);
+      String nodeId = claimedBy(c, jobId);
+      String session = c.identity().login(jobId, nodeId, 300L).sessionId();
+      byte[] body = c.gateway().node(nodeId, "GET", "/service/url/" + jobId, session, null).body();
+      if (c.out().json()) {
+        c.out().document(body);
+        return;
+      }
+      JsonNode urls = VeilJson.lenient().readTree(body);
+      StringBuilder human = new StringBuilder("status ").append(urls.path("status").asString());
+      urls.path("urls").properties().forEach(e -> human.append("\n  ").append(e.getValue().path("url").asString())
+          .append("  port ").append(e.getValue().path("port").asString()));
+      c.out().result(human.toString(), Map.of());
+    }
+  }
+
+  @Command(name = "stop", description = "Stop the job: at once while queued, through its host while it runs.")
+  static final class Stop implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "JOB_ID")
+    String jobId;
+
+    @Override
+    public void run() {
+      VeilCli.Context c = KeyCommand.context(spec);
+      String session = c.identity().login(jobId, null, 300L).sessionId();
+      JobRecord job = VeilJson.lenient().readValue(
+          c.gateway().api("POST", "/v1/jobs/" + jobId + "/stop", session, null).body(), JobRecord.class);
+      c.out().result(job.jobId() + " " + job.state() + (Boolean.TRUE.equals(job.stopRequested()) ? " (stop requested)" : ""),
+          status(job));
+    }
+  }
+
+  static JobRecord record(VeilCli.Context c, String jobId) {
+    return VeilJson.lenient().readValue(c.gateway().api("GET", "/v1/jobs/" + jobId, null, null).body(), JobRecord.class);
+  }
+
+  static String claimedBy(VeilCli.Context c, String jobId) {
+    JobRecord job = record(c, jobId);
+    if (job.nodeId() == null) {
+      throw new CliException(ExitCodes.CONFLICT, "job " + jobId + " is " + job.state() + " and no host has claimed it yet");
+    }
+    return job.nodeId();
+  }
+
+  /** The stable fields of {@code job status --json}. */
+  static Map<String, Object> status(JobRecord job) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("jobId", job.jobId());
+    fields.put("state", job.state());
+    fields.put("nodeId", job.nodeId());
+    fields.put("resultId", job.resultId());
+    fields.put("hostStatus", job.hostStatus());
+    fields.put("owner", job.owner());
+    fields.put("createdAt", job.createdAt());
+    fields.put("finishedAt", job.finishedAt());
+    return fields;
+  }
+
+  static JobDefinition readJobFile(Path file) {
+    try {
+      return VeilJson.readJobFile(file);
+    } catch (MalformedJsonException e) {
+      throw new CliException(ExitCodes.INVALID, file + ": " + e.describe());
+    } catch (IOException e) {
+      throw new CliException(ExitCodes.USAGE, "cannot read " + file + ": " + e.getMessage());
+    }
+  }
+
+  /** A {@code {"jobDefinition": ...}} body from a file holding either that or the bare definition. */
+  static byte[] definitionRequest(Path file) {
+    try {
+      JsonNode tree = VeilJson.lenient().readTree(Files.readString(file));
+      JsonNode definition = tree.has("jobDefinition") ? tree.get("jobDefinition") : tree;
+      return VeilJson.write(new JobDefinitionRequest(VeilJson.readJobFile(definition.toString())));
+    } catch (MalformedJsonException e) {
+      throw new CliException(ExitCodes.INVALID, file + ": " + e.describe());
+    } catch (tools.jackson.core.JacksonException e) {
+      throw new CliException(ExitCodes.INVALID, file + ": " + VeilJson.malformed(e).describe());
+    } catch (IOException e) {
+      throw new CliException(ExitCodes.USAGE, "cannot read " + file + ": " + e.getMessage());
+    }
+  }
+}

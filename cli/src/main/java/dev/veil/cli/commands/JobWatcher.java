@@ -1,0 +1,117 @@
+package dev.veil.cli.commands;
+
+import dev.veil.cli.CliException;
+import dev.veil.cli.ExitCodes;
+import dev.veil.cli.VeilCli;
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.market.JobRecord;
+import dev.veil.model.market.JobState;
+import dev.veil.model.result.JobStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+
+/**
+ * Follows a job on the market until it ends, doing the owner's part when its host asks: sending
+ * the private definition, fetching the private result. Each time with a session scoped to that
+ * job and that node, so the host cannot use it for anything else.
+ */
+final class JobWatcher {
+
+  private static final Duration POLL = Duration.ofSeconds(1);
+
+  private final VeilCli.Context c;
+  private final byte[] definition;
+  private final Path resultOut;
+
+  JobWatcher(VeilCli.Context c, byte[] definition, Path resultOut) {
+    this.c = c;
+    this.definition = definition;
+    this.resultOut = resultOut;
+  }
+
+  JobRecord follow(String jobId, Duration limit) {
+    Instant deadline = Instant.now().plus(limit);
+    String shown = "";
+    boolean definitionDone = false;
+    boolean resultDone = false;
+    while (true) {
+      JobRecord job = JobCommand.record(c, jobId);
+      String now = job.state() + (job.hostStatus() == null ? "" : " " + VeilJson.lenient().valueToTree(job.hostStatus()).asString());
+      if (!now.equals(shown)) {
+        c.out().progress(jobId + ": " + now + (job.nodeId() == null ? "" : " on node " + job.nodeId()));
+        shown = now;
+      }
+      if (job.state() == JobState.COMPLETED || job.state() == JobState.STOPPED) {
+        return job;
+      }
+      if (job.state() == JobState.RUNNING && job.hostStatus() == JobStatus.WAITING_FOR_JOB_DEFINITION && !definitionDone) {
+        if (definition != null) {
+          sendDefinition(c, jobId, job.nodeId(), definition);
+          c.out().progress(jobId + ": sent the private definition to " + job.nodeId());
+        } else {
+          c.out().progress(advice(jobId, job.nodeId()));
+        }
+        definitionDone = true;
+      }
+      if (job.state() == JobState.RUNNING && job.hostStatus() == JobStatus.WAITING_FOR_RESULT && !resultDone) {
+        fetchResult(c, jobId, job.nodeId(), resultOut);
+        c.out().progress(jobId + ": fetched the private result" + (resultOut == null ? "" : " into " + resultOut));
+        resultDone = true;
+      }
+      if (Instant.now().isAfter(deadline)) {
+        throw new CliException(ExitCodes.FAILED, "stopped waiting for " + jobId + " after " + limit.toMinutes() + " minutes; it is " + now);
+      }
+      sleep();
+    }
+  }
+
+  private String advice(String jobId, String nodeId) {
+    return String.join("\n",
+        jobId + ": the host waits for the private definition. Send it with",
+        "  veil job send-definition " + jobId + " --file <definition.json>",
+        "or with curl:",
+        "  SESSION_ID=$(veil session create --job " + jobId + " --node " + nodeId + ")",
+        "  curl -X POST \"" + c.settings().urlOf(nodeId) + "/job-definition/" + jobId + "\" \\",
+        "    -H \"x-session-id: $SESSION_ID\" -H \"Content-Type: application/json\" -d @<definition.json>");
+  }
+
+  static void sendDefinition(VeilCli.Context c, String jobId, String nodeId, byte[] body) {
+    String session = c.identity().login(jobId, nodeId, 300L).sessionId();
+    c.gateway().node(nodeId, "POST", "/job-definition/" + jobId, session, body);
+  }
+
+  static void fetchResult(VeilCli.Context c, String jobId, String nodeId, Path out) {
+    String session = c.identity().login(jobId, nodeId, 300L).sessionId();
+    byte[] result = c.gateway().node(nodeId, "GET", "/job-result/" + jobId, session, null).body();
+    if (out == null) {
+      c.out().document(result);
+      return;
+    }
+    try {
+      Path parent = Objects.requireNonNullElse(out.toAbsolutePath().getParent(), Path.of("."));
+      Files.createDirectories(parent);
+      // Private: readable by the owner only, and never half-written under its final name.
+      Path partial = Files.createTempFile(parent, ".veil-result", ".part",
+          java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+      Files.write(partial, result);
+      Files.move(partial, out, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      // The host has handed it over once; keep it rather than lose it.
+      c.out().document(result);
+      throw new CliException(ExitCodes.FAILED, "could not write " + out + " (" + e.getMessage() + "); the result was printed instead");
+    }
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(POLL.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(ExitCodes.FAILED, "interrupted");
+    }
+  }
+}

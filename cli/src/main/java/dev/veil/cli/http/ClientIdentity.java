@@ -1,0 +1,65 @@
+package dev.veil.cli.http;
+
+import dev.veil.cli.CliException;
+import dev.veil.cli.ExitCodes;
+import dev.veil.model.auth.Ed25519;
+import dev.veil.model.auth.KeyFile;
+import dev.veil.model.auth.LoginChallenge;
+import dev.veil.model.id.Base58;
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.session.ChallengeRequest;
+import dev.veil.model.session.ChallengeResponse;
+import dev.veil.model.session.SessionRequest;
+import dev.veil.model.session.SessionResponse;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+
+/** The client's Ed25519 key and the sessions it logs in to. */
+public final class ClientIdentity {
+
+  private final Path keyFile;
+  private final Gateway gateway;
+  private KeyPair keys;
+
+  public ClientIdentity(Path keyFile, Gateway gateway) {
+    this.keyFile = keyFile;
+    this.gateway = gateway;
+  }
+
+  /** Loads the key, creating it (0600) on first use. */
+  public KeyPair keys() {
+    if (keys == null) {
+      try {
+        keys = KeyFile.loadOrCreate(keyFile);
+      } catch (IOException | RuntimeException e) {
+        throw new CliException(ExitCodes.DENIED, "cannot load or create the key file " + keyFile + ": " + e.getMessage());
+      }
+    }
+    return keys;
+  }
+
+  public boolean exists() {
+    return Files.isRegularFile(keyFile);
+  }
+
+  public Path keyFile() {
+    return keyFile;
+  }
+
+  public String publicKey() {
+    return Ed25519.id(keys().getPublic());
+  }
+
+  /** Logs in by signing a fresh challenge: a session, optionally scoped to one job and one node. */
+  public SessionResponse login(String jobId, String nodeId, Long ttlSeconds) {
+    String publicKey = publicKey();
+    ChallengeResponse challenge = VeilJson.lenient().readValue(
+        gateway.api("POST", "/v1/challenges", null, VeilJson.write(new ChallengeRequest(publicKey))).body(),
+        ChallengeResponse.class);
+    String signature = Base58.encode(Ed25519.sign(keys().getPrivate(), LoginChallenge.message(publicKey, challenge.challenge())));
+    byte[] body = VeilJson.write(new SessionRequest(publicKey, challenge.challenge(), signature, jobId, nodeId, ttlSeconds));
+    return VeilJson.lenient().readValue(gateway.api("POST", "/v1/sessions", null, body).body(), SessionResponse.class);
+  }
+}
