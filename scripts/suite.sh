@@ -1,0 +1,191 @@
+# shellcheck shell=bash
+# `./veil up` / `./veil down`: the whole suite on one machine, as processes.
+# Sourced by ./veil after scripts/engine.sh; uses veil_log / veil_die from there.
+
+SUITE_DIR=${VEIL_STATE}/up
+SUITE_REDIS_PORT=${VEIL_REDIS_PORT:-6379}
+SUITE_SESSION_PORT=${VEIL_SESSION_PORT:-8081}
+SUITE_MARKET_PORT=${VEIL_MARKET_PORT:-8082}
+SUITE_GATEWAY_PORT=${VEIL_GATEWAY_PORT:-8080}
+SUITE_GATEWAY_MANAGEMENT_PORT=${VEIL_GATEWAY_MANAGEMENT_PORT:-8089}
+SUITE_AGENT_PORT=${VEIL_AGENT_PORT:-9090}
+SUITE_NODE_DOMAIN=${VEIL_NODE_DOMAIN:-node.localhost}
+# Started in this order, stopped in reverse.
+SUITE_SERVICES=(redis session-service job-market gateway host-agent)
+
+suite_jar() { echo "$VEIL_HOME/$1/target/$1-0.1.0-SNAPSHOT-exec.jar"; }
+suite_pidfile() { echo "$SUITE_DIR/pids/$1.pid"; }
+
+# The PID recorded for a service, if that process still runs what we started (not a reused PID).
+suite_pid() {
+  local file pid
+  file=$(suite_pidfile "$1")
+  [ -f "$file" ] || return 1
+  read -r pid <"$file" || return 1
+  [ -r "/proc/$pid/cmdline" ] || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "$(suite_marker "$1")" || return 1
+  echo "$pid"
+}
+
+suite_marker() {
+  case $1 in
+    redis) echo "redis-server" ;;
+    *) echo "$1-0.1.0-SNAPSHOT-exec.jar" ;;
+  esac
+}
+
+suite_running() {
+  local s
+  for s in "${SUITE_SERVICES[@]}"; do suite_pid "$s" >/dev/null && return 0; done
+  return 1
+}
+
+suite_build() {
+  local s missing=()
+  for s in session-service job-market gateway host-agent cli; do
+    [ -f "$(suite_jar "$s")" ] || missing+=("$s")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  veil_log "building ${missing[*]} (first run; takes a few minutes)"
+  (cd "$VEIL_HOME" && ./mvnw -B -ntp -q package -DskipTests -pl "$(IFS=,; echo "${missing[*]}")" -am) \
+    || veil_die "the build failed; run ./mvnw package -DskipTests to see why"
+}
+
+suite_port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+suite_secret() { # a random token kept 0600 in the state directory
+  local file=$SUITE_DIR/secrets/$1
+  if [ ! -s "$file" ]; then
+    (umask 077; mkdir -p "$SUITE_DIR/secrets"; head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$file")
+  fi
+  cat "$file"
+}
+
+suite_start() { # name, command...
+  local name=$1; shift
+  setsid "$@" >>"$SUITE_DIR/logs/$name.log" 2>&1 </dev/null &
+  echo $! >"$(suite_pidfile "$name")"
+}
+
+suite_wait_healthy() { # name, url
+  local name=$1 url=$2 i
+  for i in $(seq 1 240); do
+    if ! suite_pid "$name" >/dev/null; then
+      veil_log "$name exited; the end of $SUITE_DIR/logs/$name.log:"
+      tail -20 "$SUITE_DIR/logs/$name.log" >&2
+      suite_down quiet
+      veil_die "$name did not start"
+    fi
+    if [ "$name" = redis ]; then
+      (exec 3<>"/dev/tcp/127.0.0.1/$SUITE_REDIS_PORT" && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG) 2>/dev/null && return 0
+    else
+      curl -fsS -o /dev/null "$url" 2>/dev/null && return 0
+    fi
+    sleep 0.5
+  done
+  tail -20 "$SUITE_DIR/logs/$name.log" >&2
+  suite_down quiet
+  veil_die "$name was not healthy within 2 minutes (log: $SUITE_DIR/logs/$name.log)"
+}
+
+suite_redis() {
+  if command -v redis-server >/dev/null 2>&1; then
+    suite_start redis redis-server --port "$SUITE_REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no
+  else
+    # No local redis-server: run the engine's Redis image in the foreground of a tracked process.
+    suite_start redis "$VEIL_ENGINE" run --rm --name "veil-up-redis-$SUITE_REDIS_PORT" \
+      -p "127.0.0.1:$SUITE_REDIS_PORT:6379" "$VEIL_TEST_REDIS_IMAGE" redis-server --save "" --appendonly no
+  fi
+}
+
+suite_up() {
+  if suite_running; then
+    veil_log "the suite is already running (./veil down stops it)"
+    suite_summary
+    return 0
+  fi
+  require_jdk
+  command -v curl >/dev/null 2>&1 || apt_ensure curl
+  ensure_engine
+  ensure_images
+  suite_build
+  local p
+  for p in "$SUITE_REDIS_PORT" "$SUITE_SESSION_PORT" "$SUITE_MARKET_PORT" "$SUITE_GATEWAY_PORT" \
+      "$SUITE_GATEWAY_MANAGEMENT_PORT" "$SUITE_AGENT_PORT"; do
+    suite_port_free "$p" || veil_die "port $p is taken; free it or set VEIL_*_PORT (see README.md)"
+  done
+  mkdir -p "$SUITE_DIR/logs" "$SUITE_DIR/pids" "$SUITE_DIR/agent"
+  local token redis_url=redis://127.0.0.1:$SUITE_REDIS_PORT
+  token=$(suite_secret market-session-token)
+  local session_url=http://127.0.0.1:$SUITE_SESSION_PORT market_url=http://127.0.0.1:$SUITE_MARKET_PORT
+
+  veil_log "starting redis on $SUITE_REDIS_PORT"
+  suite_redis
+  suite_wait_healthy redis ""
+
+  veil_log "starting session-service on $SUITE_SESSION_PORT"
+  suite_start session-service env PORT="$SUITE_SESSION_PORT" VEIL_REDIS_URL="$redis_url" \
+    VEIL_SESSION_SERVICETOKENS_JOBMARKET="$token" java -jar "$(suite_jar session-service)"
+  veil_log "starting job-market on $SUITE_MARKET_PORT"
+  suite_start job-market env PORT="$SUITE_MARKET_PORT" VEIL_REDIS_URL="$redis_url" VEIL_SESSION_URL="$session_url" \
+    VEIL_MARKET_SESSION_TOKEN="$token" java -jar "$(suite_jar job-market)"
+  veil_log "starting gateway on $SUITE_GATEWAY_PORT"
+  suite_start gateway env PORT="$SUITE_GATEWAY_PORT" MANAGEMENT_PORT="$SUITE_GATEWAY_MANAGEMENT_PORT" \
+    VEIL_REDIS_URL="$redis_url" VEIL_SESSION_URL="$session_url" VEIL_MARKET_URL="$market_url" \
+    VEIL_NODE_DOMAIN="$SUITE_NODE_DOMAIN" java -jar "$(suite_jar gateway)"
+  suite_wait_healthy session-service "$session_url/actuator/health"
+  suite_wait_healthy job-market "$market_url/actuator/health"
+  suite_wait_healthy gateway "http://127.0.0.1:$SUITE_GATEWAY_MANAGEMENT_PORT/actuator/health"
+
+  veil_log "starting host-agent on $SUITE_AGENT_PORT"
+  suite_start host-agent env PORT="$SUITE_AGENT_PORT" VEIL_MARKET_URL="$market_url" VEIL_SESSION_URL="$session_url" \
+    VEIL_AGENT_API_URL="http://127.0.0.1:$SUITE_AGENT_PORT" VEIL_NODE_KEY_FILE="$SUITE_DIR/node.key" \
+    VEIL_AGENT_DATA_DIR="$SUITE_DIR/agent" DOCKER_HOST="$DOCKER_HOST" \
+    VEIL_AGENT_SERVICEURLFORMAT="http://%s.$SUITE_NODE_DOMAIN:$SUITE_GATEWAY_PORT" \
+    java -jar "$(suite_jar host-agent)"
+  suite_wait_healthy host-agent "http://127.0.0.1:$SUITE_AGENT_PORT/actuator/health"
+  # The agent registers itself with the market; wait until the gateway knows the node.
+  local node i
+  node=$(suite_node_id)
+  for i in $(seq 1 60); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$SUITE_GATEWAY_PORT/node/info" -H "Host: $node.$SUITE_NODE_DOMAIN" 2>/dev/null && break
+    sleep 0.5
+  done
+  suite_summary
+}
+
+suite_node_id() {
+  curl -fsS "http://127.0.0.1:$SUITE_AGENT_PORT/node/info" | sed -n 's/.*"nodeId" *: *"\([^"]*\)".*/\1/p'
+}
+
+suite_summary() {
+  local node
+  node=$(suite_node_id 2>/dev/null || true)
+  cat <<SUMMARY
+Veil is up.
+  gateway      http://localhost:$SUITE_GATEWAY_PORT   (public APIs: /v1/...; nodes and services: http://<id>.$SUITE_NODE_DOMAIN:$SUITE_GATEWAY_PORT)
+  node ID      ${node:-unknown}
+  node API     http://${node:-<node>}.$SUITE_NODE_DOMAIN:$SUITE_GATEWAY_PORT
+  logs         $SUITE_DIR/logs/
+Next:
+  ./veil job post --file spec/private-send-template.json --wait --definition spec/job-definition-request.json
+Stop with ./veil down.
+SUMMARY
+}
+
+suite_down() {
+  local quiet=${1:-} s pid stopped=0 i
+  for ((i = ${#SUITE_SERVICES[@]} - 1; i >= 0; i--)); do
+    s=${SUITE_SERVICES[$i]}
+    if pid=$(suite_pid "$s"); then
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+      kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null
+      [ -z "$quiet" ] && veil_log "stopped $s"
+      stopped=$((stopped + 1))
+    fi
+    rm -f "$(suite_pidfile "$s")"
+  done
+  [ -z "$quiet" ] && [ $stopped -eq 0 ] && veil_log "nothing was running"
+  return 0
+}
