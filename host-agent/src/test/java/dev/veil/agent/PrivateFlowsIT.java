@@ -118,8 +118,8 @@ class PrivateFlowsIT {
     // The public result carries what ran's output (receive is public here), not the definition itself.
     assertThat(suite.publishedBytes(job.jobId())).doesNotContain("echo hello world").doesNotContain("ubuntu");
 
-    // The agent's log names the job, never what it ran.
-    assertThat(output.getAll()).contains(job.jobId()).doesNotContain("echo hello world");
+    // The agent's log names the job, never what it ran; and the job ended once (one result, no second publish).
+    assertThat(output.getAll()).contains(job.jobId()).doesNotContain("echo hello world").doesNotContain("could not be completed");
 
     // Exactly one definition is accepted.
     HttpResponse<String> again = sendDefinition(job.jobId(), scopedSession(alice, job.jobId()), spec("job-definition-request.json"));

@@ -91,6 +91,7 @@ public class JobWorker implements SmartLifecycle {
     started = true;
     accepting = true;
     Duration retry = Duration.ofSeconds(2);
+    Sinks.Empty<Void> registered = Sinks.empty();
     loops.add(recovery.recover()
         .onErrorResume(e -> {
           log.warn("recovery of an earlier run failed: {}", e.toString());
@@ -100,19 +101,23 @@ public class JobWorker implements SmartLifecycle {
         .thenMany(Flux.interval(Duration.ZERO, properties.heartbeatInterval())
         // Ticks that come while the previous call still runs are dropped, not queued: a slow moment must not end the loop.
         .onBackpressureDrop()
-            .concatMap(tick -> market.register().onErrorResume(e -> {
-              log.warn("node registration failed, will retry: {}", e.getMessage());
-              return Mono.empty();
-            })))
+            .concatMap(tick -> market.register()
+                .doOnSuccess(done -> registered.tryEmitEmpty())
+                .onErrorResume(e -> {
+                  log.warn("node registration failed, will retry: {}", e.getMessage());
+                  return Mono.empty();
+                })))
         .subscribe());
+    // Claims wait for recovery and the first registration: the market refuses a node it does not know.
     for (int i = 0; i < properties.concurrency(); i++) {
-      loops.add(Mono.defer(() -> accepting ? market.claim(properties.claimWait()) : Mono.<JobRecord>empty())
+      loops.add(registered.asMono().then(Mono.defer(() -> accepting ? market.claim(properties.claimWait()) : Mono.<JobRecord>empty())
           .flatMap(this::runDetached)
           .onErrorResume(e -> {
             log.warn("claim loop: {}; retrying in {} s", e.getMessage(), retry.toSeconds());
             return Mono.delay(retry).then();
           })
           .repeat(() -> accepting)
+          .then())
           .subscribe());
     }
   }
@@ -238,15 +243,19 @@ public class JobWorker implements SmartLifecycle {
       }
       definition = Mono.just(job.definition());
     }
+    // No definition (stopped, or its deadline passed): nothing ran, and the result says why. A run,
+    // which ends empty too, has published its own result.
+    Mono<Void> nothingRan = Mono.defer(() -> lostClaim.get() ? Mono.empty() : market.publish(job.jobId(),
+        new FlowState(stopReason.get() != null ? JobStatus.STOPPED : JobStatus.LOGISTICS_ERROR,
+            job.claimedAt(), clock.millis(),
+            List.of(stopReason.get() != null
+                ? "stopped by its owner before its definition arrived; nothing ran"
+                : "the job definition was not received within " + properties.definitionDeadline().toSeconds()
+                    + " s; nothing ran"), List.of())).then());
     return definition
-        .flatMap(received -> run(job, received, hostStatus, stopAsked, lostClaim))
-        .switchIfEmpty(Mono.defer(() -> lostClaim.get() ? Mono.empty() : market.publish(job.jobId(),
-            new FlowState(stopReason.get() != null ? JobStatus.STOPPED : JobStatus.LOGISTICS_ERROR,
-                job.claimedAt(), clock.millis(),
-                List.of(stopReason.get() != null
-                    ? "stopped by its owner before its definition arrived; nothing ran"
-                    : "the job definition was not received within " + properties.definitionDeadline().toSeconds()
-                        + " s; nothing ran"), List.of())).then()))
+        .map(java.util.Optional::of)
+        .defaultIfEmpty(java.util.Optional.empty())
+        .flatMap(received -> received.map(d -> run(job, d, hostStatus, stopAsked, lostClaim)).orElse(nothingRan))
         .doFinally(signal -> {
           heartbeats.dispose();
           held.end(job.jobId());
