@@ -84,6 +84,16 @@ class VeilCliTest {
   }
 
   @Test
+  void jobStatusPrintsOneFieldForAScript() {
+    assertThat(veil("job", "status", "J1", "--field", "nodeId")).isEqualTo(ExitCodes.OK);
+    assertThat(veil("job", "status", "J1", "--field", "hostStatus")).isEqualTo(ExitCodes.OK);
+    assertThat(veil("job", "status", "J1", "--field", "resultId")).isEqualTo(ExitCodes.OK);
+
+    assertThat(out.toString()).isEqualTo("N1\nwaiting-for-job-definition\n\n");
+    assertThat(veil("job", "status", "J1", "--field", "secret")).isEqualTo(ExitCodes.USAGE);
+  }
+
+  @Test
   void jobStatusForPeopleIsText() {
     assertThat(veil("job", "status", "J1")).isEqualTo(ExitCodes.OK);
 

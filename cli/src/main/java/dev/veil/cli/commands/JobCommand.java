@@ -78,10 +78,24 @@ public final class JobCommand extends MissingSubcommand {
     @Parameters(paramLabel = "JOB_ID")
     String jobId;
 
+    @Option(names = "--field", paramLabel = "NAME",
+        description = "print only this field of the --json output, e.g. NODE_ID=$(veil job status $JOB_ID --field nodeId)")
+    String field;
+
     @Override
     public void run() {
       VeilCli.Context c = KeyCommand.context(spec);
       JobRecord job = record(c, jobId);
+      if (field != null) {
+        Map<String, Object> fields = status(job);
+        if (!fields.containsKey(field)) {
+          throw new CliException(ExitCodes.USAGE, "--field takes one of " + String.join(", ", fields.keySet()));
+        }
+        Object value = fields.get(field);
+        c.out().document((value == null ? "" : value instanceof Enum<?> ? VeilJson.lenient().valueToTree(value).asString()
+            : String.valueOf(value)).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return;
+      }
       StringBuilder human = new StringBuilder(job.jobId()).append(' ').append(job.state());
       if (job.nodeId() != null) {
         human.append("\n  node    ").append(job.nodeId());

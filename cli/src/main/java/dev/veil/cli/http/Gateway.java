@@ -108,7 +108,12 @@ public final class Gateway {
       JsonNode problem = reply.json();
       for (String field : new String[] {"detail", "title"}) {
         if (problem.path(field).isString() && !problem.path(field).asString().isBlank()) {
-          return problem.path(field).asString();
+          StringBuilder why = new StringBuilder(problem.path(field).asString());
+          if (problem.path("violations").size() > 1) {
+            problem.path("violations").forEach(v -> why.append("\n  ").append(v.path("path").asString())
+                .append(": ").append(v.path("message").asString()));
+          }
+          return why.toString();
         }
       }
     } catch (tools.jackson.core.JacksonException e) {

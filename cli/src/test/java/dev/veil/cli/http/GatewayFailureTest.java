@@ -32,6 +32,16 @@ class GatewayFailureTest {
   }
 
   @Test
+  void listsEveryViolation() {
+    CliException failure = Gateway.failure("POST", "/v1/jobs", reply(400, "{\"status\":400,\"detail\":\"2 problems with the request; see violations\","
+        + "\"violations\":[{\"path\":\"/ops\",\"message\":\"must not be empty\"},{\"path\":\"/version\",\"message\":\"is required\"}]}"));
+
+    assertThat(failure.exitCode()).isEqualTo(ExitCodes.INVALID);
+    assertThat(failure.getMessage()).isEqualTo(
+        "POST /v1/jobs: 400 2 problems with the request; see violations\n  /ops: must not be empty\n  /version: is required");
+  }
+
+  @Test
   void fallsBackToTheTitleThenTheStatus() {
     assertThat(Gateway.failure("GET", "/x", reply(404, "{\"title\":\"Not Found\",\"status\":404}")).getMessage())
         .isEqualTo("GET /x: 404 Not Found");
