@@ -1,0 +1,48 @@
+package dev.veil.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * curl itself, run with the seed's arguments: the plain HTTP a user copies. curl resolves
+ * {@code *.localhost} to loopback by itself, so {@code http://<nodeId>.node.localhost:<port>}
+ * works as written, with no DNS and no Host header set by hand.
+ */
+final class Curl {
+
+  /** The HTTP status, the Content-Type and the body curl received. */
+  record Reply(int status, String contentType, String body) {}
+
+  private Curl() {}
+
+  static Reply run(String... args) {
+    try {
+      Path body = Files.createTempFile("veil-e2e-curl-", ".body");
+      try {
+        List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "60", "-o", body.toString(),
+            "-w", "%{http_code} %{content_type}"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).directory(LocalSuite.HOME.toFile()).redirectErrorStream(true).start();
+        String written = new String(process.getInputStream().readAllBytes()).trim();
+        if (!process.waitFor(90, TimeUnit.SECONDS) || process.exitValue() != 0) {
+          throw new IllegalStateException("curl " + String.join(" ", args) + " failed: " + written);
+        }
+        String[] statusAndType = written.split(" ", 2);
+        return new Reply(Integer.parseInt(statusAndType[0]), statusAndType.length > 1 ? statusAndType[1] : "",
+            Files.readString(body));
+      } finally {
+        Files.deleteIfExists(body);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+}

@@ -1,0 +1,372 @@
+package dev.veil.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.model.auth.Ed25519;
+import dev.veil.model.id.ExposeIds;
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.market.JobRecord;
+import dev.veil.model.market.JobState;
+import dev.veil.model.result.FlowState;
+import dev.veil.model.result.JobStatus;
+import dev.veil.model.result.ServiceStatus;
+import dev.veil.model.result.ServiceUrls;
+import dev.veil.testsupport.RequiresContainerEngine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The seed's flows end to end, against the suite as {@code ./veil up} runs it (real Redis, the
+ * four services as processes, real containers), reached through the gateway only: first with
+ * the seed's curl commands and the exact JSON of spec/, then with the CLI as a user types it.
+ * Each flow checks what each party sees: the owner gets the logs and URLs, the public job
+ * record and the public result carry none of them.
+ */
+@RequiresContainerEngine
+class SeedFlowsIT {
+
+  static LocalSuite suite;
+  static PublicSide market;
+
+  final KeyPair alice = Ed25519.generate();
+  final KeyPair bob = Ed25519.generate();
+
+  @BeforeAll
+  static void up() throws Exception {
+    suite = LocalSuite.up();
+    market = new PublicSide(suite.gateway());
+  }
+
+  @AfterAll
+  static void down() throws Exception {
+    if (suite == null) {
+      return;
+    }
+    var pids = suite.pidFiles();
+    String agentLog = Files.readString(suite.state.resolve("up/logs/host-agent.log"));
+    suite.close();
+    // Every job ended once and cleanly: no claim refused, no result published twice.
+    assertThat(agentLog).contains("ended: success").doesNotContain("could not be completed").doesNotContain("claim loop:");
+    // `down` stopped exactly what `up` started: every recorded process is gone, its file removed.
+    for (Path pidFile : pids) {
+      assertThat(pidFile).doesNotExist();
+    }
+    assertThat(suite.veil("down").err()).contains("nothing was running");
+  }
+
+  static ConditionFactory await() {
+    return Awaitility.await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300));
+  }
+
+  static String spec(String name) throws Exception {
+    return Files.readString(LocalSuite.HOME.resolve("spec").resolve(name));
+  }
+
+  String scopedSession(KeyPair owner, String jobId) {
+    return market.login.login(owner, jobId, suite.nodeId).sessionId();
+  }
+
+  JobRecord awaitHostStatus(String jobId, JobStatus status) {
+    AtomicReference<JobRecord> seen = new AtomicReference<>();
+    await().until(() -> {
+      seen.set(market.record(jobId));
+      return seen.get().hostStatus() == status;
+    });
+    return seen.get();
+  }
+
+  JobRecord awaitEnd(String jobId) {
+    AtomicReference<JobRecord> seen = new AtomicReference<>();
+    await().until(() -> {
+      seen.set(market.record(jobId));
+      return seen.get().state().isFinal();
+    });
+    return seen.get();
+  }
+
+  /** The seed's: curl -X POST "http://${NODE_ID}.node.localhost:8080/job-definition/${JOB_ID}" -H "x-session-id: ..." ... */
+  Curl.Reply curlSendDefinition(String jobId, String sessionId) {
+    return Curl.run("-X", "POST", suite.urlOf(suite.nodeId) + "/job-definition/" + jobId,
+        "-H", "x-session-id: " + sessionId, "-H", "Content-Type: application/json",
+        "-d", "@spec/job-definition-request.json");
+  }
+
+  /** The seed's: curl "http://${NODE_ID}.node.localhost:8080/<path>" -H "x-session-id: ..." -H "Accept: application/json" */
+  Curl.Reply curlGet(String path, String sessionId) {
+    return Curl.run(suite.urlOf(suite.nodeId) + path, "-H", "x-session-id: " + sessionId, "-H", "Accept: application/json");
+  }
+
+  // --- ./veil up itself
+
+  @Test
+  void upTwiceDoesNotStartASecondSuite() throws Exception {
+    var before = suite.pidFiles().stream().map(p -> {
+      try {
+        return Files.readString(p);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }).toList();
+
+    LocalSuite.Run again = suite.veil("up");
+
+    assertThat(again.exitCode()).as(again.toString()).isZero();
+    assertThat(again.err()).contains("already running");
+    assertThat(again.out()).contains("node ID      " + suite.nodeId).contains("http://localhost:" + suite.gatewayPort);
+    assertThat(suite.pidFiles()).hasSize(5);
+    assertThat(suite.pidFiles().stream().map(p -> {
+      try {
+        return Files.readString(p);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    }).toList()).isEqualTo(before);
+  }
+
+  // --- the seed's flows with curl and the exact JSON of spec/
+
+  @Test
+  void publicJobIsPublicToEveryone() throws Exception {
+    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("public-job.json")));
+
+    assertThat(awaitEnd(job.jobId()).state()).isEqualTo(JobState.COMPLETED);
+    assertThat(market.recordText(job.jobId())).contains("echo hello world");
+    FlowState result = VeilJson.readStrict(market.resultText(job.jobId()).getBytes(), FlowState.class);
+    assertThat(result.status()).isEqualTo(JobStatus.SUCCESS);
+    assertThat(result.opStates().get(0).logs()).anyMatch(l -> l.log().equals("hello world"));
+  }
+
+  @Test
+  void privateSendWithCurl() throws Exception {
+    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("private-send-template.json")));
+    assertThat(awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION).nodeId()).isEqualTo(suite.nodeId);
+
+    // Nobody else's session, and no session, gets anywhere; neither learns whether the job exists.
+    Curl.Reply stranger = curlSendDefinition(job.jobId(), scopedSession(bob, job.jobId()));
+    assertThat(stranger.status()).isEqualTo(404);
+    assertThat(stranger.contentType()).isEqualTo("application/problem+json");
+    assertThat(Curl.run("-X", "POST", suite.urlOf(suite.nodeId) + "/job-definition/" + job.jobId(),
+        "-H", "Content-Type: application/json", "-d", "@spec/job-definition-request.json").status()).isEqualTo(401);
+
+    String session = scopedSession(alice, job.jobId());
+    Curl.Reply sent = curlSendDefinition(job.jobId(), session);
+    assertThat(sent.status()).as(sent.body()).isEqualTo(200);
+    assertThat(sent.body()).isEqualTo("{\"jobId\":\"" + job.jobId() + "\",\"status\":\"accepted\"}");
+
+    assertThat(awaitEnd(job.jobId()).state()).isEqualTo(JobState.COMPLETED);
+    // The definition never became public; what it printed did, since this job's receive is public.
+    assertThat(market.record(job.jobId()).definition().ops()).isEmpty();
+    assertThat(market.recordText(job.jobId())).doesNotContain("echo hello world").doesNotContain(session);
+    assertThat(market.resultText(job.jobId())).contains("hello world").doesNotContain("echo hello world").doesNotContain("ubuntu");
+    assertThat(curlSendDefinition(job.jobId(), session).status()).as("a second definition").isIn(404, 409);
+    assertThat(suite.allLogText()).doesNotContain(session);
+  }
+
+  @Test
+  void privateSendAndReceiveWithCurl() throws Exception {
+    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("private-send-receive-template.json")));
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
+    String session = scopedSession(alice, job.jobId());
+
+    Curl.Reply early = curlGet("/job-result/" + job.jobId(), session);
+    assertThat(early.status()).isEqualTo(409);
+    assertThat(early.contentType()).isEqualTo("application/problem+json");
+
+    assertThat(curlSendDefinition(job.jobId(), session).status()).isEqualTo(200);
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
+
+    Curl.Reply collected = curlGet("/job-result/" + job.jobId(), session);
+    assertThat(collected.status()).isEqualTo(200);
+    FlowState full = VeilJson.readStrict(collected.body().getBytes(), FlowState.class);
+    assertThat(full.status()).isEqualTo(JobStatus.SUCCESS);
+    assertThat(full.opStates().get(0).logs()).anyMatch(l -> l.log().equals("hello world"));
+
+    assertThat(awaitEnd(job.jobId()).state()).isEqualTo(JobState.COMPLETED);
+    FlowState published = VeilJson.readStrict(market.resultText(job.jobId()).getBytes(), FlowState.class);
+    assertThat(published.status()).isEqualTo(JobStatus.SUCCESS);
+    assertThat(published.opStates()).isEmpty();
+    assertThat(market.resultText(job.jobId())).doesNotContain("hello world");
+    assertThat(market.recordText(job.jobId())).doesNotContain("hello world");
+    assertThat(curlGet("/job-result/" + job.jobId(), session).status()).as("served once").isEqualTo(410);
+    assertThat(suite.allLogText()).doesNotContain(session);
+  }
+
+  @Test
+  void privateReceiveWithCurl() throws Exception {
+    // The seed's receive template with one op filled in (as written, its ops are empty). Its
+    // definition is public; what it prints, "hello private 42", appears nowhere in it.
+    String template = spec("private-receive-template.json").replace("\"ops\": []",
+        "\"ops\": [{\"type\": \"container/run\", \"id\": \"hello-world\", \"args\": {\"cmd\": \"echo hello private $((6*7))\", \"image\": \"ubuntu\"}}]");
+    JobRecord job = market.post(alice, VeilJson.readJobFile(template));
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
+
+    assertThat(curlGet("/job-result/" + job.jobId(), scopedSession(bob, job.jobId())).status()).isEqualTo(404);
+    Curl.Reply collected = curlGet("/job-result/" + job.jobId(), scopedSession(alice, job.jobId()));
+    assertThat(collected.status()).isEqualTo(200);
+    assertThat(collected.body()).contains("hello private 42");
+
+    assertThat(awaitEnd(job.jobId()).state()).isEqualTo(JobState.COMPLETED);
+    assertThat(market.resultText(job.jobId())).doesNotContain("hello private 42");
+    assertThat(market.recordText(job.jobId())).doesNotContain("hello private 42");
+    assertThat(suite.allLogText()).doesNotContain("hello private 42");
+  }
+
+  @Test
+  void privateExposeWithCurl() throws Exception {
+    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("private-expose-job.json")));
+    String session = scopedSession(alice, job.jobId());
+
+    AtomicReference<ServiceUrls> urls = new AtomicReference<>();
+    await().until(() -> {
+      Curl.Reply reply = curlGet("/service/url/" + job.jobId(), session);
+      if (reply.status() != 200) {
+        return false;
+      }
+      urls.set(VeilJson.readStrict(reply.body().getBytes(), ServiceUrls.class));
+      return urls.get().status() == ServiceStatus.ONLINE;
+    });
+    assertThat(urls.get().urls()).hasSize(1);
+    String serviceId = urls.get().urls().keySet().iterator().next();
+    assertThat(serviceId).isNotEqualTo(ExposeIds.publicId(0, 80, job.jobId()));
+    assertThat(urls.get().urls().get(serviceId).port()).isEqualTo(80);
+    assertThat(urls.get().urls().get(serviceId).url()).isEqualTo(suite.urlOf(serviceId));
+
+    Curl.Reply page = Curl.run(suite.urlOf(serviceId) + "/");
+    assertThat(page.status()).isEqualTo(200);
+    assertThat(page.body()).contains("Welcome to");
+    assertThat(market.recordText(job.jobId())).doesNotContain(serviceId);
+    assertThat(curlGet("/service/url/" + job.jobId(), scopedSession(bob, job.jobId())).status()).isEqualTo(404);
+
+    assertThat(market.stop(alice, job.jobId())).isEqualTo(200);
+    assertThat(awaitEnd(job.jobId()).state()).isEqualTo(JobState.STOPPED);
+    // Once the job has ended its URL answers nothing: the route is withdrawn, not just the container gone.
+    await().until(() -> Curl.run(suite.urlOf(serviceId) + "/").status() == 404);
+    assertThat(market.recordText(job.jobId())).doesNotContain(serviceId);
+    assertThat(market.resultText(job.jobId())).doesNotContain(serviceId);
+    assertThat(suite.allLogText()).doesNotContain(serviceId).doesNotContain(session);
+  }
+
+  // --- the same flows through the CLI, as a user types them
+
+  static tools.jackson.databind.JsonNode json(LocalSuite.Run run) {
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    return VeilJson.lenient().readTree(run.out());
+  }
+
+  @Test
+  void privateSendWithTheCli() throws Exception {
+    LocalSuite.Run run = suite.veil("job", "post", "--file", "spec/private-send-template.json", "--wait",
+        "--definition", "spec/job-definition-request.json", "--json");
+
+    var end = json(run);
+    assertThat(end.path("state").asString()).isEqualTo("COMPLETED");
+    assertThat(end.path("nodeId").asString()).isEqualTo(suite.nodeId);
+    assertThat(run.err()).contains("sent the private definition to " + suite.nodeId);
+    String jobId = end.path("jobId").asString();
+    assertThat(market.record(jobId).definition().ops()).isEmpty();
+    assertThat(market.resultText(jobId)).contains("hello world");
+  }
+
+  @Test
+  void privateSendAndReceiveWithTheCliKeepsTheResultPrivate() throws Exception {
+    Path resultFile = suite.state.resolve("results/send-receive.json");
+
+    LocalSuite.Run run = suite.veil("job", "post", "--file", "spec/private-send-receive-template.json", "--wait",
+        "--definition", "spec/job-definition-request.json", "--result-out", resultFile.toString(), "--json");
+
+    String jobId = json(run).path("jobId").asString();
+    assertThat(json(run).path("state").asString()).isEqualTo("COMPLETED");
+    FlowState full = VeilJson.readStrict(Files.readAllBytes(resultFile), FlowState.class);
+    assertThat(full.opStates().get(0).logs()).anyMatch(l -> l.log().equals("hello world"));
+    assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(resultFile)))
+        .isEqualTo("rw-------");
+    assertThat(market.resultText(jobId)).doesNotContain("hello world");
+
+    // Served once: asking again is "not now", exit 6.
+    assertThat(suite.veil("job", "result", jobId).exitCode()).isEqualTo(6);
+  }
+
+  @Test
+  void aCliSessionWithTheSeedsCurl() throws Exception {
+    String jobId = json(suite.veil("job", "post", "--file", "spec/private-send-template.json", "--json")).path("jobId").asString();
+    awaitHostStatus(jobId, JobStatus.WAITING_FOR_JOB_DEFINITION);
+    var status = json(suite.veil("job", "status", jobId, "--json"));
+    assertThat(status.path("state").asString()).isEqualTo("RUNNING");
+    assertThat(status.path("nodeId").asString()).isEqualTo(suite.nodeId);
+    assertThat(status.path("hostStatus").asString()).isEqualTo("waiting-for-job-definition");
+    // NODE_ID=$(./veil job status $JOB_ID --field nodeId)
+    assertThat(suite.veil("job", "status", jobId, "--field", "nodeId").out().strip()).isEqualTo(suite.nodeId);
+
+    // SESSION_ID=$(./veil session create --job $JOB_ID --node $NODE_ID)
+    LocalSuite.Run created = suite.veil("session", "create", "--job", jobId, "--node", suite.nodeId);
+    assertThat(created.exitCode()).as(created.toString()).isZero();
+    String session = created.out().strip();
+    assertThat(session).matches("[1-9A-HJ-NP-Za-km-z]{40,}");
+
+    assertThat(curlSendDefinition(jobId, session).status()).isEqualTo(200);
+    assertThat(awaitEnd(jobId).state()).isEqualTo(JobState.COMPLETED);
+    assertThat(json(suite.veil("job", "status", jobId, "--json")).path("resultId").asString()).isNotBlank();
+
+    // A revoked session is refused at once.
+    assertThat(suite.veil("session", "revoke", session).exitCode()).isZero();
+    assertThat(curlGet("/service/url/" + jobId, session).status()).isEqualTo(401);
+  }
+
+  @Test
+  void privateExposeWithTheCli() throws Exception {
+    String jobId = json(suite.veil("job", "post", "--file", "spec/private-expose-job.json", "--json")).path("jobId").asString();
+
+    AtomicReference<tools.jackson.databind.JsonNode> urls = new AtomicReference<>();
+    await().atMost(Duration.ofMinutes(2)).until(() -> {
+      LocalSuite.Run run = suite.veil("job", "urls", jobId, "--json");
+      if (run.exitCode() != 0) {
+        return false;
+      }
+      urls.set(VeilJson.lenient().readTree(run.out()));
+      return "ONLINE".equals(urls.get().path("status").asString());
+    });
+    var only = urls.get().path("urls").properties().iterator().next();
+    String serviceId = only.getKey();
+    assertThat(only.getValue().path("url").asString()).isEqualTo(suite.urlOf(serviceId));
+
+    assertThat(Curl.run(suite.urlOf(serviceId) + "/").status()).isEqualTo(200);
+    assertThat(suite.veil("job", "status", jobId, "--json").out()).doesNotContain(serviceId);
+
+    LocalSuite.Run stop = suite.veil("job", "stop", jobId);
+    assertThat(stop.exitCode()).as(stop.toString()).isZero();
+    assertThat(awaitEnd(jobId).state()).isEqualTo(JobState.STOPPED);
+    await().until(() -> Curl.run(suite.urlOf(serviceId) + "/").status() == 404);
+    assertThat(market.resultText(jobId)).doesNotContain(serviceId);
+  }
+
+  @Test
+  void theCliExitCodesAScriptRelyOn() throws Exception {
+    assertThat(suite.veil("job", "status", dev.veil.model.id.RandomIds.next()).exitCode()).as("not found").isEqualTo(3);
+    assertThat(suite.veil("job", "post").exitCode()).as("usage").isEqualTo(2);
+    assertThat(suite.veil("session", "revoke", dev.veil.model.id.RandomIds.next()).exitCode()).as("denied").isEqualTo(4);
+
+    // The receive template as the seed writes it has no ops: a job that runs nothing is refused.
+    LocalSuite.Run empty = suite.veil("job", "post", "--file", "spec/private-receive-template.json");
+    assertThat(empty.exitCode()).as(empty.toString()).isEqualTo(5);
+    assertThat(empty.err()).contains("/ops");
+
+    // Someone else's job is "not found" to another key, exactly like a job that does not exist.
+    String jobId = json(suite.veil("job", "post", "--file", "spec/private-send-receive-template.json", "--json"))
+        .path("jobId").asString();
+    awaitHostStatus(jobId, JobStatus.WAITING_FOR_JOB_DEFINITION);
+    LocalSuite.Run stranger = suite.veil("--key", suite.state.resolve("stranger.key").toString(),
+        "job", "send-definition", jobId, "--file", "spec/job-definition-request.json");
+    assertThat(stranger.exitCode()).as(stranger.toString()).isEqualTo(3);
+
+    assertThat(suite.veil("job", "stop", jobId).exitCode()).isZero();
+    assertThat(awaitEnd(jobId).state()).isEqualTo(JobState.STOPPED);
+  }
+}
