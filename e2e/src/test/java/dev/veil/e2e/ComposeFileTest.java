@@ -1,0 +1,176 @@
+package dev.veil.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
+
+/**
+ * docker-compose.yml cannot run here (no Docker engine, no registry for its base images), so its
+ * wiring is checked against the code it starts: every service is built from a real module, every
+ * setting it passes is one that module reads, every URL points at the port of the service it
+ * names, and start order follows health.
+ */
+class ComposeFileTest {
+
+  static final List<String> MODULES = List.of("session-service", "job-market", "gateway", "host-agent");
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z0-9_]+)");
+  private static final Pattern LOCAL_URL = Pattern.compile("(?:https?|redis)://127\\.0\\.0\\.1:(\\d+)");
+
+  static Map<String, Map<String, Object>> services;
+
+  @BeforeAll
+  @SuppressWarnings("unchecked")
+  static void read() throws IOException {
+    try (Reader reader = Files.newBufferedReader(LocalSuite.HOME.resolve("docker-compose.yml"))) {
+      Map<String, Object> compose = new Yaml().load(reader);
+      services = (Map<String, Map<String, Object>>) compose.get("services");
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, String> env(String service) {
+    Map<String, String> env = new LinkedHashMap<>();
+    ((Map<String, Object>) services.get(service).getOrDefault("environment", Map.of()))
+        .forEach((name, value) -> env.put(name, String.valueOf(value)));
+    return env;
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Map<String, String>> dependsOn(String service) {
+    return (Map<String, Map<String, String>>) services.get(service).getOrDefault("depends_on", Map.of());
+  }
+
+  static String port(String service) {
+    return service.equals("redis") ? "6379" : env(service).get("PORT");
+  }
+
+  @Test
+  void runsRedisAndTheFourServicesEachBuiltFromItsModule() {
+    assertThat(services).containsOnlyKeys("redis", "session-service", "job-market", "gateway", "host-agent");
+    for (String module : MODULES) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> build = (Map<String, Object>) services.get(module).get("build");
+      assertThat(build.get("context")).as(module).isEqualTo(".");
+      assertThat(build.get("args")).as(module).isEqualTo(Map.of("MODULE", module));
+      // The Dockerfile copies this jar out of the build; the reactor built it before these tests.
+      assertThat(LocalSuite.HOME.resolve(module).resolve("target").resolve(module + "-0.1.0-SNAPSHOT-exec.jar")).exists();
+    }
+    assertThat(LocalSuite.HOME.resolve("Dockerfile")).content()
+        .contains("-pl \"$MODULE\" -am")
+        .contains("cp \"$MODULE/target/$MODULE-0.1.0-SNAPSHOT-exec.jar\" /app.jar");
+  }
+
+  @Test
+  void everySettingPassedIsOneTheModuleReads() throws IOException {
+    for (String module : MODULES) {
+      String yaml = Files.readString(LocalSuite.HOME.resolve(module).resolve("src/main/resources/application.yml"));
+      List<String> placeholders = new ArrayList<>();
+      Matcher m = PLACEHOLDER.matcher(yaml);
+      while (m.find()) {
+        placeholders.add(m.group(1));
+      }
+      Map<String, Boolean> keys = relaxedKeys(new Yaml().load(yaml));
+      for (String name : env(module).keySet()) {
+        boolean springOwn = name.startsWith("SERVER_") || name.startsWith("MANAGEMENT_SERVER_") || name.startsWith("SPRING_");
+        String relaxed = name.toLowerCase().replace("_", "");
+        boolean bound = keys.entrySet().stream().anyMatch(k -> k.getValue() ? relaxed.startsWith(k.getKey()) : relaxed.equals(k.getKey()));
+        assertThat(springOwn || placeholders.contains(name) || bound)
+            .as("%s passes %s, which its application.yml neither reads nor binds", module, name).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void everyUrlPointsAtThePortOfTheServiceItNamesAndWaitsForItsHealth() {
+    Map<String, String> named = Map.of("VEIL_REDIS_URL", "redis", "VEIL_SESSION_URL", "session-service",
+        "VEIL_MARKET_URL", "job-market", "VEIL_AGENT_API_URL", "host-agent");
+    for (String module : MODULES) {
+      env(module).forEach((name, value) -> {
+        if (!named.containsKey(name)) {
+          return;
+        }
+        String target = named.get(name);
+        Matcher url = LOCAL_URL.matcher(value);
+        assertThat(url.matches()).as("%s %s=%s", module, name, value).isTrue();
+        assertThat(url.group(1)).as("%s %s", module, name).isEqualTo(port(target));
+        if (!target.equals(module)) {
+          assertThat(dependsOn(module)).as("%s waits for %s", module, target).containsKey(target);
+        }
+      });
+      dependsOn(module).forEach((dependency, how) -> {
+        assertThat(services).containsKey(dependency);
+        assertThat(how).containsEntry("condition", "service_healthy");
+      });
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void everyServiceHasAHealthCheckOnItsOwnPort() {
+    for (String service : services.keySet()) {
+      Map<String, Object> health = (Map<String, Object>) services.get(service).get("healthcheck");
+      assertThat(health).as(service).isNotNull();
+      String test = String.join(" ", (List<String>) health.get("test"));
+      if (service.equals("redis")) {
+        assertThat(test).contains("redis-cli").contains("ping");
+        continue;
+      }
+      String port = service.equals("gateway") ? env(service).get("MANAGEMENT_PORT") : port(service);
+      assertThat(test).as(service).contains("http://127.0.0.1:" + port + "/actuator/health");
+    }
+    assertThat(LocalSuite.HOME.resolve("Dockerfile")).content().contains("install -y --no-install-recommends curl");
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void theAgentDrivesTheHostsEngineAndNamesServicesUnderTheGatewaysDomain() {
+    Map<String, String> agent = env("host-agent");
+    assertThat((List<String>) services.get("host-agent").get("volumes")).contains("/var/run/docker.sock:/var/run/docker.sock");
+    assertThat(agent).containsEntry("DOCKER_HOST", "unix:///var/run/docker.sock");
+    assertThat(agent.get("VEIL_AGENT_SERVICEURLFORMAT"))
+        .isEqualTo("http://%s." + env("gateway").get("VEIL_NODE_DOMAIN") + ":" + env("gateway").get("PORT"));
+    // The market's token is the one session-service trusts, and neither is written in the file.
+    assertThat(env("session-service").get("VEIL_SESSION_SERVICETOKENS_JOBMARKET"))
+        .isEqualTo(env("job-market").get("VEIL_MARKET_SESSION_TOKEN"))
+        .startsWith("${VEIL_MARKET_SESSION_TOKEN:?");
+    // Only the gateway listens beyond loopback.
+    for (String module : MODULES) {
+      if (!module.equals("gateway")) {
+        assertThat(env(module)).as(module).containsEntry("SERVER_ADDRESS", "127.0.0.1");
+      }
+    }
+    assertThat(env("gateway")).containsEntry("MANAGEMENT_SERVER_ADDRESS", "127.0.0.1").doesNotContainKey("SERVER_ADDRESS");
+  }
+
+  /** Every key of an application.yml in relaxed form (lower case, no dots or dashes), true where its value is a map. */
+  @SuppressWarnings("unchecked")
+  static Map<String, Boolean> relaxedKeys(Map<String, Object> yaml) {
+    Map<String, Boolean> keys = new LinkedHashMap<>();
+    collect("", yaml, keys);
+    return keys;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void collect(String prefix, Map<String, Object> node, Map<String, Boolean> keys) {
+    node.forEach((key, value) -> {
+      String path = prefix + key.toLowerCase().replace("-", "").replace(".", "");
+      if (value instanceof Map<?, ?> child && !child.isEmpty()) {
+        collect(path, (Map<String, Object>) child, keys);
+      } else {
+        keys.put(path, value instanceof Map<?, ?>);
+      }
+    });
+  }
+}
