@@ -34,6 +34,7 @@ class VeilCliTest {
 
   private HttpServer gateway;
   private final List<String> seen = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger polls = new java.util.concurrent.atomic.AtomicInteger();
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
 
@@ -54,7 +55,32 @@ class VeilCliTest {
       exchange.getResponseBody().write(body);
       exchange.close();
     });
+    // A job that waits for its private definition once, then completes; and the login it needs.
+    gateway.createContext("/v1/challenges", exchange -> reply(exchange, 201, "{\"challenge\":\"C\",\"expiresAt\":1}"));
+    gateway.createContext("/v1/sessions", exchange -> {
+      seen.add(exchange.getRequestMethod() + " " + exchange.getRequestURI());
+      reply(exchange, 201, "{\"sessionId\":\"S\",\"owner\":\"O\",\"expiresAt\":1}");
+    });
+    gateway.createContext("/v1/jobs", exchange ->
+        reply(exchange, 201, "{\"jobId\":\"J2\",\"owner\":\"O\",\"state\":\"QUEUED\",\"timeoutSeconds\":600,\"createdAt\":1}"));
+    gateway.createContext("/v1/jobs/J2", exchange -> {
+      boolean waiting = polls.incrementAndGet() == 1;
+      reply(exchange, 200, waiting
+          ? "{\"jobId\":\"J2\",\"owner\":\"O\",\"state\":\"RUNNING\",\"timeoutSeconds\":600,\"createdAt\":1,"
+            + "\"nodeId\":\"N2\",\"hostStatus\":\"waiting-for-job-definition\"}"
+          : "{\"jobId\":\"J2\",\"owner\":\"O\",\"state\":\"COMPLETED\",\"timeoutSeconds\":600,\"createdAt\":1,"
+            + "\"nodeId\":\"N2\",\"resultId\":\"R2\"}");
+    });
     gateway.start();
+  }
+
+  private static void reply(com.sun.net.httpserver.HttpExchange exchange, int status, String json) throws IOException {
+    byte[] body = json.getBytes(StandardCharsets.UTF_8);
+    exchange.getRequestBody().readAllBytes();
+    exchange.getResponseHeaders().add("Content-Type", "application/json");
+    exchange.sendResponseHeaders(status, body.length);
+    exchange.getResponseBody().write(body);
+    exchange.close();
   }
 
   @AfterEach
@@ -112,6 +138,24 @@ class VeilCliTest {
   void sendingTheDefinitionOfAnUnknownJobIsNotFound() {
     assertThat(veil("job", "send-definition", "nope", "--file", "../spec/job-definition-request.json"))
         .isEqualTo(ExitCodes.NOT_FOUND);
+  }
+
+  @Test
+  void waitingWithoutADefinitionPrintsTheCurlCommandToSendIt() {
+    int port = gateway.getAddress().getPort();
+
+    assertThat(veil("job", "post", "--file", "../spec/private-send-template.json", "--wait", "--json")).isEqualTo(ExitCodes.OK);
+
+    assertThat(err.toString())
+        .contains("J2: the host waits for the private definition")
+        .contains("SESSION_ID=$(veil session create --job J2 --node N2)")
+        .contains("curl -X POST \"http://N2.node.localhost:" + port + "/job-definition/J2\"")
+        .contains("-H \"x-session-id: $SESSION_ID\"");
+    assertThat(VeilJson.lenient().readTree(out.toString()).path("state").asString()).isEqualTo("COMPLETED");
+    assertThat(VeilJson.lenient().readTree(out.toString()).path("resultId").asString()).isEqualTo("R2");
+    // Only the post needed a session, and nothing went to the node or to another job.
+    assertThat(seen).containsExactly("POST /v1/sessions");
+    assertThat(polls).hasValue(2);
   }
 
   @Test
