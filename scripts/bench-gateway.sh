@@ -11,10 +11,11 @@ cd "$(dirname "$0")/.."
 
 DURATION=${1:-10}
 CONNECTIONS=${2:-200}
+WARMUP=${WARMUP:-45}   # seconds of small-response load per gateway before anything is measured
 THREADS=2
 WORK=$(mktemp -d /tmp/veil-bench.XXXXXX)
 chmod 755 "$WORK"   # nginx workers (nobody) read the files
-UP_PORT=18091 NGINX_PORT=18092 REDIS_PORT=18093 GW_PORT=18094 GW_BARE_PORT=18095
+UP_PORT=18091 NGINX_PORT=18092 REDIS_PORT=18093 GW_PORT=18094 GW_BARE_PORT=18095 GW_OBS_PORT=18096
 NODE_ID=BenchNode1111111111111111111111111111111111
 PIDS=()
 
@@ -92,11 +93,14 @@ register_routes 10 >/dev/null
 start_gateway $GW_PORT --veil.gateway.rate-limit.replenish-rate=1000000 --veil.gateway.rate-limit.burst-capacity=1000000 \
   --logging.level.veil.gateway.access=INFO
 start_gateway $GW_BARE_PORT --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false
+# The same bare proxy with Spring Cloud Gateway's Observation layer on (off by default in Veil).
+start_gateway $GW_OBS_PORT --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false \
+  --spring.cloud.gateway.server.webflux.observability.enabled=true
 NODE_HOST=$NODE_ID.node.localhost
 
 # Warm up every path (JIT, connection pools), then measure.
-for port in $GW_PORT $GW_BARE_PORT; do
-  load "http://127.0.0.1:$port/small" "$NODE_HOST" 20 >/dev/null
+for port in $GW_PORT $GW_BARE_PORT $GW_OBS_PORT; do
+  load "http://127.0.0.1:$port/small" "$NODE_HOST" "$WARMUP" >/dev/null
   load "http://127.0.0.1:$port/large" "$NODE_HOST" 4 >/dev/null
 done
 load "http://127.0.0.1:$NGINX_PORT/small" - 3 >/dev/null
@@ -108,6 +112,7 @@ for size in small large; do
   R[gateway-$size]=$(load "http://127.0.0.1:$GW_PORT/$size" "$NODE_HOST" "$DURATION")
   R[bare-$size]=$(load "http://127.0.0.1:$GW_BARE_PORT/$size" "$NODE_HOST" "$DURATION")
 done
+R[obs-small]=$(load "http://127.0.0.1:$GW_OBS_PORT/small" "$NODE_HOST" "$DURATION")
 ROUTES_LARGE=$(register_routes 10000)
 redis-cli -p $REDIS_PORT publish veil:registry:events "node:$NODE_ID" >/dev/null
 R[gateway-10k-small]=$(load "http://127.0.0.1:$GW_PORT/small" "$NODE_HOST" "$DURATION")
@@ -132,6 +137,7 @@ $(row "direct, small" direct-small direct-small)
 $(row "nginx proxy, small" nginx-small direct-small)
 $(row "gateway (rate limit + access log), small" gateway-small direct-small)
 $(row "gateway (proxy only), small" bare-small direct-small)
+$(row "gateway (proxy only, Observation on), small" obs-small direct-small)
 $(row "gateway (rate limit + access log), small, 10k routes" gateway-10k-small direct-small)
 $(row "gateway (proxy only), small, 10k routes" bare-10k-small direct-small)
 $(row "direct, large" direct-large direct-large)
@@ -139,5 +145,6 @@ $(row "nginx proxy, large" nginx-large direct-large)
 $(row "gateway (rate limit + access log), large" gateway-large direct-large)
 $(row "gateway (proxy only), large" bare-large direct-large)
 
+Observation layer on ÷ off (proxy only, small): $(awk -v o="${R[obs-small]%% *}" -v b="${R[bare-small]%% *}" 'BEGIN {printf "%.2f", o/b}').
 Gateway ÷ nginx throughput: small $(awk -v g="${R[gateway-small]%% *}" -v n="${R[nginx-small]%% *}" 'BEGIN {printf "%.2f", g/n}') (proxy only $(awk -v g="${R[bare-small]%% *}" -v n="${R[nginx-small]%% *}" 'BEGIN {printf "%.2f", g/n}')), large $(awk -v g="${R[gateway-large]%% *}" -v n="${R[nginx-large]%% *}" 'BEGIN {printf "%.2f", g/n}') (proxy only $(awk -v g="${R[bare-large]%% *}" -v n="${R[nginx-large]%% *}" 'BEGIN {printf "%.2f", g/n}')).
 REPORT

@@ -332,5 +332,7 @@ class GatewayIT {
     assertThat(meters.find("spring.cloud.gateway.requests").tag("routeId", "node").tag("status", "OK").timer())
         .isNotNull()
         .satisfies(timer -> assertThat(timer.count()).isPositive());
+    // The server's own timer stays with Spring Cloud Gateway's Observation layer off.
+    assertThat(meters.find("http.server.requests").timers()).isNotEmpty();
   }
 }
