@@ -181,7 +181,10 @@ class GatewayIT {
 
     withdrawService(serviceId);
 
-    // The cache keeps entries for 5 s; only the withdrawal announcement can make this 404 now.
+    // The cache keeps entries for 5 s; only the withdrawal announcement, delivered within
+    // milliseconds, can make this 404 within the second allowed here.
+    Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+        .until(() -> gateway.get(serviceId + "." + DOMAIN, "/").status() == 404);
     GatewayClient.Reply after = gateway.get(serviceId + "." + DOMAIN, "/");
     assertThat(after.status()).isEqualTo(404);
     assertThat(after.body()).isEqualTo(gateway.get(RandomIds.next() + "." + DOMAIN, "/").body());
@@ -194,7 +197,9 @@ class GatewayIT {
 
     registerService(serviceId, upstreams.serviceUrl());
 
-    assertThat(gateway.get(serviceId + "." + DOMAIN, "/").status()).isEqualTo(200);
+    // The miss is cached for 5 s; the registration's announcement ends it within the second allowed here.
+    Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(10))
+        .until(() -> gateway.get(serviceId + "." + DOMAIN, "/").status() == 200);
   }
 
   @Test
