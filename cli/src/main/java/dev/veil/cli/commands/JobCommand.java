@@ -160,7 +160,7 @@ public final class JobCommand extends MissingSubcommand {
     public void run() {
       VeilCli.Context c = KeyCommand.context(spec);
       String nodeId = claimedBy(c, jobId);
-      String session = c.identity().login(jobId, nodeId, 300L).sessionId();
+      String session = c.identity().sessionFor(jobId, nodeId);
       byte[] body = c.gateway().node(nodeId, "GET", "/service/url/" + jobId, session, null).body();
       if (c.out().json()) {
         c.out().document(body);
@@ -184,7 +184,7 @@ public final class JobCommand extends MissingSubcommand {
     @Override
     public void run() {
       VeilCli.Context c = KeyCommand.context(spec);
-      String session = c.identity().login(jobId, null, 300L).sessionId();
+      String session = c.identity().sessionFor(jobId, null);
       JobRecord job = VeilJson.lenient().readValue(
           c.gateway().api("POST", "/v1/jobs/" + jobId + "/stop", session, null).body(), JobRecord.class);
       c.out().result(job.jobId() + " " + job.state() + (Boolean.TRUE.equals(job.stopRequested()) ? " (stop requested)" : ""),

@@ -80,12 +80,12 @@ final class JobWatcher {
   }
 
   static void sendDefinition(VeilCli.Context c, String jobId, String nodeId, byte[] body) {
-    String session = c.identity().login(jobId, nodeId, 300L).sessionId();
+    String session = c.identity().sessionFor(jobId, nodeId);
     c.gateway().node(nodeId, "POST", "/job-definition/" + jobId, session, body);
   }
 
   static void fetchResult(VeilCli.Context c, String jobId, String nodeId, Path out) {
-    String session = c.identity().login(jobId, nodeId, 300L).sessionId();
+    String session = c.identity().sessionFor(jobId, nodeId);
     byte[] result = c.gateway().node(nodeId, "GET", "/job-result/" + jobId, session, null).body();
     if (out == null) {
       c.out().document(result);

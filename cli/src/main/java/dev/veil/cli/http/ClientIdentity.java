@@ -52,6 +52,15 @@ public final class ClientIdentity {
     return Ed25519.id(keys().getPublic());
   }
 
+  /**
+   * A session for one request to a host or about one job: scoped to {@code jobId} (and to
+   * {@code nodeId} when given) and living five minutes, so what the host receives is good for
+   * nothing else.
+   */
+  public String sessionFor(String jobId, String nodeId) {
+    return login(jobId, nodeId, 300L).sessionId();
+  }
+
   /** Logs in by signing a fresh challenge: a session, optionally scoped to one job and one node. */
   public SessionResponse login(String jobId, String nodeId, Long ttlSeconds) {
     String publicKey = publicKey();
