@@ -123,6 +123,15 @@ final class LocalSuite implements AutoCloseable {
     }
   }
 
+  /** What those PID files hold, in the same order. */
+  List<String> pids() throws IOException {
+    List<String> pids = new java.util.ArrayList<>();
+    for (Path file : pidFiles()) {
+      pids.add(Files.readString(file));
+    }
+    return pids;
+  }
+
   /** Every service's log, for a failure message. */
   String logs() {
     StringBuilder all = new StringBuilder();

@@ -11,11 +11,14 @@ import dev.veil.model.result.FlowState;
 import dev.veil.model.result.JobStatus;
 import dev.veil.model.result.ServiceStatus;
 import dev.veil.model.result.ServiceUrls;
+import dev.veil.testsupport.ClientLogin;
+import dev.veil.testsupport.MarketApi;
 import dev.veil.testsupport.RequiresContainerEngine;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
@@ -34,7 +37,8 @@ import org.junit.jupiter.api.Test;
 class SeedFlowsIT {
 
   static LocalSuite suite;
-  static PublicSide market;
+  static ClientLogin login;
+  static MarketApi market;
 
   final KeyPair alice = Ed25519.generate();
   final KeyPair bob = Ed25519.generate();
@@ -42,7 +46,8 @@ class SeedFlowsIT {
   @BeforeAll
   static void up() throws Exception {
     suite = LocalSuite.up();
-    market = new PublicSide(suite.gateway());
+    login = new ClientLogin(suite.gateway());
+    market = new MarketApi(suite.gateway(), login);
   }
 
   @AfterAll
@@ -71,7 +76,7 @@ class SeedFlowsIT {
   }
 
   String scopedSession(KeyPair owner, String jobId) {
-    return market.login.login(owner, jobId, suite.nodeId).sessionId();
+    return login.login(owner, jobId, suite.nodeId).sessionId();
   }
 
   JobRecord awaitHostStatus(String jobId, JobStatus status) {
@@ -108,13 +113,7 @@ class SeedFlowsIT {
 
   @Test
   void upTwiceDoesNotStartASecondSuite() throws Exception {
-    var before = suite.pidFiles().stream().map(p -> {
-      try {
-        return Files.readString(p);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }).toList();
+    List<String> before = suite.pids();
 
     LocalSuite.Run again = suite.veil("up");
 
@@ -122,20 +121,14 @@ class SeedFlowsIT {
     assertThat(again.err()).contains("already running");
     assertThat(again.out()).contains("node ID      " + suite.nodeId).contains("http://localhost:" + suite.gatewayPort);
     assertThat(suite.pidFiles()).hasSize(5);
-    assertThat(suite.pidFiles().stream().map(p -> {
-      try {
-        return Files.readString(p);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
-      }
-    }).toList()).isEqualTo(before);
+    assertThat(suite.pids()).isEqualTo(before);
   }
 
   // --- the seed's flows with curl and the exact JSON of spec/
 
   @Test
   void publicJobIsPublicToEveryone() throws Exception {
-    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("public-job.json")));
+    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("public-job.json")), 600L);
 
     assertThat(awaitEnd(job.jobId()).state()).isEqualTo(JobState.COMPLETED);
     assertThat(market.recordText(job.jobId())).contains("echo hello world");
@@ -146,7 +139,7 @@ class SeedFlowsIT {
 
   @Test
   void privateSendWithCurl() throws Exception {
-    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("private-send-template.json")));
+    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("private-send-template.json")), 600L);
     assertThat(awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION).nodeId()).isEqualTo(suite.nodeId);
 
     // Nobody else's session, and no session, gets anywhere; neither learns whether the job exists.
@@ -172,7 +165,7 @@ class SeedFlowsIT {
 
   @Test
   void privateSendAndReceiveWithCurl() throws Exception {
-    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("private-send-receive-template.json")));
+    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("private-send-receive-template.json")), 600L);
     awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
     String session = scopedSession(alice, job.jobId());
 
@@ -205,7 +198,7 @@ class SeedFlowsIT {
     // definition is public; what it prints, "hello private 42", appears nowhere in it.
     String template = spec("private-receive-template.json").replace("\"ops\": []",
         "\"ops\": [{\"type\": \"container/run\", \"id\": \"hello-world\", \"args\": {\"cmd\": \"echo hello private $((6*7))\", \"image\": \"ubuntu\"}}]");
-    JobRecord job = market.post(alice, VeilJson.readJobFile(template));
+    JobRecord job = market.post(alice, VeilJson.readJobFile(template), 600L);
     awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
 
     assertThat(curlGet("/job-result/" + job.jobId(), scopedSession(bob, job.jobId())).status()).isEqualTo(404);
@@ -221,7 +214,7 @@ class SeedFlowsIT {
 
   @Test
   void privateExposeWithCurl() throws Exception {
-    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("private-expose-job.json")));
+    JobRecord job = market.post(alice, VeilJson.readJobFile(spec("private-expose-job.json")), 600L);
     String session = scopedSession(alice, job.jobId());
 
     AtomicReference<ServiceUrls> urls = new AtomicReference<>();

@@ -8,15 +8,12 @@ import dev.veil.agent.engine.EngineLabels;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.job.JobDefinition;
 import dev.veil.model.market.JobRecord;
-import dev.veil.model.market.PostJobRequest;
 import dev.veil.model.result.FlowState;
 import dev.veil.testsupport.ClientLogin;
+import dev.veil.testsupport.MarketApi;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.ServiceProcess;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -33,6 +30,7 @@ final class Suite implements AutoCloseable {
   final ServiceProcess sessions;
   final ServiceProcess market;
   final ClientLogin login;
+  final MarketApi api;
   final HttpClient http = HttpClient.newHttpClient();
 
   Suite(GenericContainer<?> redis) {
@@ -45,6 +43,7 @@ final class Suite implements AutoCloseable {
         "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_MARKET_SESSION_TOKEN", TOKEN,
         "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
     login = new ClientLogin(sessions.baseUrl());
+    api = new MarketApi(market.baseUrl(), login);
   }
 
   /**
@@ -93,19 +92,11 @@ final class Suite implements AutoCloseable {
   }
 
   JobRecord post(KeyPair owner, JobDefinition definition, Long timeoutSeconds) throws Exception {
-    HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(market.baseUrl() + "/v1/jobs"))
-        .header("x-session-id", login.sessionId(owner)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(VeilJson.write(new PostJobRequest(definition, timeoutSeconds))))
-        .build(), HttpResponse.BodyHandlers.ofByteArray());
-    if (response.statusCode() != 201) {
-      throw new IllegalStateException("post answered " + response.statusCode() + ": " + new String(response.body()));
-    }
-    return VeilJson.readStrict(response.body(), JobRecord.class);
+    return api.post(owner, definition, timeoutSeconds);
   }
 
   JobRecord record(String jobId) throws Exception {
-    return VeilJson.readStrict(http.send(HttpRequest.newBuilder(URI.create(market.baseUrl() + "/v1/jobs/" + jobId)).build(),
-        HttpResponse.BodyHandlers.ofByteArray()).body(), JobRecord.class);
+    return api.record(jobId);
   }
 
   /** Waits until the market says the job is over, and answers its published result. */
@@ -115,15 +106,11 @@ final class Suite implements AutoCloseable {
   }
 
   String publishedBytes(String jobId) throws Exception {
-    String resultId = record(jobId).resultId();
-    return http.send(HttpRequest.newBuilder(URI.create(market.baseUrl() + "/v1/results/" + resultId)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    return api.resultText(jobId);
   }
 
   int stop(KeyPair owner, String jobId) throws Exception {
-    return http.send(HttpRequest.newBuilder(URI.create(market.baseUrl() + "/v1/jobs/" + jobId + "/stop"))
-        .header("x-session-id", login.sessionId(owner)).POST(HttpRequest.BodyPublishers.noBody()).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode();
+    return api.stop(owner, jobId);
   }
 
   static DockerClient docker() {
