@@ -13,7 +13,6 @@ import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
 import com.github.dockerjava.api.model.StreamType;
-import com.github.dockerjava.api.model.WaitResponse;
 import dev.veil.agent.config.AgentProperties;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -29,7 +28,8 @@ import reactor.core.scheduler.Schedulers;
 /**
  * The container engine through the Docker Engine API (docker-java), for Docker and for Podman's
  * compatible socket. docker-java's calls block, so each runs on the bounded-elastic scheduler;
- * waiting for exit and following logs use its asynchronous callbacks instead of a parked thread.
+ * following logs uses its asynchronous callbacks instead of a parked thread. Exits are learnt from
+ * the engine's event stream, by {@link ContainerExits}.
  */
 @Component
 public class ContainerEngine {
@@ -169,24 +169,6 @@ public class ContainerEngine {
           });
       sink.onCancel(() -> closeQuietly(callback));
     }, FluxSink.OverflowStrategy.BUFFER).subscribeOn(Schedulers.boundedElastic());
-  }
-
-  /** Completes with the exit code when the container exits. */
-  public Mono<Integer> awaitExit(String containerId) {
-    return Mono.<Integer>create(sink -> {
-      ResultCallback.Adapter<WaitResponse> callback = docker.waitContainerCmd(containerId).exec(new ResultCallback.Adapter<>() {
-        @Override
-        public void onNext(WaitResponse response) {
-          sink.success(response.getStatusCode());
-        }
-
-        @Override
-        public void onError(Throwable error) {
-          sink.error(error);
-        }
-      });
-      sink.onCancel(() -> closeQuietly(callback));
-    }).subscribeOn(Schedulers.boundedElastic());
   }
 
   /** Stops a container (SIGTERM, then SIGKILL after the grace period); an already stopped one is fine. */

@@ -2,6 +2,7 @@ package dev.veil.agent.run;
 
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.engine.ContainerEngine;
+import dev.veil.agent.engine.ContainerExits;
 import dev.veil.agent.engine.ContainerSpec;
 import dev.veil.agent.engine.EngineLabels;
 import dev.veil.agent.expose.ServiceExposer;
@@ -49,15 +50,17 @@ public class JobExecutor {
   private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
 
   private final ContainerEngine engine;
+  private final ContainerExits exits;
   private final ServiceExposer exposer;
   private final NodeIdentity node;
   private final AgentProperties properties;
   private final Clock clock;
   private final MeterRegistry meters;
 
-  public JobExecutor(ContainerEngine engine, ServiceExposer exposer, NodeIdentity node, AgentProperties properties,
-      Clock clock, MeterRegistry meters) {
+  public JobExecutor(ContainerEngine engine, ContainerExits exits, ServiceExposer exposer, NodeIdentity node,
+      AgentProperties properties, Clock clock, MeterRegistry meters) {
     this.engine = engine;
+    this.exits = exits;
     this.exposer = exposer;
     this.node = node;
     this.properties = properties;
@@ -166,7 +169,7 @@ public class JobExecutor {
 
   /** Follows logs, exposes services, waits for the exit, and stops the container when asked. */
   private Mono<Void> superviseContainer(JobExecution execution, OpRun op, String containerId) {
-    Mono<Integer> exit = engine.awaitExit(containerId).cache();
+    Mono<Integer> exit = exits.awaitExit(containerId).cache();
     Mono<Void> logs = engine.follow(containerId)
         .doOnNext(line -> op.log.add(new LogEntry(line.stream(), line.text(), clock.millis())))
         .onErrorResume(e -> Mono.empty())
