@@ -25,7 +25,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -116,6 +119,47 @@ class HostAgentIT {
     assertThat(op(result, "default").status()).isEqualTo(OpStatus.SUCCESS);
     // Plain ops run in order.
     assertThat(op(result, "array").startTime()).isGreaterThanOrEqualTo(string.endTime());
+  }
+
+  @Test
+  void everyLineAJobPrintsIsKeptInOrderOnBothStreams() throws Exception {
+    // Podman's live log follow skipped most of such output: 1,000s of lines written at once, the
+    // container exiting right after.
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "ops": [
+          {"type": "container/run", "id": "burst", "args": {"image": "ubuntu",
+           "cmd": "seq 1 6000; i=0; while [ $i -lt 1500 ]; do i=$((i+1)); echo out$i; echo err$i >&2; done; printf tail"}}]}"""), null);
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(90));
+
+    OpState burst = op(result, "burst");
+    List<String> stdout = burst.logs().stream().filter(l -> l.type().equals(LogEntry.STDOUT)).map(LogEntry::log).toList();
+    List<String> stderr = burst.logs().stream().filter(l -> l.type().equals(LogEntry.STDERR)).map(LogEntry::log).toList();
+    List<String> expectedOut = new ArrayList<>();
+    IntStream.rangeClosed(1, 6000).forEach(i -> expectedOut.add(Integer.toString(i)));
+    IntStream.rangeClosed(1, 1500).forEach(i -> expectedOut.add("out" + i));
+    expectedOut.add("tail");
+    assertThat(stdout).containsExactlyElementsOf(expectedOut);
+    assertThat(stderr).containsExactlyElementsOf(IntStream.rangeClosed(1, 1500).mapToObj(i -> "err" + i).toList());
+    assertThat(burst.logs()).noneMatch(l -> l.type().equals(LogEntry.NODEERR));
+  }
+
+  @Test
+  void aLineLongerThanTheMaximumIsSplitIntoContinuedPartsNotCut() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "ops": [
+          {"type": "container/run", "id": "long", "args": {"image": "ubuntu",
+           "cmd": "echo before; head -c 40000 /dev/zero | tr '\\\\0' x; echo; echo after"}}]}"""), null);
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+
+    List<LogEntry> logs = op(result, "long").logs();
+    assertThat(logs).extracting(LogEntry::log).first().isEqualTo("before");
+    assertThat(logs).extracting(LogEntry::log).last().isEqualTo("after");
+    List<LogEntry> parts = logs.subList(1, logs.size() - 1);
+    assertThat(parts).extracting(LogEntry::continued).containsExactly(null, true, true);
+    assertThat(parts.get(0).log()).hasSize(16384);
+    assertThat(String.join("", parts.stream().map(LogEntry::log).toList())).isEqualTo("x".repeat(40000));
   }
 
   @Test

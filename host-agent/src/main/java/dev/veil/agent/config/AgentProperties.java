@@ -23,6 +23,7 @@ import org.springframework.validation.annotation.Validated;
  * @param heartbeatInterval how often the node and each running job heartbeat (well within the market's lease)
  * @param logMemoryLines    log lines per op kept in memory; the rest is spooled to disk
  * @param maxPublishedLogLines log lines per op in a published result; the rest is cut, with a note
+ * @param maxLogLineBytes   longest log line kept as one entry; a longer one is split into entries marked {@code continued}
  * @param stopGrace         time a container gets to exit after SIGTERM before it is killed
  * @param healthInterval    how often exposed services are checked
  * @param drainTimeout      on shutdown, how long running jobs may finish before they are stopped
@@ -48,6 +49,7 @@ public record AgentProperties(
     @DefaultValue("PT10S") @NotNull Duration heartbeatInterval,
     @DefaultValue("1000") @Min(10) int logMemoryLines,
     @DefaultValue("10000") @Min(10) int maxPublishedLogLines,
+    @DefaultValue("16384") @Min(64) int maxLogLineBytes,
     @DefaultValue("PT5S") @NotNull Duration stopGrace,
     @DefaultValue("PT2S") @NotNull Duration healthInterval,
     @DefaultValue("PT1M") @NotNull Duration drainTimeout,

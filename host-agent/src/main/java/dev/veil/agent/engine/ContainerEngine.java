@@ -1,44 +1,41 @@
 package dev.veil.agent.engine;
 
 import com.github.dockerjava.api.DockerClient;
-import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.exception.NotFoundException;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.ExposedPort;
-import com.github.dockerjava.api.model.Frame;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import com.github.dockerjava.api.model.RestartPolicy;
-import com.github.dockerjava.api.model.StreamType;
 import dev.veil.agent.config.AgentProperties;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import org.springframework.stereotype.Component;
-import reactor.core.publisher.Flux;
-import reactor.core.publisher.FluxSink;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
 
 /**
  * The container engine through the Docker Engine API (docker-java), for Docker and for Podman's
  * compatible socket. docker-java's calls block, so each runs on the bounded-elastic scheduler;
- * following logs uses its asynchronous callbacks instead of a parked thread. Exits are learnt from
- * the engine's event stream, by {@link ContainerExits}.
+ * reading logs uses its asynchronous callbacks. Exits are learnt from the engine's event stream, by
+ * {@link ContainerExits}.
  */
 @Component
 public class ContainerEngine {
 
   private final DockerClient docker;
+  private final EngineLogs logs;
   private final AgentProperties properties;
 
-  public ContainerEngine(DockerClient docker, AgentProperties properties) {
+  public ContainerEngine(DockerClient docker, EngineLogs logs, AgentProperties properties) {
     this.docker = docker;
+    this.logs = logs;
     this.properties = properties;
   }
 
@@ -142,33 +139,15 @@ public class ContainerEngine {
     });
   }
 
-  /** The container's output, line by line, from its start until it exits. */
-  public Flux<LogLine> follow(String containerId) {
-    return Flux.<LogLine>create(sink -> {
-      LineSplitter out = new LineSplitter("stdout", sink);
-      LineSplitter err = new LineSplitter("stderr", sink);
-      ResultCallback.Adapter<Frame> callback = docker.logContainerCmd(containerId)
-          .withStdOut(true).withStdErr(true).withFollowStream(true).withTailAll()
-          .exec(new ResultCallback.Adapter<>() {
-            @Override
-            public void onNext(Frame frame) {
-              (frame.getStreamType() == StreamType.STDERR ? err : out).accept(frame.getPayload());
-            }
-
-            @Override
-            public void onError(Throwable error) {
-              sink.error(error);
-            }
-
-            @Override
-            public void onComplete() {
-              out.flush();
-              err.flush();
-              sink.complete();
-            }
-          });
-      sink.onCancel(() -> closeQuietly(callback));
-    }, FluxSink.OverflowStrategy.BUFFER).subscribeOn(Schedulers.boundedElastic());
+  /**
+   * Everything the container has written, in the engine's order, line by line with the engine's
+   * timestamps; meant for a container that has ended. Following the logs while a container runs
+   * is not complete on Podman 4 (its follow skips records under fast output and stops at the
+   * exit before the end of the file; reading the same logs afterwards returns every line), so
+   * the record of an op is read once its container has exited. See {@link EngineLogs}.
+   */
+  public Mono<Void> readLogs(String containerId, int maxLineBytes, Consumer<LogLine> each) {
+    return logs.read(containerId, maxLineBytes, each);
   }
 
   /** Stops a container (SIGTERM, then SIGKILL after the grace period); an already stopped one is fine. */
@@ -217,42 +196,4 @@ public class ContainerEngine {
       return volumes == null ? List.<String>of() : volumes.stream().map(v -> v.getName()).toList();
     });
   }
-
-  private static void closeQuietly(java.io.Closeable closeable) {
-    try {
-      closeable.close();
-    } catch (java.io.IOException ignored) {
-      // nothing left to release
-    }
-  }
-
-  /** Reassembles lines from frames, which may split or join them. */
-  private static final class LineSplitter {
-    private final String stream;
-    private final FluxSink<LogLine> sink;
-    private final StringBuilder partial = new StringBuilder();
-
-    LineSplitter(String stream, FluxSink<LogLine> sink) {
-      this.stream = stream;
-      this.sink = sink;
-    }
-
-    synchronized void accept(byte[] payload) {
-      partial.append(new String(payload, StandardCharsets.UTF_8));
-      int newline;
-      while ((newline = partial.indexOf("\n")) >= 0) {
-        String line = partial.substring(0, newline);
-        sink.next(new LogLine(stream, line.endsWith("\r") ? line.substring(0, line.length() - 1) : line));
-        partial.delete(0, newline + 1);
-      }
-    }
-
-    synchronized void flush() {
-      if (!partial.isEmpty()) {
-        sink.next(new LogLine(stream, partial.toString()));
-        partial.setLength(0);
-      }
-    }
-  }
-
 }

@@ -4,6 +4,7 @@ import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
+import com.github.dockerjava.transport.DockerHttpClient;
 import dev.veil.agent.config.AgentProperties;
 import java.time.Duration;
 import org.springframework.context.annotation.Bean;
@@ -13,18 +14,27 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class EngineConfig {
 
-  @Bean(destroyMethod = "close")
-  DockerClient dockerClient(AgentProperties properties) {
+  @Bean
+  DefaultDockerClientConfig dockerClientConfig(AgentProperties properties) {
     DefaultDockerClientConfig.Builder config = DefaultDockerClientConfig.createDefaultConfigBuilder();
     if (!properties.dockerHost().isBlank()) {
       config.withDockerHost(properties.dockerHost());
     }
-    DefaultDockerClientConfig built = config.build();
-    ApacheDockerHttpClient http = new ApacheDockerHttpClient.Builder()
-        .dockerHost(built.getDockerHost())
+    return config.build();
+  }
+
+  /** The transport, shared by docker-java and by {@link EngineLogs}, which reads frames itself. */
+  @Bean(destroyMethod = "close")
+  DockerHttpClient dockerHttpClient(DefaultDockerClientConfig config) {
+    return new ApacheDockerHttpClient.Builder()
+        .dockerHost(config.getDockerHost())
         .maxConnections(64)
         .connectionTimeout(Duration.ofSeconds(5))
         .build();
-    return DockerClientImpl.getInstance(built, http);
+  }
+
+  @Bean
+  DockerClient dockerClient(DefaultDockerClientConfig config, DockerHttpClient http) {
+    return DockerClientImpl.getInstance(config, http);
   }
 }

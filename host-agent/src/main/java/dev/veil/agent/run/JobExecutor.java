@@ -167,13 +167,9 @@ public class JobExecutor {
         });
   }
 
-  /** Follows logs, exposes services, waits for the exit, and stops the container when asked. */
+  /** Exposes services, waits for the exit, stops the container when asked, then records its whole log. */
   private Mono<Void> superviseContainer(JobExecution execution, OpRun op, String containerId) {
     Mono<Integer> exit = exits.awaitExit(containerId).cache();
-    Mono<Void> logs = engine.follow(containerId)
-        .doOnNext(line -> op.log.add(new LogEntry(line.stream(), line.text(), clock.millis())))
-        .onErrorResume(e -> Mono.empty())
-        .then();
     Mono<String> stopAsked = Mono.firstWithValue(execution.stopped(), dependencyEnded(execution, op));
     Mono<Void> stopper = stopAsked
         .flatMap(reason -> {
@@ -185,8 +181,9 @@ public class JobExecutor {
       op.errors.add("exposing its ports failed: " + describe(e));
       return Mono.empty();
     });
-    return Mono.when(services, stopper.onErrorComplete(), logs, exit.then())
+    return Mono.when(services, stopper.onErrorComplete(), exit.then())
         .then(exit)
+        .flatMap(code -> recordLogs(op, containerId).thenReturn(code))
         .flatMap(code -> {
           op.exitCode = code;
           op.results = ResultPatterns.extract(op.op().results(), op.log);
@@ -198,6 +195,17 @@ public class JobExecutor {
           }
           op.markEnded(outcome, clock.millis());
           return exposer.withdraw(op);
+        });
+  }
+
+  /** Every line the container wrote, in order, from the engine's own record of it. */
+  private Mono<Void> recordLogs(OpRun op, String containerId) {
+    long ended = clock.millis();
+    return engine.readLogs(containerId, properties.maxLogLineBytes(), line -> op.log.add(new LogEntry(line.stream(),
+            line.text(), line.timestamp() >= 0 ? line.timestamp() : ended, line.continued())))
+        .onErrorResume(e -> {
+          op.errors.add("the container's log could not be read to its end: " + describe(e));
+          return Mono.empty();
         });
   }
 

@@ -19,7 +19,7 @@ class PrivateStoreTest {
 
   private AgentProperties properties(String key) {
     return new AgentProperties("http://m", "http://a", dir.resolve("node.key"), dir, "", "127.0.0.1", 1,
-        Duration.ofSeconds(20), Duration.ofSeconds(10), 1000, 10000, Duration.ofSeconds(5), Duration.ofSeconds(2),
+        Duration.ofSeconds(20), Duration.ofSeconds(10), 1000, 10000, 16384, Duration.ofSeconds(5), Duration.ofSeconds(2),
         Duration.ofMinutes(1), false, "0.1.0", "http://s", Duration.ofMinutes(10), Duration.ofMinutes(30), "https://%s", key);
   }
 
