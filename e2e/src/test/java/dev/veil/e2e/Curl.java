@@ -5,7 +5,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -15,17 +18,33 @@ import java.util.concurrent.TimeUnit;
  */
 final class Curl {
 
-  /** The HTTP status, the Content-Type and the body curl received. */
-  record Reply(int status, String contentType, String body) {}
+  /** The HTTP status, the Content-Type, the body and the headers (names lower-cased) curl received. */
+  record Reply(int status, String contentType, String body, Map<String, String> headers) {}
 
   private Curl() {}
+
+  // The last response's headers (curl writes every response's, e.g. after a 100 Continue).
+  private static Map<String, String> headers(List<String> lines) {
+    Map<String, String> headers = new HashMap<>();
+    for (String line : lines) {
+      if (line.startsWith("HTTP/")) {
+        headers.clear();
+      }
+      int colon = line.indexOf(':');
+      if (colon > 0) {
+        headers.put(line.substring(0, colon).trim().toLowerCase(Locale.ROOT), line.substring(colon + 1).trim());
+      }
+    }
+    return headers;
+  }
 
   static Reply run(String... args) {
     try {
       Path body = Files.createTempFile("veil-e2e-curl-", ".body");
+      Path headers = Files.createTempFile("veil-e2e-curl-", ".headers");
       try {
         List<String> command = new ArrayList<>(List.of("curl", "-sS", "--max-time", "60", "-o", body.toString(),
-            "-w", "%{http_code} %{content_type}"));
+            "-D", headers.toString(), "-w", "%{http_code} %{content_type}"));
         command.addAll(List.of(args));
         Process process = new ProcessBuilder(command).directory(LocalSuite.HOME.toFile()).redirectErrorStream(true).start();
         String written = new String(process.getInputStream().readAllBytes()).trim();
@@ -34,9 +53,10 @@ final class Curl {
         }
         String[] statusAndType = written.split(" ", 2);
         return new Reply(Integer.parseInt(statusAndType[0]), statusAndType.length > 1 ? statusAndType[1] : "",
-            Files.readString(body));
+            Files.readString(body), headers(Files.readAllLines(headers)));
       } finally {
         Files.deleteIfExists(body);
+        Files.deleteIfExists(headers);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);

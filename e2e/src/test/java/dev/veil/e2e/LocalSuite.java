@@ -107,6 +107,11 @@ final class LocalSuite implements AutoCloseable {
     return "http://localhost:" + gatewayPort;
   }
 
+  /** A service's own address, past the gateway, by the port variable {@code ./veil up} was given: {@code VEIL_SESSION_PORT}, ... */
+  String direct(String portVariable) {
+    return "http://127.0.0.1:" + env.get(portVariable);
+  }
+
   /** What a user types for a node or a service: {@code http://<id>.node.localhost:<port>}. */
   String urlOf(String id) {
     return "http://" + id + ".node.localhost:" + gatewayPort;

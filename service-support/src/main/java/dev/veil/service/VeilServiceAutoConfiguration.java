@@ -4,12 +4,16 @@ import dev.veil.service.node.CachedBodyFilter;
 import dev.veil.service.node.NodeAuthProperties;
 import dev.veil.service.node.NodeRequestAuthenticator;
 import dev.veil.service.node.RedisNonceStore;
+import dev.veil.service.problem.DataStoreFailures;
 import dev.veil.service.problem.ProblemAdvice;
+import dev.veil.service.problem.ProblemClassifier;
+import dev.veil.service.problem.ProblemMapping;
 import dev.veil.service.problem.ProblemWebExceptionHandler;
 import dev.veil.service.problem.ProblemWriter;
 import dev.veil.service.web.VeilHttpProperties;
 import dev.veil.service.web.VeilWebCustomizers;
 import java.time.Clock;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -40,19 +44,38 @@ public class VeilServiceAutoConfiguration {
   }
 
   @Bean
-  ProblemWriter problemWriter(ServerCodecConfigurer codecs) {
-    return new ProblemWriter(codecs);
+  ProblemMapping problemMapping(ObjectProvider<ProblemClassifier> classifiers) {
+    return new ProblemMapping(classifiers.orderedStream().toList());
   }
 
   @Bean
-  ProblemAdvice problemAdvice() {
-    return new ProblemAdvice();
+  ProblemWriter problemWriter(ServerCodecConfigurer codecs, ProblemMapping mapping) {
+    return new ProblemWriter(codecs, mapping);
+  }
+
+  @Bean
+  ProblemAdvice problemAdvice(ProblemMapping mapping) {
+    return new ProblemAdvice(mapping);
   }
 
   @Bean
   @Order(-2)
   ProblemWebExceptionHandler problemWebExceptionHandler(ProblemWriter writer) {
     return new ProblemWebExceptionHandler(writer);
+  }
+
+  /**
+   * A data store's failures (Spring's {@code DataAccessException}, e.g. Redis down) are 503, for
+   * services that have one; the others never load the class.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(name = "org.springframework.dao.DataAccessException")
+  static class DataStoreConfiguration {
+
+    @Bean
+    DataStoreFailures dataStoreFailures() {
+      return new DataStoreFailures();
+    }
   }
 
   /** Node-signed requests, for services that accept them (they set {@code veil.node-auth.audience}). */

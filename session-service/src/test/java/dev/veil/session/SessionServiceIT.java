@@ -117,6 +117,28 @@ class SessionServiceIT {
         .jsonPath("$.trace").doesNotExist();
   }
 
+  // --- requests no endpoint serves -------------------------------------------------------------------------
+
+  @Test
+  void anUnknownPathIs401WithoutCredentialsAnd404WithThem() {
+    isProblem(http.get().uri("/v1/nonexistent").exchange(), 401, "unauthorized");
+    SessionResponse session = api.login(alice);
+    isProblem(http.get().uri("/v1/nonexistent").header("x-session-id", session.sessionId()).exchange(), 404, "not-found");
+  }
+
+  @Test
+  void thePublicLoginPathsAnswerEveryoneAsTheyAre() {
+    isProblem(http.get().uri("/v1/challenges/nonexistent").exchange(), 404, "not-found");
+    http.get().uri("/v1/challenges").exchange()
+        .expectStatus().isEqualTo(405).expectHeader().valueEquals("Allow", "OPTIONS,POST");
+    http.options().uri("/v1/challenges").exchange()
+        .expectStatus().isOk().expectHeader().value("Allow", allow -> assertThat(allow).contains("POST"));
+    isProblem(http.post().uri("/v1/challenges").accept(MediaType.TEXT_PLAIN)
+        .bodyValue(Map.of("publicKey", id(alice))).exchange(), 406, "not-acceptable");
+    isProblem(http.post().uri("/v1/challenges").contentType(MediaType.TEXT_PLAIN).bodyValue("{}").exchange(),
+        415, "unsupported-media-type");
+  }
+
   // --- lifecycle ---------------------------------------------------------------------------------------------
 
   @Test

@@ -67,7 +67,8 @@ class PrivateJobController {
    * and the job runs; 400 listing every violation, or when the template commits to another hash;
    * 409 once a definition was accepted.
    */
-  @PostMapping(path = "/job-definition/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
+  @PostMapping(path = "/job-definition/{jobId}", consumes = MediaType.APPLICATION_JSON_VALUE,
+      produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<Map<String, String>> sendDefinition(@RequestHeader(name = SESSION, required = false) String sessionId,
       @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
     return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {

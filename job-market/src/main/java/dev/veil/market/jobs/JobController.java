@@ -56,7 +56,7 @@ class JobController {
    * Posts a job. The definition is public as posted: for a private job, post the template with
    * empty ops and {@code logistics.send = api-listen}, and send the real ops to the host.
    */
-  @PostMapping("/v1/jobs")
+  @PostMapping(path = "/v1/jobs", produces = MediaType.APPLICATION_JSON_VALUE)
   @ResponseStatus(HttpStatus.CREATED)
   @Operation(summary = "Post a job (x-session-id)")
   Mono<JobRecord> post(@RequestHeader(name = SessionOwners.HEADER, required = false) String sessionId,
@@ -85,7 +85,7 @@ class JobController {
   }
 
   /** The public record of a job. */
-  @GetMapping("/v1/jobs/{jobId}")
+  @GetMapping(path = "/v1/jobs/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
   @Operation(summary = "Read a job's public record")
   Mono<JobRecord> get(@PathVariable String jobId) {
     return find(jobId);

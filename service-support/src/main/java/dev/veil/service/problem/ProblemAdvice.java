@@ -15,11 +15,17 @@ import reactor.core.publisher.Mono;
 @RestControllerAdvice
 public class ProblemAdvice {
 
+  private final ProblemMapping mapping;
+
+  public ProblemAdvice(ProblemMapping mapping) {
+    this.mapping = mapping;
+  }
+
   @ExceptionHandler(Throwable.class)
   Mono<ResponseEntity<ProblemDetail>> handle(Throwable error, ServerWebExchange exchange) {
     if (exchange.getResponse().isCommitted() || ProblemMapping.isClientGone(error)) {
       return Mono.error(error);
     }
-    return Mono.just(ProblemMapping.toResponse(error));
+    return Mono.just(mapping.toResponse(error));
   }
 }

@@ -2,36 +2,68 @@ package dev.veil.service.problem;
 
 import dev.veil.model.json.MalformedJsonException;
 import dev.veil.model.json.VeilJson;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.core.codec.DecodingException;
 import org.springframework.core.io.buffer.DataBufferLimitException;
-import org.springframework.dao.DataAccessException;
-import org.springframework.data.redis.RedisConnectionFailureException;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.ErrorResponse;
+import org.springframework.web.server.MethodNotAllowedException;
+import org.springframework.web.server.MissingRequestValueException;
+import org.springframework.web.server.NotAcceptableStatusException;
 import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.server.UnsupportedMediaTypeStatusException;
 import tools.jackson.core.JacksonException;
 
 /**
  * Turns any failure into an RFC 9457 problem: the one place that decides status, type and
  * wording, used by the controller advice and by the filter-level exception handler alike. Never
- * a stack trace, never a request value echoed back.
+ * a stack trace, never a request value echoed back, never the framework's own wording (which
+ * names its internals: "No static resource ...", class names). An unexpected failure is a 500
+ * carrying a random {@code correlationId}, logged with the failure so an operator can find it.
+ *
+ * <p>Needs nothing beyond Spring WebFlux: failures of optional libraries are recognised by the
+ * {@link ProblemClassifier}s a service's classpath provides, asked first.
  */
 public final class ProblemMapping {
 
   private static final Logger log = LoggerFactory.getLogger(ProblemMapping.class);
 
-  private ProblemMapping() {}
+  private final List<ProblemClassifier> classifiers;
 
-  public static ResponseEntity<ProblemDetail> toResponse(Throwable error) {
+  public ProblemMapping(List<ProblemClassifier> classifiers) {
+    this.classifiers = List.copyOf(classifiers);
+  }
+
+  public ResponseEntity<ProblemDetail> toResponse(Throwable error) {
     ProblemDetail problem = toProblem(error);
     ResponseEntity.BodyBuilder response = ResponseEntity.status(problem.getStatus())
-        .contentType(org.springframework.http.MediaType.APPLICATION_PROBLEM_JSON);
+        .contentType(MediaType.APPLICATION_PROBLEM_JSON);
+    if (error instanceof ErrorResponse framework) {
+      // Allow (405) and Accept (415) tell the client what would have worked.
+      response.headers(framework.getHeaders());
+    }
+    if (error instanceof MethodNotAllowedException wrongMethod) {
+      response.allow(allowed(wrongMethod).toArray(HttpMethod[]::new));
+    }
     if (error instanceof RateLimitedException limited) {
       response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, limited.retryAfter().toSeconds())));
     } else if (error instanceof ConflictException conflict && conflict.retryAfter() != null) {
@@ -44,7 +76,7 @@ public final class ProblemMapping {
     return response.body(problem);
   }
 
-  public static ProblemDetail toProblem(Throwable error) {
+  public ProblemDetail toProblem(Throwable error) {
     MalformedJsonException malformed = malformedJson(error);
     if (malformed != null) {
       ProblemDetail p = problem(HttpStatus.BAD_REQUEST, ProblemTypes.MALFORMED_REQUEST, "Malformed request body", malformed.describe());
@@ -82,12 +114,13 @@ public final class ProblemMapping {
       return problem(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.RATE_LIMITED, "Too many requests", error.getMessage());
     }
     if (hasCause(error, DataBufferLimitException.class)) {
-      return problem(HttpStatus.PAYLOAD_TOO_LARGE, ProblemTypes.TOO_LARGE, "Body too large", "the request body exceeds the allowed size");
+      return tooLarge();
     }
-    if (hasCause(error, RedisConnectionFailureException.class) || hasCause(error, DataAccessException.class)) {
-      log.warn("store unavailable: {}", error.getClass().getSimpleName());
-      return problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.UNAVAILABLE, "Unavailable",
-          "the store cannot be reached right now; nothing was accepted. Retry shortly");
+    for (ProblemClassifier classifier : classifiers) {
+      Optional<ProblemDetail> classified = classifier.classify(error);
+      if (classified.isPresent()) {
+        return classified.get();
+      }
     }
     if (error instanceof ErrorResponse response && response.getStatusCode().value() == HttpStatus.GATEWAY_TIMEOUT.value()) {
       return problem(HttpStatus.GATEWAY_TIMEOUT, ProblemTypes.UPSTREAM_TIMEOUT, "Upstream timeout",
@@ -97,17 +130,11 @@ public final class ProblemMapping {
       return problem(HttpStatus.BAD_GATEWAY, ProblemTypes.UPSTREAM_UNREACHABLE, "Upstream unreachable",
           "the upstream could not be reached or closed the connection");
     }
-    if (error instanceof ServerWebInputException input) {
-      return problem(HttpStatus.BAD_REQUEST, ProblemTypes.MALFORMED_REQUEST, "Malformed request",
-          input.getReason() == null ? "the request could not be read" : input.getReason());
-    }
     if (error instanceof ErrorResponse response && response.getStatusCode().is4xxClientError()) {
-      ProblemDetail body = response.getBody();
-      return problem(HttpStatus.valueOf(response.getStatusCode().value()), ProblemTypes.MALFORMED_REQUEST,
-          body.getTitle() == null ? "Bad request" : body.getTitle(), body.getDetail());
+      HttpStatus status = HttpStatus.resolve(response.getStatusCode().value());
+      return refusal(error, status == null ? HttpStatus.BAD_REQUEST : status);
     }
-    log.error("unexpected failure", error);
-    return problem(HttpStatus.INTERNAL_SERVER_ERROR, ProblemTypes.INTERNAL, "Internal error", "an unexpected error occurred");
+    return internal(error);
   }
 
   /** The client closed the connection: nothing can be answered, and it is no failure of ours. */
@@ -118,6 +145,72 @@ public final class ProblemMapping {
       }
     }
     return false;
+  }
+
+  /** A problem of the given status, type, title and detail; for {@link ProblemClassifier}s too. */
+  public static ProblemDetail problem(HttpStatus status, URI type, String title, String detail) {
+    ProblemDetail p = ProblemDetail.forStatusAndDetail(status, detail);
+    p.setType(type);
+    p.setTitle(title);
+    return p;
+  }
+
+  // A refusal WebFlux itself decided (no handler, wrong method, media types, unreadable input):
+  // its status stands, the type and wording are ours.
+  private static ProblemDetail refusal(Throwable error, HttpStatus status) {
+    return switch (status.value()) {
+      case 404 -> problem(status, ProblemTypes.NOT_FOUND, "Not found", "nothing is served at this path");
+      case 405 -> problem(status, ProblemTypes.METHOD_NOT_ALLOWED, "Method not allowed",
+          error instanceof MethodNotAllowedException wrong
+              ? "this path answers " + allowed(wrong).stream().map(HttpMethod::name).collect(Collectors.joining(", ")) + "; see Allow"
+              : "this path does not answer this method");
+      case 406 -> problem(status, ProblemTypes.NOT_ACCEPTABLE, "Not acceptable",
+          error instanceof NotAcceptableStatusException unacceptable && !unacceptable.getSupportedMediaTypes().isEmpty()
+              ? "this path answers only " + mediaTypes(unacceptable.getSupportedMediaTypes()) + "; ask for it in Accept"
+              : "this path cannot answer in any media type the Accept header allows");
+      case 415 -> problem(status, ProblemTypes.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type",
+          error instanceof UnsupportedMediaTypeStatusException unsupported && !unsupported.getSupportedMediaTypes().isEmpty()
+              ? "the body must be sent as " + mediaTypes(unsupported.getSupportedMediaTypes()) + "; see Accept"
+              : "the body's Content-Type is not accepted here");
+      case 413 -> tooLarge();
+      case 400 -> problem(status, ProblemTypes.MALFORMED_REQUEST, "Malformed request",
+          error instanceof MissingRequestValueException missing
+              ? "the required " + missing.getLabel() + " '" + missing.getName() + "' is missing"
+              : "the request could not be read: a header, path or query value is missing or malformed");
+      case 401 -> problem(status, ProblemTypes.UNAUTHORIZED, "Unauthorized", "missing, unknown, expired or revoked credentials");
+      case 403 -> problem(status, ProblemTypes.FORBIDDEN, "Forbidden", "this credential may not call this endpoint");
+      default -> problem(status, ProblemTypes.of(status), status.getReasonPhrase(),
+          "the request was refused: " + status.getReasonPhrase().toLowerCase(Locale.ROOT));
+    };
+  }
+
+  // What WebFlux itself answers on a mapped path besides the mapped methods: HEAD wherever GET is, and OPTIONS.
+  private static Set<HttpMethod> allowed(MethodNotAllowedException wrong) {
+    Set<HttpMethod> allowed = new TreeSet<>(Comparator.comparing(HttpMethod::name));
+    allowed.addAll(wrong.getSupportedMethods());
+    if (allowed.contains(HttpMethod.GET)) {
+      allowed.add(HttpMethod.HEAD);
+    }
+    allowed.add(HttpMethod.OPTIONS);
+    return allowed;
+  }
+
+  private static ProblemDetail tooLarge() {
+    return problem(HttpStatus.CONTENT_TOO_LARGE, ProblemTypes.TOO_LARGE, "Body too large", "the request body exceeds the allowed size");
+  }
+
+  // The only answer that says nothing about what failed; the correlation ID ties it to the log line that does.
+  private static ProblemDetail internal(Throwable error) {
+    String correlationId = UUID.randomUUID().toString();
+    log.error("unexpected failure, correlationId={}", correlationId, error);
+    ProblemDetail p = problem(HttpStatus.INTERNAL_SERVER_ERROR, ProblemTypes.INTERNAL, "Internal error",
+        "an unexpected error occurred; quote the correlationId when reporting it");
+    p.setProperty("correlationId", correlationId);
+    return p;
+  }
+
+  private static String mediaTypes(List<MediaType> types) {
+    return types.stream().map(MediaType::toString).distinct().collect(Collectors.joining(", "));
   }
 
   // Spring Security is optional for users of this library: recognise its exceptions by name.
@@ -133,20 +226,12 @@ public final class ProblemMapping {
   // A proxied call that could not connect, or whose connection the upstream closed before answering.
   private static boolean isUpstreamUnreachable(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof java.net.ConnectException || t instanceof java.net.NoRouteToHostException
-          || t instanceof java.net.UnknownHostException
+      if (t instanceof ConnectException || t instanceof NoRouteToHostException || t instanceof UnknownHostException
           || t.getClass().getName().equals("reactor.netty.http.client.PrematureCloseException")) {
         return true;
       }
     }
     return false;
-  }
-
-  private static ProblemDetail problem(HttpStatus status, java.net.URI type, String title, String detail) {
-    ProblemDetail p = ProblemDetail.forStatusAndDetail(status, detail);
-    p.setType(type);
-    p.setTitle(title);
-    return p;
   }
 
   private static MalformedJsonException malformedJson(Throwable error) {

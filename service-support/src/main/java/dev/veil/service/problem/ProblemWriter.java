@@ -17,9 +17,11 @@ public class ProblemWriter {
   private static final ResolvableType PROBLEM = ResolvableType.forClass(ProblemDetail.class);
 
   private final HttpMessageWriter<ProblemDetail> writer;
+  private final ProblemMapping mapping;
 
   @SuppressWarnings("unchecked")
-  public ProblemWriter(ServerCodecConfigurer codecs) {
+  public ProblemWriter(ServerCodecConfigurer codecs, ProblemMapping mapping) {
+    this.mapping = mapping;
     this.writer = (HttpMessageWriter<ProblemDetail>) codecs.getWriters().stream()
         .filter(w -> w.canWrite(PROBLEM, MediaType.APPLICATION_PROBLEM_JSON))
         .findFirst()
@@ -27,7 +29,7 @@ public class ProblemWriter {
   }
 
   public Mono<Void> write(ServerWebExchange exchange, Throwable error) {
-    ResponseEntity<ProblemDetail> answer = ProblemMapping.toResponse(error);
+    ResponseEntity<ProblemDetail> answer = mapping.toResponse(error);
     ServerHttpResponse response = exchange.getResponse();
     response.setStatusCode(answer.getStatusCode());
     response.getHeaders().addAll(answer.getHeaders());

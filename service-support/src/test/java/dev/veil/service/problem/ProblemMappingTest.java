@@ -3,22 +3,34 @@ package dev.veil.service.problem;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.veil.model.validation.Violation;
+import java.net.ConnectException;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.data.redis.RedisConnectionFailureException;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.authentication.BadCredentialsException;
+import org.springframework.web.reactive.resource.NoResourceFoundException;
+import org.springframework.web.server.MethodNotAllowedException;
+import org.springframework.web.server.NotAcceptableStatusException;
+import org.springframework.web.server.ResponseStatusException;
 import org.springframework.web.server.ServerWebInputException;
+import org.springframework.web.server.UnsupportedMediaTypeStatusException;
 import tools.jackson.databind.json.JsonMapper;
 
 class ProblemMappingTest {
 
+  private static final ProblemMapping mapping = new ProblemMapping(List.of(new DataStoreFailures()));
+
   private static ResponseEntity<ProblemDetail> map(Throwable error) {
-    return ProblemMapping.toResponse(error);
+    return mapping.toResponse(error);
   }
 
   @Test
@@ -35,9 +47,16 @@ class ProblemMappingTest {
         new Case(new ServerWebInputException("bad", null, new DataBufferLimitException("big")), 413, "body-too-large"),
         new Case(new RateLimitedException(Duration.ofSeconds(7)), 429, "rate-limited"),
         new Case(new RedisConnectionFailureException("down"), 503, "store-unavailable"),
-        new Case(new RuntimeException(new java.net.ConnectException("refused")), 502, "upstream-unreachable"),
-        new Case(new org.springframework.web.server.ResponseStatusException(org.springframework.http.HttpStatus.GATEWAY_TIMEOUT,
-            "Response took longer than timeout"), 504, "upstream-timeout"),
+        new Case(new RuntimeException(new ConnectException("refused")), 502, "upstream-unreachable"),
+        new Case(new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT, "Response took longer than timeout"), 504, "upstream-timeout"),
+        new Case(new NoResourceFoundException(URI.create("/v1/nonexistent"), "v1/nonexistent"), 404, "not-found"),
+        new Case(new ResponseStatusException(HttpStatus.NOT_FOUND, "No matching handler"), 404, "not-found"),
+        new Case(new MethodNotAllowedException(HttpMethod.DELETE, Set.of(HttpMethod.GET)), 405, "method-not-allowed"),
+        new Case(new NotAcceptableStatusException(List.of(MediaType.APPLICATION_JSON)), 406, "not-acceptable"),
+        new Case(new UnsupportedMediaTypeStatusException(MediaType.TEXT_PLAIN, List.of(MediaType.APPLICATION_JSON)), 415,
+            "unsupported-media-type"),
+        new Case(new ResponseStatusException(HttpStatus.REQUEST_TIMEOUT), 408, "request-timeout"),
+        new Case(new ServerWebInputException("Required header 'x-session-id' is not present."), 400, "malformed-request"),
         new Case(new IllegalStateException("bug with secret abc"), 500, "internal"))) {
       ResponseEntity<ProblemDetail> response = map(c.error());
       assertThat(response.getStatusCode().value()).as(c.type()).isEqualTo(c.status());
@@ -60,7 +79,38 @@ class ProblemMappingTest {
     assertThat(JsonMapper.shared().writeValueAsString(invalid)).contains("\"violations\":[{", "\"/a\"", "\"/b\"");
 
     ProblemDetail internal = map(new IllegalStateException("bug with secret abc")).getBody();
-    assertThat(internal.getDetail()).isEqualTo("an unexpected error occurred");
+    assertThat(JsonMapper.shared().writeValueAsString(internal)).doesNotContain("abc", "IllegalStateException");
+  }
+
+  @Test
+  void eachInternalErrorCarriesItsOwnRandomCorrelationId() {
+    Object first = map(new IllegalStateException("bug")).getBody().getProperties().get("correlationId");
+    Object second = map(new IllegalStateException("bug")).getBody().getProperties().get("correlationId");
+    assertThat(first).isInstanceOf(String.class).isNotEqualTo(second);
+    assertThat((String) first).matches("[0-9a-f-]{36}");
+  }
+
+  @Test
+  void refusalsWebFluxDecidesSayWhatWouldWorkInOurWordsNotTheFrameworks() {
+    ResponseEntity<ProblemDetail> notFound = map(new NoResourceFoundException(URI.create("/v1/nonexistent"), "v1/nonexistent"));
+    assertThat(notFound.getBody().getDetail()).doesNotContain("static resource", "v1/nonexistent");
+
+    ResponseEntity<ProblemDetail> wrongMethod = map(new MethodNotAllowedException(HttpMethod.DELETE, Set.of(HttpMethod.GET)));
+    assertThat(wrongMethod.getHeaders().getAllow()).containsExactlyInAnyOrder(HttpMethod.GET, HttpMethod.HEAD, HttpMethod.OPTIONS);
+    assertThat(wrongMethod.getBody().getDetail()).isEqualTo("this path answers GET, HEAD, OPTIONS; see Allow");
+
+    ResponseEntity<ProblemDetail> wrongType = map(new UnsupportedMediaTypeStatusException(MediaType.TEXT_PLAIN, List.of(MediaType.APPLICATION_JSON)));
+    assertThat(wrongType.getHeaders().getAccept()).containsExactly(MediaType.APPLICATION_JSON);
+    assertThat(wrongType.getBody().getDetail()).isEqualTo("the body must be sent as application/json; see Accept");
+
+    assertThat(map(new NotAcceptableStatusException(List.of(MediaType.APPLICATION_JSON))).getBody().getDetail())
+        .isEqualTo("this path answers only application/json; ask for it in Accept");
+  }
+
+  @Test
+  void withoutAStoreClassifierAStoreFailureIsAnInternalError() {
+    ProblemDetail problem = new ProblemMapping(List.of()).toProblem(new RedisConnectionFailureException("down"));
+    assertThat(problem.getStatus()).isEqualTo(500);
   }
 
   @Test

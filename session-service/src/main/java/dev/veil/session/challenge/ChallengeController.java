@@ -12,6 +12,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
 import java.util.List;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.ResponseStatus;
@@ -34,7 +35,7 @@ class ChallengeController {
   }
 
   /** Issues a one-time challenge for a client key; sign it and trade it at {@code POST /v1/sessions}. */
-  @PostMapping("/v1/challenges")
+  @PostMapping(path = "/v1/challenges", produces = MediaType.APPLICATION_JSON_VALUE)
   @ResponseStatus(HttpStatus.CREATED)
   @Operation(summary = "Issue a one-time login challenge for an Ed25519 public key")
   Mono<ChallengeResponse> issue(@RequestBody ChallengeRequest request) {

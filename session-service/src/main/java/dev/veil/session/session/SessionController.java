@@ -11,6 +11,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
 import java.util.Map;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -44,7 +45,7 @@ class SessionController {
   }
 
   /** Trades a signed challenge for a session, optionally scoped to a job and/or a node. */
-  @PostMapping("/v1/sessions")
+  @PostMapping(path = "/v1/sessions", produces = MediaType.APPLICATION_JSON_VALUE)
   @ResponseStatus(HttpStatus.CREATED)
   @Operation(summary = "Trade a signed challenge for a session")
   Mono<SessionResponse> create(@RequestBody SessionRequest request) {
