@@ -41,7 +41,7 @@ for n in $COUNTS; do [ "$n" -gt "$max_count" ] && max_count=$n; done
 export VEIL_AGENT_CONCURRENCY=$(( max_count > 0 ? max_count : 1 ))
 
 engine_pids() {
-  pgrep -d ' ' -x 'conmon|dockerd|containerd|containerd-shim|containerd-shim-runc-v2' || true
+  pgrep -d ' ' -x 'conmon|dockerd|containerd|containerd-shim' || true
   pgrep -d ' ' -f 'podman system service' || true
 }
 
