@@ -27,6 +27,13 @@ suite_pid() {
   echo "$pid"
 }
 
+# Whether the process recorded for a service is still there, whatever it runs yet.
+suite_started_alive() {
+  local pid
+  read -r pid <"$(suite_pidfile "$1")" 2>/dev/null || return 1
+  [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
 suite_marker() {
   case $1 in
     redis) echo "redis-server" ;;
@@ -70,7 +77,9 @@ suite_start() { # name, command...
 suite_wait_healthy() { # name, url
   local name=$1 url=$2 i
   for i in $(seq 1 240); do
-    if ! suite_pid "$name" >/dev/null; then
+    # Only a process that is gone has exited: one just started may not have exec'd the service
+    # yet (its command line is still the shell's), so the marker check is no test of that here.
+    if ! suite_pid "$name" >/dev/null && ! suite_started_alive "$name"; then
       veil_log "$name exited; the end of $SUITE_DIR/logs/$name.log:"
       tail -20 "$SUITE_DIR/logs/$name.log" >&2
       suite_down quiet
