@@ -186,7 +186,9 @@ public class JobExecutor {
         .flatMap(code -> recordLogs(op, containerId).thenReturn(code))
         .flatMap(code -> {
           op.exitCode = code;
-          op.results = ResultPatterns.extract(op.op().results(), op.log);
+          ResultPatterns.Extraction extraction = ResultPatterns.extract(op.op().results(), op.log);
+          op.results = extraction.results();
+          op.errors.addAll(extraction.errors());
           OpStatus outcome = op.stopReason != null ? OpStatus.STOPPED : code == 0 ? OpStatus.SUCCESS : OpStatus.FAILED;
           if (outcome == OpStatus.FAILED) {
             op.errors.add("the container exited with code " + code);
