@@ -17,6 +17,7 @@ import dev.veil.model.result.ServiceStatus;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.RequiresContainerEngine;
 import io.lettuce.core.RedisClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -68,6 +69,9 @@ class HostAgentIT {
 
   @Autowired
   ServiceExposer exposer;
+
+  @Autowired
+  MeterRegistry meters;
 
   final KeyPair alice = Ed25519.generate();
   final DockerClient docker = Suite.docker();
@@ -160,6 +164,26 @@ class HostAgentIT {
     assertThat(parts).extracting(LogEntry::continued).containsExactly(null, true, true);
     assertThat(parts.get(0).log()).hasSize(16384);
     assertThat(String.join("", parts.stream().map(LogEntry::log).toList())).isEqualTo("x".repeat(40000));
+  }
+
+  @Test
+  void aResultOverTheMarketsLimitIsCutAndPublishedOnceNotRunAgain() throws Exception {
+    double started = meters.counter("veil.agent.containers.started").count();
+    // 5,000 lines of 1,000 characters: 5 MB of log, over the market's 4 MB body limit.
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "ops": [
+          {"type": "container/run", "id": "loud", "args": {"image": "ubuntu",
+           "cmd": "yes $(head -c 1000 /dev/zero | tr '\\\\0' x) | head -n 5000"}}]}"""), null);
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(90));
+
+    assertThat(result.status()).isEqualTo(JobStatus.SUCCESS);
+    assertThat(suite.publishedBytes(job.jobId()).length()).isLessThanOrEqualTo(3 * 1024 * 1024);
+    List<LogEntry> logs = op(result, "loud").logs();
+    assertThat(logs.get(logs.size() - 1).type()).isEqualTo(LogEntry.NODEERR);
+    assertThat(logs.get(logs.size() - 1).log()).contains("of 5000 log lines").contains("were cut to fit");
+    assertThat(logs.subList(0, logs.size() - 1)).allMatch(l -> l.log().equals("x".repeat(1000)));
+    assertThat(meters.counter("veil.agent.containers.started").count() - started).isEqualTo(1);
   }
 
   @Test

@@ -151,6 +151,23 @@ class PrivateFlowsIT {
   }
 
   @Test
+  void aPrivateResultHoldsEveryLineEvenPastThePublishedResultsLimits() throws Exception {
+    // 30,000 lines: three times the published result's cap of lines per op.
+    String template = spec("private-receive-template.json").replace("\"ops\": []",
+        "\"ops\": [{\"type\": \"container/run\", \"id\": \"count\", \"args\": {\"cmd\": \"seq 1 30000\", \"image\": \"ubuntu\"}}]");
+    JobRecord job = suite.post(alice, Suite.job(template), null);
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
+
+    HttpResponse<String> collected = get("/job-result/" + job.jobId(), scopedSession(alice, job.jobId()));
+
+    assertThat(collected.statusCode()).isEqualTo(200);
+    FlowState full = VeilJson.readStrict(collected.body().getBytes(), FlowState.class);
+    assertThat(full.opStates().get(0).logs()).extracting(LogEntry::log)
+        .containsExactlyElementsOf(java.util.stream.IntStream.rangeClosed(1, 30_000).mapToObj(Integer::toString).toList());
+    assertThat(suite.awaitResult(job.jobId(), Duration.ofSeconds(30)).opStates()).isEmpty();
+  }
+
+  @Test
   void privateSendAndReceiveAndTheResultIsNotReadyBeforeTheOpsFinish() throws Exception {
     JobRecord job = suite.post(alice, Suite.job(spec("private-send-receive-template.json")), null);
     awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 import org.springframework.validation.annotation.Validated;
 
 /**
@@ -24,6 +25,8 @@ import org.springframework.validation.annotation.Validated;
  * @param logMemoryLines    log lines per op kept in memory; the rest is spooled to disk
  * @param maxPublishedLogLines log lines per op in a published result; the rest is cut, with a note
  * @param maxLogLineBytes   longest log line kept as one entry; a longer one is split into entries marked {@code continued}
+ * @param maxPublishedResultBytes largest published result; logs (then matches) are cut to fit, with a note. Below the market's body limit
+ * @param publishRetryFor   how long publishing a result is retried while the market cannot answer
  * @param stopGrace         time a container gets to exit after SIGTERM before it is killed
  * @param healthInterval    how often exposed services are checked
  * @param drainTimeout      on shutdown, how long running jobs may finish before they are stopped
@@ -50,6 +53,8 @@ public record AgentProperties(
     @DefaultValue("1000") @Min(10) int logMemoryLines,
     @DefaultValue("10000") @Min(10) int maxPublishedLogLines,
     @DefaultValue("16384") @Min(64) int maxLogLineBytes,
+    @DefaultValue("3MB") @NotNull DataSize maxPublishedResultBytes,
+    @DefaultValue("PT10M") @NotNull Duration publishRetryFor,
     @DefaultValue("PT5S") @NotNull Duration stopGrace,
     @DefaultValue("PT2S") @NotNull Duration healthInterval,
     @DefaultValue("PT1M") @NotNull Duration drainTimeout,

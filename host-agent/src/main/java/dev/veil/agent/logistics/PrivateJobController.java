@@ -23,13 +23,16 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -116,12 +119,13 @@ class PrivateJobController {
    * the ops finish; 410 after it was collected or discarded.
    */
   @GetMapping(path = "/job-result/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
-  Mono<byte[]> collectResult(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId) {
-    return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {
+  Flux<DataBuffer> collectResult(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId,
+      ServerHttpResponse response) {
+    return sessions.ownedJob(sessionId, jobId, jobs::find).flatMapMany(job -> {
       if (!results.knows(job.jobId()) && !job.definition().receivesResultPrivately()) {
-        throw new NotFoundException("this job's result is public: read it on the market");
+        return Flux.error(new NotFoundException("this job's result is public: read it on the market"));
       }
-      return results.collect(job.jobId());
+      return results.collect(job.jobId(), response.bufferFactory());
     });
   }
 

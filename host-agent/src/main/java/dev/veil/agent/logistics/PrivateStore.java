@@ -1,12 +1,17 @@
 package dev.veil.agent.logistics;
 
 import dev.veil.agent.config.AgentProperties;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -122,6 +127,49 @@ public class PrivateStore {
       throw new UncheckedIOException("cannot read private data of job " + jobId, e);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("private data of job " + jobId + " does not decrypt with this agent's key", e);
+    }
+  }
+
+  /** Writes a body of its own into a stream: a large item kept with bounded memory. */
+  @FunctionalInterface
+  public interface Body {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Stores a large item as sealed chunks ({@link SealedChunks}), written as {@code body} produces
+   * it and never held whole in memory; atomically, like {@link #put}.
+   */
+  public void write(String jobId, String name, Body body) {
+    try {
+      Path dir = Files.createDirectories(root.resolve(jobId));
+      Path tmp = Files.createTempFile(dir, "." + name, ".tmp",
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      try (OutputStream out = SealedChunks.writer(new BufferedOutputStream(Files.newOutputStream(tmp)), key, jobId + "/" + name)) {
+        body.writeTo(out);
+      } catch (IOException | RuntimeException e) {
+        Files.deleteIfExists(tmp);
+        throw e;
+      }
+      try {
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot store private data of job " + jobId, e);
+    }
+  }
+
+  /** A large item written by {@link #write}, decrypted as it is read; fails on any change to it. */
+  public Optional<InputStream> open(String jobId, String name) {
+    Path file = root.resolve(jobId).resolve(name);
+    try {
+      return Optional.of(SealedChunks.reader(new BufferedInputStream(Files.newInputStream(file)), key, jobId + "/" + name));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read private data of job " + jobId, e);
     }
   }
 

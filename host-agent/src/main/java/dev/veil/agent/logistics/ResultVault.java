@@ -5,19 +5,32 @@ import dev.veil.service.problem.GoneException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferFactory;
+import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Results held for their owners ({@code logistics.receive = api-listen}): served once, then gone.
  * A result is held until it is collected or its deadline passes; either way it is deleted and
  * only its empty copy is ever published. The result itself lives only in the encrypted
- * {@link PrivateStore} on disk, read (whole: AES-GCM authenticates before it releases any
- * plaintext) when the owner collects it; nothing of it is kept in memory meanwhile.
+ * {@link PrivateStore} on disk, as sealed chunks, and is streamed to its owner chunk by chunk
+ * (each authenticated before it is sent); nothing of it is kept whole in memory, ever.
+ *
+ * <p>A result counts as collected only once its last byte has been handed to the connection: a
+ * delivery that fails or is cut off midway leaves it held, to be asked for again.
  */
 @Component
 public class ResultVault {
+
+  /** The name of the full result in the {@link PrivateStore}. */
+  public static final String RESULT = "result";
+
+  private static final int READ_BUFFER = 64 * 1024;
 
   /** What happened to a held result. */
   public enum Outcome { COLLECTED, EXPIRED }
@@ -67,20 +80,32 @@ public class ResultVault {
   }
 
   /**
-   * The held result, once: 409 (with {@code Retry-After}) while the job still runs, 410 once it
-   * was collected or discarded.
+   * The held result, once: 409 (with {@code Retry-After}) while the job still runs or while
+   * another request is receiving it, 410 once it was collected or discarded.
    */
-  public byte[] collect(String jobId) {
-    Held result = held.remove(jobId);
-    if (result != null) {
-      byte[] json = store.get(jobId, "result").orElseThrow(() -> new GoneException("the result was discarded"));
-      gone.put(jobId, true);
-      result.outcome().tryEmitValue(Outcome.COLLECTED);
-      return json;
-    }
-    if (gone.containsKey(jobId)) {
-      throw new GoneException("the result was already retrieved or discarded");
-    }
-    throw new ConflictException("the job has not finished yet", Duration.ofSeconds(5));
+  public Flux<DataBuffer> collect(String jobId, DataBufferFactory buffers) {
+    return Flux.defer(() -> {
+      Held result = held.remove(jobId);
+      if (result == null) {
+        return Flux.error(gone.containsKey(jobId)
+            ? new GoneException("the result was already retrieved or discarded")
+            : new ConflictException("the job has not finished yet, or its result is being delivered", Duration.ofSeconds(5)));
+      }
+      // Blocking file reads and decryption: DataBufferUtils reads on the bounded-elastic scheduler.
+      return DataBufferUtils.readInputStream(
+              () -> store.open(jobId, RESULT).orElseThrow(() -> new GoneException("the result was discarded")),
+              buffers, READ_BUFFER)
+          .subscribeOn(Schedulers.boundedElastic())
+          .doOnComplete(() -> {
+            gone.put(jobId, true);
+            result.outcome().tryEmitValue(Outcome.COLLECTED);
+          })
+          .doOnCancel(() -> held.putIfAbsent(jobId, result))
+          .doOnError(error -> {
+            if (!(error instanceof GoneException)) {
+              held.putIfAbsent(jobId, result);
+            }
+          });
+    });
   }
 }

@@ -34,7 +34,7 @@ public final class JobExecution {
     this.definition = definition;
     List<Operation> list = definition.opsOrEmpty();
     for (int i = 0; i < list.size(); i++) {
-      ops.add(new OpRun(i, list.get(i), new OpLog(memoryLines, spoolDir.resolve(job.jobId()).resolve(i + ".jsonl"))));
+      ops.add(new OpRun(i, list.get(i), new OpLog(memoryLines, spoolDir.resolve(job.jobId()).resolve(i + ".spool"))));
     }
   }
 
@@ -95,6 +95,20 @@ public final class JobExecution {
   public FlowState snapshot(int maxLogLines) {
     return new FlowState(status, startTime, endTime, new ArrayList<>(errors),
         ops.stream().map(op -> op.snapshot(maxLogLines)).toList());
+  }
+
+  /**
+   * The whole result, every log line of every op, for the owner of a privately received result:
+   * its logs are read from the spools as it is serialized, so writing it out takes memory for
+   * one line at a time, however long the logs are.
+   */
+  public FlowState fullResult() {
+    return new FlowState(status, startTime, endTime, new ArrayList<>(errors), ops.stream().map(OpRun::fullState).toList());
+  }
+
+  /** What may be published of a privately received result: status, times and errors. */
+  public FlowState publicCopy() {
+    return new FlowState(status, startTime, endTime, new ArrayList<>(errors), List.of());
   }
 
   boolean anyFailed() {

@@ -2,33 +2,29 @@ package dev.veil.agent.run;
 
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.result.LogEntry;
-import java.io.BufferedWriter;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.util.AbstractSequentialList;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.ListIterator;
 import java.util.function.Consumer;
 
 /**
  * One op's log: the first {@code memoryLines} lines in memory, every further line appended to a
- * spool file (JSON lines), so a chatty container cannot exhaust the agent's memory. Nothing is
- * dropped here; what is published may be cut (see {@link #forEach}).
+ * {@link SealedSpool} (encrypted under a key only this object holds), so a chatty container
+ * cannot exhaust the agent's memory and a private job's output is never on disk in clear.
+ * Nothing is dropped here; what is published may be cut (see {@link #entries}).
  */
 public final class OpLog implements AutoCloseable {
 
   private final int memoryLines;
-  private final Path spool;
   private final List<LogEntry> memory = new ArrayList<>();
-  private BufferedWriter writer;
-  private long spooled;
+  private final SealedSpool spool;
 
   public OpLog(int memoryLines, Path spool) {
     this.memoryLines = memoryLines;
-    this.spool = spool;
+    this.spool = new SealedSpool(spool);
   }
 
   public synchronized void add(LogEntry entry) {
@@ -36,37 +32,58 @@ public final class OpLog implements AutoCloseable {
       memory.add(entry);
       return;
     }
-    try {
-      if (writer == null) {
-        Files.createDirectories(spool.getParent());
-        writer = Files.newBufferedWriter(spool, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
-      }
-      writer.write(new String(VeilJson.write(entry), StandardCharsets.UTF_8));
-      writer.newLine();
-      spooled++;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot spool an op log to " + spool, e);
-    }
+    spool.append(VeilJson.write(entry));
   }
 
   public synchronized long size() {
-    return memory.size() + spooled;
+    return memory.size() + spool.records();
   }
 
   /** Every entry in order, memory first, then the spool. */
   public synchronized void forEach(Consumer<LogEntry> consumer) {
     memory.forEach(consumer);
-    if (writer == null) {
-      return;
-    }
-    try {
-      writer.flush();
-      try (var lines = Files.lines(spool, StandardCharsets.UTF_8)) {
-        lines.forEach(line -> consumer.accept(VeilJson.readStrict(line.getBytes(StandardCharsets.UTF_8), LogEntry.class)));
+    spool.forEach(bytes -> consumer.accept(VeilJson.readStrict(bytes, LogEntry.class)));
+  }
+
+  /**
+   * Every entry so far, as a list that reads the spool only as it is iterated: for writing a
+   * whole log out (a private result) with memory bounded by one entry, not by the log.
+   */
+  public synchronized List<LogEntry> all() {
+    List<LogEntry> inMemory = List.copyOf(memory);
+    long total = size();
+    return new AbstractSequentialList<>() {
+      // A serializer may walk the list by index: index i + 1 after i reads on, anything else starts over.
+      private ListIterator<LogEntry> cursor;
+
+      @Override
+      public int size() {
+        return (int) Math.min(Integer.MAX_VALUE, total);
       }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read the spooled op log " + spool, e);
-    }
+
+      @Override
+      public LogEntry get(int index) {
+        if (cursor == null || cursor.nextIndex() != index) {
+          cursor = listIterator(0);
+          for (int i = 0; i < index; i++) {
+            cursor.next();
+          }
+        }
+        return cursor.next();
+      }
+
+      @Override
+      public ListIterator<LogEntry> listIterator(int index) {
+        if (index != 0) {
+          throw new UnsupportedOperationException("a spooled log is read from its start");
+        }
+        Iterator<byte[]> spooled;
+        synchronized (OpLog.this) {
+          spooled = spool.iterator();
+        }
+        return new ForwardIterator<>(inMemory.iterator(), spooled, bytes -> VeilJson.readStrict(bytes, LogEntry.class));
+      }
+    };
   }
 
   /** At most {@code max} entries, and a host note saying how many more there were. */
@@ -87,13 +104,6 @@ public final class OpLog implements AutoCloseable {
 
   @Override
   public synchronized void close() {
-    try {
-      if (writer != null) {
-        writer.close();
-      }
-      Files.deleteIfExists(spool);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    spool.close();
   }
 }

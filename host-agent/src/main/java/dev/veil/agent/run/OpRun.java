@@ -81,6 +81,12 @@ public final class OpRun {
     ended.tryEmitEmpty();
   }
 
+  /** The op's state with its whole log, read from the spool as it is serialized. */
+  OpState fullState() {
+    return new OpState(id(), group(), status, startTime, endTime, exitCode, log.all(),
+        new LinkedHashMap<>(results), new ArrayList<>(errors), new LinkedHashMap<>(diagnostics));
+  }
+
   OpState snapshot(int maxLogLines) {
     return new OpState(id(), group(), status, startTime, endTime, exitCode, log.entries(maxLogLines),
         new LinkedHashMap<>(results), new ArrayList<>(errors), new LinkedHashMap<>(diagnostics));

@@ -8,8 +8,10 @@ import dev.veil.agent.logistics.PrivateJobState;
 import dev.veil.agent.logistics.PrivateStore;
 import dev.veil.agent.logistics.ResultVault;
 import dev.veil.agent.market.MarketClient;
+import dev.veil.agent.publish.ResultPublisher;
 import dev.veil.agent.run.JobExecution;
 import dev.veil.agent.run.JobExecutor;
+import dev.veil.agent.run.LogSpools;
 import dev.veil.model.job.JobDefinition;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.market.JobRecord;
@@ -34,6 +36,7 @@ import reactor.core.Disposables;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The agent's work: recover from an earlier run, register and heartbeat the node, and run
@@ -47,8 +50,13 @@ import reactor.core.publisher.Sinks;
 public class JobWorker implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(JobWorker.class);
+  // Names in the private store (ResultVault serves the first).
+  private static final String FULL_RESULT = ResultVault.RESULT;
+  private static final String PUBLIC_COPY = "public";
 
   private final MarketClient market;
+  private final ResultPublisher publisher;
+  private final LogSpools spools;
   private final JobExecutor executor;
   private final ServiceExposer exposer;
   private final StartupRecovery recovery;
@@ -64,7 +72,7 @@ public class JobWorker implements SmartLifecycle {
   private volatile boolean accepting;
   private volatile boolean started;
 
-  public JobWorker(MarketClient market, JobExecutor executor, ServiceExposer exposer, StartupRecovery recovery,
+  public JobWorker(MarketClient market, ResultPublisher publisher, LogSpools spools, JobExecutor executor, ServiceExposer exposer, StartupRecovery recovery,
       HeldJobs held, JobDefinitionListener definitions, ResultVault vault, PrivateStore store, AgentProperties properties,
       MeterRegistry meters, java.time.Clock clock, dev.veil.agent.identity.NodeIdentity node) {
     this.store = store;
@@ -74,6 +82,8 @@ public class JobWorker implements SmartLifecycle {
     this.definitions = definitions;
     this.vault = vault;
     this.market = market;
+    this.publisher = publisher;
+    this.spools = spools;
     this.executor = executor;
     this.exposer = exposer;
     this.recovery = recovery;
@@ -158,14 +168,14 @@ public class JobWorker implements SmartLifecycle {
       }
       case PrivateJobState.HOLDING_RESULT -> {
         log.info("job {}: still holding its private result after a restart", job.jobId());
-        byte[] result = store.get(job.jobId(), "result").orElseThrow();
-        runDetached(() -> resumeHolding(job, result, left));
+        FlowState publicCopy = VeilJson.readStrict(store.get(job.jobId(), PUBLIC_COPY).orElseThrow(), FlowState.class);
+        runDetached(() -> resumeHolding(job, publicCopy, left));
       }
       default -> store.delete(job.jobId());
     }
   }
 
-  private Mono<Void> resumeHolding(JobRecord job, byte[] result, Duration left) {
+  private Mono<Void> resumeHolding(JobRecord job, FlowState publicCopy, Duration left) {
     held.hold(job);
     AtomicReference<JobStatus> hostStatus = new AtomicReference<>(JobStatus.WAITING_FOR_RESULT);
     Disposable heartbeats = Flux.interval(Duration.ZERO, properties.heartbeatInterval())
@@ -173,7 +183,7 @@ public class JobWorker implements SmartLifecycle {
         .onBackpressureDrop()
         .concatMap(tick -> market.heartbeat(job.jobId(), hostStatus.get()).onErrorResume(e -> Mono.empty()))
         .subscribe();
-    return holdResult(job, result, left, hostStatus).doFinally(signal -> {
+    return holdResult(job, publicCopy, left, hostStatus).doFinally(signal -> {
       heartbeats.dispose();
       held.end(job.jobId());
       store.delete(job.jobId());
@@ -245,7 +255,7 @@ public class JobWorker implements SmartLifecycle {
     }
     // No definition (stopped, or its deadline passed): nothing ran, and the result says why. A run,
     // which ends empty too, has published its own result.
-    Mono<Void> nothingRan = Mono.defer(() -> lostClaim.get() ? Mono.empty() : market.publish(job.jobId(),
+    Mono<Void> nothingRan = Mono.defer(() -> lostClaim.get() ? Mono.empty() : publisher.publish(job.jobId(),
         new FlowState(stopReason.get() != null ? JobStatus.STOPPED : JobStatus.LOGISTICS_ERROR,
             job.claimedAt(), clock.millis(),
             List.of(stopReason.get() != null
@@ -268,14 +278,23 @@ public class JobWorker implements SmartLifecycle {
     store.put(job.jobId(), "state", VeilJson.write(new PrivateJobState(job, phase, deadline)));
   }
 
-  /** Holds the full result for its owner, then publishes only its empty copy (saying so if it was never collected). */
-  private Mono<Void> holdResult(JobRecord job, byte[] fullJson, Duration deadline, AtomicReference<JobStatus> hostStatus) {
-    store.put(job.jobId(), "result", fullJson);
+  /**
+   * Keeps the whole result for its owner in the private store, every log line included, written
+   * as it is serialized (memory for one line at a time), and its public copy beside it.
+   */
+  private Mono<Void> keepResult(JobExecution execution) {
+    // Disk writes and encryption: on the bounded-elastic scheduler.
+    return Mono.fromRunnable(() -> {
+      store.write(execution.jobId(), FULL_RESULT, out -> VeilJson.strict().writeValue(out, execution.fullResult()));
+      store.put(execution.jobId(), PUBLIC_COPY, VeilJson.write(execution.publicCopy()));
+    }).subscribeOn(Schedulers.boundedElastic()).then();
+  }
+
+  /** Holds the kept result for its owner, then publishes only its empty copy (saying so if it was never collected). */
+  private Mono<Void> holdResult(JobRecord job, FlowState publicCopy, Duration deadline, AtomicReference<JobStatus> hostStatus) {
     keep(job, PrivateJobState.HOLDING_RESULT, clock.millis() + deadline.toMillis());
     hostStatus.set(JobStatus.WAITING_FOR_RESULT);
     vault.expect(job.jobId());
-    // Only the empty copy stays in memory; the full result is on disk, encrypted, until collected.
-    FlowState publicCopy = VeilJson.readStrict(fullJson, FlowState.class).publicCopy();
     return vault.hold(job.jobId(), deadline).flatMap(outcome -> {
       FlowState empty = publicCopy;
       if (outcome == ResultVault.Outcome.EXPIRED) {
@@ -284,13 +303,13 @@ public class JobWorker implements SmartLifecycle {
             + " s and was deleted");
         empty = new FlowState(empty.status(), empty.startTime(), empty.endTime(), errors, List.of());
       }
-      return market.publish(job.jobId(), empty).then();
+      return publisher.publish(job.jobId(), empty);
     });
   }
 
   private Mono<Void> run(JobRecord job, JobDefinition definition, AtomicReference<JobStatus> hostStatus,
       Sinks.One<String> stopAsked, AtomicBoolean lostClaim) {
-    JobExecution execution = new JobExecution(job, definition, properties.logMemoryLines(), properties.dataDir().resolve("logs"));
+    JobExecution execution = new JobExecution(job, definition, properties.logMemoryLines(), spools.root());
     boolean receivePrivately = job.definition().receivesResultPrivately() || definition.receivesResultPrivately();
     if (receivePrivately) {
       vault.expect(job.jobId());
@@ -308,11 +327,11 @@ public class JobWorker implements SmartLifecycle {
           if (lostClaim.get()) {
             return Mono.empty();
           }
-          FlowState full = execution.snapshot(properties.maxPublishedLogLines());
           if (!receivePrivately) {
-            return market.publish(job.jobId(), full).then();
+            return publisher.publish(job.jobId(), execution.snapshot(properties.maxPublishedLogLines()));
           }
-          return holdResult(job, VeilJson.write(full), properties.resultDeadline(), hostStatus);
+          return keepResult(execution)
+              .then(Mono.defer(() -> holdResult(job, execution.publicCopy(), properties.resultDeadline(), hostStatus)));
         })
         .doOnSuccess(v -> log.info("job {} ended: {}", job.jobId(), execution.status().name().toLowerCase()))
         .doFinally(signal -> {

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import org.springframework.util.unit.DataSize;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,7 +20,7 @@ class PrivateStoreTest {
 
   private AgentProperties properties(String key) {
     return new AgentProperties("http://m", "http://a", dir.resolve("node.key"), dir, "", "127.0.0.1", 1,
-        Duration.ofSeconds(20), Duration.ofSeconds(10), 1000, 10000, 16384, Duration.ofSeconds(5), Duration.ofSeconds(2),
+        Duration.ofSeconds(20), Duration.ofSeconds(10), 1000, 10000, 16384, DataSize.ofMegabytes(3), Duration.ofMinutes(10), Duration.ofSeconds(5), Duration.ofSeconds(2),
         Duration.ofMinutes(1), false, "0.1.0", "http://s", Duration.ofMinutes(10), Duration.ofMinutes(30), "https://%s", key);
   }
 
@@ -66,5 +67,63 @@ class PrivateStoreTest {
     String otherKey = java.util.Base64.getEncoder().encodeToString(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
         15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32});
     assertThatThrownBy(() -> new PrivateStore(properties(otherKey)).get("job1", "state")).hasMessageContaining("does not decrypt");
+  }
+
+  @Test
+  void aLargeItemIsWrittenAndReadAsSealedChunksAndNothingOfItIsInClear() throws Exception {
+    PrivateStore store = new PrivateStore(properties(""));
+    String line = "private output line of a job\n";
+    int lines = 20_000; // ~600 KB: several chunks
+
+    store.write("job1", "result", out -> {
+      for (int i = 0; i < lines; i++) {
+        out.write(line.getBytes(StandardCharsets.UTF_8));
+      }
+    });
+
+    Path file = dir.resolve("private/job1/result");
+    assertThat(new String(Files.readAllBytes(file), StandardCharsets.ISO_8859_1)).doesNotContain("private output");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+    try (var in = new PrivateStore(properties("")).open("job1", "result").orElseThrow()) {
+      assertThat(new String(in.readAllBytes(), StandardCharsets.UTF_8)).isEqualTo(line.repeat(lines));
+    }
+    assertThat(store.open("job1", "other")).isEmpty();
+  }
+
+  @Test
+  void aSealedItemCutShortChangedOrMovedDoesNotRead() throws Exception {
+    PrivateStore store = new PrivateStore(properties(""));
+    byte[] content = new byte[200_000];
+    store.write("job1", "result", out -> out.write(content));
+    Path file = dir.resolve("private/job1/result");
+    byte[] sealed = Files.readAllBytes(file);
+
+    // The last chunk dropped: the reader must not take a short result for the whole one.
+    int lastChunk = 8 + 3 * (4 + SealedChunks.CHUNK + 16);
+    Files.write(file, java.util.Arrays.copyOf(sealed, lastChunk));
+    assertThatThrownBy(() -> store.open("job1", "result").orElseThrow().readAllBytes()).hasMessageContaining("cut short");
+
+    byte[] changed = sealed.clone();
+    changed[100] ^= 1;
+    Files.write(file, changed);
+    assertThatThrownBy(() -> store.open("job1", "result").orElseThrow().readAllBytes()).hasMessageContaining("does not open");
+
+    Files.createDirectories(dir.resolve("private/job2"));
+    Files.write(dir.resolve("private/job2/result"), sealed);
+    assertThatThrownBy(() -> store.open("job2", "result").orElseThrow().readAllBytes()).hasMessageContaining("does not open");
+  }
+
+  @Test
+  void aWriteThatFailsLeavesNothingBehind() throws Exception {
+    PrivateStore store = new PrivateStore(properties(""));
+
+    assertThatThrownBy(() -> store.write("job1", "result", out -> {
+      out.write(new byte[100]);
+      throw new java.io.IOException("the serializer failed");
+    })).hasMessageContaining("cannot store");
+
+    try (var files = Files.list(dir.resolve("private/job1"))) {
+      assertThat(files).isEmpty();
+    }
   }
 }

@@ -1,10 +1,13 @@
 package dev.veil.agent.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.veil.model.result.LogEntry;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -17,15 +20,14 @@ class OpLogTest {
 
   @Test
   void linesPastTheMemoryLimitAreSpooledToDiskAndNothingIsLost() throws Exception {
-    Path spool = dir.resolve("job/0.jsonl");
+    Path spool = dir.resolve("job/0.spool");
     try (OpLog log = new OpLog(10, spool)) {
       for (int i = 0; i < 25; i++) {
         log.add(new LogEntry("stdout", "line " + i, i));
       }
       List<String> all = new ArrayList<>();
       log.forEach(entry -> all.add(entry.log()));
-      // Ten lines stayed in memory; the other fifteen are on disk (reading flushed the buffer).
-      assertThat(Files.readAllLines(spool)).hasSize(15).first().asString().contains("\"line 10\"");
+      assertThat(spool).exists();
       assertThat(all).hasSize(25).startsWith("line 0").endsWith("line 24");
       assertThat(log.size()).isEqualTo(25);
     }
@@ -33,8 +35,40 @@ class OpLogTest {
   }
 
   @Test
+  void theSpoolHoldsNoLineInClearAndOnlyTheAgentsUserMayReadIt() throws Exception {
+    Path spool = dir.resolve("job/0.spool");
+    try (OpLog log = new OpLog(1, spool)) {
+      log.add(new LogEntry("stdout", "in memory", 0));
+      for (int i = 0; i < 50; i++) {
+        log.add(new LogEntry("stdout", "secret output " + i, i));
+      }
+      log.forEach(entry -> { });  // flushes the spool
+
+      String onDisk = new String(Files.readAllBytes(spool), StandardCharsets.ISO_8859_1);
+      assertThat(onDisk).doesNotContain("secret").doesNotContain("stdout");
+      assertThat(Files.getPosixFilePermissions(spool)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+      assertThat(Files.getPosixFilePermissions(spool.getParent())).isEqualTo(PosixFilePermissions.fromString("rwx------"));
+    }
+  }
+
+  @Test
+  void aSpoolChangedOnDiskFailsLoudlyInsteadOfYieldingAlteredLines() throws Exception {
+    Path spool = dir.resolve("job/0.spool");
+    try (OpLog log = new OpLog(1, spool)) {
+      log.add(new LogEntry("stdout", "memory", 0));
+      log.add(new LogEntry("stdout", "spooled", 1));
+      log.forEach(entry -> { });
+      byte[] bytes = Files.readAllBytes(spool);
+      bytes[bytes.length - 1] ^= 1;
+      Files.write(spool, bytes);
+
+      assertThatThrownBy(() -> log.forEach(entry -> { })).hasMessageContaining("does not open");
+    }
+  }
+
+  @Test
   void publishedEntriesAreCutWithANote() {
-    try (OpLog log = new OpLog(10, dir.resolve("1.jsonl"))) {
+    try (OpLog log = new OpLog(10, dir.resolve("1.spool"))) {
       for (int i = 0; i < 12; i++) {
         log.add(new LogEntry("stdout", "l" + i, i));
       }

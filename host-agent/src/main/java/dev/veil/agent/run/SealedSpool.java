@@ -1,0 +1,149 @@
+package dev.veil.agent.run;
+
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Collections;
+import java.util.Iterator;
+import java.util.NoSuchElementException;
+import java.util.function.Consumer;
+import javax.crypto.Cipher;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * An append-only file of records, each sealed with AES-256-GCM under a key that exists only in
+ * this object's memory: what a job printed is never on disk in clear, and a spool left behind by
+ * a crash can be read by nobody (the agent deletes such orphans when it starts).
+ *
+ * <p>Layout: per record a 4-byte length, then the ciphertext and its tag. The nonce is the
+ * record's index, unique under a key used for this one file. Created readable by the agent's user
+ * only.
+ */
+final class SealedSpool implements AutoCloseable {
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int TAG_BITS = 128;
+
+  private final Path file;
+  private final SecretKey key;
+  private final Cipher cipher;
+  private DataOutputStream out;
+  private long records;
+
+  SealedSpool(Path file) {
+    this.file = file;
+    byte[] fresh = new byte[32];
+    RANDOM.nextBytes(fresh);
+    this.key = new SecretKeySpec(fresh, "AES");
+    try {
+      this.cipher = Cipher.getInstance("AES/GCM/NoPadding");
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM is part of every Java platform", e);
+    }
+  }
+
+  void append(byte[] plaintext) {
+    try {
+      if (out == null) {
+        Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Files.createFile(file,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), StandardOpenOption.APPEND)));
+      }
+      cipher.init(Cipher.ENCRYPT_MODE, key, nonce(records));
+      byte[] sealed = cipher.doFinal(plaintext);
+      out.writeInt(sealed.length);
+      out.write(sealed);
+      records++;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot spool to " + file, e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("sealing a spooled record failed", e);
+    }
+  }
+
+  long records() {
+    return records;
+  }
+
+  /** Every record, in order. */
+  void forEach(Consumer<byte[]> consumer) {
+    iterator().forEachRemaining(consumer);
+  }
+
+  /**
+   * Every record written so far, in order, read and opened one at a time as the iterator is
+   * advanced; the file is closed once the last one was read.
+   */
+  Iterator<byte[]> iterator() {
+    if (out == null) {
+      return Collections.emptyIterator();
+    }
+    long count = records;
+    try {
+      out.flush();
+      DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)));
+      Cipher reader = Cipher.getInstance("AES/GCM/NoPadding");
+      return new Iterator<>() {
+        private long next;
+
+        @Override
+        public boolean hasNext() {
+          return next < count;
+        }
+
+        @Override
+        public byte[] next() {
+          if (next >= count) {
+            throw new NoSuchElementException();
+          }
+          try {
+            byte[] sealed = in.readNBytes(in.readInt());
+            reader.init(Cipher.DECRYPT_MODE, key, nonce(next));
+            byte[] record = reader.doFinal(sealed);
+            if (++next == count) {
+              in.close();
+            }
+            return record;
+          } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the spool " + file, e);
+          } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("a spooled record does not open: the file was changed", e);
+          }
+        }
+      };
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the spool " + file, e);
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("AES-GCM is part of every Java platform", e);
+    }
+  }
+
+  /** Closes and deletes the file. */
+  @Override
+  public void close() {
+    try {
+      if (out != null) {
+        out.close();
+      }
+      Files.deleteIfExists(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static GCMParameterSpec nonce(long index) {
+    return new GCMParameterSpec(TAG_BITS, ByteBuffer.allocate(12).putInt(0).putLong(index).array());
+  }
+}
