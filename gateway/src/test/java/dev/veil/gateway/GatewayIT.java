@@ -47,6 +47,8 @@ import reactor.core.publisher.Mono;
     "management.server.port=0",
     "veil.gateway.nodes.response-timeout=2s",
     "veil.gateway.nodes.max-request-body=64MB",
+    // The stand-in agent takes uploads, so its API gets the services' limit here.
+    "veil.gateway.nodes.max-api-request-body=64MB",
     "veil.gateway.rate-limit.replenish-rate=100000",
     "veil.gateway.rate-limit.burst-capacity=100000"})
 class GatewayIT {

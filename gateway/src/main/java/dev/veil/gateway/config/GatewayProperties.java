@@ -52,9 +52,15 @@ public record GatewayProperties(
     Duration responseTimeout();
   }
 
-  /** To agents and exposed services: uploads to a service can be large. */
+  /**
+   * To agents and exposed services: uploads to a service can be large; an agent's own API takes
+   * small JSON bodies ({@code maxApiRequestBody}, the agent's own limit), and a larger one is
+   * refused here rather than streamed to an agent that answers 413 and closes mid-upload (which
+   * a client would see as the upstream's connection dropping).
+   */
   public record Nodes(@DefaultValue("256MB") @NotNull DataSize maxRequestBody,
-                      @DefaultValue("30s") @NotNull Duration responseTimeout) implements Upstream {}
+                      @DefaultValue("30s") @NotNull Duration responseTimeout,
+                      @DefaultValue("1MB") @NotNull DataSize maxApiRequestBody) implements Upstream {}
 
   /** To the public APIs: small bodies; a claim long-polls up to a minute. */
   public record Api(@DefaultValue("1MB") @NotNull DataSize maxRequestBody,

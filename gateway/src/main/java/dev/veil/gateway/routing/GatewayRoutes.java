@@ -43,17 +43,18 @@ class GatewayRoutes {
   @Bean
   RouteLocator veilRoutes(RouteLocatorBuilder routes, RegisteredName names, GatewayProperties properties) {
     ToRegisteredTarget toTarget = new ToRegisteredTarget();
-    RequestBodyLimit nodeBodies = new RequestBodyLimit(properties.nodes().maxRequestBody());
+    RequestBodyLimit nodeApiBodies = new RequestBodyLimit(properties.nodes().maxApiRequestBody());
+    RequestBodyLimit serviceBodies = new RequestBodyLimit(properties.nodes().maxRequestBody());
     RequestBodyLimit apiBodies = new RequestBodyLimit(properties.api().maxRequestBody());
     long nodeTimeout = properties.nodes().responseTimeout().toMillis();
     long apiTimeout = properties.api().responseTimeout().toMillis();
     return routes.routes()
         .route("node", r -> r.order(0).asyncPredicate(names.is(RegistryTarget.Kind.NODE))
-            .filters(f -> f.filters(nodeBodies, toTarget))
+            .filters(f -> f.filters(nodeApiBodies, toTarget))
             .metadata(RESPONSE_TIMEOUT_ATTR, nodeTimeout)
             .uri(REGISTRY_URI))
         .route("service", r -> r.order(1).asyncPredicate(names.is(RegistryTarget.Kind.SERVICE))
-            .filters(f -> f.filters(nodeBodies, toTarget))
+            .filters(f -> f.filters(serviceBodies, toTarget))
             .metadata(RESPONSE_TIMEOUT_ATTR, nodeTimeout)
             .uri(REGISTRY_URI))
         .route("unknown-name", r -> r.order(2).predicate(names::isUnderNodeDomain)
