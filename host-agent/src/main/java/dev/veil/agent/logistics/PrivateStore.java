@@ -100,11 +100,7 @@ public class PrivateStore {
       Path tmp = Files.createTempFile(dir, "." + name, ".tmp",
           PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
       Files.write(tmp, ByteBuffer.allocate(nonce.length + sealed.length).put(nonce).put(sealed).array());
-      try {
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-      }
+      moveIntoPlace(tmp, dir.resolve(name));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot store private data of job " + jobId, e);
     } catch (GeneralSecurityException e) {
@@ -151,11 +147,7 @@ public class PrivateStore {
         Files.deleteIfExists(tmp);
         throw e;
       }
-      try {
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING);
-      }
+      moveIntoPlace(tmp, dir.resolve(name));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot store private data of job " + jobId, e);
     }
@@ -170,6 +162,15 @@ public class PrivateStore {
       return Optional.empty();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read private data of job " + jobId, e);
+    }
+  }
+
+  // Readers see the old item or the new one, never half of one.
+  private static void moveIntoPlace(Path tmp, Path target) throws IOException {
+    try {
+      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 

@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.config.TestAgentProperties;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Duration;
-import org.springframework.util.unit.DataSize;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -19,9 +18,7 @@ class PrivateStoreTest {
   Path dir;
 
   private AgentProperties properties(String key) {
-    return new AgentProperties("http://m", "http://a", dir.resolve("node.key"), dir, "", "127.0.0.1", 1,
-        Duration.ofSeconds(20), Duration.ofSeconds(10), 1000, 10000, 16384, DataSize.ofMegabytes(3), Duration.ofMinutes(10), Duration.ofSeconds(5), Duration.ofSeconds(2),
-        Duration.ofMinutes(1), false, "0.1.0", "http://s", Duration.ofMinutes(10), Duration.ofMinutes(30), "https://%s", key);
+    return TestAgentProperties.of(dir, key);
   }
 
   @Test

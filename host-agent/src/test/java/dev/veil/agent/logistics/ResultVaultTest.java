@@ -2,7 +2,7 @@ package dev.veil.agent.logistics;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.config.TestAgentProperties;
 import dev.veil.service.problem.ConflictException;
 import dev.veil.service.problem.GoneException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.core.io.buffer.DefaultDataBufferFactory;
-import org.springframework.util.unit.DataSize;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
@@ -24,10 +23,7 @@ class ResultVaultTest {
   private final DefaultDataBufferFactory buffers = new DefaultDataBufferFactory();
 
   private PrivateStore store() {
-    return new PrivateStore(new AgentProperties("http://m", "http://a", dir.resolve("node.key"), dir, "", "127.0.0.1", 1,
-        Duration.ofSeconds(20), Duration.ofSeconds(10), 1000, 10000, 16384, DataSize.ofMegabytes(3), Duration.ofMinutes(10),
-        Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMinutes(1), false, "0.1.0", "http://s",
-        Duration.ofMinutes(10), Duration.ofMinutes(30), "https://%s", ""));
+    return new PrivateStore(TestAgentProperties.of(dir, ""));
   }
 
   @Test

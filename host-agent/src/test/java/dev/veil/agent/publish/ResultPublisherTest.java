@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.config.TestAgentProperties;
 import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.agent.market.MarketClient;
 import dev.veil.model.json.VeilJson;
@@ -68,10 +69,8 @@ class ResultPublisherTest {
       exchange.close();
     });
     server.start();
-    AgentProperties properties = new AgentProperties("http://127.0.0.1:" + server.getAddress().getPort(), "http://a",
-        dir.resolve("node.key"), dir, "", "127.0.0.1", 1, Duration.ofSeconds(20), Duration.ofSeconds(10), 1000, 10000,
-        16384, DataSize.ofKilobytes(64), Duration.ofSeconds(20), Duration.ofSeconds(5), Duration.ofSeconds(2),
-        Duration.ofMinutes(1), false, "0.1.0", "http://s", Duration.ofMinutes(10), Duration.ofMinutes(30), "https://%s", "");
+    AgentProperties properties = TestAgentProperties.of(dir, "http://127.0.0.1:" + server.getAddress().getPort(), "",
+        DataSize.ofKilobytes(64));
     MarketClient market = new MarketClient(WebClient.builder(), new NodeIdentity(properties), properties, Clock.systemUTC());
     return new ResultPublisher(market, properties, meters, Duration.ofMillis(20));
   }
