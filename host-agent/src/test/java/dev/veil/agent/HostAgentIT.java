@@ -241,9 +241,13 @@ class HostAgentIT {
         {"version": "0.1", "type": "container", "ops": [
           {"type": "container/run", "id": "long", "args": {"image": "ubuntu", "cmd": "sleep 120"}}]}"""), null);
     Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> Suite.containersOf(docker, job.jobId()) > 0);
+    double pushed = meters.counter("veil.agent.stops.pushed").count();
 
     assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
     FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+
+    // Heard from the job's event stream, not only on the next heartbeat.
+    assertThat(meters.counter("veil.agent.stops.pushed").count() - pushed).isEqualTo(1);
 
     assertThat(suite.record(job.jobId()).state()).isEqualTo(JobState.STOPPED);
     assertThat(result.status()).isEqualTo(JobStatus.STOPPED);

@@ -14,13 +14,17 @@ import dev.veil.model.result.FlowState;
 import dev.veil.model.result.JobStatus;
 import java.time.Clock;
 import java.time.Duration;
+import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * The agent's side of job-market. Every call is signed with the node key over the exact bytes
@@ -30,6 +34,7 @@ import reactor.core.publisher.Mono;
 public class MarketClient {
 
   private static final String AUDIENCE = "job-market";
+  private static final ParameterizedTypeReference<ServerSentEvent<JobRecord>> JOB_EVENTS = new ParameterizedTypeReference<>() {};
 
   private final WebClient http;
   private final NodeIdentity node;
@@ -81,6 +86,22 @@ public class MarketClient {
     return send(HttpMethod.DELETE, "/v1/nodes/self/services/" + serviceId, null,
         response -> response.statusCode() == HttpStatus.NOT_FOUND
             ? response.releaseBody() : expect(response, HttpStatus.NO_CONTENT));
+  }
+
+  /**
+   * Completes with {@code true} as soon as the job's owner asks it to stop, from the job's public
+   * event stream ({@code GET /v1/jobs/{id}/events}, unsigned like every public read); empty if
+   * the job ends first. The stream is opened again (back-off 1 s to 30 s) whenever it breaks.
+   */
+  public Mono<Boolean> stopRequested(String jobId) {
+    return Flux.defer(() -> http.get().uri("/v1/jobs/{id}/events", jobId).accept(MediaType.TEXT_EVENT_STREAM)
+            .retrieve().bodyToFlux(JOB_EVENTS))
+        .mapNotNull(ServerSentEvent::data)
+        .takeUntil(job -> job.state().isFinal())
+        .filter(job -> Boolean.TRUE.equals(job.stopRequested()))
+        .next()
+        .map(job -> true)
+        .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(30)));
   }
 
   /** The public record of a job (unsigned: anyone may read it). */

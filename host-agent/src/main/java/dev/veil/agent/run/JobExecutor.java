@@ -174,7 +174,8 @@ public class JobExecutor {
     Mono<Void> stopper = stopAsked
         .flatMap(reason -> {
           op.stopReason = reason;
-          return engine.stop(containerId);
+          // Its services go first: nobody reaches a stopping job through them during its grace period.
+          return exposer.withdraw(op).then(engine.stop(containerId));
         })
         .takeUntilOther(exit);
     Mono<Void> services = exposer.expose(execution, op, containerId).onErrorResume(e -> {

@@ -67,6 +67,7 @@ public class JobWorker implements SmartLifecycle {
   private final dev.veil.agent.identity.NodeIdentity node;
   private final AgentProperties properties;
   private final java.time.Clock clock;
+  private final MeterRegistry meters;
   private final Map<String, JobExecution> running = new ConcurrentHashMap<>();
   private final Disposable.Composite loops = Disposables.composite();
   private volatile boolean accepting;
@@ -78,6 +79,7 @@ public class JobWorker implements SmartLifecycle {
     this.store = store;
     this.node = node;
     this.clock = clock;
+    this.meters = meters;
     this.held = held;
     this.definitions = definitions;
     this.vault = vault;
@@ -221,13 +223,23 @@ public class JobWorker implements SmartLifecycle {
     Sinks.One<String> stopAsked = Sinks.one();
     AtomicReference<String> stopReason = new AtomicReference<>();
     AtomicBoolean lostClaim = new AtomicBoolean();
+    Runnable ownerStop = () -> {
+      if (stopReason.compareAndSet(null, "stopped by its owner")) {
+        stopAsked.tryEmitValue(stopReason.get());
+      }
+    };
+    // The owner's stop is pushed: the job's public event stream says so the moment it is asked.
+    // The heartbeat below carries it too, should the stream be down.
+    Disposable stopPushed = market.stopRequested(job.jobId())
+        .doOnNext(pushed -> meters.counter("veil.agent.stops.pushed").increment())
+        .subscribe(pushed -> ownerStop.run());
     Disposable heartbeats = Flux.interval(Duration.ZERO, properties.heartbeatInterval())
         // Ticks that come while the previous call still runs are dropped, not queued: a slow moment must not end the loop.
         .onBackpressureDrop()
         .concatMap(tick -> market.heartbeat(job.jobId(), hostStatus.get())
             .doOnNext(beat -> {
-              if (beat.stopRequested() && stopReason.compareAndSet(null, "stopped by its owner")) {
-                stopAsked.tryEmitValue(stopReason.get());
+              if (beat.stopRequested()) {
+                ownerStop.run();
               }
             })
             .switchIfEmpty(Mono.fromRunnable(() -> {
@@ -268,6 +280,7 @@ public class JobWorker implements SmartLifecycle {
         .flatMap(received -> received.map(d -> run(job, d, hostStatus, stopAsked, lostClaim)).orElse(nothingRan))
         .doFinally(signal -> {
           heartbeats.dispose();
+          stopPushed.dispose();
           held.end(job.jobId());
           // Whatever was kept for it (state, definition, held result) goes when the job has ended.
           store.delete(job.jobId());
