@@ -42,14 +42,17 @@ public class ContainerExits implements SmartLifecycle {
   private final Duration firstBackoff;
   private final Duration maxBackoff;
   private volatile Disposable stream;
+  private volatile Disposable sweep;
+  private final Duration sweepInterval;
 
   @Autowired
   public ContainerExits(ExitSignals engine, MeterRegistry meters) {
-    this(engine, meters, Duration.ofMillis(100), Duration.ofSeconds(5));
+    this(engine, meters, Duration.ofMillis(100), Duration.ofSeconds(5), Duration.ofMinutes(1));
   }
 
-  ContainerExits(ExitSignals engine, MeterRegistry meters, Duration firstBackoff, Duration maxBackoff) {
+  ContainerExits(ExitSignals engine, MeterRegistry meters, Duration firstBackoff, Duration maxBackoff, Duration sweepInterval) {
     this.engine = engine;
+    this.sweepInterval = sweepInterval;
     this.firstBackoff = firstBackoff;
     this.maxBackoff = maxBackoff;
     this.reconnects = Counter.builder("veil.agent.engine.events.reconnects")
@@ -120,6 +123,12 @@ public class ContainerExits implements SmartLifecycle {
         // transientErrors: the back-off starts afresh once a connection has delivered anything.
         .retryWhen(Retry.backoff(Long.MAX_VALUE, firstBackoff).maxBackoff(maxBackoff).transientErrors(true))
         .subscribe(this::onSignal, error -> log.error("engine event stream abandoned: {}", error.toString()));
+    // A safety net, not the way exits are learnt: should an engine ever drop a death event, the
+    // container is found ended within a minute instead of never. One inspect per awaited
+    // container a minute.
+    sweep = Flux.interval(sweepInterval, sweepInterval)
+        .onBackpressureDrop()
+        .subscribe(tick -> waiting.keySet().forEach(this::check));
   }
 
   @Override
@@ -128,6 +137,9 @@ public class ContainerExits implements SmartLifecycle {
     stream = null;
     if (open != null) {
       open.dispose();
+    }
+    if (sweep != null) {
+      sweep.dispose();
     }
     waiting.forEach((id, exit) -> exit.tryEmitError(new IllegalStateException("the agent is shutting down")));
     waiting.clear();

@@ -10,6 +10,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
@@ -29,6 +30,8 @@ class EngineExitSignals implements ExitSignals {
   // Docker names the event "die"; Podman 4's compatible API matches its own name, "died", in the
   // filter (and reports "die"). Each engine ignores the name it does not know.
   private static final String[] DEATH = {"die", "died"};
+  // Docker's final states, and Podman's as its compatible API names them.
+  private static final Set<String> ENDED = Set.of("exited", "dead", "stopped");
 
   private final DockerClient docker;
   private final String nodeId;
@@ -94,8 +97,9 @@ class EngineExitSignals implements ExitSignals {
     // docker-java blocks: the inspection runs on the bounded-elastic scheduler.
     return Mono.fromCallable(() -> {
       var state = docker.inspectContainerCmd(containerId).exec().getState();
+      // Ended only in a final state: a container being stopped (or paused) is not running either.
       boolean ended = !Boolean.TRUE.equals(state.getRunning()) && !Boolean.TRUE.equals(state.getRestarting())
-          && !"created".equals(state.getStatus());
+          && ENDED.contains(state.getStatus());
       return ended ? Objects.requireNonNullElse(state.getExitCodeLong(), -1L) : null;
     }).subscribeOn(Schedulers.boundedElastic())
         .map(Long::intValue)

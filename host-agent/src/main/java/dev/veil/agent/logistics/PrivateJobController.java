@@ -23,8 +23,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -32,7 +33,6 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
-import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
@@ -119,13 +119,14 @@ class PrivateJobController {
    * the ops finish; 410 after it was collected or discarded.
    */
   @GetMapping(path = "/job-result/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
-  Flux<DataBuffer> collectResult(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId,
-      ServerHttpResponse response) {
-    return sessions.ownedJob(sessionId, jobId, jobs::find).flatMapMany(job -> {
+  Mono<Void> collectResult(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId,
+      ServerHttpRequest request, ServerHttpResponse response) {
+    return sessions.ownedJob(sessionId, jobId, jobs::find).flatMap(job -> {
       if (!results.knows(job.jobId()) && !job.definition().receivesResultPrivately()) {
-        return Flux.error(new NotFoundException("this job's result is public: read it on the market"));
+        return Mono.error(new NotFoundException("this job's result is public: read it on the market"));
       }
-      return results.collect(job.jobId(), response.bufferFactory());
+      // HEAD answers as GET would, but takes nothing: a result is collected once, by a GET.
+      return request.getMethod() == HttpMethod.HEAD ? results.peek(job.jobId()) : results.deliver(job.jobId(), response);
     });
   }
 

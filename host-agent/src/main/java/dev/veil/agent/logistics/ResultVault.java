@@ -6,8 +6,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferFactory;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.MediaType;
+import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -80,32 +81,51 @@ public class ResultVault {
   }
 
   /**
-   * The held result, once: 409 (with {@code Retry-After}) while the job still runs or while
-   * another request is receiving it, 410 once it was collected or discarded.
+   * Writes the held result to {@code response}, once: 409 (with {@code Retry-After}) while the
+   * job still runs or while another request is receiving it, 410 once it was collected or
+   * discarded. It counts as collected only when the response has taken its last byte; a delivery
+   * that fails or is cut off leaves it held, unless its deadline passed meanwhile.
    */
-  public Flux<DataBuffer> collect(String jobId, DataBufferFactory buffers) {
-    return Flux.defer(() -> {
+  public Mono<Void> deliver(String jobId, ServerHttpResponse response) {
+    return Mono.defer(() -> {
       Held result = held.remove(jobId);
       if (result == null) {
-        return Flux.error(gone.containsKey(jobId)
-            ? new GoneException("the result was already retrieved or discarded")
-            : new ConflictException("the job has not finished yet, or its result is being delivered", Duration.ofSeconds(5)));
+        return Mono.error(unavailable(jobId));
       }
       // Blocking file reads and decryption: DataBufferUtils reads on the bounded-elastic scheduler.
-      return DataBufferUtils.readInputStream(
+      Flux<DataBuffer> body = DataBufferUtils.readInputStream(
               () -> store.open(jobId, RESULT).orElseThrow(() -> new GoneException("the result was discarded")),
-              buffers, READ_BUFFER)
-          .subscribeOn(Schedulers.boundedElastic())
-          .doOnComplete(() -> {
+              response.bufferFactory(), READ_BUFFER)
+          .subscribeOn(Schedulers.boundedElastic());
+      response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+      return response.writeWith(body)
+          .doOnSuccess(done -> {
             gone.put(jobId, true);
             result.outcome().tryEmitValue(Outcome.COLLECTED);
           })
-          .doOnCancel(() -> held.putIfAbsent(jobId, result))
-          .doOnError(error -> {
-            if (!(error instanceof GoneException)) {
-              held.putIfAbsent(jobId, result);
-            }
-          });
+          .doOnCancel(() -> restore(jobId, result))
+          .doOnError(error -> restore(jobId, result));
     });
+  }
+
+  /**
+   * What a delivery would answer, without delivering (for {@code HEAD}): nothing when a result
+   * is held, else the 409 or 410 a {@code GET} would get.
+   */
+  public Mono<Void> peek(String jobId) {
+    return held.containsKey(jobId) ? Mono.empty() : Mono.error(unavailable(jobId));
+  }
+
+  private RuntimeException unavailable(String jobId) {
+    return gone.containsKey(jobId)
+        ? new GoneException("the result was already retrieved or discarded")
+        : new ConflictException("the job has not finished yet, or its result is being delivered", Duration.ofSeconds(5));
+  }
+
+  // A result whose deadline passed during the delivery is gone; any other is held again.
+  private void restore(String jobId, Held result) {
+    if (!gone.containsKey(jobId)) {
+      held.putIfAbsent(jobId, result);
+    }
   }
 }

@@ -14,6 +14,7 @@ import dev.veil.model.result.FlowState;
 import dev.veil.model.result.JobStatus;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.core.ParameterizedTypeReference;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
@@ -94,14 +95,18 @@ public class MarketClient {
    * the job ends first. The stream is opened again (back-off 1 s to 30 s) whenever it breaks.
    */
   public Mono<Boolean> stopRequested(String jobId) {
+    AtomicBoolean over = new AtomicBoolean();
     return Flux.defer(() -> http.get().uri("/v1/jobs/{id}/events", jobId).accept(MediaType.TEXT_EVENT_STREAM)
             .retrieve().bodyToFlux(JOB_EVENTS))
         .mapNotNull(ServerSentEvent::data)
+        .doOnNext(job -> over.compareAndSet(false, job.state().isFinal()))
+        .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(30)))
+        // A stream the market ends before the job is over (a restart, a proxy) is opened again.
+        .repeatWhen(ended -> ended.takeWhile(n -> !over.get()).delayElements(Duration.ofSeconds(1)))
         .takeUntil(job -> job.state().isFinal())
         .filter(job -> Boolean.TRUE.equals(job.stopRequested()))
         .next()
-        .map(job -> true)
-        .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(30)));
+        .map(job -> true);
   }
 
   /** The public record of a job (unsigned: anyone may read it). */

@@ -15,7 +15,8 @@ import java.util.Map;
  *
  * <p>Logs go first: every op keeps the first lines of its log that fit a fair share of what is
  * left once everything else is counted (what an op does not need is shared among the others),
- * and a {@code nodeerr} line says how many lines and bytes were cut. If the result is still too
+ * and a {@code nodeerr} line says how many lines and bytes were cut (host notes already at the end
+ * of a log are kept after it). If the result is still too
  * large without any log (huge result-pattern matches), the matches go too, with an error saying
  * so; failing that, only status, times and errors are published.
  */
@@ -31,7 +32,7 @@ final class ResultFitter {
       return result;
     }
     List<OpState> ops = result.opStates();
-    long skeleton = size(withOps(result, ops.stream().map(op -> withLogs(op, List.of())).toList()));
+    long skeleton = size(withOps(result, ops.stream().map(op -> withLogs(op, notes(op))).toList()));
     long budget = maxBytes - skeleton - (long) NOTE_ROOM * ops.size();
     if (budget >= 0) {
       return cutLogs(result, maxBytes, budget);
@@ -61,25 +62,25 @@ final class ResultFitter {
       progress = false;
       long wanting = 0;
       for (int i = 0; i < ops.size(); i++) {
-        wanting += lines[i] < logs(ops.get(i)).size() ? 1 : 0;
+        wanting += lines[i] < lines(ops.get(i)).size() ? 1 : 0;
       }
       if (wanting == 0) {
         break;
       }
       long share = left / wanting;
       for (int i = 0; i < ops.size(); i++) {
-        long took = take(logs(ops.get(i)), lines, i, share);
+        long took = take(lines(ops.get(i)), lines, i, share);
         left -= took;
         progress |= took > 0;
       }
     }
     for (int i = 0; i < ops.size() && left > 0; i++) {
-      left -= take(logs(ops.get(i)), lines, i, left);
+      left -= take(lines(ops.get(i)), lines, i, left);
     }
     List<OpState> fitted = new ArrayList<>();
     for (int i = 0; i < ops.size(); i++) {
       OpState op = ops.get(i);
-      List<LogEntry> logs = logs(op);
+      List<LogEntry> logs = lines(op);
       if (lines[i] == logs.size()) {
         fitted.add(op);
         continue;
@@ -89,6 +90,7 @@ final class ResultFitter {
       shortened.add(new LogEntry(LogEntry.NODEERR, (logs.size() - lines[i]) + " of " + logs.size() + " log lines (from line "
           + (lines[i] + 1) + ", " + cutBytes + " characters) were cut to fit the published result's limit of " + maxBytes
           + " bytes", stamp(op)));
+      shortened.addAll(notes(op));
       fitted.add(withLogs(op, shortened));
     }
     return withOps(result, fitted);
@@ -110,6 +112,22 @@ final class ResultFitter {
 
   private static List<LogEntry> logs(OpState op) {
     return op.logs() == null ? List.of() : op.logs();
+  }
+
+  // The host's notes at the end of a log (say, how many lines the agent already left out) are
+  // kept whatever is cut; only the lines before them are cut.
+  private static List<LogEntry> notes(OpState op) {
+    List<LogEntry> logs = logs(op);
+    int start = logs.size();
+    while (start > 0 && LogEntry.NODEERR.equals(logs.get(start - 1).type())) {
+      start--;
+    }
+    return logs.subList(start, logs.size());
+  }
+
+  private static List<LogEntry> lines(OpState op) {
+    List<LogEntry> logs = logs(op);
+    return logs.subList(0, logs.size() - notes(op).size());
   }
 
   private static int count(OpState op) {

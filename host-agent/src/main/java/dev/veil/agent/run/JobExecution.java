@@ -91,10 +91,14 @@ public final class JobExecution {
     errors.add(error);
   }
 
-  /** The full result: status, times, errors and every op's state, logs included (cut at {@code maxLogLines} per op). */
-  public FlowState snapshot(int maxLogLines) {
+  /**
+   * The result to publish: status, times, errors and every op's state, logs included, cut at
+   * {@code maxLogLines} lines or {@code maxLogChars} characters per op, whichever comes first,
+   * so building it never takes more memory than that however much an op printed.
+   */
+  public FlowState snapshot(int maxLogLines, long maxLogChars) {
     return new FlowState(status, startTime, endTime, new ArrayList<>(errors),
-        ops.stream().map(op -> op.snapshot(maxLogLines)).toList());
+        ops.stream().map(op -> op.snapshot(maxLogLines, maxLogChars)).toList());
   }
 
   /**

@@ -48,6 +48,7 @@ import reactor.core.publisher.Mono;
 public class JobExecutor {
 
   private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
+  private static final Duration WITHDRAW_BEFORE_STOP = Duration.ofSeconds(2);
 
   private final ContainerEngine engine;
   private final ContainerExits exits;
@@ -174,8 +175,10 @@ public class JobExecutor {
     Mono<Void> stopper = stopAsked
         .flatMap(reason -> {
           op.stopReason = reason;
-          // Its services go first: nobody reaches a stopping job through them during its grace period.
-          return exposer.withdraw(op).then(engine.stop(containerId));
+          // Its services go first: nobody reaches a stopping job through them during its grace
+          // period. A market that does not answer must not hold the stop up: the routes are
+          // withdrawn again when the op ends.
+          return exposer.withdraw(op).timeout(WITHDRAW_BEFORE_STOP).onErrorComplete().then(engine.stop(containerId));
         })
         .takeUntilOther(exit);
     Mono<Void> services = exposer.expose(execution, op, containerId).onErrorResume(e -> {

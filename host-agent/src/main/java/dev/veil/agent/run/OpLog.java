@@ -9,6 +9,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.ListIterator;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 
 /**
  * One op's log: the first {@code memoryLines} lines in memory, every further line appended to a
@@ -86,18 +87,28 @@ public final class OpLog implements AutoCloseable {
     };
   }
 
-  /** At most {@code max} entries, and a host note saying how many more there were. */
-  public List<LogEntry> entries(int max) {
+  /**
+   * The first entries, at most {@code max} of them and, past {@code maxChars} characters of log,
+   * no more; then a host note saying how many more there were. Reads no further than it keeps.
+   */
+  public synchronized List<LogEntry> entries(int max, long maxChars) {
     List<LogEntry> out = new ArrayList<>();
-    long[] total = {0};
-    forEach(entry -> {
-      if (out.size() < max) {
-        out.add(entry);
+    long[] chars = {0};
+    Predicate<LogEntry> keep = entry -> {
+      if (out.size() >= max || chars[0] >= maxChars) {
+        return false;
       }
-      total[0]++;
-    });
-    if (total[0] > max) {
-      out.add(new LogEntry(LogEntry.NODEERR, (total[0] - max) + " more log lines were not included", System.currentTimeMillis()));
+      out.add(entry);
+      chars[0] += entry.log().length();
+      return true;
+    };
+    boolean more = memory.stream().allMatch(keep::test);
+    if (more) {
+      spool.forEachWhile(bytes -> keep.test(VeilJson.readStrict(bytes, LogEntry.class)));
+    }
+    long total = size();
+    if (total > out.size()) {
+      out.add(new LogEntry(LogEntry.NODEERR, (total - out.size()) + " more log lines were not included", System.currentTimeMillis()));
     }
     return out;
   }

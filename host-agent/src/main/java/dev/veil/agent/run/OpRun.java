@@ -87,8 +87,8 @@ public final class OpRun {
         new LinkedHashMap<>(results), new ArrayList<>(errors), new LinkedHashMap<>(diagnostics));
   }
 
-  OpState snapshot(int maxLogLines) {
-    return new OpState(id(), group(), status, startTime, endTime, exitCode, log.entries(maxLogLines),
+  OpState snapshot(int maxLogLines, long maxLogChars) {
+    return new OpState(id(), group(), status, startTime, endTime, exitCode, log.entries(maxLogLines, maxLogChars),
         new LinkedHashMap<>(results), new ArrayList<>(errors), new LinkedHashMap<>(diagnostics));
   }
 }

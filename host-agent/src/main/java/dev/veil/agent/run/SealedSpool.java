@@ -17,6 +17,7 @@ import java.util.Collections;
 import java.util.Iterator;
 import java.util.NoSuchElementException;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import javax.crypto.Cipher;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
@@ -79,7 +80,28 @@ final class SealedSpool implements AutoCloseable {
 
   /** Every record, in order. */
   void forEach(Consumer<byte[]> consumer) {
-    iterator().forEachRemaining(consumer);
+    forEachWhile(record -> {
+      consumer.accept(record);
+      return true;
+    });
+  }
+
+  /** Records in order while {@code consumer} answers true; the file is closed either way. */
+  void forEachWhile(Predicate<byte[]> consumer) {
+    Iterator<byte[]> records = iterator();
+    try {
+      while (records.hasNext() && consumer.test(records.next())) {
+        // consumed
+      }
+    } finally {
+      if (records instanceof AutoCloseable closeable) {
+        try {
+          closeable.close();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
   }
 
   /**
@@ -95,8 +117,13 @@ final class SealedSpool implements AutoCloseable {
       out.flush();
       DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)));
       Cipher reader = Cipher.getInstance("AES/GCM/NoPadding");
-      return new Iterator<>() {
+      return new ClosingIterator() {
         private long next;
+
+        @Override
+        public void close() throws IOException {
+          in.close();
+        }
 
         @Override
         public boolean hasNext() {
@@ -142,6 +169,9 @@ final class SealedSpool implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
   }
+
+  /** An iterator over a file, closed when the iteration is given up before its end. */
+  private interface ClosingIterator extends Iterator<byte[]>, AutoCloseable {}
 
   private static GCMParameterSpec nonce(long index) {
     return new GCMParameterSpec(TAG_BITS, ByteBuffer.allocate(12).putInt(0).putLong(index).array());

@@ -169,8 +169,18 @@ public class JobWorker implements SmartLifecycle {
         runDetached(() -> begin(job, left));
       }
       case PrivateJobState.HOLDING_RESULT -> {
+        var kept = store.get(job.jobId(), PUBLIC_COPY);
+        if (kept.isEmpty()) {
+          // Held by an agent version that kept no public copy beside it (and sealed the result
+          // whole): it cannot be served, so the job ends saying so rather than being run again.
+          log.warn("job {}: a private result held by an earlier version of the agent cannot be restored", job.jobId());
+          runDetached(() -> publisher.publish(job.jobId(), new FlowState(JobStatus.FAILED, job.claimedAt(), clock.millis(),
+              List.of("the private result held before the host was upgraded could not be restored; it was deleted"), List.of()))
+              .doFinally(signal -> store.delete(job.jobId())));
+          return;
+        }
         log.info("job {}: still holding its private result after a restart", job.jobId());
-        FlowState publicCopy = VeilJson.readStrict(store.get(job.jobId(), PUBLIC_COPY).orElseThrow(), FlowState.class);
+        FlowState publicCopy = VeilJson.readStrict(kept.get(), FlowState.class);
         runDetached(() -> resumeHolding(job, publicCopy, left));
       }
       default -> store.delete(job.jobId());
@@ -303,6 +313,12 @@ public class JobWorker implements SmartLifecycle {
     }).subscribeOn(Schedulers.boundedElastic()).then();
   }
 
+  private static FlowState withError(FlowState result, String error) {
+    List<String> errors = new java.util.ArrayList<>(result.errors() == null ? List.of() : result.errors());
+    errors.add(error);
+    return new FlowState(result.status(), result.startTime(), result.endTime(), errors, result.opStates());
+  }
+
   /** Holds the kept result for its owner, then publishes only its empty copy (saying so if it was never collected). */
   private Mono<Void> holdResult(JobRecord job, FlowState publicCopy, Duration deadline, AtomicReference<JobStatus> hostStatus) {
     keep(job, PrivateJobState.HOLDING_RESULT, clock.millis() + deadline.toMillis());
@@ -341,10 +357,26 @@ public class JobWorker implements SmartLifecycle {
             return Mono.empty();
           }
           if (!receivePrivately) {
-            return publisher.publish(job.jobId(), execution.snapshot(properties.maxPublishedLogLines()));
+            // Read no more of each op's log than could be published (JSON adds ~5 % to a line of
+            // 1,000 characters, more to short ones): the publisher cuts what is still too much.
+            return Mono.fromCallable(() -> execution.snapshot(properties.maxPublishedLogLines(),
+                    properties.maxPublishedResultBytes().toBytes() * 8 / 10))
+                // Reading the spools: off the event loop.
+                .subscribeOn(Schedulers.boundedElastic())
+                .onErrorResume(e -> Mono.just(withError(execution.publicCopy(), "the host could not read the job's logs back: "
+                    + e.getClass().getSimpleName() + "; they are not included")))
+                .flatMap(result -> publisher.publish(job.jobId(), result));
           }
           return keepResult(execution)
-              .then(Mono.defer(() -> holdResult(job, execution.publicCopy(), properties.resultDeadline(), hostStatus)));
+              // Kept in the private store: the spools are no longer needed while the result is held.
+              .doOnSuccess(kept -> execution.close())
+              .then(Mono.defer(() -> holdResult(job, execution.publicCopy(), properties.resultDeadline(), hostStatus)))
+              .onErrorResume(e -> {
+                // A result that could not be kept still ends the job, with its status and why.
+                log.warn("job {}: its private result could not be kept: {}", job.jobId(), e.toString());
+                return publisher.publish(job.jobId(), withError(execution.publicCopy(),
+                    "the host could not keep the private result (" + e.getClass().getSimpleName() + "); it is lost"));
+              });
         })
         .doOnSuccess(v -> log.info("job {} ended: {}", job.jobId(), execution.status().name().toLowerCase()))
         .doFinally(signal -> {

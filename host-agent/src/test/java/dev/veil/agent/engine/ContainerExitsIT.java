@@ -93,7 +93,8 @@ class ContainerExitsIT {
     Path socket = Files.createTempDirectory("veil-engine-").resolve("podman.sock");
     ownService = startPodmanService(socket);
     docker = client("unix://" + socket);
-    exits = new ContainerExits(new EngineExitSignals(docker, nodeId), meters, Duration.ofMillis(100), Duration.ofMillis(500));
+    exits = new ContainerExits(new EngineExitSignals(docker, nodeId), meters, Duration.ofMillis(100), Duration.ofMillis(500),
+        Duration.ofMinutes(10));
     exits.start();
     String container = run("sleep 2; exit 7");
 

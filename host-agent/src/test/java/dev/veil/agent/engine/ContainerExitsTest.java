@@ -23,7 +23,7 @@ class ContainerExitsTest {
 
   private final FakeEngine engine = new FakeEngine();
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final ContainerExits exits = new ContainerExits(engine, meters, Duration.ofMillis(10), Duration.ofMillis(50));
+  private final ContainerExits exits = new ContainerExits(engine, meters, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMinutes(10));
 
   @AfterEach
   void stop() {
@@ -100,6 +100,23 @@ class ContainerExitsTest {
         .expectNext(5)
         .expectComplete()
         .verify(AT_MOST);
+  }
+
+  @Test
+  void anExitWhoseEventNeverCameIsFoundByTheSweep() {
+    ContainerExits sweeping = new ContainerExits(engine, meters, Duration.ofMillis(10), Duration.ofMillis(50), Duration.ofMillis(50));
+    sweeping.start();
+    try {
+      engine.awaitConnections(1);
+      StepVerifier.create(sweeping.awaitExit("c1"))
+          .then(() -> engine.awaitInspections("c1", 1))
+          .then(() -> engine.exited.put("c1", 9)) // and no event, ever
+          .expectNext(9)
+          .expectComplete()
+          .verify(AT_MOST);
+    } finally {
+      sweeping.stop();
+    }
   }
 
   @Test

@@ -93,4 +93,18 @@ class ResultFitterTest {
     assertThat(fitted.status()).isEqualTo(JobStatus.SUCCESS);
     assertThat(fitted.errors()).singleElement().asString().contains("even without logs");
   }
+
+  @Test
+  void theHostsNotesAtTheEndOfALogAreKeptAfterWhatIsCut() {
+    List<LogEntry> logs = new java.util.ArrayList<>(op("a", 2_000, 1_000, Map.of()).logs());
+    logs.add(new LogEntry(LogEntry.NODEERR, "3000 more log lines were not included", 9L));
+    FlowState big = result(new OpState("a", "a", OpStatus.SUCCESS, 1_000L, 2_000L, 0, logs, Map.of(), List.of(), Map.of()));
+
+    FlowState fitted = ResultFitter.fit(big, 1_000_000);
+
+    List<LogEntry> out = fitted.opStates().get(0).logs();
+    assertThat(out.get(out.size() - 1).log()).isEqualTo("3000 more log lines were not included");
+    assertThat(out.get(out.size() - 2).log()).contains("of 2000 log lines").contains("were cut to fit");
+    assertThat(VeilJson.write(fitted).length).isLessThanOrEqualTo(1_000_000);
+  }
 }

@@ -72,10 +72,23 @@ class OpLogTest {
       for (int i = 0; i < 12; i++) {
         log.add(new LogEntry("stdout", "l" + i, i));
       }
-      List<LogEntry> cut = log.entries(5);
+      List<LogEntry> cut = log.entries(5, Long.MAX_VALUE);
       assertThat(cut).hasSize(6);
       assertThat(cut.get(5).type()).isEqualTo(LogEntry.NODEERR);
       assertThat(cut.get(5).log()).isEqualTo("7 more log lines were not included");
+    }
+  }
+
+  @Test
+  void publishedEntriesStopAtTheCharacterBudgetToo() {
+    try (OpLog log = new OpLog(2, dir.resolve("2.spool"))) {
+      for (int i = 0; i < 10; i++) {
+        log.add(new LogEntry("stdout", "x".repeat(100), i));
+      }
+      List<LogEntry> cut = log.entries(1_000, 350);
+      assertThat(cut).hasSize(5);
+      assertThat(cut.subList(0, 4)).allMatch(e -> e.log().length() == 100);
+      assertThat(cut.get(4).log()).isEqualTo("6 more log lines were not included");
     }
   }
 }
