@@ -134,6 +134,11 @@ class PrivateFlowsIT {
     awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
     String session = scopedSession(alice, job.jobId());
 
+    // A HEAD says the result is there, and takes nothing: the one collection is the GET's.
+    HttpResponse<Void> head = suite.http.send(HttpRequest.newBuilder(URI.create(AGENT + "/job-result/" + job.jobId()))
+        .header("x-session-id", session).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(),
+        HttpResponse.BodyHandlers.discarding());
+    assertThat(head.statusCode()).isEqualTo(200);
     HttpResponse<String> collected = get("/job-result/" + job.jobId(), session);
     assertThat(collected.statusCode()).isEqualTo(200);
     FlowState full = VeilJson.readStrict(collected.body().getBytes(), FlowState.class);
