@@ -11,6 +11,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.springframework.util.unit.DataSize;
 
 class PrivateStoreTest {
 
@@ -20,7 +21,8 @@ class PrivateStoreTest {
   private AgentProperties properties(String key) {
     return new AgentProperties("http://m", "http://a", dir.resolve("node.key"), dir, "", "127.0.0.1", 1,
         Duration.ofSeconds(20), Duration.ofSeconds(10), 1000, 10000, 16384, Duration.ofSeconds(5), Duration.ofSeconds(2),
-        Duration.ofMinutes(1), false, "0.1.0", "http://s", Duration.ofMinutes(10), Duration.ofMinutes(30), "https://%s", key);
+        Duration.ofMinutes(1), false, "0.1.0", "http://s", Duration.ofMinutes(10), Duration.ofMinutes(30), "https://%s", key,
+        DataSize.ofGigabytes(2), 1.0, 1024, Duration.ofMinutes(10));
   }
 
   @Test
