@@ -60,6 +60,7 @@ class AgentRestartIT {
 
     agent.kill();
     assertThat(Suite.containersOf(docker, job.jobId())).as("a crash leaves the container behind").isPositive();
+    assertThat(Suite.networksOf(docker, job.jobId())).as("and the job's network").isPositive();
     assertThat(suite.record(job.jobId()).state()).isEqualTo(JobState.RUNNING);
 
     try (ServiceProcess restarted = ServiceProcess.start("host-agent", env)) {
@@ -68,6 +69,7 @@ class AgentRestartIT {
       assertThat(result.status()).isEqualTo(JobStatus.FAILED);
       assertThat(result.errors()).containsExactly("the host restarted while this job ran; its containers were removed");
       assertThat(Suite.containersOf(docker, job.jobId())).isZero();
+      assertThat(Suite.networksOf(docker, job.jobId())).isZero();
       // Same key file, same node: that is why the market let the restarted agent end the job.
       assertThat(suite.record(job.jobId()).nodeId())
           .isEqualTo(Ed25519.id(dev.veil.model.auth.KeyFile.load(home.resolve("node.key")).getPublic()));

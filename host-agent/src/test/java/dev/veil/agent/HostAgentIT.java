@@ -236,6 +236,7 @@ class HostAgentIT {
     assertThat(op(result, "slow").status()).isEqualTo(OpStatus.STOPPED);
     assertThat(logged(op(result, "slow"), LogEntry.STDOUT, "started")).isTrue();
     assertThat(Suite.containersOf(docker, job.jobId())).isZero();
+    assertThat(Suite.networksOf(docker, job.jobId())).isZero();
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.awaitility.Awaitility;
 import org.testcontainers.containers.GenericContainer;
@@ -120,6 +121,10 @@ final class Suite implements AutoCloseable {
 
   static long containersOf(DockerClient docker, String jobId) {
     return docker.listContainersCmd().withShowAll(true).withLabelFilter(Map.of(EngineLabels.JOB, jobId)).exec().size();
+  }
+
+  static long networksOf(DockerClient docker, String jobId) {
+    return docker.listNetworksCmd().withFilter("label", List.of(EngineLabels.JOB + "=" + jobId)).exec().size();
   }
 
   @Override

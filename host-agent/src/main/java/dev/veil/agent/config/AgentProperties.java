@@ -1,5 +1,6 @@
 package dev.veil.agent.config;
 
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -37,6 +38,10 @@ import org.springframework.validation.annotation.Validated;
  * @param resultDeadline    how long a privately received result is held for its owner before it is deleted
  * @param serviceUrlFormat  a private service's URL, {@code %s} standing for its ID
  * @param privateKey        AES-256 key (base64) for private data at rest; empty: generated into {@code <data-dir>/private.key}
+ * @param containerMemory   memory each job container may use, swap included; beyond it the container is killed and its op fails saying so
+ * @param containerCpus     CPUs each job container may use (fractions allowed: {@code 0.5} is half a core)
+ * @param containerPids     processes and threads each job container may have at once (stops fork bombs)
+ * @param imagePullTimeout  longest an image pull may take before the op fails
  */
 @Validated
 @ConfigurationProperties("veil.agent")
@@ -64,11 +69,22 @@ public record AgentProperties(
     @DefaultValue("PT10M") @NotNull Duration definitionDeadline,
     @DefaultValue("PT30M") @NotNull Duration resultDeadline,
     @DefaultValue("https://%s.node.localhost") @NotBlank String serviceUrlFormat,
-    @DefaultValue("") String privateKey) {
+    @DefaultValue("") String privateKey,
+    @DefaultValue("2GB") @NotNull DataSize containerMemory,
+    @DefaultValue("1.0") @DecimalMin("0.01") double containerCpus,
+    @DefaultValue("1024") @Min(8) long containerPids,
+    @DefaultValue("PT10M") @NotNull Duration imagePullTimeout) {
 
   public AgentProperties {
     if (definitionDeadline.isZero() || definitionDeadline.isNegative() || resultDeadline.isZero() || resultDeadline.isNegative()) {
       throw new IllegalArgumentException("veil.agent deadlines must be positive: a private job never waits unbounded");
+    }
+    // The engines refuse a container limited to less than 6 MiB.
+    if (containerMemory.toBytes() < DataSize.ofMegabytes(6).toBytes()) {
+      throw new IllegalArgumentException("veil.agent.container-memory must be at least 6MB");
+    }
+    if (imagePullTimeout.isZero() || imagePullTimeout.isNegative()) {
+      throw new IllegalArgumentException("veil.agent.image-pull-timeout must be positive");
     }
   }
 }

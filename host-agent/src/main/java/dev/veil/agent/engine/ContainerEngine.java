@@ -1,20 +1,25 @@
 package dev.veil.agent.engine;
 
 import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.async.ResultCallback;
 import com.github.dockerjava.api.command.CreateContainerCmd;
 import com.github.dockerjava.api.exception.NotFoundException;
+import com.github.dockerjava.api.exception.NotModifiedException;
+import com.github.dockerjava.api.model.Bind;
 import com.github.dockerjava.api.model.Container;
 import com.github.dockerjava.api.model.DeviceRequest;
 import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
-import com.github.dockerjava.api.model.PortBinding;
-import com.github.dockerjava.api.model.Ports;
+import com.github.dockerjava.api.model.PullResponseItem;
 import com.github.dockerjava.api.model.RestartPolicy;
+import com.github.dockerjava.api.model.Volume;
 import dev.veil.agent.config.AgentProperties;
-import java.util.ArrayList;
-import java.util.HashMap;
+import java.io.Closeable;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
@@ -31,15 +36,17 @@ public class ContainerEngine {
 
   private final DockerClient docker;
   private final EngineLogs logs;
+  private final ContainerConfinement confinement;
   private final AgentProperties properties;
 
-  public ContainerEngine(DockerClient docker, EngineLogs logs, AgentProperties properties) {
+  public ContainerEngine(DockerClient docker, EngineLogs logs, ContainerConfinement confinement, AgentProperties properties) {
     this.docker = docker;
     this.logs = logs;
+    this.confinement = confinement;
     this.properties = properties;
   }
 
-  private static <T> Mono<T> blocking(java.util.concurrent.Callable<T> call) {
+  private static <T> Mono<T> blocking(Callable<T> call) {
     return Mono.fromCallable(call).subscribeOn(Schedulers.boundedElastic());
   }
 
@@ -60,38 +67,81 @@ public class ContainerEngine {
     }).onErrorReturn(false);
   }
 
-  /** Pulls the image unless the engine already has it. */
+  /**
+   * Pulls the image unless the engine already has it; an untagged reference is pulled as
+   * {@code :latest} ({@link ImageReference}). Fails once {@code image-pull-timeout} has passed;
+   * cancelling it (the job's timeout, a stop) closes the pull's stream, which ends the engine's pull.
+   */
   public Mono<Void> ensureImage(String image) {
-    return blocking(() -> {
-      try {
-        docker.inspectImageCmd(image).exec();
-      } catch (NotFoundException absent) {
-        docker.pullImageCmd(image).start().awaitCompletion();
-      }
+    String reference = ImageReference.withDefaultTag(image);
+    Duration timeout = properties.imagePullTimeout();
+    return blocking(() -> isPresent(reference))
+        .flatMap(present -> present ? Mono.<Void>empty() : pull(reference))
+        .timeout(timeout, Mono.error(() -> new IllegalStateException(
+            "the pull did not finish within " + timeout.toSeconds() + " s")));
+  }
+
+  private boolean isPresent(String reference) {
+    try {
+      docker.inspectImageCmd(reference).exec();
       return true;
-    }).then();
+    } catch (NotFoundException absent) {
+      return false;
+    }
+  }
+
+  /** docker-java's asynchronous pull, so that a cancelled pull closes its stream instead of holding a thread until the engine gives up. */
+  private Mono<Void> pull(String reference) {
+    return Mono.create(sink -> {
+      ResultCallback.Adapter<PullResponseItem> pulling = docker.pullImageCmd(reference).exec(new ResultCallback.Adapter<>() {
+        @Override
+        public void onNext(PullResponseItem item) {
+          if (item.isErrorIndicated()) {
+            sink.error(new IllegalStateException(item.getErrorDetail() != null && item.getErrorDetail().getMessage() != null
+                ? item.getErrorDetail().getMessage() : item.getError()));
+          }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+          super.onError(error);
+          sink.error(error);
+        }
+
+        @Override
+        public void onComplete() {
+          super.onComplete();
+          sink.success();
+        }
+      });
+      sink.onDispose(() -> closeQuietly(pulling));
+    });
+  }
+
+  private static void closeQuietly(Closeable stream) {
+    try {
+      stream.close();
+    } catch (IOException ignored) {
+      // the pull's stream is gone either way
+    }
   }
 
   public Mono<String> createVolume(String name, Map<String, String> labels) {
     return blocking(() -> docker.createVolumeCmd().withName(name).withLabels(labels).exec().getName());
   }
 
+  /**
+   * Creates a job container, confined ({@link ContainerConfinement}), on the job's network
+   * ({@link JobNetworks}), with only the named volumes the job made mounted.
+   */
   public Mono<String> create(ContainerSpec spec) {
     return blocking(() -> {
-      HostConfig host = HostConfig.newHostConfig();
-      if (!spec.binds().isEmpty()) {
-        host.withBinds(spec.binds().stream().map(com.github.dockerjava.api.model.Bind::parse).toList());
+      HostConfig host = confinement.apply(HostConfig.newHostConfig()).withNetworkMode(spec.network());
+      if (!spec.volumes().isEmpty()) {
+        host.withBinds(spec.volumes().stream().map(mount -> new Bind(mount.volume(), new Volume(mount.destination()))).toList());
       }
-      List<ExposedPort> exposed = new ArrayList<>();
-      Ports bindings = new Ports();
-      for (int port : spec.ports()) {
-        ExposedPort tcp = ExposedPort.tcp(port);
-        exposed.add(tcp);
-        bindings.bind(tcp, Ports.Binding.bindIp(properties.publishHost()));
-      }
-      if (!exposed.isEmpty()) {
-        host.withPortBindings(bindings);
-      }
+      // Declared, not published: the agent relays them (PortRelay), as an internal network forwards no port.
+      List<ExposedPort> exposed = spec.ports().stream().map(ExposedPort::tcp).toList();
       if (spec.restartPolicy() != null) {
         host.withRestartPolicy(RestartPolicy.parse(spec.restartPolicy()));
       }
@@ -123,19 +173,15 @@ public class ContainerEngine {
     }).then();
   }
 
-  /** Host ports the container's ports were published on, by container port. */
-  public Mono<Map<Integer, Integer>> publishedPorts(String containerId) {
+  /** The container's address on {@code network}. */
+  public Mono<String> address(String containerId, String network) {
     return blocking(() -> {
-      Map<Integer, Integer> out = new HashMap<>();
-      var ports = docker.inspectContainerCmd(containerId).exec().getNetworkSettings().getPorts();
-      if (ports != null) {
-        ports.getBindings().forEach((exposed, bound) -> {
-          if (bound != null && bound.length > 0 && bound[0].getHostPortSpec() != null) {
-            out.put(exposed.getPort(), Integer.parseInt(bound[0].getHostPortSpec()));
-          }
-        });
+      var networks = docker.inspectContainerCmd(containerId).exec().getNetworkSettings().getNetworks();
+      var attached = networks == null ? null : networks.get(network);
+      if (attached == null || attached.getIpAddress() == null || attached.getIpAddress().isBlank()) {
+        throw new IllegalStateException("the container has no address on its job's network");
       }
-      return out;
+      return attached.getIpAddress();
     });
   }
 
@@ -150,12 +196,17 @@ public class ContainerEngine {
     return logs.read(containerId, maxLineBytes, each);
   }
 
+  /** Whether the kernel killed a process of the (ended) container for going over its memory limit. */
+  public Mono<Boolean> ranOutOfMemory(String containerId) {
+    return blocking(() -> Boolean.TRUE.equals(docker.inspectContainerCmd(containerId).exec().getState().getOOMKilled()));
+  }
+
   /** Stops a container (SIGTERM, then SIGKILL after the grace period); an already stopped one is fine. */
   public Mono<Void> stop(String containerId) {
     return blocking(() -> {
       try {
         docker.stopContainerCmd(containerId).withTimeout((int) properties.stopGrace().toSeconds()).exec();
-      } catch (NotFoundException | com.github.dockerjava.api.exception.NotModifiedException gone) {
+      } catch (NotFoundException | NotModifiedException gone) {
         // already stopped or removed
       }
       return true;

@@ -11,11 +11,12 @@ import java.util.Map;
  * @param entrypoint     entrypoint, or null for the image's
  * @param env            {@code NAME=value} entries
  * @param workDir        working directory, or null
- * @param binds          {@code volume:/dest} mounts
- * @param ports          container ports to publish on the publish host
+ * @param volumes        named volumes the job made, and where they are mounted
+ * @param network        the job's network
+ * @param ports          container ports the op exposes (declared only: the agent relays them)
  * @param labels         labels
  * @param restartPolicy  engine restart policy, or null
  * @param gpu            request all GPUs
  */
 public record ContainerSpec(String image, List<String> cmd, List<String> entrypoint, List<String> env, String workDir,
-    List<String> binds, List<Integer> ports, Map<String, String> labels, String restartPolicy, boolean gpu) {}
+    List<VolumeBind> volumes, String network, List<Integer> ports, Map<String, String> labels, String restartPolicy, boolean gpu) {}

@@ -9,10 +9,12 @@ import dev.veil.model.result.ServiceStatus;
  * @param serviceId the public (derivable) or private (random) service ID
  * @param opId      the op exposing it
  * @param port      the container port and how to check it
- * @param upstream  where the gateway reaches it: {@code http://<publish host>:<host port>}
+ * @param upstream  where the gateway reaches it: {@code http://<publish host>:<host port>}, the agent's {@link PortRelay}
+ * @param target    where the relay reaches it: {@code http://<container address>:<port>} on the job's network
  * @param isPrivate whether the ID is private
  */
-public record ExposedService(String serviceId, String opId, ExposedPort port, String upstream, boolean isPrivate) {
+public record ExposedService(String serviceId, String opId, ExposedPort port, String upstream, String target,
+    boolean isPrivate) {
 
   @Override
   public String toString() {

@@ -19,10 +19,11 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * Exposes an op's ports: a service ID per port (the public, derivable one, or a random private
- * one when the op says {@code "private": true}), a route for it in the market's registry, and a
- * health check every {@code health-interval} that keeps its status current. Withdraws the routes
- * when the op ends.
+ * Exposes an op's ports: each published on the publish host by a {@link PortRelay} to the
+ * container's address on its job network, a service ID per port (the public, derivable one, or a
+ * random private one when the op says {@code "private": true}), a route for it in the market's
+ * registry, and a health check every {@code health-interval} that keeps its status current.
+ * Withdraws the routes, then closes the relays, when the op ends.
  */
 @Component
 public class ServiceExposer {
@@ -33,6 +34,7 @@ public class ServiceExposer {
   private final AgentProperties properties;
   private final Map<String, ServiceStatus> statuses = new ConcurrentHashMap<>();
   private final Map<String, Disposable> monitors = new ConcurrentHashMap<>();
+  private final Map<String, PortRelay> relays = new ConcurrentHashMap<>();
 
   public ServiceExposer(ContainerEngine engine, MarketClient market, ServiceHealth health, AgentProperties properties) {
     this.engine = engine;
@@ -48,15 +50,13 @@ public class ServiceExposer {
     }
     List<ExposedPort> ports = run.args().expose().ports();
     boolean isPrivate = run.args().privateExpose();
-    return engine.publishedPorts(containerId).flatMapMany(published -> Flux.fromIterable(ports).map(port -> {
-          Integer hostPort = published.get(port.port());
-          if (hostPort == null) {
-            throw new IllegalStateException("port " + port.port() + " was not published");
-          }
-          String serviceId = isPrivate ? ExposeIds.privateId() : ExposeIds.publicId(op.index(), port.port(), execution.jobId());
-          return new ExposedService(serviceId, op.id(), port,
-              "http://" + properties.publishHost() + ":" + hostPort, isPrivate);
-        }))
+    return engine.address(containerId, execution.network()).flatMapMany(address -> Flux.fromIterable(ports)
+            .concatMap(port -> PortRelay.open(properties.publishHost(), address, port.port()).map(relay -> {
+              String serviceId = isPrivate ? ExposeIds.privateId() : ExposeIds.publicId(op.index(), port.port(), execution.jobId());
+              relays.put(serviceId, relay);
+              return new ExposedService(serviceId, op.id(), port, "http://" + properties.publishHost() + ":" + relay.port(),
+                  "http://" + address + ":" + port.port(), isPrivate);
+            })))
         .concatMap(service -> {
           op.services().add(service);
           statuses.put(service.serviceId(), ServiceStatus.UNKNOWN);
@@ -93,7 +93,13 @@ public class ServiceExposer {
             monitor.dispose();
           }
           statuses.put(service.serviceId(), ServiceStatus.OFFLINE);
-          return market.removeRoute(service.serviceId()).onErrorComplete();
+          // The route goes first, so the gateway stops sending before the relay stops answering.
+          return market.removeRoute(service.serviceId()).onErrorComplete().doFinally(signal -> {
+            PortRelay relay = relays.remove(service.serviceId());
+            if (relay != null) {
+              relay.close();
+            }
+          });
         })
         .then();
   }

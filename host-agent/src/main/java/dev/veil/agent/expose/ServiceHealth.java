@@ -33,7 +33,8 @@ class ServiceHealth {
   Mono<Boolean> check(ExposedService service) {
     var checks = service.port().healthChecks();
     if (checks == null || checks.isEmpty()) {
-      return tcp(URI.create(service.upstream()));
+      // The container itself, not its relay: the relay accepts every connection, whether or not the container does.
+      return tcp(URI.create(service.target()));
     }
     return reactor.core.publisher.Flux.fromIterable(checks).concatMap(check -> one(service, check)).all(Boolean::booleanValue);
   }

@@ -25,6 +25,8 @@ public final class JobExecution {
   private final java.util.concurrent.atomic.AtomicReference<String> stopReason = new java.util.concurrent.atomic.AtomicReference<>();
   private final List<String> errors = new CopyOnWriteArrayList<>();
   final Map<String, String> volumes = new ConcurrentHashMap<>();
+  /** The job's own network, once made. */
+  volatile String network;
   private volatile JobStatus status = JobStatus.RUNNING;
   private volatile Long startTime;
   private volatile Long endTime;
@@ -48,6 +50,11 @@ public final class JobExecution {
 
   public JobDefinition definition() {
     return definition;
+  }
+
+  /** The job's own network, once made; null before. */
+  public String network() {
+    return network;
   }
 
   public List<OpRun> ops() {

@@ -1,10 +1,14 @@
 package dev.veil.agent.run;
 
 import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.engine.ContainerConfinement;
 import dev.veil.agent.engine.ContainerEngine;
 import dev.veil.agent.engine.ContainerExits;
 import dev.veil.agent.engine.ContainerSpec;
 import dev.veil.agent.engine.EngineLabels;
+import dev.veil.agent.engine.ImageReference;
+import dev.veil.agent.engine.JobNetworks;
+import dev.veil.agent.engine.VolumeBind;
 import dev.veil.agent.expose.ServiceExposer;
 import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.model.job.Command;
@@ -49,8 +53,12 @@ public class JobExecutor {
 
   private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
   private static final Duration WITHDRAW_BEFORE_STOP = Duration.ofSeconds(2);
+  /** 128 + SIGKILL: what a container whose main process was killed with SIGKILL exits with. */
+  private static final int SIGKILLED = 137;
 
   private final ContainerEngine engine;
+  private final ContainerConfinement confinement;
+  private final JobNetworks networks;
   private final ContainerExits exits;
   private final ServiceExposer exposer;
   private final NodeIdentity node;
@@ -58,9 +66,11 @@ public class JobExecutor {
   private final Clock clock;
   private final MeterRegistry meters;
 
-  public JobExecutor(ContainerEngine engine, ContainerExits exits, ServiceExposer exposer, NodeIdentity node,
-      AgentProperties properties, Clock clock, MeterRegistry meters) {
+  public JobExecutor(ContainerEngine engine, ContainerConfinement confinement, JobNetworks networks, ContainerExits exits,
+      ServiceExposer exposer, NodeIdentity node, AgentProperties properties, Clock clock, MeterRegistry meters) {
     this.engine = engine;
+    this.confinement = confinement;
+    this.networks = networks;
     this.exits = exits;
     this.exposer = exposer;
     this.node = node;
@@ -75,9 +85,11 @@ public class JobExecutor {
     Map<String, List<OpRun>> groups = new LinkedHashMap<>();
     execution.ops().forEach(op -> groups.computeIfAbsent(op.group(), g -> new ArrayList<>()).add(op));
     Duration timeout = Duration.ofSeconds(execution.job().timeoutSeconds());
-    Mono<Void> ops = Flux.fromIterable(groups.values())
-        .concatMap(group -> Flux.fromIterable(group).flatMap(op -> runOp(execution, op)).then())
-        .then()
+    Mono<Void> ops = createNetwork(execution)
+        .filter(Boolean::booleanValue)
+        .flatMap(created -> Flux.fromIterable(groups.values())
+            .concatMap(group -> Flux.fromIterable(group).flatMap(op -> runOp(execution, op)).then())
+            .then())
         .cache();
     // The watchdog stops the job at its timeout, and goes away as soon as the ops are done.
     Mono<Void> watchdog = Mono.delay(timeout)
@@ -98,6 +110,31 @@ public class JobExecutor {
         }));
   }
 
+  /**
+   * The job's own network ({@link JobNetworks}), made before its first container; the host is on
+   * it only when an op exposes ports. False when it could not be made: then no op runs, each
+   * failing with the reason.
+   */
+  private Mono<Boolean> createNetwork(JobExecution execution) {
+    if (execution.ops().stream().noneMatch(op -> op.op() instanceof RunOperation)) {
+      return Mono.just(true);
+    }
+    boolean exposes = execution.ops().stream()
+        .anyMatch(op -> op.op() instanceof RunOperation run && run.args() != null && run.args().expose() != null);
+    return networks.create(execution.jobId(), jobLabels(execution), exposes)
+        .map(network -> {
+          execution.network = network;
+          return true;
+        })
+        .onErrorResume(error -> {
+          execution.ops().forEach(op -> {
+            op.errors.add("not run: the job's network could not be created: " + describe(error));
+            op.markEnded(OpStatus.FAILED, clock.millis());
+          });
+          return Mono.just(false);
+        });
+  }
+
   private Mono<Void> runOp(JobExecution execution, OpRun op) {
     return dependenciesStarted(execution, op).flatMap(ready -> {
       if (!ready) {
@@ -114,6 +151,10 @@ public class JobExecutor {
         return createVolume(execution, op, volume);
       }
       return runContainer(execution, op, (RunOperation) op.op());
+    }).onErrorResume(StoppedBeforeStart.class, stopped -> {
+      op.errors.add("not run: the job was stopped (" + stopped.getMessage() + ") " + stopped.during());
+      op.markEnded(OpStatus.STOPPED, clock.millis());
+      return Mono.empty();
     }).onErrorResume(error -> {
       op.errors.add(describe(error));
       op.markEnded(OpStatus.FAILED, clock.millis());
@@ -148,11 +189,15 @@ public class JobExecutor {
     if (gpu && !properties.gpu()) {
       return Mono.error(new IllegalStateException("this op needs a GPU and this host offers none"));
     }
-    ContainerSpec spec = new ContainerSpec(image, command(args.cmd()), entrypoint(args, global), env(args, global),
+    ContainerSpec spec = new ContainerSpec(ImageReference.withDefaultTag(image), command(args.cmd()),
+        entrypoint(args, global), env(args, global),
         args.workDir() != null ? args.workDir() : global == null ? null : global.workDir(),
-        binds(execution, args), ports(args), labels(execution, op), args.restartPolicy(), gpu);
-    return engine.ensureImage(image)
-        .onErrorMap(e -> new IllegalStateException("image '" + image + "' could not be pulled: " + describe(e)))
+        volumes(execution, args), execution.network, ports(args), labels(execution, op), args.restartPolicy(), gpu);
+    // The pull gives way to the job's timeout and to a stop: whichever comes first cancels it.
+    Mono<Void> stopped = execution.stopped().flatMap(reason -> Mono.error(new StoppedBeforeStart(reason, "while its image was pulled")));
+    Mono<Void> pulled = engine.ensureImage(image)
+        .onErrorMap(e -> new IllegalStateException("image '" + image + "' could not be pulled: " + describe(e)));
+    return Mono.firstWithSignal(pulled, stopped)
         .then(engine.create(spec))
         .flatMap(containerId -> {
           op.containerId = containerId;
@@ -189,6 +234,21 @@ public class JobExecutor {
         .then(exit)
         .flatMap(code -> recordLogs(op, containerId).thenReturn(code))
         .flatMap(code -> {
+          if (code == 0 || op.stopReason != null) {
+            return Mono.just(code);
+          }
+          return engine.ranOutOfMemory(containerId).onErrorReturn(false).doOnNext(outOfMemory -> {
+            if (outOfMemory) {
+              op.errors.add("the container ran out of memory (limit " + confinement.memoryLimit() + ")");
+            } else if (code == SIGKILLED) {
+              // Not every engine learns of the kernel's OOM kills (Podman 4 on cgroup v1 here never
+              // does), and nothing but the kernel kills a job's process with SIGKILL unless asked to.
+              op.errors.add("the container was killed (SIGKILL), most likely for running out of memory (limit "
+                  + confinement.memoryLimit() + ")");
+            }
+          }).thenReturn(code);
+        })
+        .flatMap(code -> {
           op.exitCode = code;
           ResultPatterns.Extraction extraction = ResultPatterns.extract(op.op().results(), op.log);
           op.results = extraction.results();
@@ -201,7 +261,9 @@ public class JobExecutor {
           }
           op.markEnded(outcome, clock.millis());
           return exposer.withdraw(op);
-        });
+        })
+        // A container that vanished still leaves no route or relay behind.
+        .onErrorResume(error -> exposer.withdraw(op).then(Mono.error(error)));
   }
 
   /** Every line the container wrote, in order, from the engine's own record of it. */
@@ -227,13 +289,16 @@ public class JobExecutor {
         .next();
   }
 
-  /** Removes every container and volume the job made, whatever happened. */
+  /** Removes every container, volume and network the job made, whatever happened. */
   Mono<Void> cleanUp(JobExecution execution) {
     return engine.containersLabelled(EngineLabels.JOB, execution.jobId())
         .flatMapMany(Flux::fromIterable)
         .concatMap(container -> engine.remove(container.getId()))
         .thenMany(engine.volumesLabelled(EngineLabels.JOB, execution.jobId()).flatMapMany(Flux::fromIterable))
         .concatMap(engine::removeVolume)
+        // A network goes last: the engine refuses to remove one a container is still attached to.
+        .thenMany(networks.labelled(EngineLabels.JOB, execution.jobId()).flatMapMany(Flux::fromIterable))
+        .concatMap(networks::remove)
         .then()
         .onErrorResume(e -> {
           log.warn("cleaning up job {} failed: {}", execution.jobId(), describe(e));
@@ -243,6 +308,10 @@ public class JobExecutor {
 
   private Map<String, String> labels(JobExecution execution, OpRun op) {
     return Map.of(EngineLabels.NODE, node.nodeId(), EngineLabels.JOB, execution.jobId(), EngineLabels.OP, op.id());
+  }
+
+  private Map<String, String> jobLabels(JobExecution execution) {
+    return Map.of(EngineLabels.NODE, node.nodeId(), EngineLabels.JOB, execution.jobId());
   }
 
   private static List<String> command(Command cmd) {
@@ -273,19 +342,20 @@ public class JobExecutor {
     return merged.entrySet().stream().map(e -> e.getKey() + "=" + e.getValue()).toList();
   }
 
-  private static List<String> binds(JobExecution execution, RunArgs args) {
+  /** Only the volumes this job made; {@link VolumeBind} refuses anything that could name a host path. */
+  private static List<VolumeBind> volumes(JobExecution execution, RunArgs args) {
     if (args.volumes() == null) {
       return List.of();
     }
-    List<String> binds = new ArrayList<>();
+    List<VolumeBind> volumes = new ArrayList<>();
     for (VolumeMount mount : args.volumes()) {
       String volume = execution.volumes.get(mount.name());
       if (volume == null) {
         throw new IllegalStateException("volume '" + mount.name() + "' was not created (its create-volume op failed or did not run first)");
       }
-      binds.add(volume + ":" + mount.dest());
+      volumes.add(new VolumeBind(volume, mount.dest()));
     }
-    return binds;
+    return volumes;
   }
 
   private static List<Integer> ports(RunArgs args) {

@@ -2,6 +2,7 @@ package dev.veil.agent.work;
 
 import dev.veil.agent.engine.ContainerEngine;
 import dev.veil.agent.engine.EngineLabels;
+import dev.veil.agent.engine.JobNetworks;
 import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.agent.market.MarketClient;
 import dev.veil.model.market.JobState;
@@ -16,8 +17,8 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * On start, finds what an earlier run of this agent left behind — containers and volumes
- * labelled with this node — removes them, and tells the market: a job this node still holds
+ * On start, finds what an earlier run of this agent left behind — containers, volumes and
+ * networks labelled with this node — removes them, and tells the market: a job this node still holds
  * ends {@code failed} with an error saying the host restarted. Its containers' output is gone
  * with them, so nothing more can honestly be reported; the owner may post the job again.
  */
@@ -28,12 +29,14 @@ class StartupRecovery {
   static final String RESTARTED = "the host restarted while this job ran; its containers were removed";
 
   private final ContainerEngine engine;
+  private final JobNetworks networks;
   private final MarketClient market;
   private final NodeIdentity node;
   private final Clock clock;
 
-  StartupRecovery(ContainerEngine engine, MarketClient market, NodeIdentity node, Clock clock) {
+  StartupRecovery(ContainerEngine engine, JobNetworks networks, MarketClient market, NodeIdentity node, Clock clock) {
     this.engine = engine;
+    this.networks = networks;
     this.market = market;
     this.node = node;
     this.clock = clock;
@@ -49,6 +52,9 @@ class StartupRecovery {
           return Flux.fromIterable(containers).concatMap(c -> engine.remove(c.getId()))
               .thenMany(engine.volumesLabelled(EngineLabels.NODE, node.nodeId()).flatMapMany(Flux::fromIterable))
               .concatMap(engine::removeVolume)
+              // Networks last: the engine keeps one while a container is attached to it.
+              .thenMany(networks.labelled(EngineLabels.NODE, node.nodeId()).flatMapMany(Flux::fromIterable))
+              .concatMap(networks::remove)
               .thenMany(Flux.fromIterable(jobs))
               .concatMap(this::endOnMarket)
               .then();

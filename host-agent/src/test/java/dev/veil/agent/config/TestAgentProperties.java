@@ -14,7 +14,8 @@ public final class TestAgentProperties {
     return new AgentProperties(marketUrl, "http://a", dir.resolve("node.key"), dir, "", "127.0.0.1", 1,
         Duration.ofSeconds(20), Duration.ofSeconds(10), 1000, 10000, 16384, maxPublishedResultBytes, Duration.ofSeconds(20),
         Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMinutes(1), false, "0.1.0", "http://s",
-        Duration.ofMinutes(10), Duration.ofMinutes(30), "https://%s", privateKey);
+        Duration.ofMinutes(10), Duration.ofMinutes(30), "https://%s", privateKey,
+        DataSize.ofGigabytes(2), 1.0, 1024, Duration.ofMinutes(10));
   }
 
   public static AgentProperties of(Path dir, String privateKey) {
