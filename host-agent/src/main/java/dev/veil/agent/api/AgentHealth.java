@@ -13,7 +13,8 @@ class AgentHealth {
 
   @Bean
   ReactiveHealthIndicator engineHealthIndicator(ContainerEngine engine) {
-    return () -> engine.ping().map(up -> up ? Health.up().build() : Health.down().build());
+    return () -> engine.ping().map(up -> up ? Health.up().build()
+        : Health.down().withDetail("reason", "the container engine does not answer; no job is claimed until it does").build());
   }
 
   @Bean

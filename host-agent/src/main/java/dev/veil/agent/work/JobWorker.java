@@ -1,6 +1,7 @@
 package dev.veil.agent.work;
 
 import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.engine.ContainerEngine;
 import dev.veil.agent.expose.ServiceExposer;
 import dev.veil.agent.logistics.HeldJobs;
 import dev.veil.agent.logistics.JobDefinitionListener;
@@ -68,6 +69,8 @@ public class JobWorker implements SmartLifecycle {
   private final AgentProperties properties;
   private final java.time.Clock clock;
   private final MeterRegistry meters;
+  private final ContainerEngine engine;
+  private final AtomicBoolean engineDown = new AtomicBoolean();
   private final Map<String, JobExecution> running = new ConcurrentHashMap<>();
   private final Disposable.Composite loops = Disposables.composite();
   private volatile boolean accepting;
@@ -75,7 +78,8 @@ public class JobWorker implements SmartLifecycle {
 
   public JobWorker(MarketClient market, ResultPublisher publisher, LogSpools spools, JobExecutor executor, ServiceExposer exposer, StartupRecovery recovery,
       HeldJobs held, JobDefinitionListener definitions, ResultVault vault, PrivateStore store, AgentProperties properties,
-      MeterRegistry meters, java.time.Clock clock, dev.veil.agent.identity.NodeIdentity node) {
+      MeterRegistry meters, java.time.Clock clock, dev.veil.agent.identity.NodeIdentity node, ContainerEngine engine) {
+    this.engine = engine;
     this.store = store;
     this.node = node;
     this.clock = clock;
@@ -122,7 +126,7 @@ public class JobWorker implements SmartLifecycle {
         .subscribe());
     // Claims wait for recovery and the first registration: the market refuses a node it does not know.
     for (int i = 0; i < properties.concurrency(); i++) {
-      loops.add(registered.asMono().then(Mono.defer(() -> accepting ? market.claim(properties.claimWait()) : Mono.<JobRecord>empty())
+      loops.add(registered.asMono().then(Mono.defer(() -> accepting ? claimWhileTheEngineAnswers(retry) : Mono.<JobRecord>empty())
           .flatMap(this::runDetached)
           .onErrorResume(e -> {
             log.warn("claim loop: {}; retrying in {} s", e.getMessage(), retry.toSeconds());
@@ -132,6 +136,27 @@ public class JobWorker implements SmartLifecycle {
           .then())
           .subscribe());
     }
+  }
+
+  /**
+   * The next job, but only while the container engine answers: an agent whose engine is down
+   * would claim jobs only to fail them. Until it answers again, nothing is claimed (the health
+   * endpoint says why) and the loop looks again every {@code retry}.
+   */
+  private Mono<JobRecord> claimWhileTheEngineAnswers(Duration retry) {
+    return engine.ping().flatMap(up -> {
+      if (up) {
+        if (engineDown.compareAndSet(true, false)) {
+          log.info("the container engine answers again: claiming jobs");
+        }
+        return market.claim(properties.claimWait());
+      }
+      if (engineDown.compareAndSet(false, true)) {
+        log.warn("the container engine does not answer: no job is claimed until it does");
+      }
+      meters.counter("veil.agent.claims.paused").increment();
+      return Mono.delay(retry).then(Mono.<JobRecord>empty());
+    });
   }
 
   /**
