@@ -3,6 +3,7 @@ package dev.veil.model.result;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -24,6 +25,13 @@ public record FlowState(JobStatus status, Long startTime, Long endTime, List<Str
    */
   public FlowState publicCopy() {
     return new FlowState(status, startTime, endTime, errors == null ? List.of() : errors, List.of());
+  }
+
+  /** The same result with {@code error} added after its job-level errors. */
+  public FlowState withError(String error) {
+    List<String> more = new ArrayList<>(errors == null ? List.of() : errors);
+    more.add(error);
+    return new FlowState(status, startTime, endTime, more, opStates);
   }
 
   /** True when this carries nothing but status, times and errors. */

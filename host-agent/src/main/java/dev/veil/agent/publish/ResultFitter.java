@@ -46,9 +46,8 @@ final class ResultFitter {
     if (size(withoutOutput) <= maxBytes) {
       return withoutOutput;
     }
-    return new FlowState(result.status(), result.startTime(), result.endTime(),
-        withError(result.errors(), "the result exceeded the published result's limit of " + maxBytes
-            + " bytes even without logs; only status, times and errors are published"), List.of());
+    return result.publicCopy().withError("the result exceeded the published result's limit of " + maxBytes
+        + " bytes even without logs; only status, times and errors are published");
   }
 
   private static FlowState cutLogs(FlowState result, long maxBytes, long budget) {

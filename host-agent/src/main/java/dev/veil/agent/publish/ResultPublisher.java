@@ -6,8 +6,6 @@ import dev.veil.agent.market.MarketException;
 import dev.veil.model.result.FlowState;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -61,9 +59,8 @@ public class ResultPublisher {
         .onErrorResume(e -> refused(e) && !fitted.isEmptyOfOutput(), e -> {
           meters.counter("veil.agent.results.refused").increment();
           log.warn("job {}: the market refused its result ({}); publishing status and errors only", jobId, e.getMessage());
-          List<String> errors = new ArrayList<>(fitted.errors() == null ? List.of() : fitted.errors());
-          errors.add("the host's result was refused by the market (" + e.getMessage() + "); only status, times and errors are published");
-          return send(jobId, new FlowState(fitted.status(), fitted.startTime(), fitted.endTime(), errors, List.of()));
+          return send(jobId, fitted.publicCopy().withError("the host's result was refused by the market (" + e.getMessage()
+              + "); only status, times and errors are published"));
         })
         .onErrorResume(e -> {
           if (e instanceof MarketException m && SETTLED.contains(m.status())) {

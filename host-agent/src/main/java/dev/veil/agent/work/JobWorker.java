@@ -338,25 +338,14 @@ public class JobWorker implements SmartLifecycle {
     }).subscribeOn(Schedulers.boundedElastic()).then();
   }
 
-  private static FlowState withError(FlowState result, String error) {
-    List<String> errors = new java.util.ArrayList<>(result.errors() == null ? List.of() : result.errors());
-    errors.add(error);
-    return new FlowState(result.status(), result.startTime(), result.endTime(), errors, result.opStates());
-  }
-
   /** Holds the kept result for its owner, then publishes only its empty copy (saying so if it was never collected). */
   private Mono<Void> holdResult(JobRecord job, FlowState publicCopy, Duration deadline, AtomicReference<JobStatus> hostStatus) {
     keep(job, PrivateJobState.HOLDING_RESULT, clock.millis() + deadline.toMillis());
     hostStatus.set(JobStatus.WAITING_FOR_RESULT);
     vault.expect(job.jobId());
     return vault.hold(job.jobId(), deadline).flatMap(outcome -> {
-      FlowState empty = publicCopy;
-      if (outcome == ResultVault.Outcome.EXPIRED) {
-        List<String> errors = new java.util.ArrayList<>(empty.errors());
-        errors.add("the private result was not collected within " + properties.resultDeadline().toSeconds()
-            + " s and was deleted");
-        empty = new FlowState(empty.status(), empty.startTime(), empty.endTime(), errors, List.of());
-      }
+      FlowState empty = outcome != ResultVault.Outcome.EXPIRED ? publicCopy : publicCopy.withError(
+          "the private result was not collected within " + properties.resultDeadline().toSeconds() + " s and was deleted");
       return publisher.publish(job.jobId(), empty);
     });
   }
@@ -388,7 +377,7 @@ public class JobWorker implements SmartLifecycle {
                     properties.maxPublishedResultBytes().toBytes() * 8 / 10))
                 // Reading the spools: off the event loop.
                 .subscribeOn(Schedulers.boundedElastic())
-                .onErrorResume(e -> Mono.just(withError(execution.publicCopy(), "the host could not read the job's logs back: "
+                .onErrorResume(e -> Mono.just(execution.publicCopy().withError("the host could not read the job's logs back: "
                     + e.getClass().getSimpleName() + "; they are not included")))
                 .flatMap(result -> publisher.publish(job.jobId(), result));
           }
@@ -399,7 +388,7 @@ public class JobWorker implements SmartLifecycle {
               .onErrorResume(e -> {
                 // A result that could not be kept still ends the job, with its status and why.
                 log.warn("job {}: its private result could not be kept: {}", job.jobId(), e.toString());
-                return publisher.publish(job.jobId(), withError(execution.publicCopy(),
+                return publisher.publish(job.jobId(), execution.publicCopy().withError(
                     "the host could not keep the private result (" + e.getClass().getSimpleName() + "); it is lost"));
               });
         })
