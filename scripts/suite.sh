@@ -9,6 +9,7 @@ SUITE_MARKET_PORT=${VEIL_MARKET_PORT:-8082}
 SUITE_GATEWAY_PORT=${VEIL_GATEWAY_PORT:-8080}
 SUITE_GATEWAY_MANAGEMENT_PORT=${VEIL_GATEWAY_MANAGEMENT_PORT:-8089}
 SUITE_AGENT_PORT=${VEIL_AGENT_PORT:-9090}
+SUITE_TUNNEL_PORT=${VEIL_TUNNEL_PORT:-2222}
 SUITE_NODE_DOMAIN=${VEIL_NODE_DOMAIN:-node.localhost}
 # Started in this order, stopped in reverse.
 SUITE_SERVICES=(redis session-service job-market gateway host-agent)
@@ -120,7 +121,7 @@ suite_up() {
   suite_build
   local p
   for p in "$SUITE_REDIS_PORT" "$SUITE_SESSION_PORT" "$SUITE_MARKET_PORT" "$SUITE_GATEWAY_PORT" \
-      "$SUITE_GATEWAY_MANAGEMENT_PORT" "$SUITE_AGENT_PORT"; do
+      "$SUITE_GATEWAY_MANAGEMENT_PORT" "$SUITE_AGENT_PORT" "$SUITE_TUNNEL_PORT"; do
     suite_port_free "$p" || veil_die "port $p is taken; free it or set VEIL_*_PORT (see README.md)"
   done
   mkdir -p "$SUITE_DIR/logs" "$SUITE_DIR/pids" "$SUITE_DIR/agent"
@@ -141,19 +142,25 @@ suite_up() {
   veil_log "starting gateway on $SUITE_GATEWAY_PORT"
   suite_start gateway env PORT="$SUITE_GATEWAY_PORT" MANAGEMENT_PORT="$SUITE_GATEWAY_MANAGEMENT_PORT" \
     VEIL_REDIS_URL="$redis_url" VEIL_SESSION_URL="$session_url" VEIL_MARKET_URL="$market_url" \
-    VEIL_NODE_DOMAIN="$SUITE_NODE_DOMAIN" java -jar "$(suite_jar gateway)"
+    VEIL_NODE_DOMAIN="$SUITE_NODE_DOMAIN" VEIL_TUNNEL_PORT="$SUITE_TUNNEL_PORT" \
+    VEIL_TUNNEL_HOST_KEY_FILE="$SUITE_DIR/gateway-host.key" java -jar "$(suite_jar gateway)"
   suite_wait_healthy session-service "$session_url/actuator/health"
   suite_wait_healthy job-market "$market_url/actuator/health"
   suite_wait_healthy gateway "http://127.0.0.1:$SUITE_GATEWAY_MANAGEMENT_PORT/actuator/health"
+  # The agent pins the gateway's host key: read its fingerprint where the gateway publishes it.
+  local fingerprint
+  fingerprint=$(suite_gateway_fingerprint)
+  [ -n "$fingerprint" ] || veil_die "the gateway published no tunnel host key fingerprint (see $SUITE_DIR/logs/gateway.log)"
 
   veil_log "starting host-agent on $SUITE_AGENT_PORT"
   suite_start host-agent env PORT="$SUITE_AGENT_PORT" VEIL_MARKET_URL="$market_url" VEIL_SESSION_URL="$session_url" \
-    VEIL_AGENT_API_URL="http://127.0.0.1:$SUITE_AGENT_PORT" VEIL_NODE_KEY_FILE="$SUITE_DIR/node.key" \
+    VEIL_TUNNEL_HOST=127.0.0.1 VEIL_TUNNEL_PORT="$SUITE_TUNNEL_PORT" VEIL_TUNNEL_FINGERPRINT="$fingerprint" \
+    VEIL_NODE_KEY_FILE="$SUITE_DIR/node.key" \
     VEIL_AGENT_DATA_DIR="$SUITE_DIR/agent" DOCKER_HOST="$DOCKER_HOST" \
     VEIL_AGENT_SERVICEURLFORMAT="http://%s.$SUITE_NODE_DOMAIN:$SUITE_GATEWAY_PORT" \
     java -jar "$(suite_jar host-agent)"
   suite_wait_healthy host-agent "http://127.0.0.1:$SUITE_AGENT_PORT/actuator/health"
-  # The agent registers itself with the market; wait until the gateway knows the node.
+  # The agent dials its tunnel to the gateway; wait until the gateway routes the node.
   local node i
   node=$(suite_node_id)
   for i in $(seq 1 60); do
@@ -161,6 +168,11 @@ suite_up() {
     sleep 0.5
   done
   suite_summary
+}
+
+suite_gateway_fingerprint() {
+  curl -fsS "http://127.0.0.1:$SUITE_GATEWAY_MANAGEMENT_PORT/actuator/info" \
+    | sed -n 's/.*"hostKeyFingerprint" *: *"\([^"]*\)".*/\1/p'
 }
 
 suite_node_id() {
@@ -174,7 +186,8 @@ suite_summary() {
 Veil is up.
   gateway      http://localhost:$SUITE_GATEWAY_PORT   (public APIs: /v1/...; nodes and services: http://<id>.$SUITE_NODE_DOMAIN:$SUITE_GATEWAY_PORT)
   node ID      ${node:-unknown}
-  node API     http://${node:-<node>}.$SUITE_NODE_DOMAIN:$SUITE_GATEWAY_PORT
+  node API     http://${node:-<node>}.$SUITE_NODE_DOMAIN:$SUITE_GATEWAY_PORT   (through the agent's tunnel)
+  tunnel       127.0.0.1:$SUITE_TUNNEL_PORT, host key $(suite_gateway_fingerprint 2>/dev/null || echo unknown)
   logs         $SUITE_DIR/logs/
 Next:
   ./veil job post --file spec/private-send-template.json --wait --definition spec/job-definition-request.json

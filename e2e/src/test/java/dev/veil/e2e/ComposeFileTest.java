@@ -95,7 +95,7 @@ class ComposeFileTest {
   @Test
   void everyUrlPointsAtThePortOfTheServiceItNamesAndWaitsForItsHealth() {
     Map<String, String> named = Map.of("VEIL_REDIS_URL", "redis", "VEIL_SESSION_URL", "session-service",
-        "VEIL_MARKET_URL", "job-market", "VEIL_AGENT_API_URL", "host-agent");
+        "VEIL_MARKET_URL", "job-market");
     for (String module : MODULES) {
       env(module).forEach((name, value) -> {
         if (!named.containsKey(name)) {

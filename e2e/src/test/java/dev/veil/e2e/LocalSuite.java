@@ -53,6 +53,7 @@ final class LocalSuite implements AutoCloseable {
     env.put("VEIL_GATEWAY_PORT", Integer.toString(gatewayPort));
     env.put("VEIL_GATEWAY_MANAGEMENT_PORT", Integer.toString(RedisContainers.freePort()));
     env.put("VEIL_AGENT_PORT", Integer.toString(RedisContainers.freePort()));
+    env.put("VEIL_TUNNEL_PORT", Integer.toString(RedisContainers.freePort()));
     env.put("VEIL_NODE_DOMAIN", "node.localhost");
     // The CLI's settings, as a user would export them; no config file of the developer's is read.
     env.put("VEIL_GATEWAY_URL", "http://localhost:" + gatewayPort);

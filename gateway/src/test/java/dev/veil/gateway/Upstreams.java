@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -17,7 +19,10 @@ import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
-/** Real HTTP servers on loopback standing in for an agent, an exposed service, and what must never be reached. */
+/**
+ * Real HTTP servers on loopback standing in for an agent, an exposed service (which also answers
+ * the market's {@code GET /v1/jobs/{id}}), and what must never be reached.
+ */
 final class Upstreams implements AutoCloseable {
 
   static final int MIB = 1024 * 1024;
@@ -32,6 +37,8 @@ final class Upstreams implements AutoCloseable {
   /** Accepts connections and never answers. */
   final ServerSocket hanging;
   private final List<Socket> held = new CopyOnWriteArrayList<>();
+  /** The market stand-in's jobs: job ID → the node running it (what {@code GET /v1/jobs/{id}} answers). */
+  final Map<String, String> runningJobs = new ConcurrentHashMap<>();
   /** Bytes the agent received on its last upload. */
   final AtomicLong lastUploadBytes = new AtomicLong(-1);
 
@@ -68,6 +75,13 @@ final class Upstreams implements AutoCloseable {
                 java.util.Arrays.fill(block, (byte) i.intValue());
                 return (ByteBuf) Unpooled.wrappedBuffer(block);
               }));
+            })
+            .get("/v1/jobs/{id}", (request, response) -> {
+              String node = runningJobs.get(request.param("id"));
+              return node == null ? response.status(404).send()
+                  : response.header("Content-Type", "application/json").sendString(Mono.just(
+                      "{\"jobId\":\"" + request.param("id") + "\",\"owner\":\"o\",\"state\":\"RUNNING\",\"timeoutSeconds\":60,"
+                          + "\"createdAt\":0,\"nodeId\":\"" + node + "\"}"));
             })
             .get("/", (request, response) -> response.sendString(Mono.just("hello from the service"))))
         .bindNow();

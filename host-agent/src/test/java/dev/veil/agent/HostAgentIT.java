@@ -290,22 +290,16 @@ class HostAgentIT {
 
     try (RedisClient client = RedisClient.create(RedisContainers.uri(redis));
          StatefulRedisConnection<String, String> redisConnection = client.connect()) {
-      Awaitility.await().atMost(Duration.ofSeconds(60))
-          .until(() -> redisConnection.sync().exists("veil:registry:service:" + serviceId) == 1);
-      Map<String, String> route = redisConnection.sync().hgetall("veil:registry:service:" + serviceId);
-      assertThat(route).containsEntry("jobId", job.jobId());
-      String upstream = route.get("upstream");
-      assertThat(upstream).startsWith("http://127.0.0.1:");
-
-      HttpResponse<String> page = suite.http.send(HttpRequest.newBuilder(URI.create(upstream + "/")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(page.statusCode()).isEqualTo(200);
-      assertThat(page.body()).containsIgnoringCase("nginx");
+      // Through the gateway and the agent's tunnel, at the ID anyone derives from the job.
+      Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> suite.viaGateway(serviceId, "/").status() == 200);
+      assertThat(suite.viaGateway(serviceId, "/").body()).containsIgnoringCase("nginx");
+      assertThat(redisConnection.sync().hgetall("veil:tunnel:service:" + serviceId)).containsEntry("job", job.jobId());
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> exposer.status(serviceId) == ServiceStatus.ONLINE);
 
       assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
       suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
-      assertThat(redisConnection.sync().exists("veil:registry:service:" + serviceId)).isZero();
+      assertThat(redisConnection.sync().exists("veil:tunnel:service:" + serviceId)).isZero();
+      assertThat(suite.viaGateway(serviceId, "/").status()).isEqualTo(404);
       assertThat(Suite.containersOf(docker, job.jobId())).isZero();
     }
   }

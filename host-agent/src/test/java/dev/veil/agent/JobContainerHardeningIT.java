@@ -257,21 +257,14 @@ class JobContainerHardeningIT {
 
     try (RedisClient client = RedisClient.create(RedisContainers.uri(redis));
          StatefulRedisConnection<String, String> connection = client.connect()) {
-      Awaitility.await().atMost(Duration.ofSeconds(30))
-          .until(() -> connection.sync().exists("veil:registry:service:" + serviceId) == 1);
-      String upstream = connection.sync().hget("veil:registry:service:" + serviceId, "upstream");
-      assertThat(upstream).startsWith("http://127.0.0.1:");
-
-      HttpResponse<String> page = suite.http.send(HttpRequest.newBuilder(URI.create(upstream + "/")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      assertThat(page.statusCode()).isEqualTo(200);
-      assertThat(page.body()).containsIgnoringCase("nginx");
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> suite.viaGateway(serviceId, "/").status() == 200);
+      assertThat(suite.viaGateway(serviceId, "/").body()).containsIgnoringCase("nginx");
+      int port = exposer.relayPort(serviceId).orElseThrow();
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> exposer.status(serviceId) == ServiceStatus.ONLINE);
 
       assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
       suite.awaitResult(job.jobId(), Duration.ofSeconds(30));
-      assertThat(connection.sync().exists("veil:registry:service:" + serviceId)).isZero();
-      int port = URI.create(upstream).getPort();
+      assertThat(connection.sync().exists("veil:tunnel:service:" + serviceId)).isZero();
       assertThat(refused("127.0.0.1", port)).as("the published port is closed with the op").isTrue();
     }
   }

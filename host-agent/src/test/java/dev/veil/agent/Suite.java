@@ -5,6 +5,7 @@ import com.github.dockerjava.core.DefaultDockerClientConfig;
 import com.github.dockerjava.core.DockerClientImpl;
 import com.github.dockerjava.httpclient5.ApacheDockerHttpClient;
 import dev.veil.agent.engine.EngineLabels;
+import dev.veil.model.auth.KeyFile;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.job.JobDefinition;
 import dev.veil.model.market.JobRecord;
@@ -13,6 +14,7 @@ import dev.veil.testsupport.ClientLogin;
 import dev.veil.testsupport.MarketApi;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.ServiceProcess;
+import dev.veil.tunnel.SshKeys;
 import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,13 +25,17 @@ import java.util.Map;
 import org.awaitility.Awaitility;
 import org.testcontainers.containers.GenericContainer;
 
-/** The rest of the network, for the agent's tests: real session-service and job-market processes on a real Redis. */
+/** The rest of the network, for the agent's tests: real session-service, job-market and gateway processes on a real Redis. */
 final class Suite implements AutoCloseable {
 
   static final String TOKEN = "market-token-0123456789abcdef";
 
   final ServiceProcess sessions;
   final ServiceProcess market;
+  /** The gateway agents dial their tunnels to; its SSH port and pinned host key. */
+  final ServiceProcess gateway;
+  final int tunnelPort;
+  final String gatewayFingerprint;
   final ClientLogin login;
   final MarketApi api;
   final HttpClient http = HttpClient.newHttpClient();
@@ -43,6 +49,17 @@ final class Suite implements AutoCloseable {
     market = ServiceProcess.start("job-market", Map.of("VEIL_REDIS_URL", redisUrl,
         "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_MARKET_SESSION_TOKEN", TOKEN,
         "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
+    tunnelPort = RedisContainers.freePort();
+    try {
+      Path hostKey = Files.createTempDirectory("veil-gateway-").resolve("host.key");
+      gatewayFingerprint = SshKeys.fingerprint(SshKeys.forSsh(KeyFile.loadOrCreate(hostKey)).getPublic());
+      gateway = ServiceProcess.startWithManagementPort("gateway", Map.of("VEIL_REDIS_URL", redisUrl,
+          "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_MARKET_URL", market.baseUrl(),
+          "VEIL_TUNNEL_PORT", Integer.toString(tunnelPort), "VEIL_TUNNEL_HOST_KEY_FILE", hostKey.toString(),
+          "VEIL_GATEWAY_RATELIMIT_ENABLED", "false", "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
     login = new ClientLogin(sessions.baseUrl());
     api = new MarketApi(market.baseUrl(), login);
   }
@@ -57,7 +74,8 @@ final class Suite implements AutoCloseable {
     registry.add("server.port", () -> port);
     registry.add("veil.agent.market-url", market::baseUrl);
     registry.add("veil.agent.session-url", sessions::baseUrl);
-    registry.add("veil.agent.api-url", () -> "http://127.0.0.1:" + port);
+    registry.add("veil.agent.tunnel.port", () -> tunnelPort);
+    registry.add("veil.agent.tunnel.host-key-fingerprint", () -> gatewayFingerprint);
     registry.add("veil.agent.node-key-file", () -> home.resolve("node.key").toString());
     registry.add("veil.agent.data-dir", () -> home.resolve("data").toString());
     registry.add("veil.agent.heartbeat-interval", () -> "PT1S");
@@ -80,8 +98,21 @@ final class Suite implements AutoCloseable {
     env.put("VEIL_AGENT_HEARTBEAT_INTERVAL", "PT1S");
     env.put("VEIL_AGENT_CLAIM_WAIT", "PT2S");
     env.put("PORT", Integer.toString(port));
-    env.put("VEIL_AGENT_API_URL", "http://127.0.0.1:" + port);
+    env.put("VEIL_TUNNEL_PORT", Integer.toString(tunnelPort));
+    env.put("VEIL_TUNNEL_FINGERPRINT", gatewayFingerprint);
     return env;
+  }
+
+  /** What the gateway answers a visitor of {@code http://<id>.node.localhost/<path>}. */
+  record Reply(int status, String body) {}
+
+  Reply viaGateway(String id, String path) {
+    return reactor.netty.http.client.HttpClient.create()
+        .headers(headers -> headers.set("Host", id + ".node.localhost"))
+        .get().uri(gateway.baseUrl() + path)
+        .responseSingle((response, body) -> body.asString().defaultIfEmpty("")
+            .map(text -> new Reply(response.status().code(), text)))
+        .block(Duration.ofSeconds(30));
   }
 
   static JobDefinition spec(String name) throws Exception {
@@ -129,6 +160,7 @@ final class Suite implements AutoCloseable {
 
   @Override
   public void close() {
+    gateway.close();
     market.close();
     sessions.close();
   }

@@ -381,44 +381,25 @@ class JobMarketIT {
   }
 
   @Test
-  void theRegistryKeepsRoutesOnTheNodesOwnHostAndWithdrawsThem() {
+  void aNodeRecordSaysWhatTheNodeIsNeverWhereAndRoutesAreNotKeptHere() {
     NodeApi node = node();
-    String serviceId = RandomIds.next();
-    String jobId = RandomIds.next();
     try (RedisClient client = RedisClient.create(RedisContainers.uri(redis));
          StatefulRedisConnection<String, String> connection = client.connect()) {
       var redisCommands = connection.sync();
-      assertThat(redisCommands.hgetall("veil:registry:node:" + node.id())).containsEntry("apiUrl", "http://127.0.0.1:9090");
+      assertThat(redisCommands.hgetall("veil:registry:node:" + node.id()))
+          .containsEntry("version", "test").containsEntry("capacity", "2").containsEntry("gpu", "false")
+          .containsKey("lastSeen").doesNotContainKey("apiUrl");
       assertThat(redisCommands.pttl("veil:registry:node:" + node.id())).isBetween(1L, 60_000L);
-
-      node.send(HttpMethod.PUT, "/v1/nodes/self/services/" + serviceId, Map.of("jobId", jobId, "upstream", "http://127.0.0.1:32768"))
-          .expectStatus().isOk();
-      assertThat(redisCommands.hgetall("veil:registry:service:" + serviceId))
-          .containsEntry("upstream", "http://127.0.0.1:32768").containsEntry("nodeId", node.id()).containsEntry("jobId", jobId);
-
-      // Not on the node's own host: refused, so the gateway can never be pointed elsewhere.
-      node.send(HttpMethod.PUT, "/v1/nodes/self/services/" + RandomIds.next(),
-              Map.of("jobId", jobId, "upstream", "http://169.254.169.254"))
-          .expectStatus().isBadRequest().expectBody().jsonPath("$.violations[0].path").isEqualTo("/upstream");
-      // Another node cannot take the route over.
-      node().send(HttpMethod.PUT, "/v1/nodes/self/services/" + serviceId, Map.of("jobId", jobId, "upstream", "http://127.0.0.1:1"))
-          .expectStatus().isEqualTo(409);
-
-      var events = client.connectPubSub();
-      List<String> heard = java.util.Collections.synchronizedList(new ArrayList<>());
-      events.addListener(new io.lettuce.core.pubsub.RedisPubSubAdapter<>() {
-        @Override
-        public void message(String channel, String message) {
-          heard.add(message);
-        }
-      });
-      events.sync().subscribe("veil:registry:events");
-      node.send(HttpMethod.DELETE, "/v1/nodes/self/services/" + serviceId, null).expectStatus().isNoContent();
-      assertThat(redisCommands.exists("veil:registry:service:" + serviceId)).isZero();
-      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> heard.contains("service:" + serviceId));
-      events.close();
-      node.send(HttpMethod.DELETE, "/v1/nodes/self/services/" + serviceId, null).expectStatus().isNotFound();
     }
+    // An address in the registration is refused: the gateway reaches nodes only through their tunnels.
+    node.send(HttpMethod.PUT, "/v1/nodes/self", Map.of("apiUrl", "http://127.0.0.1:8089", "version", "test"))
+        .expectStatus().isBadRequest();
+    node.send(HttpMethod.PUT, "/v1/nodes/self", Map.of("version", "test", "capacity", 0))
+        .expectStatus().isBadRequest();
+    // The service-route API is gone: nothing a node sends names an upstream.
+    node.send(HttpMethod.PUT, "/v1/nodes/self/services/" + RandomIds.next(),
+            Map.of("jobId", RandomIds.next(), "upstream", "http://169.254.169.254"))
+        .expectStatus().value(status -> assertThat(status).isIn(404, 405));
   }
 
   @Test

@@ -42,7 +42,7 @@ final class NodeApi {
   }
 
   void register() {
-    send(HttpMethod.PUT, "/v1/nodes/self", java.util.Map.of("apiUrl", "http://127.0.0.1:9090", "version", "test"))
+    send(HttpMethod.PUT, "/v1/nodes/self", java.util.Map.of("version", "test", "capacity", 2))
         .expectStatus().isOk();
   }
 }

@@ -23,11 +23,13 @@ public final class ServiceProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final int managementPort;
   private final Path log;
 
-  private ServiceProcess(Process process, int port, Path log) {
+  private ServiceProcess(Process process, int port, int managementPort, Path log) {
     this.process = process;
     this.port = port;
+    this.managementPort = managementPort;
     this.log = log;
   }
 
@@ -36,6 +38,18 @@ public final class ServiceProcess implements AutoCloseable {
    * {@code env}, on a free port, and waits until {@code /actuator/health} answers UP.
    */
   public static ServiceProcess start(String module, Map<String, String> env) {
+    return start(module, env, 0);
+  }
+
+  /**
+   * Like {@link #start(String, Map)}, for a service whose actuator is on a management port of its
+   * own (the gateway: every path of its public port belongs to the names it routes).
+   */
+  public static ServiceProcess startWithManagementPort(String module, Map<String, String> env) {
+    return start(module, env, RedisContainers.freePort());
+  }
+
+  private static ServiceProcess start(String module, Map<String, String> env, int managementPort) {
     Path jar = builtJar(module);
     int port = RedisContainers.freePort();
     try {
@@ -43,14 +57,22 @@ public final class ServiceProcess implements AutoCloseable {
       List<String> command = new ArrayList<>(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar.toString(),
           "--server.port=" + port));
+      if (managementPort > 0) {
+        command.add("--management.server.port=" + managementPort);
+      }
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
       builder.environment().putAll(env);
-      ServiceProcess service = new ServiceProcess(builder.start(), port, log);
+      ServiceProcess service = new ServiceProcess(builder.start(), port, managementPort > 0 ? managementPort : port, log);
       service.awaitHealthy(Duration.ofSeconds(60));
       return service;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** {@code http://localhost:<management port>}: the actuator's address (the same as {@link #baseUrl()} unless started apart). */
+  public String managementUrl() {
+    return "http://localhost:" + managementPort;
   }
 
   /** {@code http://localhost:<port>}. */
@@ -66,7 +88,7 @@ public final class ServiceProcess implements AutoCloseable {
         throw new IllegalStateException("service exited with " + process.exitValue() + "; log: " + log);
       }
       try {
-        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(baseUrl() + "/actuator/health"))
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(managementUrl() + "/actuator/health"))
             .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofString());
         if (health.statusCode() == 200 && health.body().contains("\"UP\"")) {
           return;

@@ -23,6 +23,7 @@ import org.springframework.validation.annotation.Validated;
  * @param api              limits on requests to the public APIs
  * @param rateLimit        per-client rate limit over all routes
  * @param accessLog        whether each request is logged (redacted) on {@code veil.gateway.access}
+ * @param tunnel           the SSH port agents dial, and how replicas reach each other
  */
 @Validated
 @ConfigurationProperties("veil.gateway")
@@ -34,7 +35,8 @@ public record GatewayProperties(
     @DefaultValue @Valid Nodes nodes,
     @DefaultValue @Valid Api api,
     @DefaultValue @Valid RateLimit rateLimit,
-    @DefaultValue("true") boolean accessLog) {
+    @DefaultValue("true") boolean accessLog,
+    @DefaultValue @Valid Tunnel tunnel) {
 
   /**
    * @param cacheTtl  how long a lookup (found or not) is kept; withdrawals announced on the registry
@@ -56,11 +58,14 @@ public record GatewayProperties(
    * To agents and exposed services: uploads to a service can be large; an agent's own API takes
    * small JSON bodies ({@code maxApiRequestBody}, the agent's own limit), and a larger one is
    * refused here rather than streamed to an agent that answers 413 and closes mid-upload (which
-   * a client would see as the upstream's connection dropping).
+   * a client would see as the upstream's connection dropping). Only the agent's API paths
+   * ({@code apiPaths}, prefixes) reach a node: its actuator or anything else it serves never does.
    */
   public record Nodes(@DefaultValue("256MB") @NotNull DataSize maxRequestBody,
                       @DefaultValue("30s") @NotNull Duration responseTimeout,
-                      @DefaultValue("1MB") @NotNull DataSize maxApiRequestBody) implements Upstream {}
+                      @DefaultValue("1MB") @NotNull DataSize maxApiRequestBody,
+                      @DefaultValue({"/job-definition/", "/job-result/", "/service/url/", "/node/info"})
+                      @NotNull java.util.List<String> apiPaths) implements Upstream {}
 
   /** To the public APIs: small bodies; a claim long-polls up to a minute. */
   public record Api(@DefaultValue("1MB") @NotNull DataSize maxRequestBody,
@@ -80,4 +85,30 @@ public record GatewayProperties(
       @DefaultValue("100") @Min(1) int replenishRate,
       @DefaultValue("200") @Min(1) int burstCapacity,
       @DefaultValue("0") @Min(0) int trustedProxyHops) {}
+
+  /**
+   * Where agents dial in, and how a request reaches the replica that holds its tunnel.
+   *
+   * @param port               the SSH port agents connect to (0: any free port, for tests)
+   * @param bindAddress        the address it listens on
+   * @param hostKeyFile        this gateway's Ed25519 host key, created 0600 on first start; every
+   *                           replica behind one name shares it, and agents pin its fingerprint
+   * @param replicaUrl         how the other replicas reach this one's HTTP port, inside the cluster;
+   *                           empty: {@code http://127.0.0.1:<server port>} (one machine)
+   * @param replicaTtl         how long a replica counts as alive after its last heartbeat (a third of it)
+   * @param maxForwardsPerNode most names one node may route into its tunnel at once
+   * @param maxTunnelsPerNode  most tunnels one node key may hold open at once on this replica
+   * @param idleTimeout        a tunnel silent this long (no traffic, no heartbeat) is closed
+   * @param jobCheckTimeout    longest wait for the market to say who holds a job
+   */
+  public record Tunnel(
+      @DefaultValue("2222") @Min(0) int port,
+      @DefaultValue("0.0.0.0") @NotBlank String bindAddress,
+      @DefaultValue("gateway-host.key") @NotNull java.nio.file.Path hostKeyFile,
+      @DefaultValue("") String replicaUrl,
+      @DefaultValue("15s") @NotNull Duration replicaTtl,
+      @DefaultValue("64") @Min(1) int maxForwardsPerNode,
+      @DefaultValue("4") @Min(1) int maxTunnelsPerNode,
+      @DefaultValue("60s") @NotNull Duration idleTimeout,
+      @DefaultValue("2s") @NotNull Duration jobCheckTimeout) {}
 }

@@ -1,6 +1,7 @@
 package dev.veil.gateway.limits;
 
 import dev.veil.gateway.config.GatewayProperties;
+import dev.veil.gateway.tunnel.RelayedRequests;
 import dev.veil.service.problem.RateLimitedException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -36,6 +37,10 @@ public final class ClientRateLimit implements GlobalFilter, Ordered {
 
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+    if (RelayedRequests.isRelayed(exchange)) {
+      // Counted against its client by the replica that took it; here its address is that replica's.
+      return chain.filter(exchange);
+    }
     InetSocketAddress client = clients.resolve(exchange);
     String key = client == null || client.getAddress() == null ? "unknown" : client.getAddress().getHostAddress();
     return limiter.isAllowed(BUCKET, key).flatMap(decision -> {

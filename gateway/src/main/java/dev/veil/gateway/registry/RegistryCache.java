@@ -3,7 +3,7 @@ package dev.veil.gateway.registry;
 import com.github.benmanes.caffeine.cache.AsyncCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.veil.gateway.config.GatewayProperties;
-import dev.veil.model.market.RegistryKeys;
+import dev.veil.gateway.tunnel.TunnelRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Duration;
@@ -22,9 +22,10 @@ import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 /**
- * Registry lookups with a small local cache, found and not found alike. Every change job-market
- * announces on {@value RegistryKeys#EVENTS} drops that ID at once, so a withdrawn route stops
- * working with the next request; the TTL bounds only what is never announced (a node expiring).
+ * Registry lookups: a node whose tunnel this replica holds is answered from memory; anything else
+ * from Redis through a small local cache, found and not found alike. Every change a gateway
+ * announces on {@value TunnelRegistry#EVENTS} drops that ID at once, so a closed forward stops
+ * working with the next request; the TTL bounds only what is never announced (a replica dying).
  * While the channel is not listened to, nothing is cached: a missed withdrawal must not keep a route alive.
  */
 @Component
@@ -52,11 +53,20 @@ public class RegistryCache implements SmartLifecycle, HealthIndicator {
 
   /** What {@code id} names now: a node, a service, or nothing. */
   public Mono<Optional<RegistryTarget>> resolve(String id) {
+    Optional<RegistryTarget> node = lookup.findLocalNode(id);
+    if (node.isPresent()) {
+      return Mono.just(node);
+    }
     if (!listening.get()) {
       return lookup.find(id);
     }
     // Shared by concurrent requests for the same ID: one request going away must not cancel the others' lookup.
     return Mono.fromFuture(() -> cache.get(id, (key, executor) -> lookup.find(key).toFuture()), true);
+  }
+
+  /** What {@code id} names among the tunnels this replica holds: for a request another replica passed on. */
+  public Optional<RegistryTarget> resolveLocal(String id) {
+    return lookup.findLocal(id);
   }
 
   /** Drops one ID; called for every registry event. */
@@ -66,7 +76,7 @@ public class RegistryCache implements SmartLifecycle, HealthIndicator {
 
   @Override
   public void start() {
-    subscription = listener.receiveLater(ChannelTopic.of(RegistryKeys.EVENTS))
+    subscription = listener.receiveLater(ChannelTopic.of(TunnelRegistry.EVENTS))
         .doOnNext(messages -> {
           // Anything may have changed while we were not listening.
           cache.synchronous().invalidateAll();

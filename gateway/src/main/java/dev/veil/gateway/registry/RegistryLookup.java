@@ -1,58 +1,63 @@
 package dev.veil.gateway.registry;
 
-import dev.veil.model.market.RegistryKeys;
+import dev.veil.gateway.tunnel.LocalForwards;
+import dev.veil.gateway.tunnel.TunnelRegistry;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Reads one name from the registry job-market keeps (layout in {@link RegistryKeys}). A node wins
- * over a service of the same ID: a host cannot shadow another node by naming a service after it.
+ * Finds where a name is served: a tunnel this replica holds (its loopback listener), or the
+ * replica that holds it (layout on {@link TunnelRegistry}). A node wins over a service of the same ID.
  */
 @Component
 public class RegistryLookup {
 
   private static final Logger log = LoggerFactory.getLogger(RegistryLookup.class);
 
-  private final ReactiveStringRedisTemplate redis;
+  private final TunnelRegistry registry;
+  private final LocalForwards local;
 
-  public RegistryLookup(ReactiveStringRedisTemplate redis) {
-    this.redis = redis;
+  public RegistryLookup(TunnelRegistry registry, LocalForwards local) {
+    this.registry = registry;
+    this.local = local;
+  }
+
+  /** A tunnel this replica holds, node first; no Redis call. */
+  public Optional<RegistryTarget> findLocal(String id) {
+    return local(RegistryTarget.Kind.NODE, id).or(() -> local(RegistryTarget.Kind.SERVICE, id));
+  }
+
+  /** A node's tunnel held here: the one lookup that needs nothing else (a node always wins). */
+  public Optional<RegistryTarget> findLocalNode(String id) {
+    return local(RegistryTarget.Kind.NODE, id);
   }
 
   public Mono<Optional<RegistryTarget>> find(String id) {
-    // Both reads go out together on the one multiplexed connection: a miss costs one round trip.
-    Mono<Optional<RegistryTarget>> node = field(RegistryKeys.NODE + id, RegistryKeys.API_URL)
-        .map(url -> target(RegistryTarget.Kind.NODE, id, url));
-    Mono<Optional<RegistryTarget>> service = field(RegistryKeys.SERVICE + id, RegistryKeys.UPSTREAM)
-        .map(url -> target(RegistryTarget.Kind.SERVICE, id, url));
-    return Mono.zip(node, service, (n, s) -> n.isPresent() ? n : s);
+    return registry.find(id).map(holder -> holder.flatMap(found -> found.url() == null
+        ? local(found.kind(), id)
+        : relay(found, id)));
   }
 
-  private Mono<Optional<String>> field(String key, String field) {
-    return redis.<String, String>opsForHash().get(key, field).map(Optional::of).defaultIfEmpty(Optional.empty());
+  private Optional<RegistryTarget> local(RegistryTarget.Kind kind, String id) {
+    return local.port(kind, id).map(port -> new RegistryTarget(kind, id, URI.create("http://127.0.0.1:" + port), null));
   }
 
-  // job-market only stores http(s) URLs with a host; anything else is never proxied to.
-  private static Optional<RegistryTarget> target(RegistryTarget.Kind kind, String id, Optional<String> url) {
-    if (url.isEmpty()) {
-      return Optional.empty();
-    }
+  // Replica URLs are written by gateways only; still, nothing but scheme, host and port is used.
+  private static Optional<RegistryTarget> relay(TunnelRegistry.Holder holder, String id) {
     try {
-      URI stored = URI.create(url.get());
+      URI stored = URI.create(holder.url());
       if ((!"http".equals(stored.getScheme()) && !"https".equals(stored.getScheme())) || stored.getHost() == null) {
-        throw new URISyntaxException(url.get(), "not an http(s) URL with a host");
+        throw new URISyntaxException(holder.url(), "not an http(s) URL with a host");
       }
-      // Scheme, host and port only: a path or user info in the entry never reaches the request.
       URI base = new URI(stored.getScheme(), null, stored.getHost(), stored.getPort(), null, null, null);
-      return Optional.of(new RegistryTarget(kind, id, base));
+      return Optional.of(new RegistryTarget(holder.kind(), id, base, holder.token()));
     } catch (URISyntaxException | IllegalArgumentException e) {
-      log.warn("a registry entry of kind {} holds an unusable URL; not routing to it", kind);
+      log.warn("a gateway replica registered an unusable URL; not relaying to it");
       return Optional.empty();
     }
   }

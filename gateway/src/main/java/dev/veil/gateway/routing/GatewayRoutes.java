@@ -7,6 +7,8 @@ import dev.veil.gateway.limits.RequestBodyLimit;
 import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
 import dev.veil.service.problem.NotFoundException;
+import java.util.List;
+import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
 import org.springframework.context.annotation.Bean;
@@ -16,8 +18,8 @@ import reactor.core.publisher.Mono;
 /**
  * The routes, in the order they are tried:
  * <ol>
- *   <li>{@code node}: Host {@code <nodeId>.<node domain>} of a registered node → its agent API;</li>
- *   <li>{@code service}: Host {@code <serviceId>.<node domain>} of a registered service → its upstream (HTTP and WebSocket);</li>
+ *   <li>{@code node}: Host {@code <nodeId>.<node domain>} of a node whose tunnel is open → its agent API (API paths only);</li>
+ *   <li>{@code service}: Host {@code <serviceId>.<node domain>} of a forwarded service → through its node's tunnel (HTTP and WebSocket);</li>
  *   <li>{@code unknown-name}: any other host under the node domain → 404, the same for "never
  *       registered" and "withdrawn";</li>
  *   <li>{@code session-api}, {@code market-api}: the public APIs on any other host, paths
@@ -43,6 +45,12 @@ class GatewayRoutes {
   @Bean
   RouteLocator veilRoutes(RouteLocatorBuilder routes, RegisteredName names, GatewayProperties properties) {
     ToRegisteredTarget toTarget = new ToRegisteredTarget();
+    List<String> apiPaths = List.copyOf(properties.nodes().apiPaths());
+    GatewayFilter nodeApiPaths = (exchange, chain) -> {
+      String path = exchange.getRequest().getURI().getRawPath();
+      return apiPaths.stream().anyMatch(path::startsWith) && !path.contains("/../") && !path.contains("%")
+          ? chain.filter(exchange) : Mono.error(new NotFoundException("not found"));
+    };
     RequestBodyLimit nodeApiBodies = new RequestBodyLimit(properties.nodes().maxApiRequestBody());
     RequestBodyLimit serviceBodies = new RequestBodyLimit(properties.nodes().maxRequestBody());
     RequestBodyLimit apiBodies = new RequestBodyLimit(properties.api().maxRequestBody());
@@ -50,7 +58,7 @@ class GatewayRoutes {
     long apiTimeout = properties.api().responseTimeout().toMillis();
     return routes.routes()
         .route("node", r -> r.order(0).asyncPredicate(names.is(RegistryTarget.Kind.NODE))
-            .filters(f -> f.filters(nodeApiBodies, toTarget))
+            .filters(f -> f.filters(nodeApiPaths, nodeApiBodies, toTarget))
             .metadata(RESPONSE_TIMEOUT_ATTR, nodeTimeout)
             .uri(REGISTRY_URI))
         .route("service", r -> r.order(1).asyncPredicate(names.is(RegistryTarget.Kind.SERVICE))

@@ -2,6 +2,7 @@ package dev.veil.gateway.routing;
 
 import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.gateway.tunnel.RelayedRequests;
 import java.util.Optional;
 import org.springframework.cloud.gateway.handler.AsyncPredicate;
 import org.springframework.http.HttpHeaders;
@@ -50,7 +51,15 @@ public final class RegisteredName {
       return Mono.just(known);
     }
     Optional<String> id = hosts.id(exchange.getRequest().getHeaders().getFirst(HttpHeaders.HOST));
-    Mono<Optional<RegistryTarget>> found = id.isEmpty() ? Mono.just(Optional.empty()) : registry.resolve(id.get());
+    Mono<Optional<RegistryTarget>> found;
+    if (id.isEmpty()) {
+      found = Mono.just(Optional.empty());
+    } else if (RelayedRequests.isRelayed(exchange)) {
+      // Passed on by another replica: served from a tunnel here, or not at all (never passed on again).
+      found = Mono.just(registry.resolveLocal(id.get()));
+    } else {
+      found = registry.resolve(id.get());
+    }
     return found.doOnNext(target -> exchange.getAttributes().put(LOOKED_UP_ATTR, target));
   }
 }

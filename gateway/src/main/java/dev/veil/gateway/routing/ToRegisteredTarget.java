@@ -1,8 +1,10 @@
 package dev.veil.gateway.routing;
 
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
+import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.PRESERVE_HOST_HEADER_ATTRIBUTE;
 
 import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.gateway.tunnel.ReplicaIdentity;
 import java.net.URI;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -12,8 +14,8 @@ import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
- * Sends the request to the registered target: its scheme, host and port from the registry, the
- * request's own path and query. Nothing in the request (Host, an absolute URI, the path) can
+ * Sends the request to the registered target: this replica's loopback listener for the tunnel, or
+ * the replica that holds it; the request's own path and query. Nothing in the request (Host, an absolute URI, the path) can
  * change where it goes. Runs right after Spring Cloud Gateway has derived the route's URL, and
  * replaces it.
  */
@@ -27,8 +29,17 @@ public final class ToRegisteredTarget implements GatewayFilter, Ordered {
     URI request = exchange.getRequest().getURI();
     String query = request.getRawQuery();
     URI url = URI.create(target.base() + request.getRawPath() + (query == null ? "" : "?" + query));
-    exchange.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, url);
-    return chain.filter(exchange);
+    if (!target.isRelay()) {
+      exchange.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, url);
+      return chain.filter(exchange);
+    }
+    // To the replica that holds the tunnel, Host unchanged, with that replica's token.
+    ServerWebExchange relayed = exchange.mutate()
+        .request(r -> r.headers(headers -> headers.set(ReplicaIdentity.RELAY_HEADER, target.relayToken())))
+        .build();
+    relayed.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, url);
+    relayed.getAttributes().put(PRESERVE_HOST_HEADER_ATTRIBUTE, true);
+    return chain.filter(relayed);
   }
 
   @Override

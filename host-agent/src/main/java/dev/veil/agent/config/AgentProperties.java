@@ -1,5 +1,6 @@
 package dev.veil.agent.config;
 
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
@@ -15,11 +16,10 @@ import org.springframework.validation.annotation.Validated;
  * Settings of the host agent, under {@code veil.agent}.
  *
  * @param marketUrl         job-market's base URL
- * @param apiUrl            where the gateway reaches this agent (registered with the market)
  * @param nodeKeyFile       the node's Ed25519 key, created 0600 on first start; its public key is the node ID
  * @param dataDir           where op logs are spooled
  * @param dockerHost        the Docker Engine API: Docker's or Podman's socket; empty means {@code $DOCKER_HOST}, else Docker's default
- * @param publishHost       the host address exposed ports are published on; must be the host of {@code apiUrl}
+ * @param publishHost       the address exposed ports are relayed on, for the tunnel to deliver to; loopback unless the agent runs apart from its engine
  * @param concurrency       jobs run at once
  * @param claimWait         how long one claim long-poll waits
  * @param heartbeatInterval how often the node and each running job heartbeat (well within the market's lease)
@@ -42,12 +42,12 @@ import org.springframework.validation.annotation.Validated;
  * @param containerCpus     CPUs each job container may use (fractions allowed: {@code 0.5} is half a core)
  * @param containerPids     processes and threads each job container may have at once (stops fork bombs)
  * @param imagePullTimeout  longest an image pull may take before the op fails
+ * @param tunnel            the tunnel to the gateway this agent dials: the only way anything reaches it
  */
 @Validated
 @ConfigurationProperties("veil.agent")
 public record AgentProperties(
     @DefaultValue("http://localhost:8082") @NotBlank String marketUrl,
-    @DefaultValue("http://127.0.0.1:9090") @NotBlank String apiUrl,
     @NotNull Path nodeKeyFile,
     @NotNull Path dataDir,
     @DefaultValue("") String dockerHost,
@@ -73,7 +73,8 @@ public record AgentProperties(
     @DefaultValue("2GB") @NotNull DataSize containerMemory,
     @DefaultValue("1.0") @DecimalMin("0.01") double containerCpus,
     @DefaultValue("1024") @Min(8) long containerPids,
-    @DefaultValue("PT10M") @NotNull Duration imagePullTimeout) {
+    @DefaultValue("PT10M") @NotNull Duration imagePullTimeout,
+    @DefaultValue @Valid Tunnel tunnel) {
 
   public AgentProperties {
     if (definitionDeadline.isZero() || definitionDeadline.isNegative() || resultDeadline.isZero() || resultDeadline.isNegative()) {
@@ -87,4 +88,23 @@ public record AgentProperties(
       throw new IllegalArgumentException("veil.agent.image-pull-timeout must be positive");
     }
   }
+
+  /**
+   * The SSH tunnel to the gateway.
+   *
+   * @param host                   the gateway's tunnel host
+   * @param port                   its tunnel port
+   * @param hostKeyFingerprint     the gateway's host key fingerprint ({@code SHA256:...}, as {@code ./veil up} or the gateway's
+   *                               {@code /actuator/info} prints it); a gateway with any other key is refused
+   * @param heartbeat              how often the gateway is checked; three missed replies reconnect
+   * @param connectTimeout         longest one connection and login may take
+   * @param maxReconnectDelay      longest wait between attempts (jittered, growing from 100 ms)
+   */
+  public record Tunnel(
+      @DefaultValue("localhost") @NotBlank String host,
+      @DefaultValue("2222") @Min(1) int port,
+      @DefaultValue("") String hostKeyFingerprint,
+      @DefaultValue("PT10S") @NotNull Duration heartbeat,
+      @DefaultValue("PT10S") @NotNull Duration connectTimeout,
+      @DefaultValue("PT5S") @NotNull Duration maxReconnectDelay) {}
 }

@@ -2,13 +2,14 @@ package dev.veil.agent.expose;
 
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.engine.ContainerEngine;
-import dev.veil.agent.market.MarketClient;
 import dev.veil.agent.run.JobExecution;
+import dev.veil.agent.tunnel.GatewayTunnel;
 import dev.veil.agent.run.OpRun;
 import dev.veil.model.id.ExposeIds;
 import dev.veil.model.job.ExposedPort;
 import dev.veil.model.job.RunOperation;
 import dev.veil.model.result.ServiceStatus;
+import dev.veil.tunnel.ForwardName;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -21,24 +22,25 @@ import reactor.core.publisher.Mono;
 /**
  * Exposes an op's ports: each published on the publish host by a {@link PortRelay} to the
  * container's address on its job network, a service ID per port (the public, derivable one, or a
- * random private one when the op says {@code "private": true}), a route for it in the market's
- * registry, and a health check every {@code health-interval} that keeps its status current.
- * Withdraws the routes, then closes the relays, when the op ends.
+ * random private one when the op says {@code "private": true}), a forward for it through the
+ * agent's tunnel to the gateway, and a health check every {@code health-interval} that keeps its
+ * status current. Withdraws the forwards, then closes the relays, when the op ends.
  */
 @Component
 public class ServiceExposer {
 
   private final ContainerEngine engine;
-  private final MarketClient market;
+  private final GatewayTunnel tunnel;
   private final ServiceHealth health;
   private final AgentProperties properties;
   private final Map<String, ServiceStatus> statuses = new ConcurrentHashMap<>();
   private final Map<String, Disposable> monitors = new ConcurrentHashMap<>();
   private final Map<String, PortRelay> relays = new ConcurrentHashMap<>();
+  private final Map<String, ForwardName> forwards = new ConcurrentHashMap<>();
 
-  public ServiceExposer(ContainerEngine engine, MarketClient market, ServiceHealth health, AgentProperties properties) {
+  public ServiceExposer(ContainerEngine engine, GatewayTunnel tunnel, ServiceHealth health, AgentProperties properties) {
     this.engine = engine;
-    this.market = market;
+    this.tunnel = tunnel;
     this.health = health;
     this.properties = properties;
   }
@@ -54,6 +56,8 @@ public class ServiceExposer {
             .concatMap(port -> PortRelay.open(properties.publishHost(), address, port.port()).map(relay -> {
               String serviceId = isPrivate ? ExposeIds.privateId() : ExposeIds.publicId(op.index(), port.port(), execution.jobId());
               relays.put(serviceId, relay);
+              forwards.put(serviceId, isPrivate ? new ForwardName.PrivateService(execution.jobId(), serviceId)
+                  : new ForwardName.PublicService(execution.jobId(), op.index(), port.port()));
               return new ExposedService(serviceId, op.id(), port, "http://" + properties.publishHost() + ":" + relay.port(),
                   "http://" + address + ":" + port.port(), isPrivate);
             })))
@@ -61,7 +65,7 @@ public class ServiceExposer {
           op.services().add(service);
           statuses.put(service.serviceId(), ServiceStatus.UNKNOWN);
           monitors.put(service.serviceId(), monitor(service));
-          return market.addRoute(service.serviceId(), execution.jobId(), service.upstream());
+          return tunnel.forward(forwards.get(service.serviceId()), properties.publishHost(), relays.get(service.serviceId()).port());
         })
         .then();
   }
@@ -79,6 +83,11 @@ public class ServiceExposer {
     return statuses.getOrDefault(serviceId, ServiceStatus.UNKNOWN);
   }
 
+  /** The local port a service's relay listens on while it is exposed, where its tunnel forward delivers. */
+  public java.util.Optional<Integer> relayPort(String serviceId) {
+    return java.util.Optional.ofNullable(relays.get(serviceId)).map(PortRelay::port);
+  }
+
   /** Forgets the statuses of a finished job's services. */
   public void forget(JobExecution execution) {
     execution.ops().forEach(op -> op.services().forEach(service -> statuses.remove(service.serviceId())));
@@ -93,8 +102,10 @@ public class ServiceExposer {
             monitor.dispose();
           }
           statuses.put(service.serviceId(), ServiceStatus.OFFLINE);
-          // The route goes first, so the gateway stops sending before the relay stops answering.
-          return market.removeRoute(service.serviceId()).onErrorComplete().doFinally(signal -> {
+          // The forward goes first, so the gateway stops sending before the relay stops answering.
+          ForwardName forward = forwards.remove(service.serviceId());
+          Mono<Void> cancel = forward == null ? Mono.empty() : tunnel.cancel(forward);
+          return cancel.onErrorComplete().doFinally(signal -> {
             PortRelay relay = relays.remove(service.serviceId());
             if (relay != null) {
               relay.close();

@@ -9,7 +9,6 @@ import dev.veil.model.market.HeartbeatResponse;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.market.NodeRegistration;
 import dev.veil.model.market.ResultReceipt;
-import dev.veil.model.market.ServiceRoute;
 import dev.veil.model.result.FlowState;
 import dev.veil.model.result.JobStatus;
 import java.time.Clock;
@@ -50,9 +49,10 @@ public class MarketClient {
     this.clock = clock;
   }
 
-  /** Registers the node, or renews it and its routes. */
+  /** Registers the node, or renews it: what it is, never where (the gateway reaches it through its tunnel). */
   public Mono<Void> register() {
-    return send(HttpMethod.PUT, "/v1/nodes/self", new NodeRegistration(properties.apiUrl(), properties.version()),
+    return send(HttpMethod.PUT, "/v1/nodes/self",
+        new NodeRegistration(properties.version(), properties.gpu(), properties.concurrency()),
         response -> expect(response, HttpStatus.OK));
   }
 
@@ -76,17 +76,6 @@ public class MarketClient {
   public Mono<ResultReceipt> publish(String jobId, FlowState result) {
     return send(HttpMethod.POST, "/v1/jobs/" + jobId + "/result", result,
         response -> expect(response, HttpStatus.CREATED).then(response.bodyToMono(ResultReceipt.class)));
-  }
-
-  public Mono<Void> addRoute(String serviceId, String jobId, String upstream) {
-    return send(HttpMethod.PUT, "/v1/nodes/self/services/" + serviceId, new ServiceRoute(jobId, upstream),
-        response -> expect(response, HttpStatus.OK));
-  }
-
-  public Mono<Void> removeRoute(String serviceId) {
-    return send(HttpMethod.DELETE, "/v1/nodes/self/services/" + serviceId, null,
-        response -> response.statusCode() == HttpStatus.NOT_FOUND
-            ? response.releaseBody() : expect(response, HttpStatus.NO_CONTENT));
   }
 
   /**

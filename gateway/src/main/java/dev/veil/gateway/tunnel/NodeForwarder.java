@@ -1,0 +1,159 @@
+package dev.veil.gateway.tunnel;
+
+import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.tunnel.ForwardName;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.sshd.common.forward.DefaultForwarder;
+import org.apache.sshd.common.session.ConnectionService;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.apache.sshd.server.session.ServerSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One tunnel's forwards, on the gateway. A {@code tcpip-forward} request's "address" is read as a
+ * {@link ForwardName}, never bound or resolved: the gateway listens for it on a loopback port of
+ * its own choosing, claims the ID the rules give the name, and routes that ID there. Refused:
+ * any other address, any port but 0, a service of a job the market does not say this node runs,
+ * a private ID another node holds, a service named after a node, more than the per-node limit.
+ * Closing the tunnel releases every name at once.
+ */
+final class NodeForwarder extends DefaultForwarder {
+
+  private static final Logger log = LoggerFactory.getLogger(NodeForwarder.class);
+  private static final String LOOPBACK = "127.0.0.1";
+
+  private final TunnelRegistry registry;
+  private final LocalForwards local;
+  private final JobHolders jobs;
+  private final int maxForwards;
+  private final MeterRegistry meters;
+  private final Map<String, Claimed> claimed = new ConcurrentHashMap<>();
+
+  NodeForwarder(ConnectionService service, TunnelRegistry registry, LocalForwards local, JobHolders jobs,
+      int maxForwards, MeterRegistry meters) {
+    super(service);
+    this.registry = registry;
+    this.local = local;
+    this.jobs = jobs;
+    this.maxForwards = maxForwards;
+    this.meters = meters;
+  }
+
+  @Override
+  public synchronized SshdSocketAddress localPortForwardingRequested(SshdSocketAddress requested) throws IOException {
+    String nodeId = nodeId();
+    Optional<ForwardName> name = ForwardName.parse(requested.getHostName());
+    if (nodeId == null || name.isEmpty() || requested.getPort() != 0) {
+      return refused("not a forward name", nodeId);
+    }
+    if (claimed.containsKey(name.get().wire())) {
+      return refused("already forwarded", nodeId);
+    }
+    if (claimed.size() >= maxForwards) {
+      return refused("too many forwards", nodeId);
+    }
+    RegistryTarget.Kind kind = name.get() instanceof ForwardName.Node ? RegistryTarget.Kind.NODE : RegistryTarget.Kind.SERVICE;
+    String id = idOf(name.get(), nodeId);
+    if (name.get().job().isPresent() && !jobs.holds(nodeId, name.get().job().get())) {
+      return refused("job not held by this node", nodeId);
+    }
+    SshdSocketAddress bound = super.localPortForwardingRequested(new SshdSocketAddress(LOOPBACK, 0));
+    if (bound == null) {
+      return refused("no loopback port", nodeId);
+    }
+    // Routable locally before it is announced: a request that follows the announcement finds it.
+    local.put(kind, id, bound.getPort());
+    boolean ours;
+    try {
+      ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId)
+          : registry.claimService(id, nodeId, name.get().job().orElseThrow(),
+              name.get() instanceof ForwardName.PublicService);
+    } catch (RuntimeException e) {
+      log.warn("cannot record a forward in the registry ({})", e.getClass().getSimpleName());
+      ours = false;
+    }
+    if (!ours) {
+      local.remove(kind, id, bound.getPort());
+      super.localPortForwardingCancelled(new SshdSocketAddress(LOOPBACK, bound.getPort()));
+      return refused("name in use", nodeId);
+    }
+    claimed.put(name.get().wire(), new Claimed(kind, id, bound.getPort()));
+    meters.counter("veil.gateway.tunnel.forwards.opened", "kind", kind.name().toLowerCase()).increment();
+    return new SshdSocketAddress(requested.getHostName(), bound.getPort());
+  }
+
+  @Override
+  public synchronized void localPortForwardingCancelled(SshdSocketAddress requested) throws IOException {
+    Claimed forward = claimed.get(requested.getHostName());
+    if (forward == null || forward.port() != requested.getPort()) {
+      return;
+    }
+    release(requested.getHostName(), forward);
+  }
+
+  /** Releases every name of this tunnel; the tunnel is closing. */
+  synchronized void releaseAll() {
+    List.copyOf(claimed.keySet()).forEach(wire -> {
+      Claimed forward = claimed.get(wire);
+      if (forward != null) {
+        try {
+          release(wire, forward);
+        } catch (IOException | RuntimeException e) {
+          log.warn("a forward did not close cleanly ({})", e.getClass().getSimpleName());
+        }
+      }
+    });
+  }
+
+  @Override
+  protected void preClose() {
+    releaseAll();
+    super.preClose();
+  }
+
+  int size() {
+    return claimed.size();
+  }
+
+  private void release(String wire, Claimed forward) throws IOException {
+    claimed.remove(wire);
+    // Out of routing first, then out of the registry, then the listener goes.
+    local.remove(forward.kind(), forward.id(), forward.port());
+    try {
+      registry.release(forward.kind(), forward.id());
+    } catch (RuntimeException e) {
+      log.warn("cannot drop a forward from the registry ({}); it routes nowhere once this replica's entry lapses",
+          e.getClass().getSimpleName());
+    }
+    super.localPortForwardingCancelled(new SshdSocketAddress(LOOPBACK, forward.port()));
+  }
+
+  private static String idOf(ForwardName name, String nodeId) {
+    if (name instanceof ForwardName.PublicService) {
+      return ((ForwardName.PublicService) name).serviceId();
+    }
+    if (name instanceof ForwardName.PrivateService) {
+      return ((ForwardName.PrivateService) name).serviceId();
+    }
+    return nodeId;
+  }
+
+  private String nodeId() {
+    ServerSession session = (ServerSession) getSession();
+    return session.isAuthenticated() ? session.getUsername() : null;
+  }
+
+  private SshdSocketAddress refused(String reason, String nodeId) {
+    meters.counter("veil.gateway.tunnel.forwards.refused", "reason", reason).increment();
+    log.info("refused a forward of node {}: {}", nodeId, reason);
+    return null;
+  }
+
+  private record Claimed(RegistryTarget.Kind kind, String id, int port) {}
+}

@@ -1,0 +1,79 @@
+package dev.veil.gateway.tunnel;
+
+import dev.veil.gateway.config.GatewayProperties;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+
+@Configuration(proxyBeanMethods = false)
+class TunnelConfig {
+
+  /** Redis calls made on the SSH server's threads (claims and releases of names) wait at most this long. */
+  private static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(2);
+
+  @Bean
+  ReplicaIdentity replicaIdentity() {
+    return new ReplicaIdentity();
+  }
+
+  @Bean
+  RelayedRequests relayedRequests(ReplicaIdentity replica) {
+    return new RelayedRequests(replica);
+  }
+
+  @Bean
+  LocalForwards localForwards() {
+    return new LocalForwards();
+  }
+
+  @Bean
+  TunnelRegistry tunnelRegistry(ReactiveStringRedisTemplate redis, ReplicaIdentity replica) {
+    return new TunnelRegistry(redis, replica, REGISTRY_TIMEOUT);
+  }
+
+  @Bean
+  JobHolders jobHolders(GatewayProperties properties) {
+    return new JobHolders(properties.marketUrl(), properties.tunnel().jobCheckTimeout());
+  }
+
+  @Bean
+  TunnelServer tunnelServer(GatewayProperties properties, TunnelRegistry registry, LocalForwards local, JobHolders jobs,
+      MeterRegistry meters) {
+    return new TunnelServer(properties.tunnel(), registry, local, jobs, meters);
+  }
+
+  @Bean
+  ServerPort serverPort() {
+    return new ServerPort();
+  }
+
+  @Bean
+  ReplicaHeartbeat replicaHeartbeat(TunnelRegistry registry, GatewayProperties properties, ServerPort port) {
+    String configured = properties.tunnel().replicaUrl();
+    return new ReplicaHeartbeat(registry,
+        () -> configured == null || configured.isBlank() ? "http://127.0.0.1:" + port.get() : configured,
+        properties.tunnel().replicaTtl());
+  }
+
+  /** The HTTP port this replica serves on, once the server has started. */
+  static final class ServerPort implements ApplicationListener<WebServerInitializedEvent> {
+    private final AtomicInteger port = new AtomicInteger();
+
+    @Override
+    public void onApplicationEvent(WebServerInitializedEvent event) {
+      // The management server starts its own; the public one is the application context's own.
+      if (event.getApplicationContext().getServerNamespace() == null) {
+        port.set(event.getWebServer().getPort());
+      }
+    }
+
+    int get() {
+      return port.get();
+    }
+  }
+}

@@ -1,0 +1,241 @@
+package dev.veil.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.veil.gateway.tunnel.TunnelServer;
+import dev.veil.model.auth.Ed25519;
+import dev.veil.model.id.ExposeIds;
+import dev.veil.model.id.RandomIds;
+import dev.veil.testsupport.RedisContainers;
+import dev.veil.testsupport.RequiresContainerEngine;
+import dev.veil.tunnel.ForwardName;
+import dev.veil.tunnel.SshKeys;
+import dev.veil.tunnel.TunnelClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+
+/**
+ * What a node can and cannot make the gateway do through its tunnel, with the gateway's default
+ * settings: real SSH on a real port, the agent's own tunnel client, a real Redis registry.
+ */
+@RequiresContainerEngine
+@Testcontainers
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    "management.server.port=0", "veil.gateway.tunnel.port=0"})
+class TunnelIT {
+
+  static final String DOMAIN = "node.localhost";
+
+  @Container
+  @ServiceConnection(name = "redis")
+  static final GenericContainer<?> redis = RedisContainers.redis();
+
+  static Upstreams upstreams;
+  static Path hostKey;
+
+  @LocalServerPort
+  int port;
+
+  @Autowired
+  TunnelServer tunnels;
+
+  GatewayClient gateway;
+  TestNodes nodes;
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry properties) throws IOException {
+    upstreams = new Upstreams();
+    properties.add("veil.gateway.session-service-url", upstreams::agentUrl);
+    properties.add("veil.gateway.market-url", upstreams::serviceUrl);
+    hostKey = Files.createTempDirectory("veil-gateway-").resolve("host.key");
+    properties.add("veil.gateway.tunnel.host-key-file", hostKey::toString);
+  }
+
+  @AfterAll
+  static void close() throws IOException {
+    upstreams.close();
+  }
+
+  @BeforeEach
+  void open() {
+    gateway = new GatewayClient(port);
+    nodes = new TestNodes(tunnels.port(), tunnels.fingerprint(), upstreams.runningJobs);
+  }
+
+  @AfterEach
+  void closeNodes() throws Exception {
+    nodes.close();
+  }
+
+  @Test
+  void aNodeIsReachedOnlyAtItsAgentsApiPathsNeverItsActuator() {
+    TestNodes.TestNode node = nodes.connect(upstreams.agent.port());
+
+    assertThat(gateway.get(node.id + "." + DOMAIN, "/node/info").body()).startsWith("agent GET /node/info");
+    assertThat(gateway.get(node.id + "." + DOMAIN, "/job-result/x").body()).startsWith("agent GET /job-result/x");
+    for (String path : new String[] {"/actuator/prometheus", "/actuator/health", "/", "/job-resultx", "/node/../actuator/health"}) {
+      GatewayClient.Reply reply = gateway.get(node.id + "." + DOMAIN, path);
+      assertThat(reply.status()).as(path).isEqualTo(404);
+      assertThat(reply.body()).as(path).doesNotStartWith("agent");
+    }
+  }
+
+  @Test
+  void aRogueKeyCannotMakeTheGatewayListenOrConnectAnywhere() throws Exception {
+    int secret = upstreams.secret.port();
+    KeyPair rogue = Ed25519.generate();
+    try (SshClient client = SshClient.setUpDefaultClient()) {
+      client.setServerKeyVerifier((session, address, key) -> SshKeys.hasFingerprint(key, tunnels.fingerprint()));
+      client.start();
+      try (ClientSession session = client.connect(Ed25519.id(rogue.getPublic()), "127.0.0.1", tunnels.port())
+          .verify(Duration.ofSeconds(10)).getSession()) {
+        session.addPublicKeyIdentity(SshKeys.forSsh(rogue));
+        session.auth().verify(Duration.ofSeconds(10));
+        SshdSocketAddress local = new SshdSocketAddress("127.0.0.1", upstreams.agent.port());
+        // Every way to name an address or a port for the gateway to listen on is refused.
+        for (SshdSocketAddress named : new SshdSocketAddress[] {
+            new SshdSocketAddress("127.0.0.1", 0), new SshdSocketAddress("0.0.0.0", 0), new SshdSocketAddress("localhost", 0),
+            new SshdSocketAddress("", 0), new SshdSocketAddress("127.0.0.1", secret), new SshdSocketAddress("169.254.169.254", 80),
+            new SshdSocketAddress("node", 8089), new SshdSocketAddress("node/../127.0.0.1", 0),
+            new SshdSocketAddress("public/" + RandomIds.next() + "/0/80", 0)}) {
+          assertThatThrownBy(() -> session.startRemotePortForwarding(named, local)).as(named.toString()).isInstanceOf(IOException.class);
+        }
+        // Nor can it make the gateway connect anywhere (direct-tcpip): the channel is refused, nothing is reached.
+        SshdSocketAddress bound = session.startLocalPortForwarding(new SshdSocketAddress("127.0.0.1", 0),
+            new SshdSocketAddress("127.0.0.1", secret));
+        try (Socket socket = new Socket("127.0.0.1", bound.getPort())) {
+          socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+          socket.setSoTimeout(3000);
+          InputStream in = socket.getInputStream();
+          assertThat(readQuietly(in)).isEqualTo(-1);
+        }
+      }
+    }
+    String rogueId = Ed25519.id(rogue.getPublic());
+    for (String path : new String[] {"/node/info", "/actuator/health", "/"}) {
+      assertThat(gateway.get(rogueId + "." + DOMAIN, path).status()).as(path).isEqualTo(404);
+    }
+    assertThat(upstreams.secretHits.get()).isZero();
+  }
+
+  private static int readQuietly(InputStream in) {
+    try {
+      return in.read();
+    } catch (IOException closedOrTimedOut) {
+      return -1;
+    }
+  }
+
+  @Test
+  void aNodeCannotForwardUnderAnotherNodesOrJobsNames() throws Exception {
+    TestNodes.TestNode a = nodes.connect(upstreams.agent.port());
+    TestNodes.TestNode b = nodes.connect(upstreams.service.port());
+    String jobOfB = b.runJob();
+    String privateOfB = b.exposePrivate(upstreams.service.port());
+
+    // B's public service ID, from B's job: refused to A, granted to B.
+    ForwardName publicOfB = new ForwardName.PublicService(jobOfB, 0, 80);
+    assertThatThrownBy(() -> a.tunnel.forward(publicOfB, "127.0.0.1", upstreams.secret.port())).isInstanceOf(IOException.class);
+    b.tunnel.forward(publicOfB, "127.0.0.1", upstreams.service.port());
+    assertThat(gateway.get(ExposeIds.publicId(0, 80, jobOfB) + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+    // B's private ID, in use: refused to A, even for a job A runs.
+    assertThatThrownBy(() -> a.exposePrivate(privateOfB, upstreams.secret.port())).isInstanceOf(java.io.UncheckedIOException.class);
+    // A service named after a node: refused.
+    assertThatThrownBy(() -> a.exposePrivate(b.id, upstreams.secret.port())).isInstanceOf(java.io.UncheckedIOException.class);
+    // Logging in as B with A's key: refused by the handshake.
+    try (SshClient client = SshClient.setUpDefaultClient()) {
+      client.setServerKeyVerifier((session, address, key) -> true);
+      client.start();
+      try (ClientSession session = client.connect(b.id, "127.0.0.1", tunnels.port()).verify(Duration.ofSeconds(10)).getSession()) {
+        session.addPublicKeyIdentity(SshKeys.forSsh(a.key));
+        assertThatThrownBy(() -> session.auth().verify(Duration.ofSeconds(10))).isInstanceOf(IOException.class);
+      }
+    }
+    assertThat(gateway.get(privateOfB + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+    assertThat(gateway.get(b.id + "." + DOMAIN, "/node/info").status()).isEqualTo(404); // B's API delivers to the service stand-in, no such path
+    assertThat(upstreams.secretHits.get()).isZero();
+  }
+
+  @Test
+  void anAgentRefusesAGatewayWhoseHostKeyIsNotThePinnedOne() throws Exception {
+    String other = SshKeys.fingerprint(SshKeys.forSsh(Ed25519.generate()).getPublic());
+    try (TunnelClient client = new TunnelClient(Ed25519.generate(), other, Duration.ofSeconds(5))) {
+      assertThatThrownBy(() -> client.connect("127.0.0.1", tunnels.port(), Duration.ofSeconds(10))).isInstanceOf(IOException.class);
+    }
+    assertThatThrownBy(() -> new TunnelClient(Ed25519.generate(), "", Duration.ofSeconds(5)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aDisconnectedNodeIs404WithinASecondAndBackWhenItReconnects() {
+    KeyPair key = Ed25519.generate();
+    TestNodes.TestNode node = nodes.connect(key, upstreams.agent.port());
+    String serviceId = node.exposePrivate(upstreams.service.port());
+    assertThat(gateway.get(node.id + "." + DOMAIN, "/node/info").status()).isEqualTo(200);
+    assertThat(gateway.get(serviceId + "." + DOMAIN, "/").status()).isEqualTo(200);
+
+    node.tunnel.close();
+
+    Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() ->
+        gateway.get(node.id + "." + DOMAIN, "/node/info").status() == 404 && gateway.get(serviceId + "." + DOMAIN, "/").status() == 404);
+
+    TestNodes.TestNode again = nodes.connect(key, upstreams.agent.port());
+    again.exposePrivate(serviceId, upstreams.service.port());
+    assertThat(gateway.get(node.id + "." + DOMAIN, "/node/info").body()).startsWith("agent GET /node/info");
+    assertThat(gateway.get(serviceId + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+  }
+
+  @Test
+  void withTwoReplicasEveryNameWorksThroughTheOneWithoutTheTunnel() {
+    ConfigurableApplicationContext other = new SpringApplicationBuilder(GatewayApplication.class).run(
+        "--server.port=0", "--management.server.port=0", "--veil.gateway.tunnel.port=0",
+        "--spring.data.redis.url=" + RedisContainers.uri(redis),
+        "--veil.gateway.session-service-url=" + upstreams.agentUrl(), "--veil.gateway.market-url=" + upstreams.serviceUrl(),
+        "--veil.gateway.tunnel.host-key-file=" + hostKey);
+    try {
+      GatewayClient second = new GatewayClient(((WebServerApplicationContext) other).getWebServer().getPort());
+      TestNodes.TestNode node = nodes.connect(upstreams.agent.port());
+      String serviceId = node.exposePrivate(upstreams.service.port());
+
+      GatewayClient.Reply api = second.exchange(io.netty.handler.codec.http.HttpMethod.GET, node.id + "." + DOMAIN,
+          "/job-result/x", headers -> headers.set("x-session-id", "s3ss10n").set("x-veil-relay", "forged"), null);
+      assertThat(api.status()).isEqualTo(200);
+      assertThat(api.body()).startsWith("agent GET /job-result/x session=s3ss10n");
+      assertThat(second.get(serviceId + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+      // The replicas share the host key: an agent pins one fingerprint for all.
+      assertThat(other.getBean(TunnelServer.class).fingerprint()).isEqualTo(tunnels.fingerprint());
+
+      node.tunnel.close();
+      Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+          .until(() -> second.get(node.id + "." + DOMAIN, "/node/info").status() == 404);
+    } finally {
+      other.close();
+    }
+  }
+}
