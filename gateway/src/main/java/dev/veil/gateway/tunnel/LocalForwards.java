@@ -15,8 +15,18 @@ public final class LocalForwards {
   private final Map<String, Integer> nodes = new ConcurrentHashMap<>();
   private final Map<String, Integer> services = new ConcurrentHashMap<>();
 
-  void put(RegistryTarget.Kind kind, String id, int port) {
-    table(kind).put(id, port);
+  /** Routes {@code id} to {@code port}; the port it was routed to before, if any. */
+  Integer put(RegistryTarget.Kind kind, String id, int port) {
+    return table(kind).put(id, port);
+  }
+
+  /** Undoes a {@link #put} whose claim failed: back to {@code previous}, unless something else changed it since. */
+  void restore(RegistryTarget.Kind kind, String id, int port, Integer previous) {
+    if (previous == null) {
+      table(kind).remove(id, port);
+    } else {
+      table(kind).replace(id, port, previous);
+    }
   }
 
   void remove(RegistryTarget.Kind kind, String id, int port) {

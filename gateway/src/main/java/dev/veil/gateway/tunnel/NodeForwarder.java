@@ -68,7 +68,7 @@ final class NodeForwarder extends DefaultForwarder {
       return refused("no loopback port", nodeId);
     }
     // Routable locally before it is announced: a request that follows the announcement finds it.
-    local.put(kind, id, bound.getPort());
+    Integer previous = local.put(kind, id, bound.getPort());
     boolean ours;
     try {
       ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId)
@@ -79,7 +79,7 @@ final class NodeForwarder extends DefaultForwarder {
       ours = false;
     }
     if (!ours) {
-      local.remove(kind, id, bound.getPort());
+      local.restore(kind, id, bound.getPort(), previous);
       super.localPortForwardingCancelled(new SshdSocketAddress(LOOPBACK, bound.getPort()));
       return refused("name in use", nodeId);
     }
