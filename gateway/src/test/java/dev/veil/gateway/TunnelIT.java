@@ -9,6 +9,7 @@ import dev.veil.model.id.ExposeIds;
 import dev.veil.model.id.RandomIds;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.RequiresContainerEngine;
+import dev.veil.testsupport.ServiceProcess;
 import dev.veil.tunnel.ForwardName;
 import dev.veil.tunnel.SshKeys;
 import dev.veil.tunnel.TunnelClient;
@@ -209,6 +210,58 @@ class TunnelIT {
     again.exposePrivate(serviceId, upstreams.service.port());
     assertThat(gateway.get(node.id + "." + DOMAIN, "/node/info").body()).startsWith("agent GET /node/info");
     assertThat(gateway.get(serviceId + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+  }
+
+  /**
+   * 300 MiB each way and a WebSocket through a gateway process with a 256 MiB heap: a body held
+   * whole anywhere in the gateway would not fit.
+   */
+  @Test
+  void hundredsOfMegabytesStreamBothWaysThroughTheTunnelWithLessHeapThanTheBody() throws Exception {
+    Path key = Files.createTempDirectory("veil-gateway-").resolve("host.key");
+    String fingerprint = SshKeys.fingerprint(SshKeys.forSsh(dev.veil.model.auth.KeyFile.loadOrCreate(key)).getPublic());
+    int tunnelPort = RedisContainers.freePort();
+    try (ServiceProcess small = ServiceProcess.startWithManagementPort("gateway", java.util.Map.of(
+        "VEIL_REDIS_URL", RedisContainers.uri(redis), "VEIL_MARKET_URL", upstreams.serviceUrl(),
+        "VEIL_SESSION_URL", upstreams.agentUrl(), "VEIL_TUNNEL_PORT", Integer.toString(tunnelPort),
+        "VEIL_TUNNEL_HOST_KEY_FILE", key.toString(), "VEIL_GATEWAY_NODES_MAXREQUESTBODY", "512MB",
+        "VEIL_GATEWAY_RATELIMIT_ENABLED", "false"));
+         TestNodes viaSmall = new TestNodes(tunnelPort, fingerprint, upstreams.runningJobs)) {
+      int smallPort = Integer.parseInt(small.baseUrl().substring(small.baseUrl().lastIndexOf(':') + 1));
+      GatewayClient client = new GatewayClient(smallPort);
+      TestNodes.TestNode node = viaSmall.connect(upstreams.agent.port());
+      String uploads = node.exposePrivate(upstreams.agent.port());
+      String service = node.exposePrivate(upstreams.service.port());
+      int mib = 300;
+
+      java.security.MessageDigest sent = Upstreams.sha256();
+      reactor.core.publisher.Flux<io.netty.buffer.ByteBuf> upload = reactor.core.publisher.Flux.range(0, mib).map(i -> {
+        byte[] block = new byte[Upstreams.MIB];
+        java.util.Arrays.fill(block, (byte) (i * 13));
+        sent.update(block);
+        return io.netty.buffer.Unpooled.wrappedBuffer(block);
+      });
+      GatewayClient.Reply uploaded = client.exchange(io.netty.handler.codec.http.HttpMethod.POST, uploads + "." + DOMAIN,
+          "/upload", headers -> { }, upload);
+      assertThat(uploaded.body()).isEqualTo((long) mib * Upstreams.MIB + " " + java.util.HexFormat.of().formatHex(sent.digest()));
+
+      java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+      Integer status = client.http().headers(h -> h.set("Host", service + "." + DOMAIN))
+          .get().uri(small.baseUrl() + "/big/" + mib)
+          .response((response, body) -> body.doOnNext(buf -> received.addAndGet(buf.readableBytes()))
+              .then(reactor.core.publisher.Mono.just(response.status().code())))
+          .blockLast(Duration.ofSeconds(120));
+      assertThat(status).isEqualTo(200);
+      assertThat(received.get()).isEqualTo((long) mib * Upstreams.MIB);
+
+      String echoed = client.http().headers(h -> h.set("Host", service + "." + DOMAIN))
+          .websocket().uri(small.baseUrl().replace("http:", "ws:") + "/ws")
+          .handle((in, out) -> out.sendString(reactor.core.publisher.Mono.just("through the tunnel"))
+              .then().thenMany(in.receive().asString().take(1)))
+          .blockFirst(Duration.ofSeconds(30));
+      assertThat(echoed).isEqualTo("echo:through the tunnel");
+      assertThat(small.log()).doesNotContain("OutOfMemoryError");
+    }
   }
 
   @Test
