@@ -33,9 +33,10 @@ final class Suite implements AutoCloseable {
   final ServiceProcess sessions;
   final ServiceProcess market;
   /** The gateway agents dial their tunnels to; its SSH port and pinned host key. */
-  final ServiceProcess gateway;
+  volatile ServiceProcess gateway;
   final int tunnelPort;
   final String gatewayFingerprint;
+  private final Map<String, String> gatewayEnvironment;
   final ClientLogin login;
   final MarketApi api;
   final HttpClient http = HttpClient.newHttpClient();
@@ -53,10 +54,11 @@ final class Suite implements AutoCloseable {
     try {
       Path hostKey = Files.createTempDirectory("veil-gateway-").resolve("host.key");
       gatewayFingerprint = SshKeys.fingerprint(SshKeys.forSsh(KeyFile.loadOrCreate(hostKey)).getPublic());
-      gateway = ServiceProcess.startWithManagementPort("gateway", Map.of("VEIL_REDIS_URL", redisUrl,
+      gatewayEnvironment = Map.of("VEIL_REDIS_URL", redisUrl,
           "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_MARKET_URL", market.baseUrl(),
           "VEIL_TUNNEL_PORT", Integer.toString(tunnelPort), "VEIL_TUNNEL_HOST_KEY_FILE", hostKey.toString(),
-          "VEIL_GATEWAY_RATELIMIT_ENABLED", "false", "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
+          "VEIL_GATEWAY_RATELIMIT_ENABLED", "false", "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S");
+      gateway = ServiceProcess.startWithManagementPort("gateway", gatewayEnvironment);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
     }
@@ -101,6 +103,12 @@ final class Suite implements AutoCloseable {
     env.put("VEIL_TUNNEL_PORT", Integer.toString(tunnelPort));
     env.put("VEIL_TUNNEL_FINGERPRINT", gatewayFingerprint);
     return env;
+  }
+
+  /** Stops the gateway (SIGTERM) and starts another on the same tunnel port with the same host key. */
+  void restartGateway() {
+    gateway.close();
+    gateway = ServiceProcess.startWithManagementPort("gateway", gatewayEnvironment);
   }
 
   /** What the gateway answers a visitor of {@code http://<id>.node.localhost/<path>}. */

@@ -20,13 +20,20 @@ import org.slf4j.LoggerFactory;
  * {@link ForwardName}, never bound or resolved: the gateway listens for it on a loopback port of
  * its own choosing, claims the ID the rules give the name, and routes that ID there. Refused:
  * any other address, any port but 0, a service of a job the market does not say this node runs,
- * a private ID another node holds, a service named after a node, more than the per-node limit.
- * Closing the tunnel releases every name at once.
+ * a private ID another node holds, a service named after a node, more than the per-node limit;
+ * a tunnel refused more than {@value #MAX_REFUSALS} times is closed. Closing the tunnel releases
+ * every name at once.
+ *
+ * <p>The checks block (a market lookup, a Redis script, each bounded to a couple of seconds) on
+ * the SSH server's thread for this session: SSH answers a session's global requests in order, and
+ * only this session waits.
  */
 final class NodeForwarder extends DefaultForwarder {
 
   private static final Logger log = LoggerFactory.getLogger(NodeForwarder.class);
   private static final String LOOPBACK = "127.0.0.1";
+  /** Refused requests one tunnel may make; then it is closed (each may cost a market lookup). */
+  static final int MAX_REFUSALS = 32;
 
   private final TunnelRegistry registry;
   private final LocalForwards local;
@@ -34,6 +41,7 @@ final class NodeForwarder extends DefaultForwarder {
   private final int maxForwards;
   private final MeterRegistry meters;
   private final Map<String, Claimed> claimed = new ConcurrentHashMap<>();
+  private int refusals;
 
   NodeForwarder(ConnectionService service, TunnelRegistry registry, LocalForwards local, JobHolders jobs,
       int maxForwards, MeterRegistry meters) {
@@ -152,6 +160,10 @@ final class NodeForwarder extends DefaultForwarder {
   private SshdSocketAddress refused(String reason, String nodeId) {
     meters.counter("veil.gateway.tunnel.forwards.refused", "reason", reason).increment();
     log.info("refused a forward of node {}: {}", nodeId, reason);
+    if (++refusals > MAX_REFUSALS) {
+      log.warn("closing the tunnel of node {}: more than {} refused forwards", nodeId, MAX_REFUSALS);
+      getSession().close(false);
+    }
     return null;
   }
 
