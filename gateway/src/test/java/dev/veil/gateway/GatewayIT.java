@@ -13,8 +13,6 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpMethod;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -51,7 +49,8 @@ import reactor.core.publisher.Mono;
 @ExtendWith(OutputCaptureExtension.class)
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "management.server.port=0",
-    "veil.gateway.nodes.response-timeout=2s",
+    // Long enough for 48 MiB up through a tunnel on a busy 2-core machine; the hanging agent waits it out.
+    "veil.gateway.nodes.response-timeout=10s",
     "veil.gateway.nodes.max-request-body=64MB",
     // The stand-in agent takes uploads, so its API gets the services' limit here.
     "veil.gateway.nodes.max-api-request-body=64MB",
@@ -69,7 +68,6 @@ class GatewayIT {
   static final GenericContainer<?> redis = RedisContainers.redis();
 
   static Upstreams upstreams;
-  static Path hostKey;
 
   @LocalServerPort
   int port;
@@ -88,11 +86,7 @@ class GatewayIT {
   @DynamicPropertySource
   static void upstreamApis(DynamicPropertyRegistry properties) throws IOException {
     upstreams = new Upstreams();
-    // The public APIs: the agent stand-in plays both, it echoes what reached it.
-    properties.add("veil.gateway.session-service-url", upstreams::agentUrl);
-    properties.add("veil.gateway.market-url", upstreams::serviceUrl);
-    hostKey = Files.createTempDirectory("veil-gateway-").resolve("host.key");
-    properties.add("veil.gateway.tunnel.host-key-file", hostKey::toString);
+    upstreams.standIn(properties);
   }
 
   @AfterAll

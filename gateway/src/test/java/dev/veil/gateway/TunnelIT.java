@@ -72,10 +72,7 @@ class TunnelIT {
   @DynamicPropertySource
   static void properties(DynamicPropertyRegistry properties) throws IOException {
     upstreams = new Upstreams();
-    properties.add("veil.gateway.session-service-url", upstreams::agentUrl);
-    properties.add("veil.gateway.market-url", upstreams::serviceUrl);
-    hostKey = Files.createTempDirectory("veil-gateway-").resolve("host.key");
-    properties.add("veil.gateway.tunnel.host-key-file", hostKey::toString);
+    hostKey = upstreams.standIn(properties);
   }
 
   @AfterAll

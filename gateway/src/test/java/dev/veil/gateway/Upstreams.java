@@ -105,6 +105,18 @@ final class Upstreams implements AutoCloseable {
     acceptor.start();
   }
 
+  /**
+   * Points a gateway under test at these stand-ins (the agent one plays session-service, the
+   * service one the market) and at a fresh tunnel host key; the key's path.
+   */
+  java.nio.file.Path standIn(org.springframework.test.context.DynamicPropertyRegistry properties) throws IOException {
+    properties.add("veil.gateway.session-service-url", this::agentUrl);
+    properties.add("veil.gateway.market-url", this::serviceUrl);
+    java.nio.file.Path hostKey = java.nio.file.Files.createTempDirectory("veil-gateway-").resolve("host.key");
+    properties.add("veil.gateway.tunnel.host-key-file", hostKey::toString);
+    return hostKey;
+  }
+
   String agentUrl() {
     return "http://127.0.0.1:" + agent.port();
   }

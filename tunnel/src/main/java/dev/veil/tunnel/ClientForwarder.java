@@ -33,12 +33,8 @@ final class ClientForwarder extends DefaultForwarder {
   public SshdSocketAddress startRemotePortForwarding(SshdSocketAddress remote, SshdSocketAddress local) throws IOException {
     Session session = getSession();
     String name = remote.getHostName();
-    Buffer request = session.createBuffer(SshConstants.SSH_MSG_GLOBAL_REQUEST, name.length() + Long.SIZE);
-    request.putString("tcpip-forward");
-    request.putBoolean(true);
-    request.putString(name);
-    request.putUInt(remote.getPort());
-    Buffer reply = session.request("tcpip-forward", request, CoreModuleProperties.FORWARD_REQUEST_TIMEOUT.getRequired(session));
+    Buffer reply = session.request("tcpip-forward", globalRequest(session, "tcpip-forward", true, remote),
+        CoreModuleProperties.FORWARD_REQUEST_TIMEOUT.getRequired(session));
     if (reply == null) {
       throw new SshException("the gateway refused the forward");
     }
@@ -55,13 +51,18 @@ final class ClientForwarder extends DefaultForwarder {
       return;
     }
     Session session = getSession();
+    session.writePacket(globalRequest(session, "cancel-tcpip-forward", false, remote));
+  }
+
+  // RFC 4254 7.1: the request's name, want-reply, the address (here a forward name) and port.
+  private static Buffer globalRequest(Session session, String request, boolean wantReply, SshdSocketAddress remote) {
     String name = remote.getHostName();
-    Buffer request = session.createBuffer(SshConstants.SSH_MSG_GLOBAL_REQUEST, name.length() + Long.SIZE);
-    request.putString("cancel-tcpip-forward");
-    request.putBoolean(false);
-    request.putString(name);
-    request.putUInt(remote.getPort());
-    session.writePacket(request);
+    Buffer buffer = session.createBuffer(SshConstants.SSH_MSG_GLOBAL_REQUEST, name.length() + request.length() + Long.SIZE);
+    buffer.putString(request);
+    buffer.putBoolean(wantReply);
+    buffer.putString(name);
+    buffer.putUInt(remote.getPort());
+    return buffer;
   }
 
   @Override
