@@ -8,9 +8,11 @@ import dev.veil.agent.tunnel.GatewayTunnel;
 import dev.veil.model.auth.Ed25519;
 import dev.veil.model.id.ExposeIds;
 import dev.veil.model.market.JobRecord;
+import dev.veil.model.market.JobState;
 import dev.veil.model.result.ServiceStatus;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.RequiresContainerEngine;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -28,8 +30,8 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 
 /**
  * The agent's tunnel as a host lives with it: its API and its jobs' services reached only through
- * the gateway, a gateway restart survived with every forward restored, a stopped job's service
- * gone at once.
+ * the gateway, no claims while no tunnel is open, a gateway restart survived with every forward
+ * restored, a stopped job's service gone at once.
  */
 @RequiresContainerEngine
 @Testcontainers
@@ -62,6 +64,9 @@ class GatewayTunnelIT {
   @Autowired
   ServiceExposer exposer;
 
+  @Autowired
+  MeterRegistry meters;
+
   @Test
   void aGatewayRestartIsSurvivedWithEveryForwardBackAndAStoppedJobsServiceGoesAtOnce() throws Exception {
     KeyPair alice = Ed25519.generate();
@@ -71,7 +76,15 @@ class GatewayTunnelIT {
     Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> suite.viaGateway(serviceId, "/").status() == 200);
     assertThat(suite.viaGateway(identity.nodeId(), "/node/info").body()).contains(identity.nodeId());
 
-    suite.restartGateway();
+    // While no tunnel is open nobody could reach this node: it claims nothing.
+    suite.stopGateway();
+    JobRecord waiting = suite.post(alice, Suite.spec("public-job.json"), null);
+    double paused = meters.counter("veil.agent.claims.paused").count();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> meters.counter("veil.agent.claims.paused").count() >= paused + 2);
+    assertThat(tunnel.isConnected()).isFalse();
+    assertThat(suite.record(waiting.jobId()).state()).isEqualTo(JobState.QUEUED);
+
+    suite.startGateway();
 
     // Dialed again (back-off from 100 ms) and asked again for the API and the job's service.
     Awaitility.await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(100))
@@ -79,6 +92,7 @@ class GatewayTunnelIT {
             && suite.viaGateway(serviceId, "/").status() == 200);
     assertThat(suite.viaGateway(serviceId, "/").body()).containsIgnoringCase("nginx");
     assertThat(tunnel.isConnected()).isTrue();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> suite.record(waiting.jobId()).state() != JobState.QUEUED);
 
     // The owner stops the job: the agent hears it on the market's event stream and cancels the forward.
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> exposer.status(serviceId) == ServiceStatus.ONLINE);

@@ -105,9 +105,13 @@ final class Suite implements AutoCloseable {
     return env;
   }
 
-  /** Stops the gateway (SIGTERM) and starts another on the same tunnel port with the same host key. */
-  void restartGateway() {
+  /** Stops the gateway (SIGTERM): every agent's tunnel breaks. */
+  void stopGateway() {
     gateway.close();
+  }
+
+  /** Starts a gateway again on the same tunnel port with the same host key. */
+  void startGateway() {
     gateway = ServiceProcess.startWithManagementPort("gateway", gatewayEnvironment);
   }
 

@@ -10,6 +10,7 @@ import dev.veil.agent.logistics.PrivateStore;
 import dev.veil.agent.logistics.ResultVault;
 import dev.veil.agent.market.MarketClient;
 import dev.veil.agent.publish.ResultPublisher;
+import dev.veil.agent.tunnel.GatewayTunnel;
 import dev.veil.agent.run.JobExecution;
 import dev.veil.agent.run.JobExecutor;
 import dev.veil.agent.run.LogSpools;
@@ -70,6 +71,8 @@ public class JobWorker implements SmartLifecycle {
   private final java.time.Clock clock;
   private final MeterRegistry meters;
   private final ContainerEngine engine;
+  private final GatewayTunnel tunnel;
+  private final AtomicBoolean tunnelDown = new AtomicBoolean();
   private final AtomicBoolean engineDown = new AtomicBoolean();
   private final Map<String, JobExecution> running = new ConcurrentHashMap<>();
   private final Disposable.Composite loops = Disposables.composite();
@@ -78,8 +81,10 @@ public class JobWorker implements SmartLifecycle {
 
   public JobWorker(MarketClient market, ResultPublisher publisher, LogSpools spools, JobExecutor executor, ServiceExposer exposer, StartupRecovery recovery,
       HeldJobs held, JobDefinitionListener definitions, ResultVault vault, PrivateStore store, AgentProperties properties,
-      MeterRegistry meters, java.time.Clock clock, dev.veil.agent.identity.NodeIdentity node, ContainerEngine engine) {
+      MeterRegistry meters, java.time.Clock clock, dev.veil.agent.identity.NodeIdentity node, ContainerEngine engine,
+      GatewayTunnel tunnel) {
     this.engine = engine;
+    this.tunnel = tunnel;
     this.store = store;
     this.node = node;
     this.clock = clock;
@@ -126,7 +131,7 @@ public class JobWorker implements SmartLifecycle {
         .subscribe());
     // Claims wait for recovery and the first registration: the market refuses a node it does not know.
     for (int i = 0; i < properties.concurrency(); i++) {
-      loops.add(registered.asMono().then(Mono.defer(() -> accepting ? claimWhileTheEngineAnswers(retry) : Mono.<JobRecord>empty())
+      loops.add(registered.asMono().then(Mono.defer(() -> accepting ? claimWhenReady(retry) : Mono.<JobRecord>empty())
           .flatMap(this::runDetached)
           .onErrorResume(e -> {
             log.warn("claim loop: {}; retrying in {} s", e.getMessage(), retry.toSeconds());
@@ -139,11 +144,23 @@ public class JobWorker implements SmartLifecycle {
   }
 
   /**
-   * The next job, but only while the container engine answers: an agent whose engine is down
-   * would claim jobs only to fail them. Until it answers again, nothing is claimed (the health
-   * endpoint says why) and the loop looks again every {@code retry}.
+   * The next job, but only while the container engine answers and the tunnel to the gateway is
+   * open: an agent whose engine is down would claim jobs only to fail them, and one nobody can
+   * reach would hold private jobs whose owners cannot send their definitions or collect their
+   * results. Until both are back, nothing is claimed (the health endpoint says why) and the loop
+   * looks again every {@code retry}.
    */
-  private Mono<JobRecord> claimWhileTheEngineAnswers(Duration retry) {
+  private Mono<JobRecord> claimWhenReady(Duration retry) {
+    if (!tunnel.isConnected()) {
+      if (tunnelDown.compareAndSet(false, true)) {
+        log.warn("no tunnel to the gateway: no job is claimed until it is open");
+      }
+      meters.counter("veil.agent.claims.paused").increment();
+      return Mono.delay(retry).then(Mono.<JobRecord>empty());
+    }
+    if (tunnelDown.compareAndSet(true, false)) {
+      log.info("the tunnel to the gateway is open: claiming jobs");
+    }
     return engine.ping().flatMap(up -> {
       if (up) {
         if (engineDown.compareAndSet(true, false)) {
