@@ -97,6 +97,8 @@ class TunnelIT {
 
     assertThat(gateway.get(node.id + "." + DOMAIN, "/node/info").body()).startsWith("agent GET /node/info");
     assertThat(gateway.get(node.id + "." + DOMAIN, "/job-result/x").body()).startsWith("agent GET /job-result/x");
+    // AES-GCM, which the JDK runs on the CPU's AES instructions, not MINA's plain-Java ChaCha20.
+    assertThat(node.tunnel.cipher()).isEqualTo("aes128-gcm@openssh.com");
     for (String path : new String[] {"/actuator/prometheus", "/actuator/health", "/", "/job-resultx", "/node/../actuator/health"}) {
       GatewayClient.Reply reply = gateway.get(node.id + "." + DOMAIN, path);
       assertThat(reply.status()).as(path).isEqualTo(404);

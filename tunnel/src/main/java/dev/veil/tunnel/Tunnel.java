@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.kex.KexProposalOption;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 
 /**
@@ -37,6 +38,11 @@ public final class Tunnel implements AutoCloseable {
     if (bound != null) {
       session.stopRemotePortForwarding(bound);
     }
+  }
+
+  /** The cipher the two sides agreed on (client to server), e.g. {@code aes128-gcm@openssh.com}. */
+  public String cipher() {
+    return session.getNegotiatedKexParameter(KexProposalOption.C2SENC);
   }
 
   public boolean isOpen() {

@@ -38,6 +38,7 @@ public final class TunnelClient implements AutoCloseable {
     this.nodeId = Ed25519.id(nodeKey.getPublic());
     client = SshClient.setUpDefaultClient();
     client.setServerKeyVerifier((session, address, key) -> SshKeys.hasFingerprint(key, gatewayFingerprint));
+    client.setCipherFactories(TunnelCiphers.preferred());
     client.setForwarderFactory(ClientForwarder::new);
     client.setForwardingFilter(ForwardingFilter.asForwardingFilter(
         AgentForwardingFilter.of(false), X11ForwardingFilter.of(false), new IntoOwnForwardsOnly()));

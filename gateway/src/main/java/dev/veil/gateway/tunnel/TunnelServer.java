@@ -4,6 +4,7 @@ import dev.veil.gateway.config.GatewayProperties;
 import dev.veil.model.auth.Ed25519;
 import dev.veil.model.auth.KeyFile;
 import dev.veil.tunnel.SshKeys;
+import dev.veil.tunnel.TunnelCiphers;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -78,6 +79,7 @@ public final class TunnelServer implements SmartLifecycle, HealthIndicator, Info
     ssh.setHost(settings.bindAddress());
     ssh.setPort(settings.port());
     ssh.setKeyPairProvider(KeyPairProvider.wrap(hostKey));
+    ssh.setCipherFactories(TunnelCiphers.preferred());
     ssh.setPasswordAuthenticator(null);
     ssh.setKeyboardInteractiveAuthenticator(null);
     ssh.setGSSAuthenticator(null);

@@ -123,7 +123,7 @@ public class GatewayTunnel implements SmartLifecycle, HealthIndicator, Applicati
         opened.whenClosed(closed::countDown);
         restore(opened);
         tunnel = opened;
-        log.info("tunnel to the gateway {}:{} open, {} forwards", settings.host(), settings.port(), wanted.size());
+        log.info("tunnel to the gateway {}:{} open ({}), {} forwards", settings.host(), settings.port(), opened.cipher(), wanted.size());
         delay = FIRST_DELAY;
         closed.await();
         tunnel = null;
