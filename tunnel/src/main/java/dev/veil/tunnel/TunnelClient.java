@@ -42,6 +42,8 @@ public final class TunnelClient implements AutoCloseable {
     client.setForwarderFactory(ClientForwarder::new);
     client.setForwardingFilter(ForwardingFilter.asForwardingFilter(
         AgentForwardingFilter.of(false), X11ForwardingFilter.of(false), new IntoOwnForwardsOnly()));
+    // Small writes go out at once: with Nagle's algorithm a request waited for a delayed ACK (~40 ms).
+    CoreModuleProperties.TCP_NODELAY.set(client, true);
     CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, heartbeat);
     CoreModuleProperties.HEARTBEAT_REPLY_WAIT.set(client, heartbeat);
     CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, 3);
