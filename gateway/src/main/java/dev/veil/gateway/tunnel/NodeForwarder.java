@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  */
 final class NodeForwarder extends DefaultForwarder {
 
-  private static final Logger log = LoggerFactory.getLogger(NodeForwarder.class);
+  // Not the class's own name: MINA's forwarder logs under that one, a WARN for every client that
+  // drops a connection mid-body, which gateway's application.yml turns down to ERROR.
+  private static final Logger log = LoggerFactory.getLogger("dev.veil.gateway.tunnel.forwards");
   private static final String LOOPBACK = "127.0.0.1";
   /** Refused requests one tunnel may make; then it is closed (each may cost a market lookup). */
   static final int MAX_REFUSALS = 32;
