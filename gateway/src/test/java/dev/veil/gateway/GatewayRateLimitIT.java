@@ -21,6 +21,7 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 @Testcontainers
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "management.server.port=0",
+    "veil.gateway.tunnel.port=0",
     "veil.gateway.rate-limit.replenish-rate=1",
     "veil.gateway.rate-limit.burst-capacity=5",
     "veil.gateway.rate-limit.trusted-proxy-hops=1"})
@@ -32,6 +33,12 @@ class GatewayRateLimitIT {
 
   @LocalServerPort
   int port;
+
+  @org.springframework.test.context.DynamicPropertySource
+  static void hostKey(org.springframework.test.context.DynamicPropertyRegistry properties) throws java.io.IOException {
+    java.nio.file.Path key = java.nio.file.Files.createTempDirectory("veil-gateway-").resolve("host.key");
+    properties.add("veil.gateway.tunnel.host-key-file", key::toString);
+  }
 
   @Test
   void aClientOverItsBurstGets429ProblemsWhileOthersPassOn() {

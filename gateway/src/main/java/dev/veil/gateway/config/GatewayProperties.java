@@ -91,7 +91,7 @@ public record GatewayProperties(
    *
    * @param port               the SSH port agents connect to (0: any free port, for tests)
    * @param bindAddress        the address it listens on
-   * @param hostKeyFile        this gateway's Ed25519 host key, created 0600 on first start; every
+   * @param hostKeyFile        this gateway's Ed25519 host key (application.yml: {@code ~/.veil/gateway-host.key}), created 0600 on first start; every
    *                           replica behind one name shares it, and agents pin its fingerprint
    * @param replicaUrl         how the other replicas reach this one's HTTP port, inside the cluster;
    *                           empty: {@code http://127.0.0.1:<server port>} (one machine)
@@ -104,7 +104,7 @@ public record GatewayProperties(
   public record Tunnel(
       @DefaultValue("2222") @Min(0) int port,
       @DefaultValue("0.0.0.0") @NotBlank String bindAddress,
-      @DefaultValue("gateway-host.key") @NotNull java.nio.file.Path hostKeyFile,
+      @NotNull java.nio.file.Path hostKeyFile,
       @DefaultValue("") String replicaUrl,
       @DefaultValue("15s") @NotNull Duration replicaTtl,
       @DefaultValue("64") @Min(1) int maxForwardsPerNode,

@@ -40,6 +40,9 @@ public class GatewayTunnel implements SmartLifecycle, HealthIndicator, Applicati
   private final AgentProperties.Tunnel settings;
   private final NodeIdentity identity;
   private final Map<ForwardName, Target> wanted = new ConcurrentHashMap<>();
+  // One forward change at a time, and none while a new tunnel is restoring them: each is asked
+  // for exactly once per tunnel, and none is missed.
+  private final Object forwarding = new Object();
   private volatile TunnelClient client;
   private volatile Tunnel tunnel;
   private volatile Thread dialer;
@@ -59,34 +62,42 @@ public class GatewayTunnel implements SmartLifecycle, HealthIndicator, Applicati
   public Mono<Void> forward(ForwardName name, String host, int port) {
     Target target = new Target(host, port);
     return Mono.<Void>fromCallable(() -> {
-      wanted.put(name, target);
-      Tunnel current = tunnel;
-      if (current != null && current.isOpen()) {
-        try {
-          current.forward(name, host, port);
-        } catch (IOException e) {
-          wanted.remove(name, target);
-          throw new TunnelException("the gateway refused a forward", e);
+      synchronized (forwarding) {
+        wanted.put(name, target);
+        Tunnel current = tunnel;
+        if (current != null && current.isOpen()) {
+          try {
+            current.forward(name, host, port);
+          } catch (IOException e) {
+            if (!current.isOpen()) {
+              // The tunnel broke meanwhile: the forward is asked for again when it is back.
+              return null;
+            }
+            wanted.remove(name, target);
+            throw new TunnelException("the gateway refused a forward", e);
+          }
         }
+        return null;
       }
-      return null;
     }).subscribeOn(Schedulers.boundedElastic()).then();
   }
 
   /** Withdraws a forward: the gateway stops routing it at once. */
   public Mono<Void> cancel(ForwardName name) {
     return Mono.<Void>fromCallable(() -> {
-      wanted.remove(name);
-      Tunnel current = tunnel;
-      if (current != null && current.isOpen()) {
-        try {
-          current.cancel(name);
-        } catch (IOException e) {
-          // The gateway drops the name when the tunnel closes, at the latest.
-          log.warn("a forward was not withdrawn cleanly ({})", e.getClass().getSimpleName());
+      synchronized (forwarding) {
+        wanted.remove(name);
+        Tunnel current = tunnel;
+        if (current != null && current.isOpen()) {
+          try {
+            current.cancel(name);
+          } catch (IOException e) {
+            // The gateway drops the name when the tunnel closes, at the latest.
+            log.warn("a forward was not withdrawn cleanly ({})", e.getClass().getSimpleName());
+          }
         }
+        return null;
       }
-      return null;
     }).subscribeOn(Schedulers.boundedElastic()).then();
   }
 
@@ -121,8 +132,10 @@ public class GatewayTunnel implements SmartLifecycle, HealthIndicator, Applicati
       try {
         Tunnel opened = client.connect(settings.host(), settings.port(), settings.connectTimeout());
         opened.whenClosed(closed::countDown);
-        restore(opened);
-        tunnel = opened;
+        synchronized (forwarding) {
+          restore(opened);
+          tunnel = opened;
+        }
         log.info("tunnel to the gateway {}:{} open ({}), {} forwards", settings.host(), settings.port(), opened.cipher(), wanted.size());
         delay = FIRST_DELAY;
         closed.await();
