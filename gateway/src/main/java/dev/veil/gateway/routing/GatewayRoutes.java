@@ -7,8 +7,6 @@ import dev.veil.gateway.limits.RequestBodyLimit;
 import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
 import dev.veil.service.problem.NotFoundException;
-import java.util.List;
-import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
 import org.springframework.context.annotation.Bean;
@@ -45,12 +43,7 @@ class GatewayRoutes {
   @Bean
   RouteLocator veilRoutes(RouteLocatorBuilder routes, RegisteredName names, GatewayProperties properties) {
     ToRegisteredTarget toTarget = new ToRegisteredTarget();
-    List<String> apiPaths = List.copyOf(properties.nodes().apiPaths());
-    GatewayFilter nodeApiPaths = (exchange, chain) -> {
-      String path = exchange.getRequest().getURI().getRawPath();
-      return apiPaths.stream().anyMatch(path::startsWith) && !path.contains("/../") && !path.contains("%")
-          ? chain.filter(exchange) : Mono.error(new NotFoundException("not found"));
-    };
+    NodeApiPaths nodeApiPaths = new NodeApiPaths(properties.nodes().apiPaths());
     RequestBodyLimit nodeApiBodies = new RequestBodyLimit(properties.nodes().maxApiRequestBody());
     RequestBodyLimit serviceBodies = new RequestBodyLimit(properties.nodes().maxRequestBody());
     RequestBodyLimit apiBodies = new RequestBodyLimit(properties.api().maxRequestBody());

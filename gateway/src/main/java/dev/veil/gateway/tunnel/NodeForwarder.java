@@ -107,7 +107,7 @@ final class NodeForwarder extends DefaultForwarder {
     release(requested.getHostName(), forward);
   }
 
-  /** Releases every name of this tunnel; the tunnel is closing. */
+  /** Releases every name of this tunnel; called by {@link TunnelServer} when the tunnel has closed. */
   synchronized void releaseAll() {
     List.copyOf(claimed.keySet()).forEach(wire -> {
       Claimed forward = claimed.get(wire);
@@ -119,12 +119,6 @@ final class NodeForwarder extends DefaultForwarder {
         }
       }
     });
-  }
-
-  @Override
-  protected void preClose() {
-    releaseAll();
-    super.preClose();
   }
 
   int size() {

@@ -85,8 +85,7 @@ public final class TunnelServer implements SmartLifecycle, HealthIndicator, Info
     ssh.setGSSAuthenticator(null);
     ssh.setHostBasedAuthenticator(null);
     ssh.setPublickeyAuthenticator((user, key, session) ->
-        "Ed25519".equals(key.getAlgorithm()) || "EdDSA".equals(key.getAlgorithm())
-            ? user.equals(Ed25519.id(key)) : false);
+        ("Ed25519".equals(key.getAlgorithm()) || "EdDSA".equals(key.getAlgorithm())) && user.equals(Ed25519.id(key)));
     // No session, shell, exec or direct-tcpip channel: only forwarded connections the gateway opens itself.
     // MINA needs one factory; this one never opens anything.
     ssh.setChannelFactories(List.of(new ChannelFactory() {

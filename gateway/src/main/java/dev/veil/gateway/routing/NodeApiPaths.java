@@ -1,0 +1,29 @@
+package dev.veil.gateway.routing;
+
+import dev.veil.service.problem.NotFoundException;
+import java.util.List;
+import org.springframework.cloud.gateway.filter.GatewayFilter;
+import org.springframework.cloud.gateway.filter.GatewayFilterChain;
+import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Mono;
+
+/**
+ * Lets only the agent's API paths (prefixes, {@code veil.gateway.nodes.api-paths}) through to a
+ * node; anything else, its actuator included, is a 404 here. A raw path with a dot segment or an
+ * escape is refused rather than normalised, so no prefix can be walked out of.
+ */
+public final class NodeApiPaths implements GatewayFilter {
+
+  private final List<String> prefixes;
+
+  public NodeApiPaths(List<String> prefixes) {
+    this.prefixes = List.copyOf(prefixes);
+  }
+
+  @Override
+  public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
+    String path = exchange.getRequest().getURI().getRawPath();
+    boolean api = prefixes.stream().anyMatch(path::startsWith) && !path.contains("/../") && !path.contains("%");
+    return api ? chain.filter(exchange) : Mono.error(new NotFoundException("not found"));
+  }
+}
