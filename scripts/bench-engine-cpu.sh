@@ -38,7 +38,7 @@ export VEIL_GATEWAY_URL=http://localhost:$VEIL_GATEWAY_PORT
 export VEIL_KEY_FILE=$VEIL_STATE/client.key VEIL_CONFIG=$VEIL_STATE/no-config.properties
 max_count=0
 for n in $COUNTS; do [ "$n" -gt "$max_count" ] && max_count=$n; done
-export VEIL_AGENT_CONCURRENCY=$(( max_count > 0 ? max_count : 1 ))
+export VEIL_AGENT_MAX_CONCURRENT_JOBS=$(( max_count > 0 ? max_count : 1 ))
 
 engine_pids() {
   pgrep -d ' ' -x 'conmon|dockerd|containerd|containerd-shim' || true
@@ -136,7 +136,7 @@ for n in $COUNTS; do
   done
   for _ in $(seq 1 120); do [ "$(running_jobs)" -ge "$n" ] && break; sleep 1; done
   [ "$(running_jobs)" -ge "$n" ] || veil_die "only $(running_jobs) of $n jobs started"
-  measure "$n sleeping Veil jobs (agent concurrency $VEIL_AGENT_CONCURRENCY)" "$agent"
+  measure "$n sleeping Veil jobs (agent concurrency $VEIL_AGENT_MAX_CONCURRENT_JOBS)" "$agent"
 done
 stop_all() {
   for job in "${posted[@]}"; do cli job stop "$job" >/dev/null || true; done

@@ -71,23 +71,12 @@ class PrivateFlowsIT {
     return Files.readString(Path.of("..", "spec", name));
   }
 
-  /** The seed's curl: POST /job-definition/{jobId} with x-session-id, Content-Type and the body as written. */
   HttpResponse<String> sendDefinition(String jobId, String sessionId, String body) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(AGENT + "/job-definition/" + jobId))
-        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
-    if (sessionId != null) {
-      request.header("x-session-id", sessionId);
-    }
-    return suite.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return suite.sendDefinition(AGENT_PORT, jobId, sessionId, body);
   }
 
-  /** The seed's curl: GET with x-session-id and Accept: application/json. */
   HttpResponse<String> get(String path, String sessionId) throws Exception {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(AGENT + path)).header("Accept", "application/json");
-    if (sessionId != null) {
-      request.header("x-session-id", sessionId);
-    }
-    return suite.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    return suite.agentGet(AGENT_PORT, path, sessionId);
   }
 
   String scopedSession(KeyPair owner, String jobId) {

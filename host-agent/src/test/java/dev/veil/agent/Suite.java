@@ -15,7 +15,10 @@ import dev.veil.testsupport.MarketApi;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.ServiceProcess;
 import dev.veil.tunnel.SshKeys;
+import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -82,7 +85,7 @@ final class Suite implements AutoCloseable {
     registry.add("veil.agent.data-dir", () -> home.resolve("data").toString());
     registry.add("veil.agent.heartbeat-interval", () -> "PT1S");
     registry.add("veil.agent.claim-wait", () -> "PT2S");
-    registry.add("veil.agent.concurrency", () -> "2");
+    registry.add("veil.agent.max-concurrent-jobs", () -> "2");
     registry.add("veil.agent.health-interval", () -> "PT0.5S");
     for (int i = 0; i + 1 < extra.length; i += 2) {
       String value = extra[i + 1];
@@ -155,6 +158,26 @@ final class Suite implements AutoCloseable {
 
   int stop(KeyPair owner, String jobId) throws Exception {
     return api.stop(owner, jobId);
+  }
+
+  /** The seed's curl: POST /job-definition/{jobId} to an agent with x-session-id, Content-Type and the body as written. */
+  HttpResponse<String> sendDefinition(int agentPort, String jobId, String sessionId, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agentPort + "/job-definition/" + jobId))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    if (sessionId != null) {
+      request.header("x-session-id", sessionId);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** The seed's curl: GET a path of an agent with x-session-id and Accept: application/json. */
+  HttpResponse<String> agentGet(int agentPort, String path, String sessionId) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agentPort + path))
+        .header("Accept", "application/json");
+    if (sessionId != null) {
+      request.header("x-session-id", sessionId);
+    }
+    return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   static DockerClient docker() {

@@ -3,7 +3,7 @@ package dev.veil.agent.api;
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.engine.ContainerEngine;
 import dev.veil.agent.identity.NodeIdentity;
-import dev.veil.agent.work.JobWorker;
+import dev.veil.agent.work.JobCapacity;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -16,13 +16,13 @@ class NodeInfoController {
 
   private final NodeIdentity node;
   private final ContainerEngine engine;
-  private final JobWorker worker;
+  private final JobCapacity capacity;
   private final AgentProperties properties;
 
-  NodeInfoController(NodeIdentity node, ContainerEngine engine, JobWorker worker, AgentProperties properties) {
+  NodeInfoController(NodeIdentity node, ContainerEngine engine, JobCapacity capacity, AgentProperties properties) {
     this.node = node;
     this.engine = engine;
-    this.worker = worker;
+    this.capacity = capacity;
     this.properties = properties;
   }
 
@@ -34,9 +34,15 @@ class NodeInfoController {
       info.put("version", properties.version());
       info.put("engine", engineName);
       info.put("gpu", properties.gpu());
-      int runningJobs = worker.running().size();
-      info.put("capacity", Map.of("jobs", properties.concurrency(), "running", runningJobs,
-          "free", Math.max(0, properties.concurrency() - runningJobs)));
+      int runningJobs = capacity.running();
+      Map<String, Object> jobs = new LinkedHashMap<>();
+      jobs.put("jobs", capacity.maxRunning());
+      jobs.put("running", runningJobs);
+      jobs.put("free", Math.max(0, capacity.maxRunning() - runningJobs));
+      jobs.put("queued", capacity.queued());
+      jobs.put("waitingOnOwner", capacity.waitingOnOwner());
+      jobs.put("maxWaitingOnOwner", capacity.maxWaitingOnOwner());
+      info.put("capacity", jobs);
       return info;
     });
   }

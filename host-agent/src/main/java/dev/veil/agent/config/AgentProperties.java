@@ -20,7 +20,9 @@ import org.springframework.validation.annotation.Validated;
  * @param dataDir           where op logs are spooled
  * @param dockerHost        the Docker Engine API: Docker's or Podman's socket; empty means {@code $DOCKER_HOST}, else Docker's default
  * @param publishHost       the address exposed ports are relayed on, for the tunnel to deliver to; loopback unless the agent runs apart from its engine
- * @param concurrency       jobs run at once
+ * @param maxConcurrentJobs jobs whose containers run at once; a job ready to run when all are taken waits for one
+ * @param maxWaitingJobs    jobs that may wait on their owners at once (for a private definition, or for a held
+ *                          result to be collected); they take no run slot, and claiming pauses while this many wait
  * @param claimWait         how long one claim long-poll waits
  * @param heartbeatInterval how often the node and each running job heartbeat (well within the market's lease)
  * @param logMemoryLines    log lines per op kept in memory; the rest is spooled to disk
@@ -52,7 +54,8 @@ public record AgentProperties(
     @NotNull Path dataDir,
     @DefaultValue("") String dockerHost,
     @DefaultValue("127.0.0.1") @NotBlank String publishHost,
-    @DefaultValue("1") @Min(1) int concurrency,
+    @DefaultValue("1") @Min(1) int maxConcurrentJobs,
+    @DefaultValue("32") @Min(1) int maxWaitingJobs,
     @DefaultValue("PT20S") @NotNull Duration claimWait,
     @DefaultValue("PT10S") @NotNull Duration heartbeatInterval,
     @DefaultValue("1000") @Min(10) int logMemoryLines,

@@ -1,5 +1,6 @@
 package dev.veil.agent.engine;
 
+import dev.veil.agent.support.Periodic;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -126,9 +127,9 @@ public class ContainerExits implements SmartLifecycle {
     // A safety net, not the way exits are learnt: should an engine ever drop a death event, the
     // container is found ended within a minute instead of never. One inspect per awaited
     // container a minute.
-    sweep = Flux.interval(sweepInterval, sweepInterval)
-        .onBackpressureDrop()
-        .subscribe(tick -> waiting.keySet().forEach(this::check));
+    sweep = Periodic.every(sweepInterval, sweepInterval, () -> Flux.fromIterable(waiting.keySet()).doOnNext(this::check),
+            error -> log.warn("exit sweep: {}", error.toString()))
+        .subscribe();
   }
 
   @Override

@@ -2,15 +2,17 @@ package dev.veil.agent.expose;
 
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.engine.ContainerEngine;
+import dev.veil.agent.run.ExposedService;
 import dev.veil.agent.run.JobExecution;
-import dev.veil.agent.tunnel.GatewayTunnel;
 import dev.veil.agent.run.OpRun;
+import dev.veil.agent.run.OpServices;
+import dev.veil.agent.support.Periodic;
+import dev.veil.agent.tunnel.GatewayTunnel;
 import dev.veil.model.id.ExposeIds;
 import dev.veil.model.job.ExposedPort;
 import dev.veil.model.job.RunOperation;
 import dev.veil.model.result.ServiceStatus;
 import dev.veil.tunnel.ForwardName;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -27,7 +29,7 @@ import reactor.core.publisher.Mono;
  * status current. Withdraws the forwards, then closes the relays, when the op ends.
  */
 @Component
-public class ServiceExposer {
+public class ServiceExposer implements OpServices {
 
   private final ContainerEngine engine;
   private final GatewayTunnel tunnel;
@@ -45,6 +47,7 @@ public class ServiceExposer {
     this.properties = properties;
   }
 
+  @Override
   public Mono<Void> expose(JobExecution execution, OpRun op, String containerId) {
     RunOperation run = (RunOperation) op.op();
     if (run.args().expose() == null) {
@@ -71,10 +74,7 @@ public class ServiceExposer {
   }
 
   private Disposable monitor(ExposedService service) {
-    return Flux.interval(Duration.ZERO, properties.healthInterval())
-        // Ticks that come while the previous call still runs are dropped, not queued: a slow moment must not end the loop.
-        .onBackpressureDrop()
-        .concatMap(tick -> health.check(service))
+    return Periodic.every(properties.healthInterval(), () -> health.check(service), error -> { })
         .subscribe(up -> statuses.put(service.serviceId(), up ? ServiceStatus.ONLINE : ServiceStatus.OFFLINE));
   }
 
@@ -93,7 +93,7 @@ public class ServiceExposer {
     execution.ops().forEach(op -> op.services().forEach(service -> statuses.remove(service.serviceId())));
   }
 
-  /** Stops checking the op's services and withdraws their routes. */
+  @Override
   public Mono<Void> withdraw(OpRun op) {
     return Flux.fromIterable(op.services())
         .concatMap(service -> {

@@ -1,5 +1,6 @@
 package dev.veil.agent.expose;
 
+import dev.veil.agent.run.ExposedService;
 import dev.veil.model.job.HealthCheck;
 import dev.veil.model.job.HttpHealthCheck;
 import dev.veil.model.job.WebsocketHealthCheck;

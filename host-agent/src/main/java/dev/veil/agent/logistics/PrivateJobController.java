@@ -3,7 +3,7 @@ package dev.veil.agent.logistics;
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.expose.ServiceExposer;
 import dev.veil.agent.run.JobExecution;
-import dev.veil.agent.work.JobWorker;
+import dev.veil.agent.run.RunningJobs;
 import dev.veil.model.job.JobDefinition;
 import dev.veil.model.job.JobDefinitionRequest;
 import dev.veil.model.json.CanonicalJson;
@@ -50,17 +50,17 @@ class PrivateJobController {
   private final HeldJobs jobs;
   private final JobDefinitionListener definitions;
   private final ResultVault results;
-  private final JobWorker worker;
+  private final RunningJobs running;
   private final ServiceExposer exposer;
   private final AgentProperties properties;
 
   PrivateJobController(SessionCheck sessions, HeldJobs jobs, JobDefinitionListener definitions, ResultVault results,
-      JobWorker worker, ServiceExposer exposer, AgentProperties properties) {
+      RunningJobs running, ServiceExposer exposer, AgentProperties properties) {
     this.sessions = sessions;
     this.jobs = jobs;
     this.definitions = definitions;
     this.results = results;
-    this.worker = worker;
+    this.running = running;
     this.exposer = exposer;
     this.properties = properties;
   }
@@ -134,7 +134,7 @@ class PrivateJobController {
   @GetMapping(path = "/service/url/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<ServiceUrls> serviceUrls(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId) {
     return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {
-      JobExecution execution = worker.running().get(job.jobId());
+      JobExecution execution = running.get(job.jobId()).orElse(null);
       Map<String, ServiceUrl> urls = new LinkedHashMap<>();
       List<ServiceStatus> statuses = new ArrayList<>();
       if (execution != null) {

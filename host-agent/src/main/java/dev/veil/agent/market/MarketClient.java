@@ -52,7 +52,7 @@ public class MarketClient {
   /** Registers the node, or renews it: what it is, never where (the gateway reaches it through its tunnel). */
   public Mono<Void> register() {
     return send(HttpMethod.PUT, "/v1/nodes/self",
-        new NodeRegistration(properties.version(), properties.gpu(), properties.concurrency()),
+        new NodeRegistration(properties.version(), properties.gpu(), properties.maxConcurrentJobs()),
         response -> expect(response, HttpStatus.OK));
   }
 

@@ -9,7 +9,6 @@ import dev.veil.agent.engine.EngineLabels;
 import dev.veil.agent.engine.ImageReference;
 import dev.veil.agent.engine.JobNetworks;
 import dev.veil.agent.engine.VolumeBind;
-import dev.veil.agent.expose.ServiceExposer;
 import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.model.job.Command;
 import dev.veil.model.job.CreateVolumeOperation;
@@ -60,14 +59,14 @@ public class JobExecutor {
   private final ContainerConfinement confinement;
   private final JobNetworks networks;
   private final ContainerExits exits;
-  private final ServiceExposer exposer;
+  private final OpServices exposer;
   private final NodeIdentity node;
   private final AgentProperties properties;
   private final Clock clock;
   private final MeterRegistry meters;
 
   public JobExecutor(ContainerEngine engine, ContainerConfinement confinement, JobNetworks networks, ContainerExits exits,
-      ServiceExposer exposer, NodeIdentity node, AgentProperties properties, Clock clock, MeterRegistry meters) {
+      OpServices exposer, NodeIdentity node, AgentProperties properties, Clock clock, MeterRegistry meters) {
     this.engine = engine;
     this.confinement = confinement;
     this.networks = networks;

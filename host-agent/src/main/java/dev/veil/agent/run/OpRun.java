@@ -1,6 +1,5 @@
 package dev.veil.agent.run;
 
-import dev.veil.agent.expose.ExposedService;
 import dev.veil.model.job.Operation;
 import dev.veil.model.result.OpState;
 import dev.veil.model.result.OpStatus;

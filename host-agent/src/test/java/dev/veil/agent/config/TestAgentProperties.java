@@ -11,7 +11,7 @@ public final class TestAgentProperties {
 
   /** Defaults, with the node key and data under {@code dir}, this market URL and private-store key (empty: generated). */
   public static AgentProperties of(Path dir, String marketUrl, String privateKey, DataSize maxPublishedResultBytes) {
-    return new AgentProperties(marketUrl, dir.resolve("node.key"), dir, "", "127.0.0.1", 1,
+    return new AgentProperties(marketUrl, dir.resolve("node.key"), dir, "", "127.0.0.1", 1, 32,
         Duration.ofSeconds(20), Duration.ofSeconds(10), 1000, 10000, 16384, maxPublishedResultBytes, Duration.ofSeconds(20),
         Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMinutes(1), false, "0.1.0", "http://s",
         Duration.ofMinutes(10), Duration.ofMinutes(30), "https://%s", privateKey,

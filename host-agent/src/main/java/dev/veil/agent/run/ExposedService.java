@@ -1,7 +1,6 @@
-package dev.veil.agent.expose;
+package dev.veil.agent.run;
 
 import dev.veil.model.job.ExposedPort;
-import dev.veil.model.result.ServiceStatus;
 
 /**
  * One exposed port of a running op. A private service's ID is a secret: this type never prints it.
@@ -9,7 +8,7 @@ import dev.veil.model.result.ServiceStatus;
  * @param serviceId the public (derivable) or private (random) service ID
  * @param opId      the op exposing it
  * @param port      the container port and how to check it
- * @param upstream  where the gateway reaches it: {@code http://<publish host>:<host port>}, the agent's {@link PortRelay}
+ * @param upstream  where the gateway's tunnel delivers to it: {@code http://<publish host>:<relay port>}, the agent's port relay
  * @param target    where the relay reaches it: {@code http://<container address>:<port>} on the job's network
  * @param isPrivate whether the ID is private
  */
@@ -19,10 +18,5 @@ public record ExposedService(String serviceId, String opId, ExposedPort port, St
   @Override
   public String toString() {
     return "ExposedService[" + (isPrivate ? "(private)" : serviceId) + ", op=" + opId + ", port=" + port.port() + "]";
-  }
-
-  /** The service's current status, kept by {@link ServiceExposer}. */
-  public ServiceStatus status(ServiceExposer exposer) {
-    return exposer.status(serviceId);
   }
 }

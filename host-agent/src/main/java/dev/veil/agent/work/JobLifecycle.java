@@ -1,0 +1,246 @@
+package dev.veil.agent.work;
+
+import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.expose.ServiceExposer;
+import dev.veil.agent.logistics.HeldJobs;
+import dev.veil.agent.logistics.JobDefinitionListener;
+import dev.veil.agent.logistics.PrivateJobState;
+import dev.veil.agent.logistics.ResultVault;
+import dev.veil.agent.market.MarketClient;
+import dev.veil.agent.run.JobExecution;
+import dev.veil.agent.run.JobExecutor;
+import dev.veil.agent.run.LogSpools;
+import dev.veil.agent.run.RunningJobs;
+import dev.veil.agent.support.Periodic;
+import dev.veil.model.job.JobDefinition;
+import dev.veil.model.market.JobRecord;
+import dev.veil.model.result.FlowState;
+import dev.veil.model.result.JobStatus;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
+
+/**
+ * One job on this host, from its claim to its end: it waits for its private definition if it
+ * has one to wait for, runs once it has a run slot, and has its result delivered. While it is
+ * held it is heart-beaten (the market would give it to another host otherwise), and a stop asked
+ * by its owner reaches it, pushed from the market's event stream, or on a heartbeat should the
+ * stream be down. Whatever was kept for it goes when it ends.
+ *
+ * <p>Each job runs in a subscription of its own: stopping the claim loop on shutdown does not
+ * cancel it.
+ */
+@Component
+class JobLifecycle {
+
+  private static final Logger log = LoggerFactory.getLogger(JobLifecycle.class);
+
+  private final MarketClient market;
+  private final JobExecutor executor;
+  private final ServiceExposer exposer;
+  private final JobCapacity capacity;
+  private final ResultDelivery delivery;
+  private final HeldJobs held;
+  private final JobDefinitionListener definitions;
+  private final ResultVault vault;
+  private final KeptJobs kept;
+  private final RunningJobs running;
+  private final LogSpools spools;
+  private final AgentProperties properties;
+  private final Clock clock;
+  private final MeterRegistry meters;
+
+  JobLifecycle(MarketClient market, JobExecutor executor, ServiceExposer exposer, JobCapacity capacity,
+      ResultDelivery delivery, HeldJobs held, JobDefinitionListener definitions, ResultVault vault, KeptJobs kept,
+      RunningJobs running, LogSpools spools, AgentProperties properties, Clock clock, MeterRegistry meters) {
+    this.market = market;
+    this.executor = executor;
+    this.exposer = exposer;
+    this.capacity = capacity;
+    this.delivery = delivery;
+    this.held = held;
+    this.definitions = definitions;
+    this.vault = vault;
+    this.kept = kept;
+    this.running = running;
+    this.spools = spools;
+    this.properties = properties;
+    this.clock = clock;
+    this.meters = meters;
+  }
+
+  /** A job just claimed. */
+  void claimed(JobRecord job) {
+    detached(job, () -> begin(job, properties.definitionDeadline()));
+  }
+
+  /** A job a restarted agent found still waiting for its private definition, for what is left of its wait. */
+  void resumeWaiting(JobRecord job, Duration left) {
+    log.info("job {}: still waiting for its private definition after a restart", job.jobId());
+    detached(job, () -> begin(job, left));
+  }
+
+  /** A job a restarted agent found holding its private result, for what is left of its hold. */
+  void resumeHolding(JobRecord job, FlowState publicCopy, Duration left) {
+    log.info("job {}: still holding its private result after a restart", job.jobId());
+    detached(job, () -> {
+      held.hold(job);
+      AtomicReference<JobStatus> hostStatus = new AtomicReference<>(JobStatus.WAITING_FOR_RESULT);
+      Disposable heartbeats = heartbeats(job, hostStatus, () -> { }, () -> { });
+      return delivery.hold(job, publicCopy, left, capacity.ownerWait(), hostStatus::set).doFinally(signal -> {
+        heartbeats.dispose();
+        ended(job);
+      });
+    });
+  }
+
+  /** A job whose kept state cannot be picked up again: it ends, saying why, and nothing of it is kept. */
+  void endUnresumable(JobRecord job, String why) {
+    detached(job, () -> delivery.publish(job.jobId(), new FlowState(JobStatus.FAILED, job.claimedAt(), clock.millis(),
+        List.of(why), List.of())).doFinally(signal -> kept.forget(job.jobId())));
+  }
+
+  private void detached(JobRecord job, Supplier<Mono<Void>> work) {
+    Mono.defer(work).subscribe(null, error -> log.warn("job {} could not be completed: {}", job.jobId(), error.getMessage()));
+  }
+
+  private Mono<Void> begin(JobRecord job, Duration definitionWait) {
+    held.hold(job);
+    boolean privateDefinition = job.definition().sendsDefinitionPrivately();
+    AtomicReference<JobStatus> hostStatus = new AtomicReference<>(
+        privateDefinition ? JobStatus.WAITING_FOR_JOB_DEFINITION : JobStatus.RUNNING);
+    Sinks.One<String> stopAsked = Sinks.one();
+    AtomicReference<String> stopReason = new AtomicReference<>();
+    AtomicBoolean lostClaim = new AtomicBoolean();
+    Runnable ownerStop = () -> {
+      if (stopReason.compareAndSet(null, "stopped by its owner")) {
+        stopAsked.tryEmitValue(stopReason.get());
+      }
+    };
+    Runnable claimLost = () -> {
+      // The market gave the job to another host: stop, and publish nothing.
+      lostClaim.set(true);
+      if (stopReason.compareAndSet(null, "this host lost its claim on the job")) {
+        stopAsked.tryEmitValue(stopReason.get());
+      }
+    };
+    // The owner's stop is pushed: the job's public event stream says so the moment it is asked.
+    // The heartbeat carries it too, should the stream be down.
+    Disposable stopPushed = market.stopRequested(job.jobId())
+        .doOnNext(pushed -> meters.counter("veil.agent.stops.pushed").increment())
+        .subscribe(pushed -> ownerStop.run());
+    Disposable heartbeats = heartbeats(job, hostStatus, ownerStop, claimLost);
+    boolean isPrivate = privateDefinition || job.definition().receivesResultPrivately();
+    Mono<JobDefinition> definition;
+    if (privateDefinition) {
+      kept.phase(job, PrivateJobState.WAITING_FOR_DEFINITION, clock.millis() + definitionWait.toMillis());
+      // Waiting on the owner takes no run slot: the host claims other jobs meanwhile.
+      definition = Mono.using(capacity::ownerWait, wait -> definitions.await(job, stopAsked.asMono(), definitionWait),
+              JobCapacity.OwnerWait::close)
+          .doOnNext(received -> {
+            kept.definition(job.jobId(), received);
+            kept.phase(job, PrivateJobState.RUNNING, 0);
+          });
+    } else {
+      if (isPrivate) {
+        kept.phase(job, PrivateJobState.RUNNING, 0);
+      }
+      definition = Mono.just(job.definition());
+    }
+    // No definition (stopped, or its deadline passed), or stopped while it waited for a run slot:
+    // nothing ran, and the result says why. A run, which ends empty too, has published its own result.
+    Mono<Void> nothingRan = Mono.defer(() -> lostClaim.get() ? Mono.empty() : delivery.publish(job.jobId(),
+        new FlowState(stopReason.get() != null ? JobStatus.STOPPED : JobStatus.LOGISTICS_ERROR,
+            job.claimedAt(), clock.millis(),
+            List.of(stopReason.get() != null
+                ? stopReason.get() + " before it ran; nothing ran"
+                : "the job definition was not received within " + properties.definitionDeadline().toSeconds()
+                    + " s; nothing ran"), List.of())).then());
+    return definition
+        .flatMap(received -> Mono.usingWhen(
+            // A run slot, unless a stop comes first. A public job gets one at once: it was claimed because one was free.
+            capacity.runSlot().takeUntilOther(stopAsked.asMono()),
+            slot -> run(job, received, slot, hostStatus, stopAsked, lostClaim).thenReturn(true),
+            slot -> Mono.fromRunnable(slot::close)))
+        .switchIfEmpty(nothingRan.thenReturn(false))
+        .then()
+        .doFinally(signal -> {
+          heartbeats.dispose();
+          stopPushed.dispose();
+          ended(job);
+        });
+  }
+
+  private void ended(JobRecord job) {
+    held.end(job.jobId());
+    // Whatever was kept for it (state, definition, held result) goes when the job has ended.
+    kept.forget(job.jobId());
+  }
+
+  /**
+   * The job's heartbeat, every {@code heartbeat-interval} while it is held: it renews the claim
+   * and says where the job stands. {@code ownerStop} runs when the answer carries a stop;
+   * {@code claimLost} when the market no longer gives the job to this host.
+   */
+  private Disposable heartbeats(JobRecord job, AtomicReference<JobStatus> hostStatus, Runnable ownerStop, Runnable claimLost) {
+    return Periodic.every(properties.heartbeatInterval(), () -> market.heartbeat(job.jobId(), hostStatus.get())
+            .doOnNext(beat -> {
+              if (beat.stopRequested()) {
+                ownerStop.run();
+              }
+            })
+            .switchIfEmpty(Mono.fromRunnable(claimLost)),
+        error -> { })
+        .subscribe();
+  }
+
+  /** Runs the job's ops in {@code slot}, which is given back as soon as they have ended, before the result is delivered. */
+  private Mono<Void> run(JobRecord job, JobDefinition definition, JobCapacity.RunSlot slot,
+      AtomicReference<JobStatus> hostStatus, Sinks.One<String> stopAsked, AtomicBoolean lostClaim) {
+    JobExecution execution = new JobExecution(job, definition, properties.logMemoryLines(), spools.root());
+    boolean receivePrivately = job.definition().receivesResultPrivately() || definition.receivesResultPrivately();
+    if (receivePrivately) {
+      vault.expect(job.jobId());
+    }
+    running.add(execution);
+    hostStatus.set(JobStatus.RUNNING);
+    log.info("job {}: running {} op(s)", job.jobId(), execution.ops().size());
+    Disposable stops = stopAsked.asMono().subscribe(reason -> {
+      execution.addError(reason);
+      execution.stop(reason);
+    });
+    return executor.run(execution)
+        .doFinally(signal -> stops.dispose())
+        .flatMap(done -> {
+          if (lostClaim.get()) {
+            return Mono.empty();
+          }
+          if (receivePrivately) {
+            // The wait on the owner is counted before the slot is given back, so the claim loop
+            // never sees room that is not there.
+            JobCapacity.OwnerWait wait = capacity.ownerWait();
+            slot.close();
+            // Once kept, a held result waits on its owner, not on this host: a shutdown need not wait for it.
+            return delivery.keepAndHold(job, execution, wait, hostStatus::set, () -> running.remove(execution));
+          }
+          slot.close();
+          return delivery.publish(execution);
+        })
+        .doOnSuccess(v -> log.info("job {} ended: {}", job.jobId(), execution.status().name().toLowerCase()))
+        .doFinally(signal -> {
+          running.remove(execution);
+          exposer.forget(execution);
+          execution.close();
+        });
+  }
+}
