@@ -180,6 +180,32 @@ class JobContainerHardeningIT {
   }
 
   @Test
+  void anOpMayAskForLessThanTheHostGivesButNotForMore() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "global": {"image": "ubuntu"}, "ops": [
+          {"type": "container/run", "id": "modest", "args": {"cmd": "sleep 60",
+           "limits": {"memory": "32m", "cpus": 0.25, "pids": 16}}}]}"""), null);
+    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+        .until(() -> runningContainerOf(job.jobId()) != null);
+
+    HostConfig host = docker.inspectContainerCmd(runningContainerOf(job.jobId())).exec().getHostConfig();
+    assertThat(host.getMemory()).isEqualTo(32L * 1024 * 1024);
+    assertThat(host.getMemorySwap()).isEqualTo(32L * 1024 * 1024);
+    assertThat(host.getNanoCPUs()).isEqualTo(250_000_000L);
+    assertThat(host.getPidsLimit()).isEqualTo(16L);
+    suite.stop(alice, job.jobId());
+
+    FlowState second = suite.awaitResult(suite.post(alice, Suite.job("""
+        {"version": "0.1", "type": "container", "global": {"image": "ubuntu"}, "ops": [
+          {"type": "container/run", "id": "greedy", "args": {"cmd": "echo never", "limits": {"memory": "1g"}}}]}"""), null).jobId(),
+        Duration.ofSeconds(60));
+    OpState refused = op(second, "greedy");
+    assertThat(refused.status()).isEqualTo(OpStatus.FAILED);
+    assertThat(refused.errors()).contains("this op asks for 1 GiB of memory; this host gives each container at most 64 MiB");
+    assertThat(refused.logs()).noneMatch(line -> line.log().contains("never"));
+  }
+
+  @Test
   void aForkBombStopsAtThePidsLimitAndTheAgentRunsTheNextOp() throws Exception {
     // Bounded (2^10 processes without a limit) so that a broken limit cannot take the host down.
     JobRecord job = suite.post(alice, Suite.job("""

@@ -22,6 +22,7 @@ import java.util.Map;
  * @param restartPolicy  engine restart policy, e.g. {@code no} or {@code on-failure}
  * @param requiredVram   GPU memory the op needs, in GB
  * @param resources      resources to fetch before the op runs, kept as given
+ * @param limits         less memory, CPU or processes than the host gives each container; null for the host's
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunArgs(
@@ -36,7 +37,8 @@ public record RunArgs(
     @JsonProperty("private") Boolean isPrivate,
     @JsonProperty("restart_policy") String restartPolicy,
     @JsonProperty("required_vram") Double requiredVram,
-    List<Map<String, Object>> resources) {
+    List<Map<String, Object>> resources,
+    ContainerLimits limits) {
 
   /** True when this op's exposed ports must get private service IDs. */
   @JsonIgnore

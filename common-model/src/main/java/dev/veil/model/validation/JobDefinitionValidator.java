@@ -1,5 +1,6 @@
 package dev.veil.model.validation;
 
+import dev.veil.model.job.ContainerLimits;
 import dev.veil.model.job.CreateVolumeOperation;
 import dev.veil.model.job.Execution;
 import dev.veil.model.job.Expose;
@@ -203,11 +204,31 @@ public final class JobDefinitionValidator {
         }
       }
     }
+    if (args.limits() != null) {
+      checkLimits(args.limits(), at + "/args/limits", out);
+    }
     if (args.expose() != null) {
       checkExpose(args.expose(), at + "/args/expose", claims, out);
     } else if (args.privateExpose()) {
       out.add(new Violation(at + "/args/private", "only exposed ports can be private; this op exposes none "
           + "(for private results use logistics.receive 'api-listen')"));
+    }
+  }
+
+  private static void checkLimits(ContainerLimits limits, String at, List<Violation> out) {
+    if (limits.memory() != null) {
+      var bytes = limits.memoryBytes();
+      if (bytes.isEmpty()) {
+        out.add(new Violation(at + "/memory", "must be a size such as 512m or 2g (bytes, or k, m, g: binary units)"));
+      } else if (bytes.getAsLong() < ContainerLimits.MIN_MEMORY_BYTES) {
+        out.add(new Violation(at + "/memory", "must be at least 6m"));
+      }
+    }
+    if (limits.cpus() != null && !(limits.cpus() >= 0.01 && limits.cpus() <= ContainerLimits.MAX_CPUS)) {
+      out.add(new Violation(at + "/cpus", "must be between 0.01 and " + (int) ContainerLimits.MAX_CPUS));
+    }
+    if (limits.pids() != null && limits.pids() < 8) {
+      out.add(new Violation(at + "/pids", "must be at least 8"));
     }
   }
 

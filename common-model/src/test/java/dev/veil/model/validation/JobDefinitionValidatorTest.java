@@ -48,6 +48,31 @@ class JobDefinitionValidatorTest {
   }
 
   @Test
+  void anOpMayAskForLessThanTheHostGivesInTheDockerCliForms() {
+    assertThat(posted(job("""
+        [{"type": "container/run", "id": "a", "args": {"image": "x", "limits": {"memory": "512m", "cpus": 0.5, "pids": 64}}},
+         {"type": "container/run", "id": "b", "args": {"image": "x", "limits": {"memory": "1GiB"}}},
+         {"type": "container/run", "id": "c", "args": {"image": "x", "limits": {"memory": "7340032"}}}]"""))).isEmpty();
+    assertThat(new dev.veil.model.job.ContainerLimits("512m", null, null).memoryBytes()).hasValue(512L * 1024 * 1024);
+    assertThat(new dev.veil.model.job.ContainerLimits("2 GB", null, null).memoryBytes()).hasValue(2L << 30);
+  }
+
+  @Test
+  void limitsThatAreNoSizeOrTooSmallAreEachNamed() {
+    assertThat(posted(job("""
+        [{"type": "container/run", "id": "a", "args": {"image": "x", "limits": {"memory": "lots", "cpus": 0, "pids": 2}}},
+         {"type": "container/run", "id": "b", "args": {"image": "x", "limits": {"memory": "1m", "cpus": 5000}}},
+         {"type": "container/run", "id": "c", "args": {"image": "x", "limits": {"memory": "99999999999999999999g"}}}]""")))
+        .containsExactly(
+            new Violation("/ops/0/args/limits/memory", "must be a size such as 512m or 2g (bytes, or k, m, g: binary units)"),
+            new Violation("/ops/0/args/limits/cpus", "must be between 0.01 and 1024"),
+            new Violation("/ops/0/args/limits/pids", "must be at least 8"),
+            new Violation("/ops/1/args/limits/memory", "must be at least 6m"),
+            new Violation("/ops/1/args/limits/cpus", "must be between 0.01 and 1024"),
+            new Violation("/ops/2/args/limits/memory", "must be a size such as 512m or 2g (bytes, or k, m, g: binary units)"));
+  }
+
+  @Test
   void globalImageStandsInForAMissingOpImage() {
     assertThat(posted("{\"version\": \"0.1\", \"type\": \"container\", \"global\": {\"image\": \"ubuntu\"},"
         + " \"ops\": [{\"type\": \"container/run\", \"id\": \"a\", \"args\": {\"cmd\": \"true\"}}]}")).isEmpty();

@@ -3,13 +3,15 @@ package dev.veil.agent.engine;
 import com.github.dockerjava.api.model.Capability;
 import com.github.dockerjava.api.model.HostConfig;
 import dev.veil.agent.config.AgentProperties;
+import dev.veil.model.job.ContainerLimits;
 import java.util.List;
 import org.springframework.stereotype.Component;
 import org.springframework.util.unit.DataSize;
 
 /**
  * What every job container is confined to: memory (swap included), CPU and process limits from
- * the host's settings, {@code no-new-privileges}, and a short list of capabilities.
+ * the host's settings (or less, where its op asks for less), {@code no-new-privileges}, and a
+ * short list of capabilities.
  *
  * <p>The capabilities: every one is dropped, then these are given back, because common images
  * need them as root inside the container and none of them reaches past it:
@@ -48,22 +50,61 @@ public class ContainerConfinement {
     this.pids = properties.containerPids();
   }
 
+  /** One container's limits: the host's, or less where its op asks for less. */
+  public record Limits(long memoryBytes, long nanoCpus, long pids) {
+
+    /** The memory limit as people read it, e.g. {@code 64 MiB}. */
+    public String memory() {
+      return readable(memoryBytes);
+    }
+  }
+
+  /**
+   * The limits of a container whose op asks for {@code asked} (null: nothing). An op may ask for
+   * less than the host gives, never more: that is refused, saying what the host gives, rather
+   * than run with less than the op was written for.
+   */
+  public Limits limitsFor(ContainerLimits asked) {
+    if (asked == null) {
+      return new Limits(memoryBytes, nanoCpus, pids);
+    }
+    long memory = memoryBytes;
+    if (asked.memoryBytes().isPresent()) {
+      memory = asked.memoryBytes().getAsLong();
+      if (memory > memoryBytes) {
+        throw new IllegalArgumentException("this op asks for " + readable(memory) + " of memory; this host gives each container at most "
+            + readable(memoryBytes));
+      }
+    }
+    long cpus = nanoCpus;
+    if (asked.cpus() != null) {
+      cpus = Math.round(asked.cpus() * 1_000_000_000d);
+      if (cpus > nanoCpus) {
+        throw new IllegalArgumentException("this op asks for " + asked.cpus() + " CPUs; this host gives each container at most "
+            + nanoCpus / 1_000_000_000d);
+      }
+    }
+    long processes = pids;
+    if (asked.pids() != null) {
+      processes = asked.pids();
+      if (processes > pids) {
+        throw new IllegalArgumentException("this op asks for " + processes + " processes; this host gives each container at most " + pids);
+      }
+    }
+    return new Limits(memory, cpus, processes);
+  }
+
   /** Applies the limits, the security option and the capabilities to a container's host configuration. */
-  HostConfig apply(HostConfig host) {
+  HostConfig apply(HostConfig host, Limits limits) {
     return host
-        .withMemory(memoryBytes)
+        .withMemory(limits.memoryBytes())
         // Swap equal to the memory limit means none: a job over its limit ends, it does not page the host to a halt.
-        .withMemorySwap(memoryBytes)
-        .withNanoCPUs(nanoCpus)
-        .withPidsLimit(pids)
+        .withMemorySwap(limits.memoryBytes())
+        .withNanoCPUs(limits.nanoCpus())
+        .withPidsLimit(limits.pids())
         .withSecurityOpts(List.of(NO_NEW_PRIVILEGES))
         .withCapDrop(Capability.ALL)
         .withCapAdd(KEPT_CAPABILITIES.toArray(Capability[]::new));
-  }
-
-  /** The memory limit as people read it, e.g. {@code 64 MiB}. */
-  public String memoryLimit() {
-    return readable(memoryBytes);
   }
 
   static String readable(long bytes) {

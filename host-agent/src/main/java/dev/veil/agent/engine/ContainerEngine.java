@@ -136,7 +136,7 @@ public class ContainerEngine {
    */
   public Mono<String> create(ContainerSpec spec) {
     return blocking(() -> {
-      HostConfig host = confinement.apply(HostConfig.newHostConfig()).withNetworkMode(spec.network());
+      HostConfig host = confinement.apply(HostConfig.newHostConfig(), spec.limits()).withNetworkMode(spec.network());
       if (!spec.volumes().isEmpty()) {
         host.withBinds(spec.volumes().stream().map(mount -> new Bind(mount.volume(), new Volume(mount.destination()))).toList());
       }

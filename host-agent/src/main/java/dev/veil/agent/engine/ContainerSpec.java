@@ -17,6 +17,8 @@ import java.util.Map;
  * @param labels         labels
  * @param restartPolicy  engine restart policy, or null
  * @param gpu            request all GPUs
+ * @param limits         memory, CPU and process limits ({@link ContainerConfinement#limitsFor})
  */
 public record ContainerSpec(String image, List<String> cmd, List<String> entrypoint, List<String> env, String workDir,
-    List<VolumeBind> volumes, String network, List<Integer> ports, Map<String, String> labels, String restartPolicy, boolean gpu) {}
+    List<VolumeBind> volumes, String network, List<Integer> ports, Map<String, String> labels, String restartPolicy, boolean gpu,
+    ContainerConfinement.Limits limits) {}

@@ -188,10 +188,17 @@ public class JobExecutor {
     if (gpu && !properties.gpu()) {
       return Mono.error(new IllegalStateException("this op needs a GPU and this host offers none"));
     }
+    ContainerConfinement.Limits limits;
+    try {
+      limits = confinement.limitsFor(args.limits());
+    } catch (IllegalArgumentException e) {
+      return Mono.error(new IllegalStateException(e.getMessage()));
+    }
+    op.memoryLimit = limits.memory();
     ContainerSpec spec = new ContainerSpec(ImageReference.withDefaultTag(image), command(args.cmd()),
         entrypoint(args, global), env(args, global),
         args.workDir() != null ? args.workDir() : global == null ? null : global.workDir(),
-        volumes(execution, args), execution.network, ports(args), labels(execution, op), args.restartPolicy(), gpu);
+        volumes(execution, args), execution.network, ports(args), labels(execution, op), args.restartPolicy(), gpu, limits);
     // The pull gives way to the job's timeout and to a stop: whichever comes first cancels it.
     Mono<Void> stopped = execution.stopped().flatMap(reason -> Mono.error(new StoppedBeforeStart(reason, "while its image was pulled")));
     Mono<Void> pulled = engine.ensureImage(image)
@@ -238,12 +245,12 @@ public class JobExecutor {
           }
           return engine.ranOutOfMemory(containerId).onErrorReturn(false).doOnNext(outOfMemory -> {
             if (outOfMemory) {
-              op.errors.add("the container ran out of memory (limit " + confinement.memoryLimit() + ")");
+              op.errors.add("the container ran out of memory (limit " + op.memoryLimit + ")");
             } else if (code == SIGKILLED) {
               // Not every engine learns of the kernel's OOM kills (Podman 4 on cgroup v1 here never
               // does), and nothing but the kernel kills a job's process with SIGKILL unless asked to.
               op.errors.add("the container was killed (SIGKILL), most likely for running out of memory (limit "
-                  + confinement.memoryLimit() + ")");
+                  + op.memoryLimit + ")");
             }
           }).thenReturn(code);
         })

@@ -27,6 +27,8 @@ public final class OpRun {
   volatile Integer exitCode;
   volatile String containerId;
   volatile String stopReason;
+  /** The memory limit its container got, as people read it. */
+  volatile String memoryLimit;
   volatile Map<String, List<String>> results = Map.of();
   final List<String> errors = new CopyOnWriteArrayList<>();
   final Map<String, Object> diagnostics = new java.util.concurrent.ConcurrentHashMap<>();
