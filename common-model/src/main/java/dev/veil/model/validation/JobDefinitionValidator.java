@@ -17,7 +17,6 @@ import dev.veil.model.job.RunOperation;
 import dev.veil.model.job.UnknownOperation;
 import dev.veil.model.job.VolumeMount;
 import dev.veil.model.job.WebsocketHealthCheck;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -82,13 +81,14 @@ public final class JobDefinitionValidator {
     String endpoint = channel.args() == null ? null : channel.args().endpoint();
     String hash = channel.args() == null ? null : channel.args().hash();
     if (channel.type() == LogisticsType.API) {
-      if (endpoint == null) {
-        out.add(new Violation(path + "/args/endpoint", "is required when type is 'api'"));
-      } else if (!isHttpUrl(endpoint)) {
-        out.add(new Violation(path + "/args/endpoint", "must be an absolute http or https URL"));
-      }
-    } else if (endpoint != null) {
-      out.add(new Violation(path + "/args/endpoint", "only applies when type is 'api'"));
+      // Refused rather than run as if public: a result its owner asked to receive at an endpoint
+      // must never end up in the public store instead.
+      out.add(new Violation(path + "/type", "'api' (the host sends to your endpoint) is not supported; "
+          + "use 'api-listen' (you fetch from the host)"));
+      return;
+    }
+    if (endpoint != null) {
+      out.add(new Violation(path + "/args/endpoint", "only applies when type is 'api', which is not supported"));
     }
     if (hash != null) {
       if (!send || channel.type() != LogisticsType.API_LISTEN) {
@@ -96,16 +96,6 @@ public final class JobDefinitionValidator {
       } else if (!SHA256_HEX.matcher(hash).matches()) {
         out.add(new Violation(path + "/args/hash", "must be a lowercase hex SHA-256 (64 characters)"));
       }
-    }
-  }
-
-  private static boolean isHttpUrl(String value) {
-    try {
-      URI uri = new URI(value);
-      return uri.isAbsolute() && uri.getHost() != null
-          && ("http".equalsIgnoreCase(uri.getScheme()) || "https".equalsIgnoreCase(uri.getScheme()));
-    } catch (Exception e) {
-      return false;
     }
   }
 

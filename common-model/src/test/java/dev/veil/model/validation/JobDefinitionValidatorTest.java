@@ -121,10 +121,17 @@ class JobDefinitionValidatorTest {
                        "receive": {"type": "api", "args": {"hash": "%s"}}},
          "ops": []}""".formatted("a".repeat(64))))
         .containsExactly(
-            new Violation("/logistics/send/args/endpoint", "only applies when type is 'api'"),
+            new Violation("/logistics/send/args/endpoint", "only applies when type is 'api', which is not supported"),
             new Violation("/logistics/send/args/hash", "must be a lowercase hex SHA-256 (64 characters)"),
-            new Violation("/logistics/receive/args/endpoint", "is required when type is 'api'"),
-            new Violation("/logistics/receive/args/hash", "only applies to logistics.send of type 'api-listen'"));
+            new Violation("/logistics/receive/type", "'api' (the host sends to your endpoint) is not supported; "
+                + "use 'api-listen' (you fetch from the host)"));
+    assertThat(posted("""
+        {"version": "0.1", "type": "container",
+         "logistics": {"send": {"type": "api-listen"}, "receive": {"type": "api", "args": {"endpoint": "https://me.example/results"}}},
+         "ops": []}"""))
+        .as("a result its owner wants at an endpoint is refused, never published instead")
+        .containsExactly(new Violation("/logistics/receive/type", "'api' (the host sends to your endpoint) is not supported; "
+            + "use 'api-listen' (you fetch from the host)"));
   }
 
   @Test
