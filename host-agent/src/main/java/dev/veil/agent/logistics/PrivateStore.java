@@ -8,12 +8,14 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -165,12 +167,21 @@ public class PrivateStore {
     }
   }
 
-  // Readers see the old item or the new one, never half of one.
+  // Readers see the old item or the new one, never half of one; and once this returns, a power
+  // cut keeps the new one: its bytes reach the disk before the rename, the rename before return.
   private static void moveIntoPlace(Path tmp, Path target) throws IOException {
+    try (FileChannel file = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      file.force(true);
+    }
     try {
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (AtomicMoveNotSupportedException e) {
       Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+    try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+      dir.force(true);
+    } catch (IOException e) {
+      // Not every file system lets a directory be opened for syncing; the file itself is on disk.
     }
   }
 

@@ -51,7 +51,7 @@ class ClaimLoop {
 
   /** Claims after {@code ready} completes, until disposed of; {@code start} takes each claimed job. */
   Disposable run(Mono<Void> ready, Consumer<JobRecord> start) {
-    return ready.thenMany(Mono.defer(() -> capacity.claimable().then(claimWhenReady()))
+    return ready.thenMany(Mono.defer(() -> capacity.claimable().then(Mono.defer(this::claimWhenReady)))
             .doOnNext(start)
             .onErrorResume(e -> {
               log.warn("claim loop: {}; retrying in {} s", e.getMessage(), RETRY.toSeconds());
