@@ -2,7 +2,7 @@ package dev.veil.gateway.limits;
 
 import dev.veil.gateway.config.GatewayProperties;
 import dev.veil.gateway.tunnel.RelayedRequests;
-import dev.veil.service.problem.RateLimitedException;
+import dev.veil.service.problem.ProblemException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -45,7 +45,8 @@ public final class ClientRateLimit implements GlobalFilter, Ordered {
     String key = client == null || client.getAddress() == null ? "unknown" : client.getAddress().getHostAddress();
     return limiter.isAllowed(BUCKET, key).flatMap(decision -> {
       exchange.getResponse().getHeaders().setAll(decision.getHeaders());
-      return decision.isAllowed() ? chain.filter(exchange) : Mono.error(new RateLimitedException(Duration.ofSeconds(1)));
+      return decision.isAllowed() ? chain.filter(exchange) : Mono.error(
+          ProblemException.rateLimited("too many requests from this client; slow down", Duration.ofSeconds(1)));
     });
   }
 

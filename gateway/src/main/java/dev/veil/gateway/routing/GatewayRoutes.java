@@ -6,7 +6,7 @@ import dev.veil.gateway.config.GatewayProperties;
 import dev.veil.gateway.limits.RequestBodyLimit;
 import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
-import dev.veil.service.problem.NotFoundException;
+import dev.veil.service.problem.ProblemException;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
 import org.springframework.context.annotation.Bean;
@@ -60,7 +60,7 @@ class GatewayRoutes {
             .uri(REGISTRY_URI))
         .route("unknown-name", r -> r.order(2).predicate(names::isUnderNodeDomain)
             .filters(f -> f.filter((exchange, chain) ->
-                Mono.error(new NotFoundException("no node or service is registered under this name"))))
+                Mono.error(ProblemException.notFound("no node or service is registered under this name"))))
             .uri(REGISTRY_URI))
         .route("session-api", r -> r.order(3).path("/v1/challenges", "/v1/challenges/**", "/v1/sessions", "/v1/sessions/**")
             .filters(f -> f.filters(apiBodies))

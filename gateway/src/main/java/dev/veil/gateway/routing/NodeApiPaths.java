@@ -1,6 +1,6 @@
 package dev.veil.gateway.routing;
 
-import dev.veil.service.problem.NotFoundException;
+import dev.veil.service.problem.ProblemException;
 import java.util.List;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
@@ -24,6 +24,6 @@ public final class NodeApiPaths implements GatewayFilter {
   public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
     String path = exchange.getRequest().getURI().getRawPath();
     boolean api = prefixes.stream().anyMatch(path::startsWith) && !path.contains("/../") && !path.contains("%");
-    return api ? chain.filter(exchange) : Mono.error(new NotFoundException("not found"));
+    return api ? chain.filter(exchange) : Mono.error(ProblemException.notFound("not found"));
   }
 }

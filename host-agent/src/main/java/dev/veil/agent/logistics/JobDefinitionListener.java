@@ -3,7 +3,7 @@ package dev.veil.agent.logistics;
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.model.job.JobDefinition;
 import dev.veil.model.market.JobRecord;
-import dev.veil.service.problem.ConflictException;
+import dev.veil.service.problem.ProblemException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.springframework.stereotype.Component;
@@ -38,7 +38,7 @@ public class JobDefinitionListener {
   public void offer(String jobId, JobDefinition definition) {
     Sinks.One<JobDefinition> sink = waiting.remove(jobId);
     if (sink == null || sink.tryEmitValue(definition).isFailure()) {
-      throw new ConflictException("this job is not waiting for a definition: one was already received");
+      throw ProblemException.conflict("this job is not waiting for a definition: one was already received");
     }
   }
 

@@ -14,9 +14,7 @@ import dev.veil.model.result.ServiceUrls;
 import dev.veil.model.validation.DefinitionRole;
 import dev.veil.model.validation.JobDefinitionValidator;
 import dev.veil.model.validation.Violation;
-import dev.veil.service.problem.ConflictException;
-import dev.veil.service.problem.InvalidRequestException;
-import dev.veil.service.problem.NotFoundException;
+import dev.veil.service.problem.ProblemException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -76,10 +74,10 @@ class PrivateJobController {
       @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
     return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {
       if (!job.definition().sendsDefinitionPrivately()) {
-        throw new ConflictException("this job's definition is public: it takes no private definition");
+        throw ProblemException.conflict("this job's definition is public: it takes no private definition");
       }
       if (!definitions.isWaiting(job.jobId())) {
-        throw new ConflictException("this job is not waiting for a definition: one was already received");
+        throw ProblemException.conflict("this job is not waiting for a definition: one was already received");
       }
       JobDefinition definition = read(body);
       List<Violation> violations = new ArrayList<>();
@@ -93,7 +91,7 @@ class PrivateJobController {
             + "(logistics.send.args.hash)"));
       }
       if (!violations.isEmpty()) {
-        throw new InvalidRequestException(violations);
+        throw ProblemException.invalid(violations);
       }
       definitions.offer(job.jobId(), definition);
       Map<String, String> ack = new LinkedHashMap<>();
@@ -105,11 +103,11 @@ class PrivateJobController {
 
   private static JobDefinition read(byte[] body) {
     if (body == null || body.length == 0) {
-      throw new InvalidRequestException(List.of(new Violation("", "a body {\"jobDefinition\": {...}} is required")));
+      throw ProblemException.invalid(List.of(new Violation("", "a body {\"jobDefinition\": {...}} is required")));
     }
     JobDefinitionRequest request = VeilJson.readStrict(body, JobDefinitionRequest.class);
     if (request.jobDefinition() == null) {
-      throw new InvalidRequestException(List.of(new Violation("/jobDefinition", "is required")));
+      throw ProblemException.invalid(List.of(new Violation("/jobDefinition", "is required")));
     }
     return request.jobDefinition();
   }
@@ -123,7 +121,7 @@ class PrivateJobController {
       ServerHttpRequest request, ServerHttpResponse response) {
     return sessions.ownedJob(sessionId, jobId, jobs::find).flatMap(job -> {
       if (!results.knows(job.jobId()) && !job.definition().receivesResultPrivately()) {
-        return Mono.error(new NotFoundException("this job's result is public: read it on the market"));
+        return Mono.error(ProblemException.notFound("this job's result is public: read it on the market"));
       }
       // HEAD answers as GET would, but takes nothing: a result is collected once, by a GET.
       return request.getMethod() == HttpMethod.HEAD ? results.peek(job.jobId()) : results.deliver(job.jobId(), response);

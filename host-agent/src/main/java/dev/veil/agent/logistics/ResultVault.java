@@ -1,7 +1,6 @@
 package dev.veil.agent.logistics;
 
-import dev.veil.service.problem.ConflictException;
-import dev.veil.service.problem.GoneException;
+import dev.veil.service.problem.ProblemException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -94,7 +93,7 @@ public class ResultVault {
       }
       // Blocking file reads and decryption: DataBufferUtils reads on the bounded-elastic scheduler.
       Flux<DataBuffer> body = DataBufferUtils.readInputStream(
-              () -> store.open(jobId, RESULT).orElseThrow(() -> new GoneException("the result was discarded")),
+              () -> store.open(jobId, RESULT).orElseThrow(() -> ProblemException.gone("the result was discarded")),
               response.bufferFactory(), READ_BUFFER)
           .subscribeOn(Schedulers.boundedElastic());
       response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
@@ -118,8 +117,8 @@ public class ResultVault {
 
   private RuntimeException unavailable(String jobId) {
     return gone.containsKey(jobId)
-        ? new GoneException("the result was already retrieved or discarded")
-        : new ConflictException("the job has not finished yet, or its result is being delivered", Duration.ofSeconds(5));
+        ? ProblemException.gone("the result was already retrieved or discarded")
+        : ProblemException.conflict("the job has not finished yet, or its result is being delivered", Duration.ofSeconds(5));
   }
 
   // A result whose deadline passed during the delivery is gone; any other is held again.

@@ -8,9 +8,7 @@ import dev.veil.model.json.VeilJson;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.session.ValidationRequest;
 import dev.veil.model.session.ValidationResponse;
-import dev.veil.service.problem.DeniedException;
-import dev.veil.service.problem.NotFoundException;
-import dev.veil.service.problem.UnavailableException;
+import dev.veil.service.problem.ProblemException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Function;
@@ -46,15 +44,15 @@ public class SessionCheck {
   /** The job, when the session's owner owns it; {@code jobs} finds a job this node holds. */
   public Mono<JobRecord> ownedJob(String sessionId, String jobId, Function<String, Mono<JobRecord>> jobs) {
     if (sessionId == null || sessionId.isBlank()) {
-      return Mono.error(new DeniedException("x-session-id is required"));
+      return Mono.error(ProblemException.denied("x-session-id is required"));
     }
     String scopedJob = RandomIds.isWellFormed(jobId) ? jobId : null;
     return validate(sessionId.trim(), scopedJob)
         .filter(ValidationResponse::valid)
-        .switchIfEmpty(Mono.error(() -> new DeniedException("the session is missing, unknown, expired, revoked or not for this job and node")))
+        .switchIfEmpty(Mono.error(() -> ProblemException.denied("the session is missing, unknown, expired, revoked or not for this job and node")))
         .flatMap(valid -> (scopedJob == null ? Mono.<JobRecord>empty() : jobs.apply(scopedJob))
             .filter(job -> job.owner().equals(valid.owner()))
-            .switchIfEmpty(Mono.error(() -> new NotFoundException(NO_SUCH_JOB))));
+            .switchIfEmpty(Mono.error(() -> ProblemException.notFound(NO_SUCH_JOB))));
   }
 
   private Mono<ValidationResponse> validate(String sessionId, String jobId) {
@@ -67,6 +65,6 @@ public class SessionCheck {
         .retrieve()
         .bodyToMono(ValidationResponse.class)
         .timeout(Duration.ofSeconds(5))
-        .onErrorMap(e -> new UnavailableException("sessions cannot be checked right now; try again", Duration.ofSeconds(5)));
+        .onErrorMap(e -> ProblemException.unavailable("sessions cannot be checked right now; try again", Duration.ofSeconds(5)));
   }
 }

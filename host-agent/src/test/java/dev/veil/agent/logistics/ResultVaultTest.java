@@ -3,8 +3,7 @@ package dev.veil.agent.logistics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.veil.agent.config.TestAgentProperties;
-import dev.veil.service.problem.ConflictException;
-import dev.veil.service.problem.GoneException;
+import dev.veil.service.problem.ProblemException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -13,6 +12,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.core.io.buffer.DataBufferUtils;
+import org.springframework.http.HttpStatus;
 import org.springframework.mock.http.server.reactive.MockServerHttpResponse;
 import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
@@ -62,8 +62,8 @@ class ResultVaultTest {
     assertThat(received.get()).isEqualTo(result);
     assertThat(whole.getHeaders().getContentType()).hasToString("application/json");
     StepVerifier.create(outcome).expectNext(ResultVault.Outcome.COLLECTED).verifyComplete();
-    StepVerifier.create(vault.deliver("job", receiving(new AtomicReference<>()))).expectError(GoneException.class).verify();
-    StepVerifier.create(vault.peek("job")).expectError(GoneException.class).verify();
+    StepVerifier.create(vault.deliver("job", receiving(new AtomicReference<>()))).expectErrorMatches(e -> ProblemException.hasStatus(e, HttpStatus.GONE)).verify();
+    StepVerifier.create(vault.peek("job")).expectErrorMatches(e -> ProblemException.hasStatus(e, HttpStatus.GONE)).verify();
   }
 
   @Test
@@ -87,7 +87,7 @@ class ResultVaultTest {
 
     StepVerifier.create(vault.deliver("job", slowThenBroken)).expectError(IOException.class).verify();
 
-    StepVerifier.create(vault.peek("job")).expectError(GoneException.class).verify();
+    StepVerifier.create(vault.peek("job")).expectErrorMatches(e -> ProblemException.hasStatus(e, HttpStatus.GONE)).verify();
     assertThat(vault.knows("job")).isTrue();
   }
 
@@ -95,7 +95,7 @@ class ResultVaultTest {
   void aResultNotYetHeldIsAConflictToRetry() {
     ResultVault vault = vault("{}");
 
-    StepVerifier.create(vault.deliver("job", receiving(new AtomicReference<>()))).expectError(ConflictException.class).verify();
-    StepVerifier.create(vault.peek("job")).expectError(ConflictException.class).verify();
+    StepVerifier.create(vault.deliver("job", receiving(new AtomicReference<>()))).expectErrorMatches(e -> ProblemException.hasStatus(e, HttpStatus.CONFLICT)).verify();
+    StepVerifier.create(vault.peek("job")).expectErrorMatches(e -> ProblemException.hasStatus(e, HttpStatus.CONFLICT)).verify();
   }
 }

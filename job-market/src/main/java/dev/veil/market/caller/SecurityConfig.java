@@ -1,11 +1,12 @@
 package dev.veil.market.caller;
 
 import dev.veil.service.node.NodeRequestAuthenticator;
-import dev.veil.service.problem.DeniedException;
+import dev.veil.service.problem.ProblemException;
 import dev.veil.service.problem.ProblemWriter;
 import dev.veil.service.security.StatelessSecurity;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.ReactiveAuthenticationManager;
 import org.springframework.security.config.web.server.SecurityWebFiltersOrder;
@@ -34,7 +35,7 @@ class SecurityConfig {
     ReactiveAuthenticationManager verifier = presented -> nodes
         .authenticate(((NodeSignedRequest) presented).exchange())
         .<Authentication>map(nodeId -> NodeSignedRequest.verified(new NodeCaller(nodeId)))
-        .onErrorMap(DeniedException.class, denied -> new BadCredentialsException(denied.getMessage()));
+        .onErrorMap(e -> ProblemException.hasStatus(e, HttpStatus.UNAUTHORIZED), denied -> new BadCredentialsException(denied.getMessage()));
     AuthenticationWebFilter nodeFilter = new AuthenticationWebFilter(verifier);
     nodeFilter.setServerAuthenticationConverter(exchange -> NodeRequestAuthenticator.claimsNodeSignature(exchange)
         ? Mono.just(NodeSignedRequest.unverified(exchange))

@@ -10,9 +10,7 @@ import dev.veil.model.market.ResultReceipt;
 import dev.veil.model.result.FlowState;
 import dev.veil.model.result.JobStatus;
 import dev.veil.model.validation.Violation;
-import dev.veil.service.problem.ConflictException;
-import dev.veil.service.problem.InvalidRequestException;
-import dev.veil.service.problem.NotFoundException;
+import dev.veil.service.problem.ProblemException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
@@ -69,7 +67,7 @@ public class JobClaims {
         .take(wait);
     return nodes.isRegistered(nodeId)
         .filter(Boolean::booleanValue)
-        .switchIfEmpty(Mono.error(() -> new ConflictException("register this node (PUT /v1/nodes/self) before claiming")))
+        .switchIfEmpty(Mono.error(() -> ProblemException.conflict("register this node (PUT /v1/nodes/self) before claiming")))
         .then(now.switchIfEmpty(wait.isZero() ? Mono.empty() : later))
         .doOnNext(claimed -> claimLatency.record(Duration.ofMillis(Math.max(0, clock.millis() - claimed.postedAt()))))
         .flatMap(claimed -> jobs.find(claimed.jobId()));
@@ -78,22 +76,22 @@ public class JobClaims {
   Mono<HeartbeatResponse> heartbeat(String nodeId, String jobId, JobStatus hostStatus) {
     return jobs.heartbeat(jobId, nodeId, clock.millis(), properties.lease(), hostStatus)
         .map(stop -> new HeartbeatResponse(stop, properties.lease().toSeconds()))
-        .switchIfEmpty(Mono.error(() -> new NotFoundException(NOT_HELD)));
+        .switchIfEmpty(Mono.error(() -> ProblemException.notFound(NOT_HELD)));
   }
 
   Mono<ResultReceipt> finish(String nodeId, String jobId, FlowState result) {
     return jobs.find(jobId)
         .filter(job -> nodeId.equals(job.nodeId()))
-        .switchIfEmpty(Mono.error(() -> new NotFoundException(NOT_HELD)))
+        .switchIfEmpty(Mono.error(() -> ProblemException.notFound(NOT_HELD)))
         .flatMap(job -> {
           List<Violation> violations = check(job, result);
           if (!violations.isEmpty()) {
-            return Mono.error(new InvalidRequestException(violations));
+            return Mono.error(ProblemException.invalid(violations));
           }
           return results.put(result)
               .flatMap(resultId -> jobs.finish(jobId, nodeId, resultId, clock.millis(), result.status())
                   .doOnNext(state -> meters.counter("veil.market.jobs.finished", "state", state.name()).increment())
-                  .switchIfEmpty(Mono.error(() -> new NotFoundException(NOT_HELD)))
+                  .switchIfEmpty(Mono.error(() -> ProblemException.notFound(NOT_HELD)))
                   .thenReturn(new ResultReceipt(resultId)));
         });
   }

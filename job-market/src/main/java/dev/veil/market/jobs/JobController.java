@@ -9,9 +9,7 @@ import dev.veil.model.market.PostJobRequest;
 import dev.veil.model.validation.DefinitionRole;
 import dev.veil.model.validation.JobDefinitionValidator;
 import dev.veil.model.validation.Violation;
-import dev.veil.service.problem.ConflictException;
-import dev.veil.service.problem.InvalidRequestException;
-import dev.veil.service.problem.NotFoundException;
+import dev.veil.service.problem.ProblemException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
@@ -75,7 +73,7 @@ class JobController {
     // The session is checked first: an anonymous caller learns nothing, not even what is wrong with its body.
     return owners.ownerOf(sessionId, null).flatMap(owner -> {
       if (!violations.isEmpty()) {
-        return Mono.error(new InvalidRequestException(violations));
+        return Mono.error(ProblemException.invalid(violations));
       }
       long timeout = request.timeoutSeconds() == null ? properties.defaultJobTimeout().toSeconds() : request.timeoutSeconds();
       JobRecord job = new JobRecord(RandomIds.next(), owner, JobState.QUEUED, request.definition(), timeout,
@@ -109,15 +107,15 @@ class JobController {
     return owners.ownerOf(sessionId, RandomIds.isWellFormed(jobId) ? jobId : null)
         .flatMap(owner -> find(jobId).filter(job -> job.owner().equals(owner)))
         // Someone else's job answers exactly as a job that does not exist.
-        .switchIfEmpty(Mono.error(() -> new NotFoundException("no such job")))
+        .switchIfEmpty(Mono.error(() -> ProblemException.notFound("no such job")))
         .flatMap(job -> jobs.stop(jobId, clock.millis()))
         .flatMap(outcome -> outcome == RedisJobStore.StopOutcome.ALREADY_FINISHED
-            ? Mono.error(new ConflictException("the job has already finished"))
+            ? Mono.error(ProblemException.conflict("the job has already finished"))
             : find(jobId));
   }
 
   private Mono<JobRecord> find(String jobId) {
     return (RandomIds.isWellFormed(jobId) ? jobs.find(jobId) : Mono.<JobRecord>empty())
-        .switchIfEmpty(Mono.error(() -> new NotFoundException("no such job")));
+        .switchIfEmpty(Mono.error(() -> ProblemException.notFound("no such job")));
   }
 }

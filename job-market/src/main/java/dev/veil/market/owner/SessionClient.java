@@ -3,7 +3,7 @@ package dev.veil.market.owner;
 import dev.veil.market.config.MarketProperties;
 import dev.veil.model.session.ValidationRequest;
 import dev.veil.model.session.ValidationResponse;
-import dev.veil.service.problem.UnavailableException;
+import dev.veil.service.problem.ProblemException;
 import java.time.Duration;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
@@ -34,7 +34,7 @@ public class SessionClient {
         .retrieve()
         .bodyToMono(ValidationResponse.class)
         .timeout(Duration.ofSeconds(5))
-        .onErrorMap(e -> new UnavailableException("sessions cannot be checked right now; nothing was accepted",
+        .onErrorMap(e -> ProblemException.unavailable("sessions cannot be checked right now; nothing was accepted",
             Duration.ofSeconds(5)));
   }
 }

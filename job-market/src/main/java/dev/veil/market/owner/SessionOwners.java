@@ -1,6 +1,6 @@
 package dev.veil.market.owner;
 
-import dev.veil.service.problem.DeniedException;
+import dev.veil.service.problem.ProblemException;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
@@ -19,11 +19,11 @@ public class SessionOwners {
   /** The owner, or 401 when the session is missing, unknown, expired, revoked or out of scope. */
   public Mono<String> ownerOf(String sessionId, String jobId) {
     if (sessionId == null || sessionId.isBlank()) {
-      return Mono.error(new DeniedException("x-session-id is required"));
+      return Mono.error(ProblemException.denied("x-session-id is required"));
     }
     return sessions.validate(sessionId.trim(), jobId)
         .filter(answer -> answer.valid() && answer.owner() != null)
         .map(answer -> answer.owner())
-        .switchIfEmpty(Mono.error(() -> new DeniedException("the session is missing, unknown, expired, revoked or not for this job")));
+        .switchIfEmpty(Mono.error(() -> ProblemException.denied("the session is missing, unknown, expired, revoked or not for this job")));
   }
 }

@@ -4,7 +4,7 @@ import dev.veil.market.caller.NodeCaller;
 import dev.veil.market.config.MarketProperties;
 import dev.veil.model.market.NodeRegistration;
 import dev.veil.model.validation.Violation;
-import dev.veil.service.problem.InvalidRequestException;
+import dev.veil.service.problem.ProblemException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
@@ -42,10 +42,10 @@ class NodeController {
   @Operation(summary = "Register or renew this node")
   Mono<Map<String, Object>> register(@AuthenticationPrincipal NodeCaller node, @RequestBody NodeRegistration registration) {
     if (registration.version() != null && registration.version().length() > MAX_VERSION_LENGTH) {
-      return Mono.error(new InvalidRequestException(List.of(new Violation("/version", "must be at most " + MAX_VERSION_LENGTH + " characters"))));
+      return Mono.error(ProblemException.invalid(List.of(new Violation("/version", "must be at most " + MAX_VERSION_LENGTH + " characters"))));
     }
     if (registration.capacity() != null && (registration.capacity() < 1 || registration.capacity() > MAX_CAPACITY)) {
-      return Mono.error(new InvalidRequestException(List.of(new Violation("/capacity", "must be between 1 and " + MAX_CAPACITY))));
+      return Mono.error(ProblemException.invalid(List.of(new Violation("/capacity", "must be between 1 and " + MAX_CAPACITY))));
     }
     return registry.renew(node.nodeId(), registration.version(), Boolean.TRUE.equals(registration.gpu()),
             registration.capacity() == null ? 1 : registration.capacity(), clock.millis(), properties.nodeTtl())

@@ -1,6 +1,6 @@
 package dev.veil.market.results;
 
-import dev.veil.service.problem.NotFoundException;
+import dev.veil.service.problem.ProblemException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.springframework.http.MediaType;
@@ -23,6 +23,6 @@ class ResultController {
   @GetMapping(path = "/v1/results/{resultId}", produces = MediaType.APPLICATION_JSON_VALUE)
   @Operation(summary = "Read a published result by content ID")
   Mono<String> get(@PathVariable String resultId) {
-    return results.get(resultId).switchIfEmpty(Mono.error(() -> new NotFoundException("no such result")));
+    return results.get(resultId).switchIfEmpty(Mono.error(() -> ProblemException.notFound("no such result")));
   }
 }

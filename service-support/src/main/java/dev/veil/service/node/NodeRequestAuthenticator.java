@@ -1,7 +1,7 @@
 package dev.veil.service.node;
 
 import dev.veil.model.auth.NodeRequestSignature;
-import dev.veil.service.problem.DeniedException;
+import dev.veil.service.problem.ProblemException;
 import java.time.Clock;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
@@ -10,7 +10,7 @@ import reactor.core.publisher.Mono;
 /**
  * Proves which node sent a request: the signature must match the node ID, this service's
  * audience, the method, the raw path and query and the body; the timestamp must be within the
- * skew; and the nonce must be new. Answers the node ID, or {@link DeniedException} saying why.
+ * skew; and the nonce must be new. Answers the node ID, or a 401 {@link ProblemException} saying why.
  * A store failure propagates (503): an unverifiable request is never let through.
  */
 public class NodeRequestAuthenticator {
@@ -35,7 +35,7 @@ public class NodeRequestAuthenticator {
     ServerHttpRequest request = exchange.getRequest();
     NodeRequestSignature signature = NodeRequestSignature.fromHeaders(request.getHeaders()::getFirst).orElse(null);
     if (signature == null) {
-      return Mono.error(new DeniedException("node signature headers are incomplete or malformed"));
+      return Mono.error(ProblemException.denied("node signature headers are incomplete or malformed"));
     }
     byte[] body = exchange.getAttributeOrDefault(CachedBodyFilter.BODY, new byte[0]);
     String query = request.getURI().getRawQuery();
@@ -43,7 +43,7 @@ public class NodeRequestAuthenticator {
     NodeRequestSignature.Verdict verdict = signature.verify(properties.audience(), request.getMethod().name(),
         pathAndQuery, body, clock.instant(), properties.skew());
     if (verdict != NodeRequestSignature.Verdict.VALID) {
-      return Mono.error(new DeniedException(switch (verdict) {
+      return Mono.error(ProblemException.denied(switch (verdict) {
         case STALE -> "node signature timestamp is outside the allowed clock skew";
         case MALFORMED -> "node ID or signature is malformed";
         default -> "node signature does not match the request";
@@ -52,6 +52,6 @@ public class NodeRequestAuthenticator {
     return nonces.claim(signature.nodeId(), signature.nonce(), properties.skew().multipliedBy(2))
         .filter(Boolean::booleanValue)
         .map(first -> signature.nodeId())
-        .switchIfEmpty(Mono.error(() -> new DeniedException("node signature was already used (replay)")));
+        .switchIfEmpty(Mono.error(() -> ProblemException.denied("node signature was already used (replay)")));
   }
 }

@@ -9,7 +9,6 @@ import java.net.UnknownHostException;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -46,6 +45,7 @@ import tools.jackson.core.JacksonException;
 public final class ProblemMapping {
 
   private static final Logger log = LoggerFactory.getLogger(ProblemMapping.class);
+  private static final String DENIED = "missing, unknown, expired or revoked credentials";
 
   private final List<ProblemClassifier> classifiers;
 
@@ -64,12 +64,8 @@ public final class ProblemMapping {
     if (error instanceof MethodNotAllowedException wrongMethod) {
       response.allow(allowed(wrongMethod).toArray(HttpMethod[]::new));
     }
-    if (error instanceof RateLimitedException limited) {
-      response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, limited.retryAfter().toSeconds())));
-    } else if (error instanceof ConflictException conflict && conflict.retryAfter() != null) {
-      response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, conflict.retryAfter().toSeconds())));
-    } else if (error instanceof UnavailableException unavailable && unavailable.retryAfter() != null) {
-      response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, unavailable.retryAfter().toSeconds())));
+    if (error instanceof ProblemException refused && refused.retryAfter() != null) {
+      response.header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, refused.retryAfter().toSeconds())));
     } else if (problem.getStatus() == HttpStatus.SERVICE_UNAVAILABLE.value()) {
       response.header(HttpHeaders.RETRY_AFTER, "5");
     }
@@ -83,35 +79,15 @@ public final class ProblemMapping {
       p.setProperty("pointer", malformed.pointer());
       return p;
     }
-    if (error instanceof InvalidRequestException invalid) {
-      ProblemDetail p = problem(HttpStatus.BAD_REQUEST, ProblemTypes.INVALID_REQUEST, "Invalid request",
-          invalid.violations().size() == 1 ? invalid.violations().get(0).toString()
-              : invalid.violations().size() + " problems with the request; see violations");
-      p.setProperty("violations", invalid.violations().stream()
-          .map(v -> Map.of("path", v.path(), "message", v.message())).toList());
-      return p;
+    if (error instanceof ProblemException refused) {
+      if (refused.status() == HttpStatus.UNAUTHORIZED && refused.getMessage() == null) {
+        return ProblemException.denied(DENIED).toProblem();
+      }
+      return refused.toProblem();
     }
-    if (error instanceof DeniedException || isAuthenticationException(error)) {
+    if (isAuthenticationException(error)) {
       return problem(HttpStatus.UNAUTHORIZED, ProblemTypes.UNAUTHORIZED, "Unauthorized",
-          error.getMessage() == null ? "missing, unknown, expired or revoked credentials" : error.getMessage());
-    }
-    if (error instanceof ForbiddenException) {
-      return problem(HttpStatus.FORBIDDEN, ProblemTypes.FORBIDDEN, "Forbidden", error.getMessage());
-    }
-    if (error instanceof NotFoundException) {
-      return problem(HttpStatus.NOT_FOUND, ProblemTypes.NOT_FOUND, "Not found", error.getMessage());
-    }
-    if (error instanceof ConflictException) {
-      return problem(HttpStatus.CONFLICT, ProblemTypes.CONFLICT, "Conflict", error.getMessage());
-    }
-    if (error instanceof GoneException) {
-      return problem(HttpStatus.GONE, ProblemTypes.GONE, "Gone", error.getMessage());
-    }
-    if (error instanceof UnavailableException) {
-      return problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.UNAVAILABLE, "Unavailable", error.getMessage());
-    }
-    if (error instanceof RateLimitedException) {
-      return problem(HttpStatus.TOO_MANY_REQUESTS, ProblemTypes.RATE_LIMITED, "Too many requests", error.getMessage());
+          error.getMessage() == null ? DENIED : error.getMessage());
     }
     if (hasCause(error, DataBufferLimitException.class)) {
       return tooLarge();
@@ -177,7 +153,7 @@ public final class ProblemMapping {
           error instanceof MissingRequestValueException missing
               ? "the required " + missing.getLabel() + " '" + missing.getName() + "' is missing"
               : "the request could not be read: a header, path or query value is missing or malformed");
-      case 401 -> problem(status, ProblemTypes.UNAUTHORIZED, "Unauthorized", "missing, unknown, expired or revoked credentials");
+      case 401 -> problem(status, ProblemTypes.UNAUTHORIZED, "Unauthorized", DENIED);
       case 403 -> problem(status, ProblemTypes.FORBIDDEN, "Forbidden", "this credential may not call this endpoint");
       default -> problem(status, ProblemTypes.of(status), status.getReasonPhrase(),
           "the request was refused: " + status.getReasonPhrase().toLowerCase(Locale.ROOT));

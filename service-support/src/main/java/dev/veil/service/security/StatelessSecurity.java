@@ -1,7 +1,6 @@
 package dev.veil.service.security;
 
-import dev.veil.service.problem.DeniedException;
-import dev.veil.service.problem.ForbiddenException;
+import dev.veil.service.problem.ProblemException;
 import dev.veil.service.problem.ProblemWriter;
 import org.springframework.security.config.web.server.ServerHttpSecurity;
 import org.springframework.security.web.server.context.NoOpServerSecurityContextRepository;
@@ -29,8 +28,8 @@ public final class StatelessSecurity {
         .requestCache(cache -> cache.requestCache(NoOpServerRequestCache.getInstance()))
         .exceptionHandling(handling -> handling
             .authenticationEntryPoint((exchange, e) -> problems.write(exchange,
-                unauthenticated == null ? e : new DeniedException(unauthenticated)))
+                unauthenticated == null ? e : ProblemException.denied(unauthenticated)))
             .accessDeniedHandler((exchange, denied) ->
-                problems.write(exchange, new ForbiddenException("this credential may not call this endpoint"))));
+                problems.write(exchange, ProblemException.forbidden("this credential may not call this endpoint"))));
   }
 }

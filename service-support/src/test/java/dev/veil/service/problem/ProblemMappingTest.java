@@ -37,15 +37,15 @@ class ProblemMappingTest {
   void eachFailureGetsItsStatusTypeAndProblemJson() {
     record Case(Throwable error, int status, String type) {}
     for (Case c : List.of(
-        new Case(new InvalidRequestException(List.of(new Violation("/a", "bad"))), 400, "invalid-request"),
-        new Case(new DeniedException("no"), 401, "unauthorized"),
+        new Case(ProblemException.invalid(List.of(new Violation("/a", "bad"))), 400, "invalid-request"),
+        new Case(ProblemException.denied("no"), 401, "unauthorized"),
         new Case(new BadCredentialsException("no"), 401, "unauthorized"),
-        new Case(new ForbiddenException("no"), 403, "forbidden"),
-        new Case(new NotFoundException("no"), 404, "not-found"),
-        new Case(new ConflictException("later", Duration.ofSeconds(5)), 409, "conflict"),
-        new Case(new GoneException("gone"), 410, "gone"),
+        new Case(ProblemException.forbidden("no"), 403, "forbidden"),
+        new Case(ProblemException.notFound("no"), 404, "not-found"),
+        new Case(ProblemException.conflict("later", Duration.ofSeconds(5)), 409, "conflict"),
+        new Case(ProblemException.gone("gone"), 410, "gone"),
         new Case(new ServerWebInputException("bad", null, new DataBufferLimitException("big")), 413, "body-too-large"),
-        new Case(new RateLimitedException(Duration.ofSeconds(7)), 429, "rate-limited"),
+        new Case(ProblemException.rateLimited("slow down", Duration.ofSeconds(7)), 429, "rate-limited"),
         new Case(new RedisConnectionFailureException("down"), 503, "store-unavailable"),
         new Case(new RuntimeException(new ConnectException("refused")), 502, "upstream-unreachable"),
         new Case(new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT, "Response took longer than timeout"), 504, "upstream-timeout"),
@@ -67,15 +67,15 @@ class ProblemMappingTest {
 
   @Test
   void retryAfterIsSetWhereAClientShouldComeBack() {
-    assertThat(map(new ConflictException("not yet", Duration.ofSeconds(5))).getHeaders().getFirst("Retry-After")).isEqualTo("5");
-    assertThat(map(new RateLimitedException(Duration.ofSeconds(7))).getHeaders().getFirst("Retry-After")).isEqualTo("7");
+    assertThat(map(ProblemException.conflict("not yet", Duration.ofSeconds(5))).getHeaders().getFirst("Retry-After")).isEqualTo("5");
+    assertThat(map(ProblemException.rateLimited("slow down", Duration.ofSeconds(7))).getHeaders().getFirst("Retry-After")).isEqualTo("7");
     assertThat(map(new RedisConnectionFailureException("down")).getHeaders().getFirst("Retry-After")).isEqualTo("5");
-    assertThat(map(new ConflictException("never")).getHeaders().getFirst("Retry-After")).isNull();
+    assertThat(map(ProblemException.conflict("never")).getHeaders().getFirst("Retry-After")).isNull();
   }
 
   @Test
   void violationsAreListedAndInternalErrorsSayNothing() {
-    ProblemDetail invalid = map(new InvalidRequestException(List.of(new Violation("/a", "x"), new Violation("/b", "y")))).getBody();
+    ProblemDetail invalid = map(ProblemException.invalid(List.of(new Violation("/a", "x"), new Violation("/b", "y")))).getBody();
     assertThat(JsonMapper.shared().writeValueAsString(invalid)).contains("\"violations\":[{", "\"/a\"", "\"/b\"");
 
     ProblemDetail internal = map(new IllegalStateException("bug with secret abc")).getBody();

@@ -2,10 +2,11 @@ package dev.veil.session.caller;
 
 import dev.veil.model.id.RandomIds;
 import dev.veil.service.node.NodeRequestAuthenticator;
-import dev.veil.service.problem.DeniedException;
+import dev.veil.service.problem.ProblemException;
 import dev.veil.session.session.RedisSessionStore;
 import dev.veil.session.session.SessionHandles;
 import java.time.Clock;
+import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.ReactiveAuthenticationManager;
 import org.springframework.security.core.Authentication;
@@ -58,6 +59,6 @@ class CallerAuthenticationManager implements ReactiveAuthenticationManager {
   private Mono<Authentication> node(PresentedCredentials.NodeSigned signed) {
     return nodes.authenticate(signed.exchange())
         .<Authentication>map(nodeId -> new CallerAuthentication(new Caller.Node(nodeId)))
-        .onErrorMap(DeniedException.class, denied -> new BadCredentialsException(denied.getMessage()));
+        .onErrorMap(e -> ProblemException.hasStatus(e, HttpStatus.UNAUTHORIZED), denied -> new BadCredentialsException(denied.getMessage()));
   }
 }

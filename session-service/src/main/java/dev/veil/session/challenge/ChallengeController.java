@@ -5,8 +5,8 @@ import dev.veil.model.id.RandomIds;
 import dev.veil.model.session.ChallengeRequest;
 import dev.veil.model.session.ChallengeResponse;
 import dev.veil.model.validation.Violation;
+import dev.veil.service.problem.ProblemException;
 import dev.veil.session.config.SessionProperties;
-import dev.veil.service.problem.InvalidRequestException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
@@ -40,7 +40,7 @@ class ChallengeController {
   @Operation(summary = "Issue a one-time login challenge for an Ed25519 public key")
   Mono<ChallengeResponse> issue(@RequestBody ChallengeRequest request) {
     if (request.publicKey() == null || Ed25519.publicKey(request.publicKey()).isEmpty()) {
-      return Mono.error(new InvalidRequestException(List.of(
+      return Mono.error(ProblemException.invalid(List.of(
           new Violation("/publicKey", "must be a base58 Ed25519 public key (32 bytes)"))));
     }
     String challenge = RandomIds.next();

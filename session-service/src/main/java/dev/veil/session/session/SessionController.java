@@ -3,9 +3,8 @@ package dev.veil.session.session;
 import dev.veil.model.session.SessionRequest;
 import dev.veil.model.session.SessionResponse;
 import dev.veil.model.session.SessionSummary;
+import dev.veil.service.problem.ProblemException;
 import dev.veil.session.caller.Caller;
-import dev.veil.service.problem.ForbiddenException;
-import dev.veil.service.problem.NotFoundException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
@@ -77,7 +76,7 @@ class SessionController {
     return requireUnscoped(owner)
         .then(sessions.revoke(owner.owner(), handle))
         .filter(Boolean::booleanValue)
-        .switchIfEmpty(Mono.error(() -> new NotFoundException("no such session of yours")))
+        .switchIfEmpty(Mono.error(() -> ProblemException.notFound("no such session of yours")))
         .doOnNext(done -> metrics.revoked(1))
         .then();
   }
@@ -94,7 +93,7 @@ class SessionController {
 
   private static Mono<Void> requireUnscoped(Caller.Owner owner) {
     return owner.session().isScoped()
-        ? Mono.error(new ForbiddenException("a session scoped to a job or node can only revoke itself"))
+        ? Mono.error(ProblemException.forbidden("a session scoped to a job or node can only revoke itself"))
         : Mono.empty();
   }
 }

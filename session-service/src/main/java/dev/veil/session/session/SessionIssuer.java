@@ -7,10 +7,9 @@ import dev.veil.model.id.RandomIds;
 import dev.veil.model.session.SessionRequest;
 import dev.veil.model.session.SessionResponse;
 import dev.veil.model.validation.Violation;
+import dev.veil.service.problem.ProblemException;
 import dev.veil.session.challenge.RedisChallengeStore;
 import dev.veil.session.config.SessionProperties;
-import dev.veil.service.problem.DeniedException;
-import dev.veil.service.problem.InvalidRequestException;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,7 +43,7 @@ public class SessionIssuer {
   public Mono<SessionResponse> issue(SessionRequest request) {
     List<Violation> violations = check(request);
     if (!violations.isEmpty()) {
-      return Mono.error(new InvalidRequestException(violations));
+      return Mono.error(ProblemException.invalid(violations));
     }
     PublicKey key = Ed25519.publicKey(request.publicKey()).orElseThrow();
     byte[] signature = Base58.decode(request.signature(), Ed25519.SIGNATURE_BYTES).orElseThrow();
@@ -54,7 +53,7 @@ public class SessionIssuer {
         .filter(issued -> issued.publicKey().equals(request.publicKey()))
         .filter(issued -> issued.expiresAt() > clock.millis())
         .filter(issued -> Ed25519.verify(key, LoginChallenge.message(request.publicKey(), request.challenge()), signature))
-        .switchIfEmpty(Mono.error(() -> new DeniedException(DENIED)))
+        .switchIfEmpty(Mono.error(() -> ProblemException.denied(DENIED)))
         .flatMap(issued -> {
           String sessionId = RandomIds.next();
           long now = clock.millis();

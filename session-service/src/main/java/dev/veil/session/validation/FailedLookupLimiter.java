@@ -1,8 +1,8 @@
 package dev.veil.session.validation;
 
+import dev.veil.service.problem.ProblemException;
 import dev.veil.session.caller.Caller;
 import dev.veil.session.config.SessionProperties;
-import dev.veil.service.problem.RateLimitedException;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
@@ -34,7 +34,8 @@ class FailedLookupLimiter {
     return redis.opsForValue().get(key)
         .filter(count -> Long.parseLong(count) >= settings.limit())
         .flatMap(over -> redis.getExpire(key).defaultIfEmpty(settings.window()))
-        .flatMap(left -> Mono.<Void>error(new RateLimitedException(left.isNegative() || left.isZero() ? settings.window() : left)));
+        .flatMap(left -> Mono.<Void>error(ProblemException.rateLimited("too many failed session look-ups; slow down",
+            left.isNegative() || left.isZero() ? settings.window() : left)));
   }
 
   Mono<Void> recordFailure(Caller caller) {

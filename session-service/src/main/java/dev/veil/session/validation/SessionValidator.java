@@ -4,8 +4,8 @@ import dev.veil.model.id.RandomIds;
 import dev.veil.model.session.ValidationRequest;
 import dev.veil.model.session.ValidationResponse;
 import dev.veil.model.validation.Violation;
+import dev.veil.service.problem.ProblemException;
 import dev.veil.session.caller.Caller;
-import dev.veil.service.problem.InvalidRequestException;
 import dev.veil.session.session.RedisSessionStore;
 import dev.veil.session.session.SessionHandles;
 import dev.veil.session.session.SessionMetrics;
@@ -48,7 +48,7 @@ class SessionValidator {
       violations.add(new Violation("/jobId", "must be a job ID (base58, 32 bytes)"));
     }
     if (!violations.isEmpty()) {
-      return Mono.error(new InvalidRequestException(violations));
+      return Mono.error(ProblemException.invalid(violations));
     }
     return limiter.check(caller)
         .then(RandomIds.isWellFormed(request.sessionId())
