@@ -153,12 +153,14 @@ suite_up() {
   [ -n "$fingerprint" ] || veil_die "the gateway published no tunnel host key fingerprint (see $SUITE_DIR/logs/gateway.log)"
 
   veil_log "starting host-agent on $SUITE_AGENT_PORT"
+  # VEIL_AGENT_JAVA_OPTS: JVM options for the agent only (benchmarks: a capped heap, a GC log), split on spaces.
+  # shellcheck disable=SC2086
   suite_start host-agent env PORT="$SUITE_AGENT_PORT" VEIL_MARKET_URL="$market_url" VEIL_SESSION_URL="$session_url" \
     VEIL_TUNNEL_HOST=127.0.0.1 VEIL_TUNNEL_PORT="$SUITE_TUNNEL_PORT" VEIL_TUNNEL_FINGERPRINT="$fingerprint" \
     VEIL_NODE_KEY_FILE="$SUITE_DIR/node.key" \
     VEIL_AGENT_DATA_DIR="$SUITE_DIR/agent" DOCKER_HOST="$DOCKER_HOST" \
     VEIL_AGENT_SERVICEURLFORMAT="http://%s.$SUITE_NODE_DOMAIN:$SUITE_GATEWAY_PORT" \
-    java -jar "$(suite_jar host-agent)"
+    java ${VEIL_AGENT_JAVA_OPTS:-} -jar "$(suite_jar host-agent)"
   suite_wait_healthy host-agent "http://127.0.0.1:$SUITE_AGENT_PORT/actuator/health"
   # The agent dials its tunnel to the gateway; wait until the gateway routes the node.
   local node i
