@@ -54,7 +54,11 @@ class JobDefinitionValidatorTest {
          {"type": "container/run", "id": "b", "args": {"image": "x", "limits": {"memory": "1GiB"}}},
          {"type": "container/run", "id": "c", "args": {"image": "x", "limits": {"memory": "7340032"}}}]"""))).isEmpty();
     assertThat(new dev.veil.model.job.ContainerLimits("512m", null, null).memoryBytes()).hasValue(512L * 1024 * 1024);
-    assertThat(new dev.veil.model.job.ContainerLimits("2 GB", null, null).memoryBytes()).hasValue(2L << 30);
+    assertThat(new dev.veil.model.job.ContainerLimits("2GB", null, null).memoryBytes()).hasValue(2L << 30);
+    assertThat(new dev.veil.model.job.ContainerLimits("1.5g", null, null).memoryBytes()).hasValue(3L << 29);
+    assertThat(new dev.veil.model.job.ContainerLimits("1t", null, null).memoryBytes()).hasValue(1L << 40);
+    assertThat(new dev.veil.model.job.ContainerLimits("512ib", null, null).memoryBytes()).isEmpty();
+    assertThat(new dev.veil.model.job.ContainerLimits("2 g", null, null).memoryBytes()).isEmpty();
   }
 
   @Test

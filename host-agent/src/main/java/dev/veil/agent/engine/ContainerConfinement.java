@@ -68,8 +68,13 @@ public class ContainerConfinement {
     if (asked == null) {
       return new Limits(memoryBytes, nanoCpus, pids);
     }
+    // The market validated these, but a host confines its own containers: in the engines 0 or
+    // less means no limit at all.
     long memory = memoryBytes;
-    if (asked.memoryBytes().isPresent()) {
+    if (asked.memory() != null) {
+      if (asked.memoryBytes().isEmpty() || asked.memoryBytes().getAsLong() < ContainerLimits.MIN_MEMORY_BYTES) {
+        throw new IllegalArgumentException("this op's memory limit is not a size of at least 6m");
+      }
       memory = asked.memoryBytes().getAsLong();
       if (memory > memoryBytes) {
         throw new IllegalArgumentException("this op asks for " + readable(memory) + " of memory; this host gives each container at most "
@@ -78,6 +83,9 @@ public class ContainerConfinement {
     }
     long cpus = nanoCpus;
     if (asked.cpus() != null) {
+      if (!(asked.cpus() >= 0.01)) {
+        throw new IllegalArgumentException("this op's CPU limit must be at least 0.01");
+      }
       cpus = Math.round(asked.cpus() * 1_000_000_000d);
       if (cpus > nanoCpus) {
         throw new IllegalArgumentException("this op asks for " + asked.cpus() + " CPUs; this host gives each container at most "
@@ -86,6 +94,9 @@ public class ContainerConfinement {
     }
     long processes = pids;
     if (asked.pids() != null) {
+      if (asked.pids() < 8) {
+        throw new IllegalArgumentException("this op's process limit must be at least 8");
+      }
       processes = asked.pids();
       if (processes > pids) {
         throw new IllegalArgumentException("this op asks for " + processes + " processes; this host gives each container at most " + pids);

@@ -12,27 +12,46 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * One op's log: the first {@code memoryLines} lines in memory, every further line appended to a
- * {@link SealedSpool} (encrypted under a key only this object holds), so a chatty container
- * cannot exhaust the agent's memory and a private job's output is never on disk in clear.
- * Nothing is dropped here; what is published may be cut (see {@link #entries}).
+ * One op's log: the first {@code memoryLines} lines in memory, as long as they hold no more than
+ * {@link #MEMORY_CHARS} characters together, every further line appended to a {@link SealedSpool}
+ * (encrypted under a key only this object holds), so a chatty container cannot exhaust the
+ * agent's memory and a private job's output is never on disk in clear. Nothing is dropped here;
+ * what is published may be cut (see {@link #entries}).
  */
 public final class OpLog implements AutoCloseable {
 
+  /**
+   * Characters of log an op keeps in memory at most: without it, 1,000 lines of 16 KiB parts (a
+   * job printing without newlines) held 16 MiB per op until the result was published
+   * (docs/benchmarks.md).
+   */
+  static final long MEMORY_CHARS = 256 * 1024;
+
   private final int memoryLines;
+  private final long memoryChars;
   private final List<LogEntry> memory = new ArrayList<>();
   private final SealedSpool spool;
+  private long charsInMemory;
+  private boolean spilling;
 
   public OpLog(int memoryLines, Path spool) {
+    this(memoryLines, MEMORY_CHARS, spool);
+  }
+
+  OpLog(int memoryLines, long memoryChars, Path spool) {
     this.memoryLines = memoryLines;
+    this.memoryChars = memoryChars;
     this.spool = new SealedSpool(spool);
   }
 
   public synchronized void add(LogEntry entry) {
-    if (memory.size() < memoryLines) {
+    // Once one entry went to the spool, every later one does: entries stay in order, memory first.
+    if (!spilling && memory.size() < memoryLines && charsInMemory + entry.log().length() <= memoryChars) {
       memory.add(entry);
+      charsInMemory += entry.log().length();
       return;
     }
+    spilling = true;
     spool.append(VeilJson.write(entry));
   }
 

@@ -26,7 +26,7 @@ public final class Periodic {
       Consumer<Throwable> onError) {
     return Flux.interval(firstDelay, interval)
         .onBackpressureDrop()
-        .concatMap(tick -> Flux.from(call.get()).onErrorResume(error -> {
+        .concatMap(tick -> Flux.defer(call).onErrorResume(error -> {
           onError.accept(error);
           return Mono.empty();
         }));

@@ -10,8 +10,10 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Sinks;
 
 /**
  * How much this host takes on, in two separate budgets.
@@ -35,7 +37,8 @@ public class JobCapacity {
   private final int maxOwnerWaits;
   private int running;
   private int ownerWaits;
-  private final Deque<MonoSink<RunSlot>> queued = new ArrayDeque<>();
+  private boolean closed;
+  private final Deque<Waiter> queued = new ArrayDeque<>();
   private final List<MonoSink<Void>> claimers = new ArrayList<>();
 
   @Autowired
@@ -51,32 +54,78 @@ public class JobCapacity {
     Gauge.builder("veil.agent.capacity.queued", this, c -> c.queued()).register(meters);
   }
 
+  // A job queued for a run slot. Granted under the lock (slot set), told outside it.
+  private static final class Waiter {
+    final Sinks.One<RunSlot> told = Sinks.one();
+    RunSlot slot;
+    volatile boolean delivered;
+  }
+
   /**
-   * A run slot, once one is free; it is the holder's until it is closed. Cancelling the wait
-   * gives up the place in the queue (or the slot, if it had just been granted).
+   * A run slot, once one is free; it is the holder's until it is closed. Empty when
+   * {@code giveUp} emits while the job still queues (its owner stopped it), or when the host is
+   * shutting down ({@link #close()}). Once granted, a slot is always delivered: a stop that comes
+   * after that is the run's to handle.
    */
-  public Mono<RunSlot> runSlot() {
-    return Mono.<RunSlot>create(sink -> {
-          RunSlot granted = null;
-          synchronized (this) {
-            if (running < slots && queued.isEmpty()) {
-              running++;
-              granted = new RunSlot();
-            } else {
-              queued.add(sink);
-              sink.onCancel(() -> {
-                synchronized (this) {
-                  queued.remove(sink);
-                }
-              });
+  public Mono<RunSlot> runSlot(Mono<?> giveUp) {
+    return Mono.defer(() -> {
+      Waiter waiter = new Waiter();
+      synchronized (this) {
+        if (closed) {
+          return Mono.<RunSlot>empty();
+        }
+        if (running < slots && queued.isEmpty()) {
+          running++;
+          return Mono.just(new RunSlot());
+        }
+        queued.add(waiter);
+      }
+      Disposable watch = giveUp.subscribe(signal -> withdraw(waiter));
+      return waiter.told.asMono()
+          .doOnNext(slot -> waiter.delivered = true)
+          .doFinally(signal -> watch.dispose())
+          // Should the wait itself be cancelled, a slot granted but not yet delivered goes back.
+          .doOnCancel(() -> {
+            RunSlot granted;
+            synchronized (this) {
+              queued.remove(waiter);
+              granted = waiter.delivered ? null : waiter.slot;
             }
-          }
-          if (granted != null) {
-            sink.success(granted);
-          }
-        })
-        // A slot granted to a wait cancelled in the same moment goes back.
-        .doOnDiscard(RunSlot.class, RunSlot::close);
+            if (granted != null) {
+              granted.close();
+            }
+          });
+    });
+  }
+
+  // Takes a waiter out of the queue if it is still there; one already granted keeps its slot.
+  private void withdraw(Waiter waiter) {
+    boolean removed;
+    synchronized (this) {
+      removed = queued.remove(waiter);
+    }
+    if (removed) {
+      waiter.told.tryEmitEmpty();
+      changed(false);
+    }
+  }
+
+  /**
+   * The host is shutting down: no slot is granted from now on, and every job queued for one is
+   * told there is none (it ends without running). Claims stop too.
+   */
+  public void close() {
+    List<Waiter> refused;
+    synchronized (this) {
+      closed = true;
+      refused = new ArrayList<>(queued);
+      queued.clear();
+    }
+    refused.forEach(waiter -> waiter.told.tryEmitEmpty());
+  }
+
+  public synchronized boolean isClosed() {
+    return closed;
   }
 
   /** Counts a job as waiting on its owner until the returned handle is closed. */
@@ -129,19 +178,20 @@ public class JobCapacity {
   }
 
   private boolean hasRoom() {
-    return running < slots && queued.isEmpty() && ownerWaits < maxOwnerWaits;
+    return !closed && running < slots && queued.isEmpty() && ownerWaits < maxOwnerWaits;
   }
 
   // A freed slot goes to the first queued job; then whoever waits to claim learns whether there is room.
   private void changed(boolean slotFreed) {
-    MonoSink<RunSlot> next = null;
+    Waiter next = null;
     List<MonoSink<Void>> wake = List.of();
     synchronized (this) {
       if (slotFreed) {
         running--;
-        next = queued.poll();
+        next = closed ? null : queued.poll();
         if (next != null) {
           running++;
+          next.slot = new RunSlot();
         }
       }
       if (hasRoom() && !claimers.isEmpty()) {
@@ -150,7 +200,7 @@ public class JobCapacity {
       }
     }
     if (next != null) {
-      next.success(new RunSlot());
+      next.told.tryEmitValue(next.slot);
     }
     wake.forEach(MonoSink::success);
   }

@@ -21,14 +21,17 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
+import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * One job on this host, from its claim to its end: it waits for its private definition if it
@@ -59,6 +62,7 @@ class JobLifecycle {
   private final AgentProperties properties;
   private final Clock clock;
   private final MeterRegistry meters;
+  private final AtomicInteger ending = new AtomicInteger();
 
   JobLifecycle(MarketClient market, JobExecutor executor, ServiceExposer exposer, JobCapacity capacity,
       ResultDelivery delivery, HeldJobs held, JobDefinitionListener definitions, ResultVault vault, KeptJobs kept,
@@ -106,8 +110,8 @@ class JobLifecycle {
 
   /** A job whose kept state cannot be picked up again: it ends, saying why, and nothing of it is kept. */
   void endUnresumable(JobRecord job, String why) {
-    detached(job, () -> delivery.publish(job.jobId(), new FlowState(JobStatus.FAILED, job.claimedAt(), clock.millis(),
-        List.of(why), List.of())).doFinally(signal -> kept.forget(job.jobId())));
+    detached(job, () -> delivery.publish(job.jobId(), hostResult(job, JobStatus.FAILED, why))
+        .doFinally(signal -> kept.forget(job.jobId())));
   }
 
   private void detached(JobRecord job, Supplier<Mono<Void>> work) {
@@ -122,6 +126,7 @@ class JobLifecycle {
     Sinks.One<String> stopAsked = Sinks.one();
     AtomicReference<String> stopReason = new AtomicReference<>();
     AtomicBoolean lostClaim = new AtomicBoolean();
+    AtomicBoolean defined = new AtomicBoolean(!privateDefinition);
     Runnable ownerStop = () -> {
       if (stopReason.compareAndSet(null, "stopped by its owner")) {
         stopAsked.tryEmitValue(stopReason.get());
@@ -134,51 +139,99 @@ class JobLifecycle {
         stopAsked.tryEmitValue(stopReason.get());
       }
     };
-    // The owner's stop is pushed: the job's public event stream says so the moment it is asked.
-    // The heartbeat carries it too, should the stream be down.
-    Disposable stopPushed = market.stopRequested(job.jobId())
-        .doOnNext(pushed -> meters.counter("veil.agent.stops.pushed").increment())
-        .subscribe(pushed -> ownerStop.run());
-    Disposable heartbeats = heartbeats(job, hostStatus, ownerStop, claimLost);
+    Disposable.Composite watchers = Disposables.composite();
+    AtomicReference<JobCapacity.OwnerWait> ownerWait = new AtomicReference<>();
+    Runnable ownerWaitOver = () -> {
+      JobCapacity.OwnerWait wait = ownerWait.getAndSet(null);
+      if (wait != null) {
+        wait.close();
+      }
+    };
     boolean isPrivate = privateDefinition || job.definition().receivesResultPrivately();
     Mono<JobDefinition> definition;
     if (privateDefinition) {
-      kept.phase(job, PrivateJobState.WAITING_FOR_DEFINITION, clock.millis() + definitionWait.toMillis());
-      // Waiting on the owner takes no run slot: the host claims other jobs meanwhile.
-      definition = Mono.using(capacity::ownerWait, wait -> definitions.await(job, stopAsked.asMono(), definitionWait),
-              JobCapacity.OwnerWait::close)
-          .doOnNext(received -> {
-            kept.definition(job.jobId(), received);
-            kept.phase(job, PrivateJobState.RUNNING, 0);
-          });
+      // Waiting on the owner takes no run slot: the host claims other jobs meanwhile. The wait is
+      // counted at once, before the claim loop goes on, and ends once the run slot is taken or
+      // queued for, so the claim loop never sees room that the arriving definition is about to take.
+      ownerWait.set(capacity.ownerWait());
+      definition = keep(job, PrivateJobState.WAITING_FOR_DEFINITION, clock.millis() + definitionWait.toMillis())
+          .then(Mono.defer(() -> definitions.await(job, stopAsked.asMono(), definitionWait)))
+          .flatMap(received -> Mono.fromRunnable(() -> {
+                kept.definition(job.jobId(), received);
+                kept.phase(job, PrivateJobState.RUNNING, 0);
+              })
+              .subscribeOn(Schedulers.boundedElastic())
+              .thenReturn(received))
+          .doOnNext(received -> defined.set(true));
     } else {
-      if (isPrivate) {
-        kept.phase(job, PrivateJobState.RUNNING, 0);
-      }
+      // No wait at all before the run slot is asked for: the claim loop sees the slot taken (or
+      // this job queued for it) the moment it has handed the job over.
       definition = Mono.just(job.definition());
     }
-    // No definition (stopped, or its deadline passed), or stopped while it waited for a run slot:
-    // nothing ran, and the result says why. A run, which ends empty too, has published its own result.
-    Mono<Void> nothingRan = Mono.defer(() -> lostClaim.get() ? Mono.empty() : delivery.publish(job.jobId(),
-        new FlowState(stopReason.get() != null ? JobStatus.STOPPED : JobStatus.LOGISTICS_ERROR,
-            job.claimedAt(), clock.millis(),
-            List.of(stopReason.get() != null
-                ? stopReason.get() + " before it ran; nothing ran"
-                : "the job definition was not received within " + properties.definitionDeadline().toSeconds()
-                    + " s; nothing ran"), List.of())).then());
-    return definition
+    // A job whose result is private but whose definition was public is kept from its run on.
+    Mono<Void> keptRunning = isPrivate && !privateDefinition ? keep(job, PrivateJobState.RUNNING, 0) : Mono.empty();
+    // No definition (stopped, or its deadline passed), or no run slot (stopped while it queued
+    // for one, or the host shut down): nothing ran, and the result says why. A run, which ends
+    // empty too, has published its own result.
+    Mono<Void> nothingRan = Mono.defer(() -> {
+      if (lostClaim.get()) {
+        return Mono.<Void>empty();
+      }
+      FlowState result;
+      if (stopReason.get() != null) {
+        result = hostResult(job, JobStatus.STOPPED, stopReason.get() + " before it ran; nothing ran");
+      } else if (defined.get()) {
+        result = hostResult(job, JobStatus.FAILED, "the host shut down before the job could run; nothing ran");
+      } else {
+        result = hostResult(job, JobStatus.LOGISTICS_ERROR, "the job definition was not received within "
+            + properties.definitionDeadline().toSeconds() + " s; nothing ran");
+      }
+      return delivery.publish(job.jobId(), result);
+    });
+    return Mono.defer(() -> {
+          // The owner's stop is pushed: the job's public event stream says so the moment it is
+          // asked. The heartbeat carries it too, should the stream be down.
+          watchers.add(market.stopRequested(job.jobId())
+              .doOnNext(pushed -> meters.counter("veil.agent.stops.pushed").increment())
+              .subscribe(pushed -> ownerStop.run()));
+          watchers.add(heartbeats(job, hostStatus, ownerStop, claimLost));
+          return definition;
+        })
         .flatMap(received -> Mono.usingWhen(
-            // A run slot, unless a stop comes first. A public job gets one at once: it was claimed because one was free.
-            capacity.runSlot().takeUntilOther(stopAsked.asMono()),
-            slot -> run(job, received, slot, hostStatus, stopAsked, lostClaim).thenReturn(true),
+            // A run slot, unless a stop comes while the job queues for one.
+            capacity.runSlot(stopAsked.asMono()).doOnSubscribe(asked -> ownerWaitOver.run()),
+            slot -> keptRunning.then(run(job, received, slot, hostStatus, stopAsked, lostClaim)).thenReturn(true),
             slot -> Mono.fromRunnable(slot::close)))
-        .switchIfEmpty(nothingRan.thenReturn(false))
+        .switchIfEmpty(Mono.defer(() -> {
+          ending.incrementAndGet();
+          return nothingRan.doFinally(signal -> ending.decrementAndGet()).thenReturn(false);
+        }))
         .then()
+        .onErrorResume(error -> {
+          // Whatever failed (the private store, the engine), the job ends and says so.
+          log.warn("job {} failed on this host: {}", job.jobId(), error.toString());
+          return lostClaim.get() ? Mono.empty() : delivery.publish(job.jobId(), hostResult(job, JobStatus.FAILED,
+              "the host failed while handling the job (" + error.getClass().getSimpleName() + ")"));
+        })
         .doFinally(signal -> {
-          heartbeats.dispose();
-          stopPushed.dispose();
+          ownerWaitOver.run();
+          watchers.dispose();
           ended(job);
         });
+  }
+
+  private FlowState hostResult(JobRecord job, JobStatus status, String error) {
+    return new FlowState(status, job.claimedAt(), clock.millis(), List.of(error), List.of());
+  }
+
+  // Disk and encryption (and a sync to disk): off the event loop.
+  private Mono<Void> keep(JobRecord job, String phase, long deadline) {
+    return Mono.fromRunnable(() -> kept.phase(job, phase, deadline)).subscribeOn(Schedulers.boundedElastic()).then();
+  }
+
+  /** Jobs ending without having run, whose results are being published: a shutdown waits for them. */
+  int ending() {
+    return ending.get();
   }
 
   private void ended(JobRecord job) {

@@ -1,6 +1,7 @@
 package dev.veil.agent.work;
 
 import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.logistics.JobDefinitionListener;
 import dev.veil.agent.run.JobExecution;
 import dev.veil.agent.run.RunningJobs;
 import org.slf4j.Logger;
@@ -17,9 +18,9 @@ import reactor.core.publisher.Mono;
  * then claim jobs ({@link ClaimLoop}) as {@link JobCapacity} allows, each run by
  * {@link JobLifecycle}.
  *
- * <p>On shutdown no new job is claimed; running jobs get {@code drain-timeout} to finish, then
- * they are stopped and their results published. Jobs waiting on their owner are kept on disk and
- * picked up by the next start.
+ * <p>On shutdown no new job is claimed; jobs queued for a run slot end without running, saying
+ * why; running jobs get {@code drain-timeout} to finish, then they are stopped and their results
+ * published. Jobs waiting on their owner are kept on disk and picked up by the next start.
  */
 @Component
 public class JobWorker implements SmartLifecycle {
@@ -33,18 +34,23 @@ public class JobWorker implements SmartLifecycle {
   private final ClaimLoop claims;
   private final JobLifecycle lifecycle;
   private final RunningJobs running;
+  private final JobCapacity capacity;
+  private final JobDefinitionListener definitions;
   private final AgentProperties properties;
   private final Disposable.Composite loops = Disposables.composite();
   private volatile boolean started;
 
   JobWorker(StartupRecovery recovery, PrivateJobResume resume, NodePresence presence, ClaimLoop claims,
-      JobLifecycle lifecycle, RunningJobs running, AgentProperties properties) {
+      JobLifecycle lifecycle, RunningJobs running, JobCapacity capacity, JobDefinitionListener definitions,
+      AgentProperties properties) {
     this.recovery = recovery;
     this.resume = resume;
     this.presence = presence;
     this.claims = claims;
     this.lifecycle = lifecycle;
     this.running = running;
+    this.capacity = capacity;
+    this.definitions = definitions;
     this.properties = properties;
   }
 
@@ -57,6 +63,11 @@ public class JobWorker implements SmartLifecycle {
           return Mono.empty();
         })
         .then(resume.resume())
+        .onErrorResume(e -> {
+          log.warn("the private jobs of an earlier run could not be resumed: {}", e.toString());
+          return Mono.empty();
+        })
+        // Registration follows whatever came of the above: a node that never registers claims nothing.
         .subscribe(null, null, () -> loops.add(presence.keep())));
     // Claims wait for recovery and the first registration: the market refuses a node it does not know.
     loops.add(claims.run(presence.registered(), lifecycle::claimed));
@@ -65,6 +76,10 @@ public class JobWorker implements SmartLifecycle {
   @Override
   public void stop(Runnable callback) {
     loops.dispose();
+    // Jobs queued for a run slot end now, saying the host shut down; definitions that arrive
+    // from now on are refused with a 503, their jobs kept for the next start.
+    capacity.close();
+    definitions.close();
     Thread drain = new Thread(() -> {
       drain();
       callback.run();
@@ -83,7 +98,7 @@ public class JobWorker implements SmartLifecycle {
       execution.stop("the host shut down");
     }
     long settled = System.nanoTime() + properties.stopGrace().plusSeconds(30).toNanos();
-    while (!running.isEmpty() && System.nanoTime() < settled) {
+    while ((!running.isEmpty() || lifecycle.ending() > 0) && System.nanoTime() < settled) {
       sleepQuietly(SETTLE_POLL_MILLIS);
     }
     started = false;

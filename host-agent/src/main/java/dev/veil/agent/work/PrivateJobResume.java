@@ -40,7 +40,9 @@ class PrivateJobResume {
   }
 
   Mono<Void> resume() {
-    return Flux.fromIterable(kept.jobs()).concatMap(jobId -> Mono.justOrEmpty(kept.state(jobId))
+    // Each job on its own: one whose kept state cannot be read is skipped (and said so), never the rest.
+    return Flux.defer(() -> Flux.fromIterable(kept.jobs())).concatMap(jobId -> Mono.fromCallable(() -> kept.state(jobId))
+            .flatMap(Mono::justOrEmpty)
             .flatMap(state -> market.job(jobId)
                 .map(now -> now.state() == JobState.RUNNING && node.nodeId().equals(now.nodeId()))
                 .defaultIfEmpty(false)
@@ -52,10 +54,14 @@ class PrivateJobResume {
                   }
                 }))
             .onErrorResume(e -> {
-              log.warn("could not resume private job {}: {}", jobId, e.getMessage());
+              log.warn("could not resume private job {}: {}", jobId, e.toString());
               return Mono.empty();
             }))
-        .then();
+        .then()
+        .onErrorResume(e -> {
+          log.warn("the private jobs of an earlier run could not be listed: {}", e.toString());
+          return Mono.empty();
+        });
   }
 
   private void resume(PrivateJobState state) {

@@ -67,7 +67,10 @@ class ResultDelivery {
   Mono<Void> keepAndHold(JobRecord job, JobExecution execution, JobCapacity.OwnerWait wait, Consumer<JobStatus> hostStatus,
       Runnable onKept) {
     return Mono.using(() -> wait, counted -> kept.result(execution)
-        // Kept in the private store: the spools are no longer needed while the result is held.
+        // Kept in the private store, and its phase with it (a restart now resumes the hold): the
+        // spools are no longer needed, and a shutdown need not wait for this job.
+        .then(Mono.fromRunnable(() -> kept.phase(job, PrivateJobState.HOLDING_RESULT,
+            clock.millis() + properties.resultDeadline().toMillis())).subscribeOn(Schedulers.boundedElastic()))
         .doOnSuccess(done -> {
           execution.close();
           onKept.run();
@@ -90,8 +93,8 @@ class ResultDelivery {
     return Mono.using(() -> wait, counted -> holding(job, publicCopy, deadline, hostStatus), JobCapacity.OwnerWait::close);
   }
 
+  // The job's kept phase already says HOLDING_RESULT, with this deadline.
   private Mono<Void> holding(JobRecord job, FlowState publicCopy, Duration deadline, Consumer<JobStatus> hostStatus) {
-    kept.phase(job, PrivateJobState.HOLDING_RESULT, clock.millis() + deadline.toMillis());
     hostStatus.accept(JobStatus.WAITING_FOR_RESULT);
     vault.expect(job.jobId());
     return vault.hold(job.jobId(), deadline).flatMap(outcome -> publisher.publish(job.jobId(),

@@ -50,4 +50,16 @@ class ContainerConfinementTest {
     assertThatThrownBy(() -> confinement().limitsFor(new ContainerLimits(null, null, 5000L)))
         .hasMessage("this op asks for 5000 processes; this host gives each container at most 1024");
   }
+
+  @Test
+  void limitsThatWouldMeanNoLimitAtAllAreRefusedEvenIfTheMarketLetThemThrough() {
+    assertThatThrownBy(() -> confinement().limitsFor(new ContainerLimits("0", null, null)))
+        .hasMessage("this op's memory limit is not a size of at least 6m");
+    assertThatThrownBy(() -> confinement().limitsFor(new ContainerLimits("lots", null, null)))
+        .hasMessage("this op's memory limit is not a size of at least 6m");
+    assertThatThrownBy(() -> confinement().limitsFor(new ContainerLimits(null, 0.0, null)))
+        .hasMessage("this op's CPU limit must be at least 0.01");
+    assertThatThrownBy(() -> confinement().limitsFor(new ContainerLimits(null, null, -1L)))
+        .hasMessage("this op's process limit must be at least 8");
+  }
 }

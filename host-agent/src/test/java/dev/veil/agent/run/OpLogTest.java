@@ -35,6 +35,22 @@ class OpLogTest {
   }
 
   @Test
+  void longLinesGoToTheSpoolOnceTheMemoryBudgetOfCharactersIsSpentAndStayInOrder() throws Exception {
+    Path spool = dir.resolve("job/long.spool");
+    try (OpLog log = new OpLog(1000, 250, spool)) {
+      log.add(new LogEntry("stdout", "a".repeat(100), 0));
+      log.add(new LogEntry("stdout", "b".repeat(100), 1));
+      assertThat(spool).as("200 characters fit in memory").doesNotExist();
+      log.add(new LogEntry("stdout", "c".repeat(100), 2));
+      log.add(new LogEntry("stdout", "d", 3));
+      assertThat(spool).as("the third would pass 250 characters: it and every later one are spooled").exists();
+      List<String> all = new ArrayList<>();
+      log.forEach(entry -> all.add(entry.log().substring(0, 1)));
+      assertThat(all).containsExactly("a", "b", "c", "d");
+    }
+  }
+
+  @Test
   void theSpoolHoldsNoLineInClearAndOnlyTheAgentsUserMayReadIt() throws Exception {
     Path spool = dir.resolve("job/0.spool");
     try (OpLog log = new OpLog(1, spool)) {

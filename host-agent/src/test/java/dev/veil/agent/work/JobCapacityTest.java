@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import reactor.core.Disposable;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 class JobCapacityTest {
 
@@ -20,13 +22,13 @@ class JobCapacityTest {
     List<JobCapacity.RunSlot> granted = new ArrayList<>();
     List<String> order = new ArrayList<>();
 
-    capacity.runSlot().subscribe(granted::add);
-    capacity.runSlot().subscribe(granted::add);
-    capacity.runSlot().subscribe(slot -> {
+    capacity.runSlot(Mono.never()).subscribe(granted::add);
+    capacity.runSlot(Mono.never()).subscribe(granted::add);
+    capacity.runSlot(Mono.never()).subscribe(slot -> {
       order.add("third");
       granted.add(slot);
     });
-    capacity.runSlot().subscribe(slot -> {
+    capacity.runSlot(Mono.never()).subscribe(slot -> {
       order.add("fourth");
       granted.add(slot);
     });
@@ -45,21 +47,59 @@ class JobCapacityTest {
   }
 
   @Test
-  void aCancelledWaitGivesUpItsPlaceInTheQueue() {
+  void aJobStoppedWhileItQueuesGivesUpItsPlaceAndGetsNoSlot() {
     JobCapacity capacity = capacity(1, 4);
     List<JobCapacity.RunSlot> granted = new ArrayList<>();
-    capacity.runSlot().subscribe(granted::add);
-    Disposable cancelled = capacity.runSlot().subscribe(granted::add);
-    capacity.runSlot().subscribe(granted::add);
+    List<String> ended = new ArrayList<>();
+    Sinks.One<String> stop = Sinks.one();
+    capacity.runSlot(Mono.never()).subscribe(granted::add);
+    capacity.runSlot(stop.asMono()).subscribe(granted::add, null, () -> ended.add("stopped, no slot"));
+    capacity.runSlot(Mono.never()).subscribe(granted::add);
     assertThat(capacity.queued()).isEqualTo(2);
 
-    cancelled.dispose();
+    stop.tryEmitValue("stopped by its owner");
+    assertThat(ended).containsExactly("stopped, no slot");
     assertThat(capacity.queued()).isEqualTo(1);
     granted.get(0).close();
 
     assertThat(granted).hasSize(2);
     assertThat(capacity.running()).isEqualTo(1);
     granted.get(1).close();
+    assertThat(capacity.running()).isZero();
+  }
+
+  @Test
+  void aCancelledWaitGivesUpItsPlaceInTheQueue() {
+    JobCapacity capacity = capacity(1, 4);
+    List<JobCapacity.RunSlot> granted = new ArrayList<>();
+    capacity.runSlot(Mono.never()).subscribe(granted::add);
+    Disposable cancelled = capacity.runSlot(Mono.never()).subscribe(granted::add);
+    assertThat(capacity.queued()).isEqualTo(1);
+
+    cancelled.dispose();
+    assertThat(capacity.queued()).isZero();
+    granted.get(0).close();
+    assertThat(capacity.running()).isZero();
+    assertThat(granted).hasSize(1);
+  }
+
+  @Test
+  void onShutdownQueuedJobsAreToldThereIsNoSlotAndNothingMoreIsClaimedOrGranted() {
+    JobCapacity capacity = capacity(1, 4);
+    List<JobCapacity.RunSlot> granted = new ArrayList<>();
+    List<String> events = new ArrayList<>();
+    capacity.runSlot(Mono.never()).subscribe(granted::add);
+    capacity.runSlot(Mono.never()).subscribe(granted::add, null, () -> events.add("queued job: no slot"));
+    capacity.claimable().subscribe(null, null, () -> events.add("claimed"));
+
+    capacity.close();
+    assertThat(events).containsExactly("queued job: no slot");
+    granted.get(0).close();
+    capacity.runSlot(Mono.never()).subscribe(granted::add, null, () -> events.add("late job: no slot"));
+    capacity.claimable().subscribe(null, null, () -> events.add("claimed"));
+
+    assertThat(granted).hasSize(1);
+    assertThat(events).containsExactly("queued job: no slot", "late job: no slot");
     assertThat(capacity.running()).isZero();
   }
 
@@ -84,8 +124,8 @@ class JobCapacityTest {
 
     // The slot taken: the claim waits for it, and for nobody to be queued for it either.
     List<JobCapacity.RunSlot> slots = new ArrayList<>();
-    capacity.runSlot().subscribe(slots::add);
-    capacity.runSlot().subscribe(slots::add);
+    capacity.runSlot(Mono.never()).subscribe(slots::add);
+    capacity.runSlot(Mono.never()).subscribe(slots::add);
     capacity.claimable().subscribe(null, null, () -> claims.add("after the queue emptied"));
     slots.get(0).close();
     assertThat(claims).as("the freed slot went to the queued job").hasSize(3);
