@@ -94,6 +94,15 @@ public final class JobExecution {
     return stopReason.get();
   }
 
+  /**
+   * Whether what the definition holds (image, command, mounts) must stay out of what is published:
+   * it was sent privately and the result is published (not received privately).
+   */
+  public boolean withholdsDefinition() {
+    return job.definition().sendsDefinitionPrivately()
+        && !(job.definition().receivesResultPrivately() || definition.receivesResultPrivately());
+  }
+
   public void addError(String error) {
     errors.add(error);
   }

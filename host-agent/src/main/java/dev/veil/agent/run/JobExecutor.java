@@ -155,7 +155,7 @@ public class JobExecutor {
       op.markEnded(OpStatus.STOPPED, clock.millis());
       return Mono.empty();
     }).onErrorResume(error -> {
-      op.errors.add(describe(error));
+      op.errors.add(OpFailure.describe(error, execution.withholdsDefinition()));
       op.markEnded(OpStatus.FAILED, clock.millis());
       meters.counter("veil.agent.ops.failures").increment();
       return Mono.empty();
@@ -202,7 +202,8 @@ public class JobExecutor {
     // The pull gives way to the job's timeout and to a stop: whichever comes first cancels it.
     Mono<Void> stopped = execution.stopped().flatMap(reason -> Mono.error(new StoppedBeforeStart(reason, "while its image was pulled")));
     Mono<Void> pulled = engine.ensureImage(image)
-        .onErrorMap(e -> new IllegalStateException("image '" + image + "' could not be pulled: " + describe(e)));
+        .onErrorMap(e -> new OpFailure("image '" + image + "' could not be pulled: " + describe(e),
+            "its image could not be pulled (the image and the engine's words are withheld: the definition is private)"));
     return Mono.firstWithSignal(pulled, stopped)
         .then(engine.create(spec))
         .flatMap(containerId -> {
@@ -210,7 +211,8 @@ public class JobExecutor {
           // Nothing from the definition goes into diagnostics: with a private definition and a
           // public result, it would publish part of what was sent privately.
           return engine.start(containerId)
-              .onErrorMap(e -> new IllegalStateException("the container could not start: " + describe(e)))
+              .onErrorMap(e -> new OpFailure("the container could not start: " + describe(e),
+                  "the container could not start (the engine's words are withheld: the definition is private)"))
               .then(Mono.defer(() -> {
                 op.markStarted(clock.millis());
                 meters.counter("veil.agent.containers.started").increment();
