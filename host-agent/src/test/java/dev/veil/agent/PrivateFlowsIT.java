@@ -116,6 +116,34 @@ class PrivateFlowsIT {
   }
 
   @Test
+  @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+  void nothingOfAPrivateDefinitionReachesThePublicResultWhenItsOpsFail(org.springframework.boot.test.system.CapturedOutput output)
+      throws Exception {
+    String marker = "mrk" + Long.toHexString(System.nanoTime());
+    String definition = """
+        {"jobDefinition": {"version": "0.1", "type": "container", "ops": [
+          {"type": "container/run", "id": "ran", "args": {"image": "ubuntu", "cmd": "true %1$s-in-the-command"}},
+          {"type": "container/run", "id": "unpullable", "args": {"image": "localhost/%1$s-image:none", "cmd": "true"}},
+          {"type": "container/run", "id": "unstartable", "args": {"image": "ubuntu", "cmd": ["/%1$s-no-such-program"]}}]}}"""
+        .formatted(marker);
+    JobRecord job = suite.post(alice, Suite.job(spec("private-send-template.json")), null);
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
+    assertThat(sendDefinition(job.jobId(), scopedSession(alice, job.jobId()), definition).statusCode()).isEqualTo(200);
+
+    FlowState result = suite.awaitResult(job.jobId(), Duration.ofSeconds(90));
+
+    assertThat(result.status()).isEqualTo(JobStatus.FAILED);
+    assertThat(result.opStates().get(0).status()).isEqualTo(dev.veil.model.result.OpStatus.SUCCESS);
+    assertThat(result.opStates().get(1).errors()).contains(
+        "its image could not be pulled (the image and the engine's words are withheld: the definition is private)");
+    assertThat(result.opStates().get(2).errors()).contains(
+        "the container could not start (the engine's words are withheld: the definition is private)");
+    assertThat(suite.publishedBytes(job.jobId())).doesNotContain(marker);
+    assertThat(new String(VeilJson.write(suite.record(job.jobId())))).doesNotContain(marker);
+    assertThat(output.getAll()).doesNotContain(marker);
+  }
+
+  @Test
   void privateReceiveTheOwnerGetsTheResultOnceAndThePublicOnlyTheEmptyOne() throws Exception {
     String template = spec("private-receive-template.json").replace("\"ops\": []",
         "\"ops\": [{\"type\": \"container/run\", \"id\": \"hello-world\", \"args\": {\"cmd\": \"echo hello world\", \"image\": \"ubuntu\"}}]");
@@ -202,6 +230,16 @@ class PrivateFlowsIT {
     assertThat(urls.urls().get(serviceId).url()).isEqualTo("https://" + serviceId + ".node.k8s.dev.nos.ci");
 
     assertThat(new String(VeilJson.write(suite.record(job.jobId())))).doesNotContain(serviceId);
+    // Reached through the gateway, then every service's metrics are read: no job, session or service ID in any.
+    // (Its forward reaches the gateway's registry on its own time; ONLINE is the agent's check of the container.)
+    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+        .until(() -> suite.viaGateway(serviceId, "/").status() == 200);
+    for (String scrape : List.of(AGENT, suite.market.managementUrl(), suite.sessions.managementUrl(), suite.gateway.managementUrl())) {
+      HttpResponse<String> metrics = suite.http.send(HttpRequest.newBuilder(URI.create(scrape + "/actuator/prometheus")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.statusCode()).as(scrape).isEqualTo(200);
+      assertThat(metrics.body()).as(scrape).contains("http_").doesNotContain(serviceId, session, job.jobId());
+    }
     assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
     suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
     assertThat(suite.publishedBytes(job.jobId())).doesNotContain(serviceId);

@@ -43,7 +43,9 @@ class ServiceHealth {
   private Mono<Boolean> one(ExposedService service, HealthCheck check) {
     if (check instanceof HttpHealthCheck h) {
       WebClient.RequestBodySpec request = http.method(HttpMethod.valueOf(h.method() == null ? "GET" : h.method()))
-          .uri(service.upstream() + h.path());
+          // A URI, not a template: the client metrics' uri tag stays "none" instead of naming a
+          // path from the job's (maybe private) definition and the relay's port.
+          .uri(URI.create(service.upstream() + h.path()));
       if (h.headers() != null) {
         h.headers().forEach(request::header);
       }

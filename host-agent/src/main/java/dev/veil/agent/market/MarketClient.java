@@ -22,6 +22,7 @@ import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.ClientResponse;
 import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.util.UriComponentsBuilder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
@@ -51,14 +52,14 @@ public class MarketClient {
 
   /** Registers the node, or renews it: what it is, never where (the gateway reaches it through its tunnel). */
   public Mono<Void> register() {
-    return send(HttpMethod.PUT, "/v1/nodes/self",
+    return send(HttpMethod.PUT, "/v1/nodes/self", new Object[0],
         new NodeRegistration(properties.version(), properties.gpu(), properties.maxConcurrentJobs()),
         response -> expect(response, HttpStatus.OK));
   }
 
   /** The next job, waiting up to {@code wait}; empty when none came. */
   public Mono<JobRecord> claim(Duration wait) {
-    return send(HttpMethod.POST, "/v1/claims?waitSeconds=" + wait.toSeconds(), null,
+    return send(HttpMethod.POST, "/v1/claims?waitSeconds={seconds}", new Object[] {wait.toSeconds()}, null,
         response -> response.statusCode() == HttpStatus.NO_CONTENT
             ? response.releaseBody().then(Mono.<JobRecord>empty())
             : expect(response, HttpStatus.OK).then(response.bodyToMono(JobRecord.class)));
@@ -66,7 +67,7 @@ public class MarketClient {
 
   /** Renews the claim; empty when this node no longer holds the job (its lease lapsed). */
   public Mono<HeartbeatResponse> heartbeat(String jobId, JobStatus hostStatus) {
-    return send(HttpMethod.POST, "/v1/jobs/" + jobId + "/heartbeat", new HeartbeatRequest(hostStatus),
+    return send(HttpMethod.POST, "/v1/jobs/{id}/heartbeat", new Object[] {jobId}, new HeartbeatRequest(hostStatus),
         response -> response.statusCode() == HttpStatus.NOT_FOUND
             ? response.releaseBody().then(Mono.<HeartbeatResponse>empty())
             : expect(response, HttpStatus.OK).then(response.bodyToMono(HeartbeatResponse.class)));
@@ -74,7 +75,7 @@ public class MarketClient {
 
   /** Publishes the job's (public) result and ends the job on the market. */
   public Mono<ResultReceipt> publish(String jobId, FlowState result) {
-    return send(HttpMethod.POST, "/v1/jobs/" + jobId + "/result", result,
+    return send(HttpMethod.POST, "/v1/jobs/{id}/result", new Object[] {jobId}, result,
         response -> expect(response, HttpStatus.CREATED).then(response.bodyToMono(ResultReceipt.class)));
   }
 
@@ -109,13 +110,18 @@ public class MarketClient {
         .timeout(Duration.ofSeconds(3)).onErrorReturn(false);
   }
 
-  /** Signs and sends; {@code handler} reads the response inside the exchange, as WebClient requires. */
-  private <T> Mono<T> send(HttpMethod method, String pathAndQuery, Object body,
+  /**
+   * Signs and sends; {@code handler} reads the response inside the exchange, as WebClient requires.
+   * The path goes to WebClient as its template and variables, so the client metrics are tagged
+   * with {@code /v1/jobs/{id}/heartbeat}, never with a job's ID (nor one series per job).
+   */
+  private <T> Mono<T> send(HttpMethod method, String template, Object[] variables, Object body,
       java.util.function.Function<ClientResponse, Mono<T>> handler) {
     return Mono.defer(() -> {
       byte[] bytes = body == null ? new byte[0] : VeilJson.write(body);
+      String pathAndQuery = UriComponentsBuilder.fromUriString(template).buildAndExpand(variables).toUriString();
       NodeRequestSignature signature = NodeRequestSignature.sign(node.key(), AUDIENCE, method.name(), pathAndQuery, bytes, clock.instant());
-      WebClient.RequestBodySpec request = http.method(method).uri(properties.marketUrl() + pathAndQuery)
+      WebClient.RequestBodySpec request = http.method(method).uri(properties.marketUrl() + template, variables)
           .headers(h -> signature.headers().forEach(h::add));
       if (bytes.length > 0) {
         request.contentType(MediaType.APPLICATION_JSON).bodyValue(bytes);
