@@ -8,23 +8,40 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 
 /**
- * A data store that cannot answer (Spring's {@link DataAccessException}, which Spring Data Redis
- * translates every Lettuce failure into) is 503 {@code store-unavailable}: the request may be
- * retried, nothing was accepted. Registered only where spring-tx is on the classpath.
+ * A data store that cannot answer is 503 {@code store-unavailable}: the request may be retried,
+ * nothing was accepted. That is Spring's {@link DataAccessException}, and Lettuce's own failures
+ * where Spring Data Redis does not translate them (a reactive command issued while the client is
+ * disconnected fails with a bare {@code io.lettuce.core.RedisException}, "Currently not connected",
+ * found by the market's outage test): every {@code RedisException} but an error Redis itself
+ * answered ({@code RedisCommandExecutionException}, a bug of ours, which stays a 500). Registered
+ * only where spring-tx is on the classpath; Lettuce is recognised by name, so it is not needed.
  */
 public final class DataStoreFailures implements ProblemClassifier {
 
   private static final Logger log = LoggerFactory.getLogger(DataStoreFailures.class);
+  private static final String LETTUCE_FAILURE = "io.lettuce.core.RedisException";
+  private static final String REDIS_ANSWERED_AN_ERROR = "io.lettuce.core.RedisCommandExecutionException";
 
   @Override
   public Optional<ProblemDetail> classify(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof DataAccessException) {
+      if (t instanceof DataAccessException || isUnreachableRedis(t)) {
         log.warn("store unavailable: {}", t.getClass().getSimpleName());
         return Optional.of(ProblemMapping.problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.UNAVAILABLE, "Unavailable",
             "the store cannot be reached right now; nothing was accepted. Retry shortly"));
       }
     }
     return Optional.empty();
+  }
+
+  private static boolean isUnreachableRedis(Throwable error) {
+    boolean lettuce = false;
+    for (Class<?> type = error.getClass(); type != null; type = type.getSuperclass()) {
+      if (type.getName().equals(REDIS_ANSWERED_AN_ERROR)) {
+        return false;
+      }
+      lettuce |= type.getName().equals(LETTUCE_FAILURE);
+    }
+    return lettuce;
   }
 }

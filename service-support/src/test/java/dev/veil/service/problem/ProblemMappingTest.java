@@ -47,6 +47,8 @@ class ProblemMappingTest {
         new Case(new ServerWebInputException("bad", null, new DataBufferLimitException("big")), 413, "body-too-large"),
         new Case(ProblemException.rateLimited("slow down", Duration.ofSeconds(7)), 429, "rate-limited"),
         new Case(new RedisConnectionFailureException("down"), 503, "store-unavailable"),
+        new Case(new io.lettuce.core.RedisException("Currently not connected. Commands are rejected."), 503, "store-unavailable"),
+        new Case(new io.lettuce.core.RedisCommandExecutionException("ERR script bug"), 500, "internal"),
         new Case(new RuntimeException(new ConnectException("refused")), 502, "upstream-unreachable"),
         new Case(new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT, "Response took longer than timeout"), 504, "upstream-timeout"),
         new Case(new NoResourceFoundException(URI.create("/v1/nonexistent"), "v1/nonexistent"), 404, "not-found"),
