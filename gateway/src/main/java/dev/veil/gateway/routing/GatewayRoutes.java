@@ -59,8 +59,9 @@ class GatewayRoutes {
             .metadata(RESPONSE_TIMEOUT_ATTR, nodeTimeout)
             .uri(REGISTRY_URI))
         .route("unknown-name", r -> r.order(2).predicate(names::isUnderNodeDomain)
-            .filters(f -> f.filter((exchange, chain) ->
-                Mono.error(ProblemException.notFound("no node or service is registered under this name"))))
+            .filters(f -> f.filter((exchange, chain) -> Mono.error(RegisteredName.lookupFailure(exchange)
+                // The registry did not answer: 503 (through the store-failure mapping), never a 404.
+                .orElseGet(() -> ProblemException.notFound("no node or service is registered under this name")))))
             .uri(REGISTRY_URI))
         .route("session-api", r -> r.order(3).path("/v1/challenges", "/v1/challenges/**", "/v1/sessions", "/v1/sessions/**")
             .filters(f -> f.filters(apiBodies))

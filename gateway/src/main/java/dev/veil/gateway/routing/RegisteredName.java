@@ -19,6 +19,7 @@ public final class RegisteredName {
   /** Exchange attribute holding the {@link RegistryTarget} a request was routed by. */
   public static final String TARGET_ATTR = RegisteredName.class.getName() + ".target";
   private static final String LOOKED_UP_ATTR = RegisteredName.class.getName() + ".lookedUp";
+  private static final String LOOKUP_FAILED_ATTR = RegisteredName.class.getName() + ".lookupFailed";
 
   private final NodeDomainHost hosts;
   private final RegistryCache registry;
@@ -60,6 +61,19 @@ public final class RegisteredName {
     } else {
       found = registry.resolve(id.get());
     }
-    return found.doOnNext(target -> exchange.getAttributes().put(LOOKED_UP_ATTR, target));
+    return found
+        .onErrorResume(error -> {
+          // Spring Cloud Gateway skips a route whose predicate fails, which would end in the
+          // unknown-name route's 404: a name that could not be looked up is not a name that does
+          // not exist. The failure is kept for that route to answer with instead.
+          exchange.getAttributes().put(LOOKUP_FAILED_ATTR, error);
+          return Mono.just(Optional.empty());
+        })
+        .doOnNext(target -> exchange.getAttributes().put(LOOKED_UP_ATTR, target));
+  }
+
+  /** Why the Host's name could not be looked up, if it could not: the registry did not answer. */
+  public static Optional<Throwable> lookupFailure(ServerWebExchange exchange) {
+    return Optional.ofNullable((Throwable) exchange.getAttributes().get(LOOKUP_FAILED_ATTR));
   }
 }
