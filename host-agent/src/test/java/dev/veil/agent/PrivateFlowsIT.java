@@ -261,7 +261,8 @@ class PrivateFlowsIT {
         new Case("no header", null, 401),
         new Case("unknown session", RandomIds.next(), 401),
         new Case("revoked session", revoked, 401),
-        new Case("another owner's session", suite.login.sessionId(bob), 404),
+        new Case("another owner's session", suite.login.login(bob, job.jobId(), null).sessionId(), 404),
+        new Case("the owner's session scoped to no job", suite.login.sessionId(alice), 401),
         new Case("scoped to another job", suite.login.login(alice, other, null).sessionId(), 401),
         new Case("scoped to another node", suite.login.login(alice, job.jobId(), Ed25519.id(Ed25519.generate().getPublic())).sessionId(), 401));
     for (Case c : cases) {
@@ -280,7 +281,8 @@ class PrivateFlowsIT {
         .as("definition, expired").isEqualTo(401);
 
     // An unknown job answers exactly like someone else's job.
-    assertThat(get("/job-result/" + RandomIds.next(), suite.login.sessionId(alice)).statusCode()).isEqualTo(404);
+    String unknownJob = RandomIds.next();
+    assertThat(get("/job-result/" + unknownJob, suite.login.login(alice, unknownJob, null).sessionId()).statusCode()).isEqualTo(404);
 
     // The real owner is still welcome, and a wrong body is explained.
     String session = scopedSession(alice, job.jobId());

@@ -68,7 +68,7 @@ class RedisOutageIT {
     }
 
     Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() ->
-        assertThat(validate(api, session)).isEqualTo(ValidationResponse.valid(session.owner(), session.expiresAt())));
+        assertThat(validate(api, session)).isEqualTo(ValidationResponse.valid(session.owner(), session.expiresAt(), null, null)));
   }
 
   private static ValidationResponse validate(SessionApi api, SessionResponse session) {

@@ -31,8 +31,14 @@ final class SessionApi {
         .expectBody(ChallengeResponse.class).returnResult().getResponseBody();
   }
 
+  /** Signs for a session of no particular scope or lifetime. */
   static String sign(KeyPair client, String challenge) {
-    return Base58.encode(Ed25519.sign(client.getPrivate(), LoginChallenge.message(Ed25519.id(client.getPublic()), challenge)));
+    return sign(client, challenge, null, null, null);
+  }
+
+  static String sign(KeyPair client, String challenge, String jobId, String nodeId, Long ttlSeconds) {
+    return Base58.encode(Ed25519.sign(client.getPrivate(),
+        LoginChallenge.message(Ed25519.id(client.getPublic()), challenge, jobId, nodeId, ttlSeconds)));
   }
 
   WebTestClient.ResponseSpec trade(SessionRequest request) {
@@ -41,7 +47,8 @@ final class SessionApi {
 
   SessionResponse login(KeyPair client, String jobId, String nodeId, Long ttlSeconds) {
     String challenge = challenge(client).challenge();
-    return trade(new SessionRequest(Ed25519.id(client.getPublic()), challenge, sign(client, challenge), jobId, nodeId, ttlSeconds))
+    return trade(new SessionRequest(Ed25519.id(client.getPublic()), challenge, sign(client, challenge, jobId, nodeId, ttlSeconds),
+        jobId, nodeId, ttlSeconds))
         .expectStatus().isCreated()
         .expectBody(SessionResponse.class).returnResult().getResponseBody();
   }

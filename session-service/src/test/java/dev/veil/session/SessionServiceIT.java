@@ -153,7 +153,7 @@ class SessionServiceIT {
     assertThat(session.expiresAt()).isCloseTo(before + 600_000L, within(5_000L));
 
     assertThat(asNode(nodeX, session.sessionId(), job))
-        .isEqualTo(ValidationResponse.valid(session.owner(), session.expiresAt()));
+        .isEqualTo(ValidationResponse.valid(session.owner(), session.expiresAt(), job, id(nodeX)));
 
     http.delete().uri("/v1/sessions/current").header("x-session-id", session.sessionId())
         .exchange().expectStatus().isNoContent();
@@ -247,6 +247,21 @@ class SessionServiceIT {
     String wrong = SessionApi.sign(alice, challenge + "x");
 
     isProblem(api.trade(new SessionRequest(id(alice), challenge, wrong, null, null, null)), 401, "unauthorized");
+  }
+
+  @Test
+  void theScopeAndLifetimeAreSignedSoWhoeverPassesTheLoginOnCannotWidenOrLengthenIt() {
+    String scoped = api.challenge(alice).challenge();
+    String signedForJob = SessionApi.sign(alice, scoped, job, id(nodeX), 300L);
+    isProblem(api.trade(new SessionRequest(id(alice), scoped, signedForJob, null, null, null)), 401, "unauthorized");
+
+    String longer = api.challenge(alice).challenge();
+    isProblem(api.trade(new SessionRequest(id(alice), longer, SessionApi.sign(alice, longer, job, id(nodeX), 300L),
+        job, id(nodeX), 3_600L)), 401, "unauthorized");
+
+    String asSigned = api.challenge(alice).challenge();
+    api.trade(new SessionRequest(id(alice), asSigned, SessionApi.sign(alice, asSigned, job, id(nodeX), 300L), job, id(nodeX), 300L))
+        .expectStatus().isCreated();
   }
 
   @Test

@@ -34,7 +34,8 @@ public final class ClientLogin {
   public SessionResponse login(KeyPair client, String jobId, String nodeId, Long ttlSeconds) {
     String publicKey = Ed25519.id(client.getPublic());
     ChallengeResponse challenge = post("/v1/challenges", new ChallengeRequest(publicKey), ChallengeResponse.class);
-    String signature = Base58.encode(Ed25519.sign(client.getPrivate(), LoginChallenge.message(publicKey, challenge.challenge())));
+    String signature = Base58.encode(Ed25519.sign(client.getPrivate(), LoginChallenge.message(publicKey, challenge.challenge(),
+        jobId, nodeId, ttlSeconds)));
     return post("/v1/sessions", new SessionRequest(publicKey, challenge.challenge(), signature, jobId, nodeId, ttlSeconds),
         SessionResponse.class);
   }

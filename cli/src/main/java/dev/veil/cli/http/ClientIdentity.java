@@ -67,7 +67,8 @@ public final class ClientIdentity {
     ChallengeResponse challenge = VeilJson.lenient().readValue(
         gateway.api("POST", "/v1/challenges", null, VeilJson.write(new ChallengeRequest(publicKey))).body(),
         ChallengeResponse.class);
-    String signature = Base58.encode(Ed25519.sign(keys().getPrivate(), LoginChallenge.message(publicKey, challenge.challenge())));
+    String signature = Base58.encode(Ed25519.sign(keys().getPrivate(), LoginChallenge.message(publicKey, challenge.challenge(),
+        jobId, nodeId, ttlSeconds)));
     byte[] body = VeilJson.write(new SessionRequest(publicKey, challenge.challenge(), signature, jobId, nodeId, ttlSeconds));
     return VeilJson.lenient().readValue(gateway.api("POST", "/v1/sessions", null, body).body(), SessionResponse.class);
   }

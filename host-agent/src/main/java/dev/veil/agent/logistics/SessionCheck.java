@@ -20,9 +20,11 @@ import reactor.core.publisher.Mono;
 /**
  * Whether the bearer of an {@code x-session-id} owns a job this node holds. The session is
  * checked with session-service for this job, in a request signed with this node's key, so a
- * session scoped to another node or job is refused there. A missing, unknown, expired, revoked or
- * out-of-scope session is 401; a valid session whose owner is not the job's owner gets the same
- * 404 as a job this node does not hold.
+ * session scoped to another node or job is refused there; and it must be scoped to this job
+ * (a session good for anything else — posting, stopping, other jobs — is refused here, so a host
+ * never holds one). A missing, unknown, expired, revoked, unscoped or out-of-scope session is 401;
+ * a valid session whose owner is not the job's owner gets the same 404 as a job this node does
+ * not hold.
  */
 @Component
 public class SessionCheck {
@@ -49,7 +51,12 @@ public class SessionCheck {
     String scopedJob = RandomIds.isWellFormed(jobId) ? jobId : null;
     return validate(sessionId.trim(), scopedJob)
         .filter(ValidationResponse::valid)
-        .switchIfEmpty(Mono.error(() -> ProblemException.denied("the session is missing, unknown, expired, revoked or not for this job and node")))
+        // Only a session scoped to this job (and, if to a node, to this one) is taken here: what a
+        // host receives must be good for nothing else, not even at the market.
+        .filter(valid -> scopedJob != null && scopedJob.equals(valid.jobId())
+            && (valid.nodeId() == null || valid.nodeId().equals(node.nodeId())))
+        .switchIfEmpty(Mono.error(() -> ProblemException.denied(
+            "the session is missing, unknown, expired, revoked, or not scoped to this job (and this node)")))
         .flatMap(valid -> (scopedJob == null ? Mono.<JobRecord>empty() : jobs.apply(scopedJob))
             .filter(job -> job.owner().equals(valid.owner()))
             .switchIfEmpty(Mono.error(() -> ProblemException.notFound(NO_SUCH_JOB))));

@@ -52,7 +52,8 @@ public class SessionIssuer {
     return challenges.consume(request.challenge())
         .filter(issued -> issued.publicKey().equals(request.publicKey()))
         .filter(issued -> issued.expiresAt() > clock.millis())
-        .filter(issued -> Ed25519.verify(key, LoginChallenge.message(request.publicKey(), request.challenge()), signature))
+        .filter(issued -> Ed25519.verify(key, LoginChallenge.message(request.publicKey(), request.challenge(),
+            request.jobId(), request.nodeId(), request.ttlSeconds()), signature))
         .switchIfEmpty(Mono.error(() -> ProblemException.denied(DENIED)))
         .flatMap(issued -> {
           String sessionId = RandomIds.next();

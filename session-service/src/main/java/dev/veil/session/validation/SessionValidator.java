@@ -58,7 +58,7 @@ class SessionValidator {
         .filter(session -> session.jobId() == null || session.jobId().equals(request.jobId()))
         .filter(session -> session.nodeId() == null
             || (caller instanceof Caller.Node node && node.nodeId().equals(session.nodeId())))
-        .map(session -> ValidationResponse.valid(session.owner(), session.expiresAt()))
+        .map(session -> ValidationResponse.valid(session.owner(), session.expiresAt(), session.jobId(), session.nodeId()))
         .doOnNext(valid -> metrics.validated(true))
         .switchIfEmpty(Mono.defer(() -> {
           metrics.validated(false);
