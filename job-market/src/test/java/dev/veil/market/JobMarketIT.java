@@ -154,6 +154,24 @@ class JobMarketIT {
   }
 
   @Test
+  void anAbuserGuessingSessionsAtFullRateNeverTurnsAnotherUsersPostsInto429s() throws Exception {
+    JobDefinition definition = spec("public-job.json");
+    String session = login.sessionId(alice);
+    // The gateway appends each client's address; the market passes it on with every look-up.
+    for (int i = 0; i < 40; i++) {
+      http.post().uri("/v1/jobs").header("x-session-id", RandomIds.next()).header("X-Forwarded-For", "203.0.113.7")
+          .contentType(MediaType.APPLICATION_JSON).bodyValue(new PostJobRequest(definition, null))
+          .exchange().expectStatus().value(status -> assertThat(status).isIn(401, 429));
+    }
+    http.post().uri("/v1/jobs").header("x-session-id", session).header("X-Forwarded-For", "203.0.113.7")
+        .contentType(MediaType.APPLICATION_JSON).bodyValue(new PostJobRequest(definition, null))
+        .exchange().expectStatus().isEqualTo(429);
+    http.post().uri("/v1/jobs").header("x-session-id", session).header("X-Forwarded-For", "198.51.100.9")
+        .contentType(MediaType.APPLICATION_JSON).bodyValue(new PostJobRequest(definition, null))
+        .exchange().expectStatus().isCreated();
+  }
+
+  @Test
   void postClaimCompleteAndThePublicResultIsReadable() throws Exception {
     JobRecord posted = post(alice, spec("public-job.json"));
     assertThat(posted.state()).isEqualTo(JobState.QUEUED);

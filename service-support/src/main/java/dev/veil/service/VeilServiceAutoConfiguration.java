@@ -10,6 +10,7 @@ import dev.veil.service.problem.ProblemClassifier;
 import dev.veil.service.problem.ProblemMapping;
 import dev.veil.service.problem.ProblemWebExceptionHandler;
 import dev.veil.service.problem.ProblemWriter;
+import dev.veil.service.web.ClientAddresses;
 import dev.veil.service.web.VeilHttpProperties;
 import dev.veil.service.web.VeilWebCustomizers;
 import java.time.Clock;
@@ -41,6 +42,11 @@ public class VeilServiceAutoConfiguration {
   @ConditionalOnMissingBean
   Clock clock() {
     return Clock.systemUTC();
+  }
+
+  @Bean
+  ClientAddresses clientAddresses(VeilHttpProperties properties) {
+    return new ClientAddresses(properties.trustedProxyHops());
   }
 
   @Bean

@@ -59,7 +59,7 @@ final class SessionApi {
 
   /** A node-signed validation; {@code now} is the time the node believes it is. */
   WebTestClient.ResponseSpec validateAsNode(KeyPair node, String sessionId, String jobId, Instant now) {
-    byte[] body = VeilJson.write(new ValidationRequest(sessionId, jobId));
+    byte[] body = VeilJson.write(new ValidationRequest(sessionId, jobId, null));
     NodeRequestSignature signature = NodeRequestSignature.sign(node, "session-service", "POST", "/v1/sessions/validate", body, now);
     return sendSigned(signature, body);
   }
@@ -71,8 +71,13 @@ final class SessionApi {
   }
 
   WebTestClient.ResponseSpec validateAsService(String token, String sessionId, String jobId) {
+    return validateAsService(token, sessionId, jobId, null);
+  }
+
+  /** As the trusted service, for a request {@code client} presented. */
+  WebTestClient.ResponseSpec validateAsService(String token, String sessionId, String jobId, String client) {
     return http.post().uri("/v1/sessions/validate").contentType(MediaType.APPLICATION_JSON)
         .header("Authorization", "Bearer " + token)
-        .bodyValue(new ValidationRequest(sessionId, jobId)).exchange();
+        .bodyValue(new ValidationRequest(sessionId, jobId, client)).exchange();
   }
 }

@@ -370,7 +370,7 @@ class SessionServiceIT {
   @Test
   void aNodeCannotClaimAnotherNodesIdentity() {
     SessionResponse session = api.login(alice, job, id(nodeX), null);
-    byte[] body = VeilJson.write(new ValidationRequest(session.sessionId(), job));
+    byte[] body = VeilJson.write(new ValidationRequest(session.sessionId(), job, null));
     NodeRequestSignature byY = NodeRequestSignature.sign(nodeY, "session-service", "POST", "/v1/sessions/validate", body, clock.instant());
     NodeRequestSignature claimsX = new NodeRequestSignature(id(nodeX), byY.timestamp(), byY.nonce(), byY.signature());
 
@@ -380,9 +380,9 @@ class SessionServiceIT {
   @Test
   void aForgedNodeSignatureIsRefused() {
     SessionResponse session = api.login(alice);
-    byte[] signedBody = VeilJson.write(new ValidationRequest(session.sessionId(), null));
+    byte[] signedBody = VeilJson.write(new ValidationRequest(session.sessionId(), null, null));
     NodeRequestSignature signature = NodeRequestSignature.sign(nodeX, "session-service", "POST", "/v1/sessions/validate", signedBody, clock.instant());
-    byte[] otherBody = VeilJson.write(new ValidationRequest(session.sessionId(), job));
+    byte[] otherBody = VeilJson.write(new ValidationRequest(session.sessionId(), job, null));
 
     isProblem(api.sendSigned(signature, otherBody), 401, "unauthorized");
     // Signed for another service: not valid here.
@@ -393,7 +393,7 @@ class SessionServiceIT {
   @Test
   void aReplayedNodeSignatureIsRefused() {
     SessionResponse session = api.login(alice);
-    byte[] body = VeilJson.write(new ValidationRequest(session.sessionId(), null));
+    byte[] body = VeilJson.write(new ValidationRequest(session.sessionId(), null, null));
     NodeRequestSignature signature = NodeRequestSignature.sign(nodeX, "session-service", "POST", "/v1/sessions/validate", body, clock.instant());
 
     api.sendSigned(signature, body).expectStatus().isOk();
@@ -426,12 +426,12 @@ class SessionServiceIT {
     SessionResponse session = api.login(alice);
     WebTestClient.RequestBodySpec validate = http.post().uri("/v1/sessions/validate").contentType(MediaType.APPLICATION_JSON);
 
-    isProblem(validate.bodyValue(new ValidationRequest(session.sessionId(), null)).exchange(), 401, "unauthorized");
+    isProblem(validate.bodyValue(new ValidationRequest(session.sessionId(), null, null)).exchange(), 401, "unauthorized");
     isProblem(api.validateAsService("wrong-token-0123456789abcdef", session.sessionId(), null), 401, "unauthorized");
     // A client's own session is no credential for validation.
     isProblem(http.post().uri("/v1/sessions/validate").contentType(MediaType.APPLICATION_JSON)
         .header("x-session-id", session.sessionId())
-        .bodyValue(new ValidationRequest(session.sessionId(), null)).exchange(), 403, "forbidden");
+        .bodyValue(new ValidationRequest(session.sessionId(), null, null)).exchange(), 403, "forbidden");
     assertThat(asService(session.sessionId(), null).valid()).isTrue();
   }
 

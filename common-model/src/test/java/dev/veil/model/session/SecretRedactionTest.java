@@ -22,7 +22,7 @@ class SecretRedactionTest {
 
   @Test
   void validationRequestPrintsNoSessionIdButSerialisesIt() {
-    ValidationRequest request = new ValidationRequest(sessionId, "job");
+    ValidationRequest request = new ValidationRequest(sessionId, "job", null);
 
     assertThat(request.toString()).doesNotContain(sessionId).contains("jobId=job");
     assertThat(new String(VeilJson.write(request), StandardCharsets.UTF_8)).contains(sessionId);

@@ -9,9 +9,12 @@ import dev.veil.model.market.JobRecord;
 import dev.veil.model.session.ValidationRequest;
 import dev.veil.model.session.ValidationResponse;
 import dev.veil.service.problem.ProblemException;
+import dev.veil.service.web.ClientAddresses;
+import dev.veil.service.web.FailedLookups;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Function;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -63,15 +66,22 @@ public class SessionCheck {
   }
 
   private Mono<ValidationResponse> validate(String sessionId, String jobId) {
-    byte[] body = VeilJson.write(new ValidationRequest(sessionId, jobId));
+    // The client who presented it (the gateway says who, in X-Forwarded-For), so its failures count against it alone.
+    return ClientAddresses.current().flatMap(client -> validate(sessionId, jobId, client));
+  }
+
+  private Mono<ValidationResponse> validate(String sessionId, String jobId, String client) {
+    byte[] body = VeilJson.write(new ValidationRequest(sessionId, jobId, client));
     String path = "/v1/sessions/validate";
     NodeRequestSignature signature = NodeRequestSignature.sign(node.key(), "session-service", "POST", path, body, clock.instant());
     return http.post().uri(path).contentType(MediaType.APPLICATION_JSON)
         .headers(h -> signature.headers().forEach(h::add))
         .bodyValue(body)
         .retrieve()
+        .onStatus(status -> status.value() == 429, FailedLookups::slowDown)
         .bodyToMono(ValidationResponse.class)
         .timeout(Duration.ofSeconds(5))
-        .onErrorMap(e -> ProblemException.unavailable("sessions cannot be checked right now; try again", Duration.ofSeconds(5)));
+        .onErrorMap(e -> !ProblemException.hasStatus(e, HttpStatus.TOO_MANY_REQUESTS),
+            e -> ProblemException.unavailable("sessions cannot be checked right now; try again", Duration.ofSeconds(5)));
   }
 }

@@ -8,14 +8,19 @@ import org.springframework.stereotype.Component;
 import reactor.core.publisher.Mono;
 
 /**
- * Limits failed validations per caller, so nobody can guess sessions through a host or service.
+ * Limits failed validations per caller <em>and</em> the client that presented the session (as
+ * the caller reports it), so nobody can guess sessions through a host or service, and one client
+ * guessing never turns other clients' valid sessions into refusals: only its own look-ups are
+ * refused.
  *
  * <h2>Storage details</h2>
  * <pre>
- * INCR veil:session:fail:node:&lt;nodeId&gt;        -- on each failed validation
- * PEXPIRE veil:session:fail:node:&lt;nodeId&gt; 60000  -- set with the first failure of a window
+ * INCR veil:session:fail:service:jobmarket:203.0.113.7        -- on each failed validation
+ * PEXPIRE veil:session:fail:service:jobmarket:203.0.113.7 60000  -- set with the first failure of a window
  * </pre>
- * At {@code limit} failures within the window the caller gets 429 until the key expires.
+ * ({@code node:<nodeId>} for a host; {@code -} for a caller that names no client.) At
+ * {@code limit} failures within the window that client, through that caller, gets 429 until the
+ * key expires.
  */
 @Component
 class FailedLookupLimiter {
@@ -29,8 +34,8 @@ class FailedLookupLimiter {
   }
 
   /** Completes when the caller may look up; errors with 429 when it has failed too often. */
-  Mono<Void> check(Caller caller) {
-    String key = key(caller);
+  Mono<Void> check(Caller caller, String client) {
+    String key = key(caller, client);
     return redis.opsForValue().get(key)
         .filter(count -> Long.parseLong(count) >= settings.limit())
         .flatMap(over -> redis.getExpire(key).defaultIfEmpty(settings.window()))
@@ -38,15 +43,15 @@ class FailedLookupLimiter {
             left.isNegative() || left.isZero() ? settings.window() : left)));
   }
 
-  Mono<Void> recordFailure(Caller caller) {
-    String key = key(caller);
+  Mono<Void> recordFailure(Caller caller, String client) {
+    String key = key(caller, client);
     return redis.opsForValue().increment(key)
         .filter(count -> count == 1)
         .flatMap(first -> redis.expire(key, settings.window()))
         .then();
   }
 
-  private static String key(Caller caller) {
-    return "veil:session:fail:" + caller.rateLimitKey();
+  private static String key(Caller caller, String client) {
+    return "veil:session:fail:" + caller.rateLimitKey() + ":" + (client == null ? "-" : client);
   }
 }

@@ -27,6 +27,8 @@ import reactor.core.publisher.Mono;
 @Service
 class SessionValidator {
 
+  private static final java.util.regex.Pattern CLIENT = java.util.regex.Pattern.compile("[0-9A-Za-z.:\\[\\]_-]{1,64}");
+
   private final RedisSessionStore sessions;
   private final FailedLookupLimiter limiter;
   private final SessionMetrics metrics;
@@ -47,10 +49,13 @@ class SessionValidator {
     if (request.jobId() != null && !RandomIds.isWellFormed(request.jobId())) {
       violations.add(new Violation("/jobId", "must be a job ID (base58, 32 bytes)"));
     }
+    if (request.client() != null && !CLIENT.matcher(request.client()).matches()) {
+      violations.add(new Violation("/client", "must be an address: at most 64 of 0-9 A-Z a-z . : [ ] _ -"));
+    }
     if (!violations.isEmpty()) {
       return Mono.error(ProblemException.invalid(violations));
     }
-    return limiter.check(caller)
+    return limiter.check(caller, request.client())
         .then(RandomIds.isWellFormed(request.sessionId())
             ? sessions.find(SessionHandles.of(request.sessionId()))
             : Mono.<StoredSession>empty())
@@ -62,7 +67,7 @@ class SessionValidator {
         .doOnNext(valid -> metrics.validated(true))
         .switchIfEmpty(Mono.defer(() -> {
           metrics.validated(false);
-          return limiter.recordFailure(caller).thenReturn(ValidationResponse.INVALID);
+          return limiter.recordFailure(caller, request.client()).thenReturn(ValidationResponse.INVALID);
         }));
   }
 }
