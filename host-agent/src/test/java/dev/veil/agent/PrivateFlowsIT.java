@@ -259,6 +259,7 @@ class PrivateFlowsIT {
     record Case(String name, String session, int status) {}
     List<Case> cases = List.of(
         new Case("no header", null, 401),
+        new Case("malformed session", "not-a-session", 401),
         new Case("unknown session", RandomIds.next(), 401),
         new Case("revoked session", revoked, 401),
         new Case("another owner's session", suite.login.login(bob, job.jobId(), null).sessionId(), 404),
@@ -282,7 +283,12 @@ class PrivateFlowsIT {
 
     // An unknown job answers exactly like someone else's job.
     String unknownJob = RandomIds.next();
-    assertThat(get("/job-result/" + unknownJob, suite.login.login(alice, unknownJob, null).sessionId()).statusCode()).isEqualTo(404);
+    HttpResponse<String> doesNotExist = get("/job-result/" + unknownJob, suite.login.login(alice, unknownJob, null).sessionId());
+    HttpResponse<String> notYours = get("/job-result/" + job.jobId(), suite.login.login(bob, job.jobId(), null).sessionId());
+    assertThat(doesNotExist.statusCode()).isEqualTo(404);
+    assertThat(notYours.statusCode()).isEqualTo(404);
+    // The same answer, but for the path it names: nothing tells "not yours" from "does not exist".
+    assertThat(notYours.body().replace(job.jobId(), "JOB")).isEqualTo(doesNotExist.body().replace(unknownJob, "JOB"));
 
     // The real owner is still welcome, and a wrong body is explained.
     String session = scopedSession(alice, job.jobId());
