@@ -16,6 +16,7 @@ import org.springframework.validation.annotation.Validated;
  * @param maxTtl         the cap: a client asking for more is refused
  * @param challengeTtl   how long a login challenge may be used
  * @param failedLookups  rate limit on failed validations per caller
+ * @param maxSessionsPerKey live sessions one client key may hold at once; a login past it is 429 until one expires or is revoked
  * @param serviceTokens  trusted services by name, each with its bearer token (from the environment, never committed)
  */
 @Validated
@@ -25,6 +26,7 @@ public record SessionProperties(
     @DefaultValue("PT24H") @NotNull Duration maxTtl,
     @DefaultValue("PT1M") @NotNull Duration challengeTtl,
     @DefaultValue @Valid FailedLookups failedLookups,
+    @DefaultValue("1000") @Min(1) int maxSessionsPerKey,
     Map<String, String> serviceTokens) {
 
   /** Shortest service token accepted: shorter ones are guessable. */

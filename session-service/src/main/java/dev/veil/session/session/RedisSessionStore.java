@@ -33,7 +33,9 @@ import reactor.core.publisher.Mono;
  *       the index itself expires after the longest possible session lifetime.</li>
  * </ul>
  * Creation and revoke-all are Lua scripts, so the session and its index entry appear and
- * disappear together. Revocation deletes the session key: it takes effect at once.
+ * disappear together; creation first prunes the owner's expired entries and refuses a session
+ * past the owner's quota of live ones, so no key can fill Redis with sessions. Revocation
+ * deletes the session key: it takes effect at once.
  */
 @Repository
 public class RedisSessionStore {
@@ -42,6 +44,8 @@ public class RedisSessionStore {
   static final String OWNER = "veil:session:owner:";
 
   private static final RedisScript<Long> CREATE = RedisScript.of("""
+      redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])
+      if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[8]) then return 0 end
       redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'createdAt', ARGV[2], 'expiresAt', ARGV[3])
       if ARGV[4] ~= '' then redis.call('HSET', KEYS[1], 'jobId', ARGV[4]) end
       if ARGV[5] ~= '' then redis.call('HSET', KEYS[1], 'nodeId', ARGV[5]) end
@@ -72,13 +76,17 @@ public class RedisSessionStore {
     this.redis = redis;
   }
 
-  /** Stores a new session; {@code indexTtl} is the longest lifetime any session can have. */
-  public Mono<Void> create(StoredSession s, Duration indexTtl) {
+  /**
+   * Stores a new session, unless its owner already holds {@code maxPerOwner} live ones: then it
+   * answers false and stores nothing. {@code indexTtl} is the longest lifetime any session can have.
+   */
+  public Mono<Boolean> create(StoredSession s, Duration indexTtl, int maxPerOwner) {
     return redis.execute(CREATE, List.of(SESSION + s.handle(), OWNER + s.owner()), List.of(
             s.owner(), Long.toString(s.createdAt()), Long.toString(s.expiresAt()),
             s.jobId() == null ? "" : s.jobId(), s.nodeId() == null ? "" : s.nodeId(), s.handle(),
-            Long.toString(indexTtl.toMillis())))
-        .then();
+            Long.toString(indexTtl.toMillis()), Integer.toString(maxPerOwner)))
+        .next()
+        .map(created -> created == 1L);
   }
 
   /** The session with this handle, if Redis still has it. */

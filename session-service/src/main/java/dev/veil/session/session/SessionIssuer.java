@@ -60,7 +60,10 @@ public class SessionIssuer {
           long now = clock.millis();
           StoredSession session = new StoredSession(SessionHandles.of(sessionId), request.publicKey(),
               request.jobId(), request.nodeId(), now, now + ttl.toMillis());
-          return sessions.create(session, properties.maxTtl())
+          return sessions.create(session, properties.maxTtl(), properties.maxSessionsPerKey())
+              .filter(Boolean::booleanValue)
+              .switchIfEmpty(Mono.error(() -> ProblemException.rateLimited("this key holds " + properties.maxSessionsPerKey()
+                  + " live sessions, the most it may: revoke some (DELETE /v1/sessions) or let them expire", Duration.ofMinutes(1))))
               .doOnSuccess(done -> metrics.issued())
               .thenReturn(new SessionResponse(sessionId, session.owner(), session.expiresAt(), session.jobId(), session.nodeId()));
         });

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class ServiceTokensTest {
 
   private final ServiceTokens tokens = new ServiceTokens(new SessionProperties(Duration.ofHours(1), Duration.ofHours(24),
-      Duration.ofMinutes(1), new SessionProperties.FailedLookups(30, Duration.ofMinutes(1)),
+      Duration.ofMinutes(1), new SessionProperties.FailedLookups(30, Duration.ofMinutes(1)), 1000,
       Map.of("jobmarket", "market-token-0123456789", "gateway", "gateway-token-0123456789")));
 
   @Test

@@ -10,7 +10,7 @@ class SessionPropertiesTest {
 
   private static SessionProperties with(Duration defaultTtl, Map<String, String> tokens) {
     return new SessionProperties(defaultTtl, Duration.ofHours(24), Duration.ofMinutes(1),
-        new SessionProperties.FailedLookups(30, Duration.ofMinutes(1)), tokens);
+        new SessionProperties.FailedLookups(30, Duration.ofMinutes(1)), 1000, tokens);
   }
 
   @Test
