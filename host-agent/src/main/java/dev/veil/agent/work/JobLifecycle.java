@@ -31,7 +31,6 @@ import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.core.scheduler.Schedulers;
 
 /**
  * One job on this host, from its claim to its end: it waits for its private definition if it
@@ -154,14 +153,9 @@ class JobLifecycle {
       // counted at once, before the claim loop goes on, and ends once the run slot is taken or
       // queued for, so the claim loop never sees room that the arriving definition is about to take.
       ownerWait.set(capacity.ownerWait());
-      definition = keep(job, PrivateJobState.WAITING_FOR_DEFINITION, clock.millis() + definitionWait.toMillis())
+      definition = kept.phase(job, PrivateJobState.WAITING_FOR_DEFINITION, clock.millis() + definitionWait.toMillis())
           .then(Mono.defer(() -> definitions.await(job, stopAsked.asMono(), definitionWait)))
-          .flatMap(received -> Mono.fromRunnable(() -> {
-                kept.definition(job.jobId(), received);
-                kept.phase(job, PrivateJobState.RUNNING, 0);
-              })
-              .subscribeOn(Schedulers.boundedElastic())
-              .thenReturn(received))
+          .flatMap(received -> kept.definition(job, received).thenReturn(received))
           .doOnNext(received -> defined.set(true));
     } else {
       // No wait at all before the run slot is asked for: the claim loop sees the slot taken (or
@@ -169,7 +163,7 @@ class JobLifecycle {
       definition = Mono.just(job.definition());
     }
     // A job whose result is private but whose definition was public is kept from its run on.
-    Mono<Void> keptRunning = isPrivate && !privateDefinition ? keep(job, PrivateJobState.RUNNING, 0) : Mono.empty();
+    Mono<Void> keptRunning = isPrivate && !privateDefinition ? kept.phase(job, PrivateJobState.RUNNING, 0) : Mono.empty();
     // No definition (stopped, or its deadline passed), or no run slot (stopped while it queued
     // for one, or the host shut down): nothing ran, and the result says why. A run, which ends
     // empty too, has published its own result.
@@ -222,11 +216,6 @@ class JobLifecycle {
 
   private FlowState hostResult(JobRecord job, JobStatus status, String error) {
     return new FlowState(status, job.claimedAt(), clock.millis(), List.of(error), List.of());
-  }
-
-  // Disk and encryption (and a sync to disk): off the event loop.
-  private Mono<Void> keep(JobRecord job, String phase, long deadline) {
-    return Mono.fromRunnable(() -> kept.phase(job, phase, deadline)).subscribeOn(Schedulers.boundedElastic()).then();
   }
 
   /** Jobs ending without having run, whose results are being published: a shutdown waits for them. */

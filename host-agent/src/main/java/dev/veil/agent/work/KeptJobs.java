@@ -34,24 +34,32 @@ class KeptJobs {
     this.store = store;
   }
 
-  void phase(JobRecord job, String phase, long deadline) {
-    store.put(job.jobId(), STATE, VeilJson.write(new PrivateJobState(job, phase, deadline)));
+  /** Keeps the job's phase and the deadline of its wait. Disk, encryption and a sync: off the event loop, like every write here. */
+  Mono<Void> phase(JobRecord job, String phase, long deadline) {
+    return offTheEventLoop(() -> store.put(job.jobId(), STATE, VeilJson.write(new PrivateJobState(job, phase, deadline))));
   }
 
-  void definition(String jobId, JobDefinition definition) {
-    store.put(jobId, DEFINITION, VeilJson.write(definition));
+  /** Keeps a private definition that has arrived, and the job's phase with it: running. */
+  Mono<Void> definition(JobRecord job, JobDefinition definition) {
+    return offTheEventLoop(() -> {
+      store.put(job.jobId(), DEFINITION, VeilJson.write(definition));
+      store.put(job.jobId(), STATE, VeilJson.write(new PrivateJobState(job, PrivateJobState.RUNNING, 0)));
+    });
   }
 
   /**
    * Keeps the whole result for its owner, every log line included, written as it is serialized
-   * (memory for one line at a time), and its public copy beside it. Disk and encryption: on the
-   * bounded-elastic scheduler.
+   * (memory for one line at a time), and its public copy beside it.
    */
   Mono<Void> result(JobExecution execution) {
-    return Mono.fromRunnable(() -> {
+    return offTheEventLoop(() -> {
       store.write(execution.jobId(), FULL_RESULT, out -> VeilJson.strict().writeValue(out, execution.fullResult()));
       store.put(execution.jobId(), PUBLIC_COPY, VeilJson.write(execution.publicCopy()));
-    }).subscribeOn(Schedulers.boundedElastic()).then();
+    });
+  }
+
+  private static Mono<Void> offTheEventLoop(Runnable write) {
+    return Mono.fromRunnable(write).subscribeOn(Schedulers.boundedElastic()).then();
   }
 
   /** Every job something is kept for. */

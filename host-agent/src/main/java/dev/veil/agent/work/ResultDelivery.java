@@ -69,8 +69,7 @@ class ResultDelivery {
     return Mono.using(() -> wait, counted -> kept.result(execution)
         // Kept in the private store, and its phase with it (a restart now resumes the hold): the
         // spools are no longer needed, and a shutdown need not wait for this job.
-        .then(Mono.fromRunnable(() -> kept.phase(job, PrivateJobState.HOLDING_RESULT,
-            clock.millis() + properties.resultDeadline().toMillis())).subscribeOn(Schedulers.boundedElastic()))
+        .then(Mono.defer(() -> kept.phase(job, PrivateJobState.HOLDING_RESULT, clock.millis() + properties.resultDeadline().toMillis())))
         .doOnSuccess(done -> {
           execution.close();
           onKept.run();
