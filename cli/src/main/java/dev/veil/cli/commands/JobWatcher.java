@@ -45,7 +45,7 @@ final class JobWatcher {
         c.out().progress(jobId + ": " + now + (job.nodeId() == null ? "" : " on node " + job.nodeId()));
         shown = now;
       }
-      if (job.state() == JobState.COMPLETED || job.state() == JobState.STOPPED) {
+      if (job.state().isFinal()) {
         return job;
       }
       if (job.state() == JobState.RUNNING && job.hostStatus() == JobStatus.WAITING_FOR_JOB_DEFINITION && !definitionDone) {

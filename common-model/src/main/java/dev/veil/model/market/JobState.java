@@ -9,9 +9,11 @@ public enum JobState {
   /** The host published its result ({@code resultId}). */
   COMPLETED,
   /** Stopped by its owner before it completed. */
-  STOPPED;
+  STOPPED,
+  /** No host claimed it within the market's longest queue time; nothing ran. */
+  EXPIRED;
 
   public boolean isFinal() {
-    return this == COMPLETED || this == STOPPED;
+    return this == COMPLETED || this == STOPPED || this == EXPIRED;
   }
 }

@@ -11,8 +11,9 @@ import org.springframework.stereotype.Component;
 
 /**
  * Finds jobs whose host stopped heart-beating and queues them again (or, if their owner asked
- * them to stop, stops them). Safe to run in several market instances at once: the work is one
- * atomic script, so each expired lease is handled exactly once.
+ * them to stop, stops them), and ends {@code EXPIRED} the jobs no host claimed within
+ * {@code max-queue-time}. Safe to run in several market instances at once: each sweep is one
+ * atomic script, so each job is handled exactly once.
  */
 @Component
 class LeaseReaper {
@@ -22,11 +23,14 @@ class LeaseReaper {
   private final RedisJobStore jobs;
   private final Clock clock;
   private final Counter requeued;
+  private final Counter expired;
 
   LeaseReaper(RedisJobStore jobs, Clock clock, MeterRegistry meters) {
     this.jobs = jobs;
     this.clock = clock;
     this.requeued = Counter.builder("veil.market.jobs.requeued").description("jobs whose host stopped heart-beating")
+        .register(meters);
+    this.expired = Counter.builder("veil.market.jobs.expired").description("jobs no host claimed within max-queue-time")
         .register(meters);
   }
 
@@ -38,6 +42,11 @@ class LeaseReaper {
           .doOnNext(jobId -> {
             requeued.increment();
             log.info("job {} lost its host (no heartbeat within the lease): queued again or stopped", jobId);
+          })
+          .thenMany(jobs.expireUnclaimed(clock.millis()))
+          .doOnNext(jobId -> {
+            expired.increment();
+            log.info("job {} expired: no host claimed it within max-queue-time", jobId);
           })
           .then()
           .block();

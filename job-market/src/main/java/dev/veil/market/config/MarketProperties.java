@@ -1,6 +1,7 @@
 package dev.veil.market.config;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import java.time.Duration;
@@ -16,7 +17,10 @@ import org.springframework.validation.annotation.Validated;
  * @param maxClaimWait      the longest a claim long-poll is held open
  * @param lease             a host must heartbeat a job within this, or the job is queued again
  * @param reaperInterval    how often expired leases are looked for
- * @param nodeTtl           a node (and its service routes) disappears from the registry this long after its last heartbeat
+ * @param nodeTtl           a node disappears from the registry this long after its last renewal
+ * @param maxQueuedJobsPerOwner jobs one client key may have waiting in the queue at once; a post past it is 429
+ * @param maxQueueTime      a job no host claimed within this ends {@code EXPIRED}
+ * @param retention         how long a finished job's record and its published result are kept
  * @param sessions          where and how sessions are validated
  */
 @Validated
@@ -28,6 +32,9 @@ public record MarketProperties(
     @DefaultValue("PT30S") @NotNull Duration lease,
     @DefaultValue("PT2S") @NotNull Duration reaperInterval,
     @DefaultValue("PT60S") @NotNull Duration nodeTtl,
+    @DefaultValue("100") @Min(1) int maxQueuedJobsPerOwner,
+    @DefaultValue("P7D") @NotNull Duration maxQueueTime,
+    @DefaultValue("P30D") @NotNull Duration retention,
     @Valid @NotNull Sessions sessions) {
 
   /**

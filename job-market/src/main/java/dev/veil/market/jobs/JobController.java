@@ -13,6 +13,7 @@ import dev.veil.service.problem.ProblemException;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.springframework.http.HttpStatus;
@@ -78,7 +79,12 @@ class JobController {
       long timeout = request.timeoutSeconds() == null ? properties.defaultJobTimeout().toSeconds() : request.timeoutSeconds();
       JobRecord job = new JobRecord(RandomIds.next(), owner, JobState.QUEUED, request.definition(), timeout,
           clock.millis(), null, null, null, null, null, null);
-      return jobs.create(job).doOnSuccess(done -> metrics.posted()).thenReturn(job);
+      return jobs.create(job)
+          .flatMap(created -> created
+              ? Mono.fromRunnable(metrics::posted).thenReturn(job)
+              : Mono.<JobRecord>error(ProblemException.rateLimited("this key has " + jobs.maxQueuedPerOwner()
+                  + " jobs waiting in the queue, the most it may: stop some or wait until hosts claim them",
+                  Duration.ofMinutes(1))));
     });
   }
 

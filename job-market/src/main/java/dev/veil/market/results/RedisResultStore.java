@@ -1,9 +1,12 @@
 package dev.veil.market.results;
 
+import dev.veil.market.config.MarketProperties;
 import dev.veil.model.json.CanonicalJson;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.result.FlowState;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
@@ -18,9 +21,10 @@ import reactor.core.publisher.Mono;
  *
  * <h2>Storage details</h2>
  * <pre>
- * SET veil:market:result:sha256:9f86d0... '{"endTime":...,"errors":[],"opStates":[],...}' NX
+ * SET veil:market:result:sha256:9f86d0... '{"endTime":...,"errors":[],"opStates":[],...}' PX &lt;retention&gt;
  * </pre>
- * Immutable ({@code NX}); kept without expiry, as a public record.
+ * Kept for {@code retention}, as long as the record of the job that published it. Writing the
+ * same ID again writes the same bytes (the ID is their hash) and only renews the lifetime.
  */
 @Repository
 public class RedisResultStore {
@@ -29,16 +33,18 @@ public class RedisResultStore {
   private static final Pattern CONTENT_ID = Pattern.compile("sha256:[0-9a-f]{64}");
 
   private final ReactiveStringRedisTemplate redis;
+  private final Duration retention;
 
-  public RedisResultStore(ReactiveStringRedisTemplate redis) {
+  public RedisResultStore(ReactiveStringRedisTemplate redis, MarketProperties properties) {
     this.redis = redis;
+    this.retention = properties.retention();
   }
 
   /** Stores the result and answers its content ID. */
   public Mono<String> put(FlowState result) {
     byte[] canonical = CanonicalJson.bytes(VeilJson.strict().valueToTree(result));
     String id = contentId(canonical);
-    return redis.opsForValue().setIfAbsent(RESULT + id, new String(canonical, java.nio.charset.StandardCharsets.UTF_8))
+    return redis.opsForValue().set(RESULT + id, new String(canonical, StandardCharsets.UTF_8), retention)
         .thenReturn(id);
   }
 
