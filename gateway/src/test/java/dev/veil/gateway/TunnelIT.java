@@ -3,6 +3,8 @@ package dev.veil.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.veil.gateway.tunnel.ReplicaIdentity;
+import dev.veil.gateway.tunnel.TunnelRegistry;
 import dev.veil.gateway.tunnel.TunnelServer;
 import dev.veil.model.auth.Ed25519;
 import dev.veil.model.id.ExposeIds;
@@ -35,6 +37,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.testcontainers.containers.GenericContainer;
@@ -65,6 +68,12 @@ class TunnelIT {
 
   @Autowired
   TunnelServer tunnels;
+
+  @Autowired
+  ReactiveStringRedisTemplate registry;
+
+  @Autowired
+  ReplicaIdentity replica;
 
   GatewayClient gateway;
   TestNodes nodes;
@@ -289,5 +298,47 @@ class TunnelIT {
     } finally {
       other.close();
     }
+  }
+
+  @Test
+  void nodesSeenAreRememberedForTheNodeMemoryAndNoLonger() {
+    String old = Ed25519.id(Ed25519.generate().getPublic());
+    // Seen long ago (score: milliseconds since the epoch): forgotten when the next node connects.
+    registry.opsForZSet().add(TunnelRegistry.NODES_SEEN, old, 1).block();
+    TestNodes.TestNode node = nodes.connect(upstreams.agent.port());
+    assertThat(registry.opsForZSet().score(TunnelRegistry.NODES_SEEN, node.id).block()).isNotNull();
+    assertThat(registry.opsForZSet().score(TunnelRegistry.NODES_SEEN, old).block()).isNull();
+    assertThat(registry.getExpire(TunnelRegistry.NODES_SEEN).block()).isPositive();
+    // A node seen lately still cannot be shadowed by a service of its name, even while it is offline.
+    TestNodes.TestNode other = nodes.connect(upstreams.service.port());
+    node.tunnel.close();
+    assertThatThrownBy(() -> other.exposePrivate(node.id, upstreams.secret.port())).isInstanceOf(java.io.UncheckedIOException.class);
+  }
+
+  @Test
+  void theNamesAReplicaHeldWhenItDiedAreSweptAway() {
+    String dead = "dead-" + RandomIds.next();
+    String node = Ed25519.id(Ed25519.generate().getPublic());
+    String service = RandomIds.next();
+    String takenOver = RandomIds.next();
+    registry.opsForHash().put(TunnelRegistry.NODE + node, "replica", dead).block();
+    registry.opsForHash().put(TunnelRegistry.SERVICE + service, "replica", dead).block();
+    // Since taken over by a live replica: it stays.
+    registry.opsForHash().put(TunnelRegistry.SERVICE + takenOver, "replica", "a-live-one").block();
+    registry.opsForSet().add(TunnelRegistry.HELD + dead, "node:" + node, "service:" + service, "service:" + takenOver).block();
+    // Its last beat a minute and a half ago; its own key long expired.
+    registry.opsForZSet().add(TunnelRegistry.REPLICAS, dead, System.currentTimeMillis() - 90_000).block();
+
+    Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      assertThat(registry.hasKey(TunnelRegistry.NODE + node).block()).isFalse();
+      assertThat(registry.hasKey(TunnelRegistry.SERVICE + service).block()).isFalse();
+      assertThat(registry.hasKey(TunnelRegistry.HELD + dead).block()).isFalse();
+      assertThat(registry.opsForZSet().score(TunnelRegistry.REPLICAS, dead).block()).isNull();
+    });
+    assertThat(registry.hasKey(TunnelRegistry.SERVICE + takenOver).block()).isTrue();
+    // This replica, alive, is not swept: its own names stay.
+    TestNodes.TestNode live = nodes.connect(upstreams.agent.port());
+    assertThat(gateway.get(live.id + "." + DOMAIN, "/node/info").status()).isEqualTo(200);
+    assertThat(registry.opsForSet().isMember(TunnelRegistry.HELD + replica.id(), "node:" + live.id).block()).isTrue();
   }
 }

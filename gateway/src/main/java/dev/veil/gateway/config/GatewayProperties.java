@@ -100,6 +100,7 @@ public record GatewayProperties(
    * @param maxTunnelsPerNode  most tunnels one node key may hold open at once on this replica
    * @param idleTimeout        a tunnel silent this long (no traffic, no heartbeat) is closed
    * @param jobCheckTimeout    longest wait for the market to say who holds a job
+   * @param nodeMemory         how long a node ID stays reserved (no service may take it) after its last tunnel opened
    */
   public record Tunnel(
       @DefaultValue("2222") @Min(0) int port,
@@ -110,5 +111,6 @@ public record GatewayProperties(
       @DefaultValue("64") @Min(1) int maxForwardsPerNode,
       @DefaultValue("4") @Min(1) int maxTunnelsPerNode,
       @DefaultValue("60s") @NotNull Duration idleTimeout,
-      @DefaultValue("2s") @NotNull Duration jobCheckTimeout) {}
+      @DefaultValue("2s") @NotNull Duration jobCheckTimeout,
+      @DefaultValue("30d") @NotNull Duration nodeMemory) {}
 }

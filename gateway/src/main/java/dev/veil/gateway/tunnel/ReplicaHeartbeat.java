@@ -11,11 +11,14 @@ import reactor.core.publisher.Flux;
 /**
  * Keeps this replica's entry alive in the registry (its URL inside the cluster and its relay
  * token) every third of {@code ttl}; on shutdown deletes it, so names it held route nowhere at once
- * instead of to a replica that is gone. A replica that dies without saying so lapses after {@code ttl}.
+ * instead of to a replica that is gone. A replica that dies without saying so lapses after {@code ttl};
+ * at each beat this replica also sweeps away the names of replicas lapsed for {@value #SWEEP_AFTER_TTLS}
+ * TTLs (long past any pause a live one could come back from).
  */
 public final class ReplicaHeartbeat implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(ReplicaHeartbeat.class);
+  static final int SWEEP_AFTER_TTLS = 4;
 
   private final TunnelRegistry registry;
   private final Supplier<String> url;
@@ -33,6 +36,12 @@ public final class ReplicaHeartbeat implements SmartLifecycle {
     beats = Flux.interval(Duration.ZERO, ttl.dividedBy(3))
         .onBackpressureDrop()
         .concatMap(tick -> registry.heartbeat(url.get(), ttl)
+            .then(registry.sweepLapsed(ttl.multipliedBy(SWEEP_AFTER_TTLS)))
+            .doOnNext(dropped -> {
+              if (dropped > 0) {
+                log.info("dropped {} names held by gateway replicas that died", dropped);
+              }
+            })
             .doOnError(error -> log.warn("cannot renew this replica in the registry ({})", error.getClass().getSimpleName()))
             .onErrorComplete())
         .subscribe();

@@ -32,8 +32,8 @@ class TunnelConfig {
   }
 
   @Bean
-  TunnelRegistry tunnelRegistry(ReactiveStringRedisTemplate redis, ReplicaIdentity replica) {
-    return new TunnelRegistry(redis, replica, REGISTRY_TIMEOUT);
+  TunnelRegistry tunnelRegistry(ReactiveStringRedisTemplate redis, ReplicaIdentity replica, GatewayProperties properties) {
+    return new TunnelRegistry(redis, replica, REGISTRY_TIMEOUT, properties.tunnel().nodeMemory());
   }
 
   @Bean

@@ -18,62 +18,118 @@ import reactor.core.publisher.Mono;
  *
  * <pre>
  * HSET veil:tunnel:node:Nd9... replica Rp4...
- * SADD veil:tunnel:known-nodes Nd9...                 -- a service can never be named after a node
+ * ZADD veil:tunnel:nodes-seen &lt;now&gt; Nd9...              -- a service can never be named after a node seen lately;
+ * ZREMRANGEBYSCORE veil:tunnel:nodes-seen -inf (&lt;now - node-memory&gt;   PEXPIRE veil:tunnel:nodes-seen &lt;node-memory&gt;
  * HSET veil:tunnel:service:3ng4... replica Rp4... node Nd9... job Ab1...
+ * SADD veil:tunnel:held:Rp4... node:Nd9... service:3ng4...   -- what each replica holds, to sweep if it dies
  * HSET veil:tunnel:replica:Rp4... url http://10.0.0.7:8080 token ...   PEXPIRE 15000 (renewed every 5 s)
+ * ZADD veil:tunnel:replicas &lt;now&gt; Rp4...                -- when each replica last renewed
  * PUBLISH veil:tunnel:events service:3ng4...          -- on every change, so caches drop it at once
  * </pre>
  *
  * A name whose replica's key has lapsed (that replica died) routes nowhere and may be taken over;
- * a closing forward deletes its name only while it still points at this replica.
+ * a closing forward deletes its name only while it still points at this replica. Every key has
+ * a lifetime: names live as long as their forward, or, if their replica dies, until a live
+ * replica sweeps them ({@link #sweepLapsed}); a replica's entry expires on its own; the nodes seen
+ * are forgotten after {@code node-memory}. Scripts take the time from Redis ({@code TIME}), so
+ * replicas with skewed clocks agree.
  */
 public final class TunnelRegistry {
 
   public static final String NODE = "veil:tunnel:node:";
   public static final String SERVICE = "veil:tunnel:service:";
-  public static final String KNOWN_NODES = "veil:tunnel:known-nodes";
+  public static final String NODES_SEEN = "veil:tunnel:nodes-seen";
   public static final String REPLICA = "veil:tunnel:replica:";
+  public static final String REPLICAS = "veil:tunnel:replicas";
+  public static final String HELD = "veil:tunnel:held:";
   public static final String EVENTS = "veil:tunnel:events";
+  /** A held name {@code node:<id>} or {@code service:<id>} is the key {@code veil:tunnel:<name>} and its event. */
+  private static final String NAME_KEY_PREFIX = "veil:tunnel:";
 
-  private static final RedisScript<Long> CLAIM_NODE = RedisScript.of("""
+  private static final String NOW = """
+      local clock = redis.call('TIME')
+      local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
+      """;
+
+  // KEYS: node key, nodes seen, events, this replica's held set; ARGV: replica, node ID, node memory (ms).
+  private static final RedisScript<Long> CLAIM_NODE = RedisScript.of(NOW + """
       redis.call('HSET', KEYS[1], 'replica', ARGV[1])
-      redis.call('SADD', KEYS[2], ARGV[2])
+      redis.call('SADD', KEYS[4], 'node:' .. ARGV[2])
+      redis.call('ZADD', KEYS[2], now, ARGV[2])
+      redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%d', now - tonumber(ARGV[3])))
+      redis.call('PEXPIRE', KEYS[2], ARGV[3])
       redis.call('PUBLISH', KEYS[3], 'node:' .. ARGV[2])
       return 1
       """, Long.class);
 
-  // KEYS: service key, known nodes, events; ARGV: replica, service ID, node, job, replica key prefix, public|private.
+  // KEYS: service key, nodes seen, events, this replica's held set;
+  // ARGV: replica, service ID, node, job, replica key prefix, public|private.
   // A public ID is the job's own (the market said this node runs it): it wins over anyone squatting it.
   private static final RedisScript<Long> CLAIM_SERVICE = RedisScript.of("""
-      if redis.call('SISMEMBER', KEYS[2], ARGV[2]) == 1 then return 0 end
+      if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
       local holder = redis.call('HMGET', KEYS[1], 'replica', 'node')
       if ARGV[6] ~= 'public' and holder[1] and holder[2] ~= ARGV[3]
           and redis.call('EXISTS', ARGV[5] .. holder[1]) == 1 then return 0 end
       redis.call('HSET', KEYS[1], 'replica', ARGV[1], 'node', ARGV[3], 'job', ARGV[4])
+      redis.call('SADD', KEYS[4], 'service:' .. ARGV[2])
       redis.call('PUBLISH', KEYS[3], 'service:' .. ARGV[2])
       return 1
       """, Long.class);
 
+  // KEYS: name key, events, this replica's held set; ARGV: replica, name (node:<id> | service:<id>).
   private static final RedisScript<Long> RELEASE = RedisScript.of("""
+      redis.call('SREM', KEYS[3], ARGV[2])
       if redis.call('HGET', KEYS[1], 'replica') ~= ARGV[1] then return 0 end
       redis.call('DEL', KEYS[1])
       redis.call('PUBLISH', KEYS[2], ARGV[2])
       return 1
       """, Long.class);
 
+  // KEYS: this replica's key, the replicas; ARGV: URL, relay token, TTL (ms), replica ID.
+  private static final RedisScript<Long> HEARTBEAT = RedisScript.of(NOW + """
+      redis.call('HSET', KEYS[1], 'url', ARGV[1], 'token', ARGV[2])
+      redis.call('PEXPIRE', KEYS[1], ARGV[3])
+      redis.call('ZADD', KEYS[2], now, ARGV[4])
+      return 1
+      """, Long.class);
+
+  // KEYS: the replicas; ARGV: lapsed for (ms), replica key prefix, held prefix, name key prefix, events.
+  // A replica silent that long whose key is gone died: drop the names it still holds (those not taken over since).
+  private static final RedisScript<Long> SWEEP = RedisScript.of(NOW + """
+      local lapsed = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', now - tonumber(ARGV[1])), 'LIMIT', 0, 10)
+      local dropped = 0
+      for _, replica in ipairs(lapsed) do
+        if redis.call('EXISTS', ARGV[2] .. replica) == 0 then
+          local held = ARGV[3] .. replica
+          for _, name in ipairs(redis.call('SPOP', held, 500)) do
+            if redis.call('HGET', ARGV[4] .. name, 'replica') == replica then
+              redis.call('DEL', ARGV[4] .. name)
+              redis.call('PUBLISH', ARGV[5], name)
+              dropped = dropped + 1
+            end
+          end
+          if redis.call('SCARD', held) == 0 then redis.call('ZREM', KEYS[1], replica) end
+        end
+      end
+      return dropped
+      """, Long.class);
+
   private final ReactiveStringRedisTemplate redis;
   private final ReplicaIdentity replica;
   private final Duration timeout;
+  private final Duration nodeMemory;
 
-  public TunnelRegistry(ReactiveStringRedisTemplate redis, ReplicaIdentity replica, Duration timeout) {
+  public TunnelRegistry(ReactiveStringRedisTemplate redis, ReplicaIdentity replica, Duration timeout, Duration nodeMemory) {
     this.redis = redis;
     this.replica = replica;
     this.timeout = timeout;
+    this.nodeMemory = nodeMemory;
   }
 
   /** Routes a node's ID to this replica. Blocking: called on the SSH server's threads, never on a request path. */
   boolean claimNode(String nodeId) {
-    return run(CLAIM_NODE, List.of(NODE + nodeId, KNOWN_NODES, EVENTS), List.of(replica.id(), nodeId));
+    return run(CLAIM_NODE, List.of(NODE + nodeId, NODES_SEEN, EVENTS, HELD + replica.id()),
+        List.of(replica.id(), nodeId, Long.toString(nodeMemory.toMillis())));
   }
 
   /**
@@ -81,15 +137,14 @@ public final class TunnelRegistry {
    * node's live tunnel holds it. Blocking.
    */
   boolean claimService(String serviceId, String nodeId, String jobId, boolean publicId) {
-    return run(CLAIM_SERVICE, List.of(SERVICE + serviceId, KNOWN_NODES, EVENTS),
+    return run(CLAIM_SERVICE, List.of(SERVICE + serviceId, NODES_SEEN, EVENTS, HELD + replica.id()),
         List.of(replica.id(), serviceId, nodeId, jobId, REPLICA, publicId ? "public" : "private"));
   }
 
   /** Drops a name while it still points at this replica. Blocking. */
   boolean release(RegistryTarget.Kind kind, String id) {
-    String key = (kind == RegistryTarget.Kind.NODE ? NODE : SERVICE) + id;
-    String event = (kind == RegistryTarget.Kind.NODE ? "node:" : "service:") + id;
-    return run(RELEASE, List.of(key, EVENTS), List.of(replica.id(), event));
+    String name = (kind == RegistryTarget.Kind.NODE ? "node:" : "service:") + id;
+    return run(RELEASE, List.of(NAME_KEY_PREFIX + name, EVENTS, HELD + replica.id()), List.of(replica.id(), name));
   }
 
   private boolean run(RedisScript<Long> script, List<String> keys, List<String> args) {
@@ -99,10 +154,20 @@ public final class TunnelRegistry {
 
   /** Renews this replica's liveness and the address and token other replicas pass requests on with. */
   Mono<Void> heartbeat(String url, Duration ttl) {
-    String key = REPLICA + replica.id();
-    return redis.<String, String>opsForHash().putAll(key, Map.of("url", url, "token", replica.token()))
-        .then(redis.expire(key, ttl))
+    return redis.execute(HEARTBEAT, List.of(REPLICA + replica.id(), REPLICAS),
+            List.of(url, replica.token(), Long.toString(ttl.toMillis()), replica.id()))
         .then();
+  }
+
+  /**
+   * Drops the names still held by replicas silent for {@code lapsedFor} whose key has expired (they
+   * died without releasing them); answers how many. Safe on every replica at once.
+   */
+  Mono<Long> sweepLapsed(Duration lapsedFor) {
+    return redis.execute(SWEEP, List.of(REPLICAS),
+            List.of(Long.toString(lapsedFor.toMillis()), REPLICA, HELD, NAME_KEY_PREFIX, EVENTS))
+        .next()
+        .defaultIfEmpty(0L);
   }
 
   /** Marks this replica gone, so its names route nowhere at once. Blocking: on shutdown. */
