@@ -19,8 +19,6 @@ import dev.veil.model.result.JobStatus;
 import dev.veil.model.result.LogEntry;
 import dev.veil.model.result.OpState;
 import dev.veil.model.result.OpStatus;
-import dev.veil.testsupport.ClientLogin;
-import dev.veil.testsupport.MutableClock;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.RequiresContainerEngine;
 import dev.veil.testsupport.ServiceProcess;
@@ -28,14 +26,12 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -43,12 +39,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
 import org.springframework.context.annotation.Import;
 import org.springframework.core.ParameterizedTypeReference;
@@ -57,7 +49,6 @@ import org.springframework.http.MediaType;
 import org.springframework.http.codec.ServerSentEvent;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.springframework.test.web.reactive.server.WebTestClient;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
@@ -69,9 +60,7 @@ import reactor.core.publisher.Flux;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "veil.market.lease=PT30S", "veil.market.reaper-interval=PT1S"})
 @Import(TestClockConfig.class)
-class JobMarketIT {
-
-  static final String TOKEN = "market-token-" + RandomIds.next();
+class JobMarketIT extends MarketClients {
 
   @Container
   @ServiceConnection(name = "redis")
@@ -82,10 +71,7 @@ class JobMarketIT {
   @DynamicPropertySource
   static void sessionService(DynamicPropertyRegistry registry) {
     // Testcontainers has started Redis by the time Spring asks for properties.
-    sessionService = ServiceProcess.start("session-service", Map.of(
-        "VEIL_REDIS_URL", RedisContainers.uri(redis), "VEIL_SESSION_SERVICETOKENS_JOBMARKET", TOKEN));
-    registry.add("veil.market.sessions.url", sessionService::baseUrl);
-    registry.add("veil.market.sessions.token", () -> TOKEN);
+    sessionService = MarketSessions.start(RedisContainers.uri(redis), registry);
   }
 
   @AfterAll
@@ -93,47 +79,13 @@ class JobMarketIT {
     sessionService.close();
   }
 
-  @LocalServerPort
-  int port;
-
-  @Autowired
-  MutableClock clock;
-
-  WebTestClient http;
-  ClientLogin login;
-  final KeyPair alice = Ed25519.generate();
-  final KeyPair bob = Ed25519.generate();
-
-  @BeforeEach
-  void setUp() {
-    http = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(30)).build();
-    login = new ClientLogin(sessionService.baseUrl());
-  }
-
-  @AfterEach
-  void resetClock() {
-    clock.reset();
+  @Override
+  String sessionServiceUrl() {
+    return sessionService.baseUrl();
   }
 
   static JobDefinition spec(String name) throws Exception {
     return VeilJson.readJobFile(Files.readString(Path.of("..", "spec", name)));
-  }
-
-  JobRecord post(KeyPair owner, JobDefinition definition) {
-    return http.post().uri("/v1/jobs").header("x-session-id", login.sessionId(owner))
-        .contentType(MediaType.APPLICATION_JSON).bodyValue(new PostJobRequest(definition, null))
-        .exchange().expectStatus().isCreated().expectBody(JobRecord.class).returnResult().getResponseBody();
-  }
-
-  JobRecord job(String jobId) {
-    return http.get().uri("/v1/jobs/{id}", jobId).exchange().expectStatus().isOk()
-        .expectBody(JobRecord.class).returnResult().getResponseBody();
-  }
-
-  NodeApi node() {
-    NodeApi node = new NodeApi(http, clock);
-    node.register();
-    return node;
   }
 
   /** Claims jobs until the one wanted comes (earlier tests may have left queued jobs behind). */
@@ -173,7 +125,7 @@ class JobMarketIT {
 
   @Test
   void postClaimCompleteAndThePublicResultIsReadable() throws Exception {
-    JobRecord posted = post(alice, spec("public-job.json"));
+    JobRecord posted = posted(alice, spec("public-job.json"));
     assertThat(posted.state()).isEqualTo(JobState.QUEUED);
     assertThat(RandomIds.isWellFormed(posted.jobId())).isTrue();
     assertThat(posted.owner()).isEqualTo(Ed25519.id(alice.getPublic()));
@@ -208,7 +160,7 @@ class JobMarketIT {
   void concurrentClaimsByManyHostsNeverDoubleClaim() throws Exception {
     List<String> posted = new ArrayList<>();
     for (int i = 0; i < 12; i++) {
-      posted.add(post(alice, spec("public-job.json")).jobId());
+      posted.add(posted(alice, spec("public-job.json")).jobId());
     }
     List<NodeApi> hosts = List.of(node(), node(), node(), node(), node(), node());
     Map<String, String> claimedBy = new ConcurrentHashMap<>();
@@ -246,7 +198,7 @@ class JobMarketIT {
 
   @Test
   void aHostThatStopsHeartBeatingLosesItsJobToAnother() throws Exception {
-    JobRecord posted = post(alice, spec("public-job.json"));
+    JobRecord posted = posted(alice, spec("public-job.json"));
     NodeApi dead = node();
     claim(dead, posted.jobId());
 
@@ -280,14 +232,14 @@ class JobMarketIT {
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
           connection.sync().pubsubNumsub("veil:market:queued").getOrDefault("veil:market:queued", 0L) > 0);
     }
-    String jobId = post(alice, spec("public-job.json")).jobId();
+    String jobId = posted(alice, spec("public-job.json")).jobId();
 
     assertThat(waiting.get(20, TimeUnit.SECONDS).jobId()).isEqualTo(jobId);
   }
 
   @Test
   void theOwnerStopsAQueuedJobAtOnceAndARunningOneThroughItsHost() throws Exception {
-    JobRecord queued = post(alice, spec("public-job.json"));
+    JobRecord queued = posted(alice, spec("public-job.json"));
     String session = login.sessionId(alice);
     http.post().uri("/v1/jobs/{id}/stop", queued.jobId()).header("x-session-id", session).exchange()
         .expectStatus().isOk().expectBody(JobRecord.class)
@@ -295,7 +247,7 @@ class JobMarketIT {
     http.post().uri("/v1/jobs/{id}/stop", queued.jobId()).header("x-session-id", session).exchange()
         .expectStatus().isEqualTo(409);
 
-    JobRecord running = post(alice, spec("public-job.json"));
+    JobRecord running = posted(alice, spec("public-job.json"));
     NodeApi node = node();
     claim(node, running.jobId());
     http.post().uri("/v1/jobs/{id}/stop", running.jobId()).header("x-session-id", session).exchange()
@@ -310,7 +262,7 @@ class JobMarketIT {
 
   @Test
   void otherOwnersAndMissingOrScopedSessionsAreRefused() throws Exception {
-    JobRecord job = post(alice, spec("public-job.json"));
+    JobRecord job = posted(alice, spec("public-job.json"));
 
     // Bob's job-stop on alice's job looks exactly like a stop on a job that does not exist.
     String bobs = login.sessionId(bob);
@@ -339,7 +291,7 @@ class JobMarketIT {
 
   @Test
   void aPrivatelyReceivedResultIsPublishedOnlyEmpty() throws Exception {
-    JobRecord posted = post(alice, spec("private-send-receive-template.json"));
+    JobRecord posted = posted(alice, spec("private-send-receive-template.json"));
     NodeApi node = node();
     claim(node, posted.jobId());
 
@@ -422,7 +374,7 @@ class JobMarketIT {
 
   @Test
   void aClientFollowsAJobThroughServerSentEventsToItsEnd() throws Exception {
-    JobRecord posted = post(alice, spec("public-job.json"));
+    JobRecord posted = posted(alice, spec("public-job.json"));
     Flux<ServerSentEvent<JobRecord>> stream = http.get().uri("/v1/jobs/{id}/events", posted.jobId())
         .accept(MediaType.TEXT_EVENT_STREAM).exchange().expectStatus().isOk()
         .returnResult(new ParameterizedTypeReference<ServerSentEvent<JobRecord>>() {}).getResponseBody();

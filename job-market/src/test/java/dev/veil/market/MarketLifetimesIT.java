@@ -3,14 +3,10 @@ package dev.veil.market;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.veil.model.auth.Ed25519;
-import dev.veil.model.id.RandomIds;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.market.JobState;
-import dev.veil.model.market.PostJobRequest;
 import dev.veil.model.market.ResultReceipt;
 import dev.veil.model.result.JobStatus;
-import dev.veil.testsupport.ClientLogin;
-import dev.veil.testsupport.MutableClock;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.RequiresContainerEngine;
 import dev.veil.testsupport.ServiceProcess;
@@ -24,16 +20,11 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
-import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.HttpMethod;
@@ -56,9 +47,7 @@ import org.testcontainers.junit.jupiter.Testcontainers;
     "veil.market.max-queued-jobs-per-owner=3", "veil.market.max-queue-time=PT1H", "veil.market.retention=PT4S",
     "veil.market.reaper-interval=PT1S"})
 @Import(TestClockConfig.class)
-class MarketLifetimesIT {
-
-  static final String TOKEN = "market-token-" + RandomIds.next();
+class MarketLifetimesIT extends MarketClients {
 
   @Container
   @ServiceConnection(name = "redis")
@@ -68,10 +57,8 @@ class MarketLifetimesIT {
 
   @DynamicPropertySource
   static void sessionService(DynamicPropertyRegistry registry) {
-    sessionService = ServiceProcess.start("session-service", Map.of(
-        "VEIL_REDIS_URL", RedisContainers.uri(redis), "VEIL_SESSION_SERVICETOKENS_JOBMARKET", TOKEN));
-    registry.add("veil.market.sessions.url", sessionService::baseUrl);
-    registry.add("veil.market.sessions.token", () -> TOKEN);
+    // Testcontainers has started Redis by the time Spring asks for properties.
+    sessionService = MarketSessions.start(RedisContainers.uri(redis), registry);
   }
 
   @AfterAll
@@ -79,47 +66,17 @@ class MarketLifetimesIT {
     sessionService.close();
   }
 
-  @LocalServerPort
-  int port;
-
-  @Autowired
-  MutableClock clock;
-
-  WebTestClient http;
-  ClientLogin login;
-  final KeyPair alice = Ed25519.generate();
-  final KeyPair bob = Ed25519.generate();
-
-  @BeforeEach
-  void setUp() {
-    http = WebTestClient.bindToServer().baseUrl("http://localhost:" + port).responseTimeout(Duration.ofSeconds(30)).build();
-    login = new ClientLogin(sessionService.baseUrl());
-  }
-
-  @AfterEach
-  void resetClock() {
-    clock.reset();
+  @Override
+  String sessionServiceUrl() {
+    return sessionService.baseUrl();
   }
 
   WebTestClient.ResponseSpec post(KeyPair owner) throws Exception {
-    return http.post().uri("/v1/jobs").header("x-session-id", login.sessionId(owner))
-        .contentType(MediaType.APPLICATION_JSON).bodyValue(new PostJobRequest(JobMarketIT.spec("public-job.json"), null))
-        .exchange();
+    return post(owner, JobMarketIT.spec("public-job.json"));
   }
 
   String posted(KeyPair owner) throws Exception {
-    return post(owner).expectStatus().isCreated().expectBody(JobRecord.class).returnResult().getResponseBody().jobId();
-  }
-
-  JobRecord job(String jobId) {
-    return http.get().uri("/v1/jobs/{id}", jobId).exchange().expectStatus().isOk()
-        .expectBody(JobRecord.class).returnResult().getResponseBody();
-  }
-
-  NodeApi node() {
-    NodeApi node = new NodeApi(http, clock);
-    node.register();
-    return node;
+    return posted(owner, JobMarketIT.spec("public-job.json")).jobId();
   }
 
   @Test

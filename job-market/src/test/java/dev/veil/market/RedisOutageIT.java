@@ -1,7 +1,6 @@
 package dev.veil.market;
 
 import dev.veil.model.auth.Ed25519;
-import dev.veil.model.id.RandomIds;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.market.PostJobRequest;
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -39,7 +37,6 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class RedisOutageIT {
 
-  static final String TOKEN = "market-token-" + RandomIds.next();
   static final int REDIS_PORT = RedisContainers.freePort();
 
   @Container
@@ -50,11 +47,8 @@ class RedisOutageIT {
   @DynamicPropertySource
   static void stores(DynamicPropertyRegistry registry) {
     String url = "redis://localhost:" + REDIS_PORT;
-    sessionService = ServiceProcess.start("session-service", Map.of(
-        "VEIL_REDIS_URL", url, "VEIL_SESSION_SERVICETOKENS_JOBMARKET", TOKEN));
+    sessionService = MarketSessions.start(url, registry);
     registry.add("spring.data.redis.url", () -> url);
-    registry.add("veil.market.sessions.url", sessionService::baseUrl);
-    registry.add("veil.market.sessions.token", () -> TOKEN);
   }
 
   @AfterAll
