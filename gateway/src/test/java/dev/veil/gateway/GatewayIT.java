@@ -51,6 +51,7 @@ import reactor.core.publisher.Mono;
     "management.server.port=0",
     // Long enough for 48 MiB up through a tunnel on a busy 2-core machine; the hanging agent waits it out.
     "veil.gateway.nodes.response-timeout=10s",
+    "veil.gateway.nodes.api-response-timeout=10s",
     "veil.gateway.nodes.max-request-body=64MB",
     // The stand-in agent takes uploads, so its API gets the services' limit here.
     "veil.gateway.nodes.max-api-request-body=64MB",

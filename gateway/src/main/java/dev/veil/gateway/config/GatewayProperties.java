@@ -60,16 +60,24 @@ public record GatewayProperties(
    * refused here rather than streamed to an agent that answers 413 and closes mid-upload (which
    * a client would see as the upstream's connection dropping). Only the agent's API paths
    * ({@code apiPaths}, prefixes) reach a node: its actuator or anything else it serves never does.
+   * An exposed service may take its time to answer ({@code responseTimeout}); an agent's own API
+   * answers at once or not at all ({@code apiResponseTimeout}).
    */
   public record Nodes(@DefaultValue("256MB") @NotNull DataSize maxRequestBody,
                       @DefaultValue("30s") @NotNull Duration responseTimeout,
                       @DefaultValue("1MB") @NotNull DataSize maxApiRequestBody,
+                      @DefaultValue("10s") @NotNull Duration apiResponseTimeout,
                       @DefaultValue({"/job-definition/", "/job-result/", "/service/url/", "/node/info"})
                       @NotNull java.util.List<String> apiPaths) implements Upstream {}
 
-  /** To the public APIs: small bodies; a claim long-polls up to a minute. */
+  /**
+   * To the public APIs: small bodies, answered within {@code responseTimeout} or 504; a host's
+   * claim long-polls (the market holds it up to its {@code max-claim-wait}, 20 s), so
+   * {@code POST /v1/claims} alone waits {@code claimResponseTimeout}.
+   */
   public record Api(@DefaultValue("1MB") @NotNull DataSize maxRequestBody,
-                    @DefaultValue("75s") @NotNull Duration responseTimeout) implements Upstream {}
+                    @DefaultValue("10s") @NotNull Duration responseTimeout,
+                    @DefaultValue("30s") @NotNull Duration claimResponseTimeout) implements Upstream {}
 
   /**
    * Token bucket per client address, in Redis (Spring Cloud Gateway's {@code RedisRateLimiter}).

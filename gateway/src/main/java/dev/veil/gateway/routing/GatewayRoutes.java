@@ -47,16 +47,18 @@ class GatewayRoutes {
     RequestBodyLimit nodeApiBodies = new RequestBodyLimit(properties.nodes().maxApiRequestBody());
     RequestBodyLimit serviceBodies = new RequestBodyLimit(properties.nodes().maxRequestBody());
     RequestBodyLimit apiBodies = new RequestBodyLimit(properties.api().maxRequestBody());
-    long nodeTimeout = properties.nodes().responseTimeout().toMillis();
+    long nodeApiTimeout = properties.nodes().apiResponseTimeout().toMillis();
+    long serviceTimeout = properties.nodes().responseTimeout().toMillis();
     long apiTimeout = properties.api().responseTimeout().toMillis();
+    long claimTimeout = properties.api().claimResponseTimeout().toMillis();
     return routes.routes()
         .route("node", r -> r.order(0).asyncPredicate(names.is(RegistryTarget.Kind.NODE))
             .filters(f -> f.filters(nodeApiPaths, nodeApiBodies, toTarget))
-            .metadata(RESPONSE_TIMEOUT_ATTR, nodeTimeout)
+            .metadata(RESPONSE_TIMEOUT_ATTR, nodeApiTimeout)
             .uri(REGISTRY_URI))
         .route("service", r -> r.order(1).asyncPredicate(names.is(RegistryTarget.Kind.SERVICE))
             .filters(f -> f.filters(serviceBodies, toTarget))
-            .metadata(RESPONSE_TIMEOUT_ATTR, nodeTimeout)
+            .metadata(RESPONSE_TIMEOUT_ATTR, serviceTimeout)
             .uri(REGISTRY_URI))
         .route("unknown-name", r -> r.order(2).predicate(names::isUnderNodeDomain)
             .filters(f -> f.filter((exchange, chain) -> Mono.error(RegisteredName.lookupFailure(exchange)
@@ -67,8 +69,12 @@ class GatewayRoutes {
             .filters(f -> f.filters(apiBodies))
             .metadata(RESPONSE_TIMEOUT_ATTR, apiTimeout)
             .uri(properties.sessionServiceUrl()))
-        .route("market-api", r -> r.order(4).path("/v1/jobs", "/v1/jobs/**", "/v1/results/**", "/v1/nodes/**",
-                "/v1/claims", "/v1/claims/**")
+        // A host's long-poll for work: the one API call allowed to take its time.
+        .route("market-claims", r -> r.order(4).path("/v1/claims", "/v1/claims/**")
+            .filters(f -> f.filters(apiBodies))
+            .metadata(RESPONSE_TIMEOUT_ATTR, claimTimeout)
+            .uri(properties.marketUrl()))
+        .route("market-api", r -> r.order(5).path("/v1/jobs", "/v1/jobs/**", "/v1/results/**", "/v1/nodes/**")
             .filters(f -> f.filters(apiBodies))
             .metadata(RESPONSE_TIMEOUT_ATTR, apiTimeout)
             .uri(properties.marketUrl()))

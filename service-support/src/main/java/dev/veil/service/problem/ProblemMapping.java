@@ -102,9 +102,14 @@ public final class ProblemMapping {
       return problem(HttpStatus.GATEWAY_TIMEOUT, ProblemTypes.UPSTREAM_TIMEOUT, "Upstream timeout",
           "the upstream did not answer in time");
     }
-    if (isUpstreamUnreachable(error)) {
+    if (isUpstreamDown(error)) {
+      // Nothing was sent: the service behind is down or restarting. Worth asking again shortly.
+      return problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.UPSTREAM_UNAVAILABLE, "Upstream unavailable",
+          "the service behind this one cannot be reached now; try again shortly");
+    }
+    if (hasCauseNamed(error, "reactor.netty.http.client.PrematureCloseException")) {
       return problem(HttpStatus.BAD_GATEWAY, ProblemTypes.UPSTREAM_UNREACHABLE, "Upstream unreachable",
-          "the upstream could not be reached or closed the connection");
+          "the upstream closed the connection before answering");
     }
     if (error instanceof ErrorResponse response && response.getStatusCode().is4xxClientError()) {
       HttpStatus status = HttpStatus.resolve(response.getStatusCode().value());
@@ -199,11 +204,19 @@ public final class ProblemMapping {
     return false;
   }
 
-  // A proxied call that could not connect, or whose connection the upstream closed before answering.
-  private static boolean isUpstreamUnreachable(Throwable error) {
+  // A proxied call that could not connect (refused, timed out connecting, no route, no such host).
+  private static boolean isUpstreamDown(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t instanceof ConnectException || t instanceof NoRouteToHostException || t instanceof UnknownHostException
-          || t.getClass().getName().equals("reactor.netty.http.client.PrematureCloseException")) {
+      if (t instanceof ConnectException || t instanceof NoRouteToHostException || t instanceof UnknownHostException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean hasCauseNamed(Throwable error, String className) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t.getClass().getName().equals(className)) {
         return true;
       }
     }

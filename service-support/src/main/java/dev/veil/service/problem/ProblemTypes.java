@@ -23,6 +23,7 @@ public final class ProblemTypes {
   public static final URI RATE_LIMITED = URI.create(BASE + "rate-limited");
   public static final URI UNAVAILABLE = URI.create(BASE + "store-unavailable");
   public static final URI UPSTREAM_UNREACHABLE = URI.create(BASE + "upstream-unreachable");
+  public static final URI UPSTREAM_UNAVAILABLE = URI.create(BASE + "upstream-unavailable");
   public static final URI UPSTREAM_TIMEOUT = URI.create(BASE + "upstream-timeout");
   public static final URI INTERNAL = URI.create(BASE + "internal");
 

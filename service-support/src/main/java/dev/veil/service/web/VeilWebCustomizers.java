@@ -1,7 +1,7 @@
 package dev.veil.service.web;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
-import org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer;
+import org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer;
 import org.springframework.boot.http.codec.CodecCustomizer;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -23,11 +23,11 @@ public class VeilWebCustomizers {
 
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnClass(name = {"io.lettuce.core.ClientOptions",
-      "org.springframework.boot.data.redis.autoconfigure.LettuceClientConfigurationBuilderCustomizer"})
+      "org.springframework.boot.data.redis.autoconfigure.LettuceClientOptionsBuilderCustomizer"})
   static class Redis {
 
     @Bean
-    LettuceClientConfigurationBuilderCustomizer veilRejectWhileDisconnected() {
+    LettuceClientOptionsBuilderCustomizer veilRejectWhileDisconnected() {
       return RedisClientConfig.rejectWhileDisconnected();
     }
   }

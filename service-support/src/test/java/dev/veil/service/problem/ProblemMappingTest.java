@@ -49,7 +49,8 @@ class ProblemMappingTest {
         new Case(new RedisConnectionFailureException("down"), 503, "store-unavailable"),
         new Case(new io.lettuce.core.RedisException("Currently not connected. Commands are rejected."), 503, "store-unavailable"),
         new Case(new io.lettuce.core.RedisCommandExecutionException("ERR script bug"), 500, "internal"),
-        new Case(new RuntimeException(new ConnectException("refused")), 502, "upstream-unreachable"),
+        new Case(new RuntimeException(new ConnectException("refused")), 503, "upstream-unavailable"),
+        new Case(new RuntimeException(new java.net.UnknownHostException("market")), 503, "upstream-unavailable"),
         new Case(new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT, "Response took longer than timeout"), 504, "upstream-timeout"),
         new Case(new NoResourceFoundException(URI.create("/v1/nonexistent"), "v1/nonexistent"), 404, "not-found"),
         new Case(new ResponseStatusException(HttpStatus.NOT_FOUND, "No matching handler"), 404, "not-found"),
@@ -72,6 +73,7 @@ class ProblemMappingTest {
     assertThat(map(ProblemException.conflict("not yet", Duration.ofSeconds(5))).getHeaders().getFirst("Retry-After")).isEqualTo("5");
     assertThat(map(ProblemException.rateLimited("slow down", Duration.ofSeconds(7))).getHeaders().getFirst("Retry-After")).isEqualTo("7");
     assertThat(map(new RedisConnectionFailureException("down")).getHeaders().getFirst("Retry-After")).isEqualTo("5");
+    assertThat(map(new RuntimeException(new ConnectException("refused"))).getHeaders().getFirst("Retry-After")).isEqualTo("5");
     assertThat(map(ProblemException.conflict("never")).getHeaders().getFirst("Retry-After")).isNull();
   }
 
