@@ -18,6 +18,8 @@ public final class ExitCodes {
   public static final int CONFLICT = 6;
   /** The gateway could not be reached. */
   public static final int UNREACHABLE = 7;
+  /** The gateway answered, but a service behind it is unavailable now (502, 503, 504): retry later. */
+  public static final int UNAVAILABLE = 8;
 
   private ExitCodes() {}
 }

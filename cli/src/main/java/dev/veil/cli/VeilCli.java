@@ -22,7 +22,8 @@ import picocli.CommandLine.ScopeType;
     exitCodeList = {
         "0:done", "1:failed (the job failed or ended stopped, or an unexpected answer)", "2:usage error",
         "3:not found (or not yours)", "4:denied (session or key refused)", "5:invalid job file or definition",
-        "6:not now (the host is not waiting for that, or it was done already)", "7:the gateway cannot be reached"})
+        "6:not now (the host is not waiting for that, or it was done already)", "7:the gateway cannot be reached",
+        "8:a service is unavailable now (502, 503, 504): retry, after the time it says"})
 public final class VeilCli extends MissingSubcommand {
 
   @Option(names = "--gateway", scope = ScopeType.INHERIT, paramLabel = "URL",

@@ -35,6 +35,7 @@ class VeilCliTest {
   private HttpServer gateway;
   private final List<String> seen = new CopyOnWriteArrayList<>();
   private final java.util.concurrent.atomic.AtomicInteger polls = new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicBoolean marketDownOnce = new java.util.concurrent.atomic.AtomicBoolean();
   private final StringWriter out = new StringWriter();
   private final StringWriter err = new StringWriter();
 
@@ -64,6 +65,15 @@ class VeilCliTest {
     gateway.createContext("/v1/jobs", exchange ->
         reply(exchange, 201, "{\"jobId\":\"J2\",\"owner\":\"O\",\"state\":\"QUEUED\",\"timeoutSeconds\":600,\"createdAt\":1}"));
     gateway.createContext("/v1/jobs/J2", exchange -> {
+      if (marketDownOnce.compareAndSet(true, false)) {
+        exchange.getResponseHeaders().add("Retry-After", "1");
+        byte[] problem = "{\"status\":503,\"detail\":\"the store is unavailable\"}".getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().add("Content-Type", "application/problem+json");
+        exchange.sendResponseHeaders(503, problem.length);
+        exchange.getResponseBody().write(problem);
+        exchange.close();
+        return;
+      }
       boolean waiting = polls.incrementAndGet() == 1;
       reply(exchange, 200, waiting
           ? "{\"jobId\":\"J2\",\"owner\":\"O\",\"state\":\"RUNNING\",\"timeoutSeconds\":600,\"createdAt\":1,"
@@ -156,6 +166,25 @@ class VeilCliTest {
     // Only the post needed a session, and nothing went to the node or to another job.
     assertThat(seen).containsExactly("POST /v1/sessions");
     assertThat(polls).hasValue(2);
+  }
+
+  @Test
+  void aMarketOutageWhileWaitingIsWaitedOutAsTheServiceAsks() {
+    marketDownOnce.set(true);
+
+    assertThat(veil("job", "post", "--file", "../spec/private-send-template.json", "--wait", "--json")).isEqualTo(ExitCodes.OK);
+
+    assertThat(err.toString()).contains("J2: GET /v1/jobs/J2: 503 the service is unavailable, retry in 1 s (the store is unavailable); waiting");
+    assertThat(marketDownOnce).isFalse();
+    assertThat(VeilJson.lenient().readTree(out.toString()).path("state").asString()).isEqualTo("COMPLETED");
+  }
+
+  @Test
+  void anUnavailableServiceIsItsOwnExitCodeNotUnreachable() {
+    marketDownOnce.set(true);
+
+    assertThat(veil("job", "status", "J2")).isEqualTo(ExitCodes.UNAVAILABLE);
+    assertThat(err.toString()).contains("503 the service is unavailable, retry in 1 s");
   }
 
   @Test

@@ -3,6 +3,7 @@ package dev.veil.cli.commands;
 import dev.veil.cli.CliException;
 import dev.veil.cli.ExitCodes;
 import dev.veil.cli.VeilCli;
+import dev.veil.cli.http.Gateway;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.market.JobState;
@@ -39,7 +40,14 @@ final class JobWatcher {
     boolean definitionDone = false;
     boolean resultDone = false;
     while (true) {
-      JobRecord job = JobCommand.record(c, jobId);
+      JobRecord job;
+      try {
+        job = JobCommand.record(c, jobId);
+      } catch (Gateway.Unavailable outage) {
+        // The market (or Redis behind it) is down for a moment: keep waiting, as the services ask.
+        waitOut(outage, deadline, jobId, limit);
+        continue;
+      }
       String now = job.state() + (job.hostStatus() == null ? "" : " " + VeilJson.lenient().valueToTree(job.hostStatus()).asString());
       if (!now.equals(shown)) {
         c.out().progress(jobId + ": " + now + (job.nodeId() == null ? "" : " on node " + job.nodeId()));
@@ -66,6 +74,19 @@ final class JobWatcher {
         throw new CliException(ExitCodes.FAILED, "stopped waiting for " + jobId + " after " + limit.toMinutes() + " minutes; it is " + now);
       }
       sleep();
+    }
+  }
+
+  private void waitOut(Gateway.Unavailable outage, Instant deadline, String jobId, Duration limit) {
+    if (!outage.safeToRepeat() || Instant.now().plusSeconds(outage.retryAfterSeconds()).isAfter(deadline)) {
+      throw outage;
+    }
+    c.out().progress(jobId + ": " + outage.getMessage() + "; waiting");
+    try {
+      Thread.sleep(Duration.ofSeconds(outage.retryAfterSeconds()).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(ExitCodes.FAILED, "interrupted");
     }
   }
 

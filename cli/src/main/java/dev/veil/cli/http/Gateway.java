@@ -36,7 +36,15 @@ public final class Gateway {
     this.settings = settings;
   }
 
-  public record Reply(int status, byte[] body) {
+  /**
+   * @param retryAfter the {@code Retry-After} the service sent, in seconds; null without one
+   */
+  public record Reply(int status, byte[] body, Long retryAfter) {
+
+    public Reply(int status, byte[] body) {
+      this(status, body, null);
+    }
+
     public String text() {
       return new String(body, StandardCharsets.UTF_8);
     }
@@ -82,7 +90,8 @@ public final class Gateway {
       Thread.currentThread().interrupt();
       throw new CliException(ExitCodes.FAILED, "interrupted");
     }
-    Reply reply = new Reply(response.statusCode(), response.body());
+    Reply reply = new Reply(response.statusCode(), response.body(),
+        response.headers().firstValue("Retry-After").map(Gateway::seconds).orElse(null));
     if (reply.status() / 100 != 2) {
       throw failure(method, path, reply);
     }
@@ -91,15 +100,54 @@ public final class Gateway {
 
   static CliException failure(String method, String path, Reply reply) {
     String why = detail(reply);
+    String what = method + " " + path.replaceAll("\\?.*", "") + ": " + reply.status() + " ";
+    if (reply.status() == 502 || reply.status() == 503 || reply.status() == 504) {
+      String when = reply.retryAfter() == null ? "retry shortly" : "retry in " + reply.retryAfter() + " s";
+      return new Unavailable(what + "the service is unavailable, " + when + " (" + why + ")", reply.status(), reply.retryAfter());
+    }
     int code = switch (reply.status()) {
       case 400, 413, 422 -> ExitCodes.INVALID;
       case 401, 403 -> ExitCodes.DENIED;
       case 404 -> ExitCodes.NOT_FOUND;
       case 409, 410 -> ExitCodes.CONFLICT;
-      case 502, 503, 504 -> ExitCodes.UNREACHABLE;
       default -> ExitCodes.FAILED;
     };
-    return new CliException(code, method + " " + path.replaceAll("\\?.*", "") + ": " + reply.status() + " " + why);
+    return new CliException(code, what + why);
+  }
+
+  /**
+   * A service behind the gateway cannot answer now. {@link #safeToRepeat()} only for a 503: the
+   * request was not acted on; after a 502 or 504 it may have been.
+   */
+  public static final class Unavailable extends CliException {
+
+    private final int status;
+    private final Long retryAfter;
+
+    Unavailable(String message, int status, Long retryAfter) {
+      super(ExitCodes.UNAVAILABLE, message);
+      this.status = status;
+      this.retryAfter = retryAfter;
+    }
+
+    public boolean safeToRepeat() {
+      return status == 503;
+    }
+
+    /** Seconds to wait before asking again: what the service said, else a few. */
+    public long retryAfterSeconds() {
+      return retryAfter == null ? 5 : retryAfter;
+    }
+  }
+
+  // Retry-After in seconds; an HTTP date or anything else counts as none.
+  private static Long seconds(String value) {
+    try {
+      long seconds = Long.parseLong(value.trim());
+      return seconds < 0 ? null : Math.min(seconds, 3600);
+    } catch (NumberFormatException notSeconds) {
+      return null;
+    }
   }
 
   /** The problem's {@code detail} (else its {@code title}) from an RFC 9457 body, else the bare status. */

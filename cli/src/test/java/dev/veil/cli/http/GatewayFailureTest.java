@@ -18,7 +18,7 @@ class GatewayFailureTest {
   @ParameterizedTest
   @CsvSource({
       "400, 5", "413, 5", "422, 5", "401, 4", "403, 4", "404, 3", "409, 6", "410, 6",
-      "502, 7", "503, 7", "504, 7", "500, 1", "429, 1"})
+      "502, 8", "503, 8", "504, 8", "500, 1", "429, 1"})
   void statusesMapToExitCodes(int status, int exitCode) {
     assertThat(Gateway.failure("GET", "/v1/jobs/x", reply(status, "{}")).exitCode()).isEqualTo(exitCode);
   }
@@ -46,7 +46,7 @@ class GatewayFailureTest {
     assertThat(Gateway.failure("GET", "/x", reply(404, "{\"title\":\"Not Found\",\"status\":404}")).getMessage())
         .isEqualTo("GET /x: 404 Not Found");
     assertThat(Gateway.failure("GET", "/x", reply(502, "<html>bad gateway</html>")).getMessage())
-        .isEqualTo("GET /x: 502 HTTP 502");
+        .isEqualTo("GET /x: 502 the service is unavailable, retry shortly (HTTP 502)");
   }
 
   @Test
@@ -54,5 +54,17 @@ class GatewayFailureTest {
     assertThat(Gateway.failure("GET", "/v1/results/r?token=secret", reply(404, "")).getMessage())
         .doesNotContain("secret").startsWith("GET /v1/results/r: 404");
     assertThat(ExitCodes.NOT_FOUND).isEqualTo(3);
+  }
+
+  @Test
+  void anUnavailableServiceSaysWhenToRetryAndOnlyA503IsSafeToRepeat() {
+    Gateway.Reply down = new Gateway.Reply(503, "{\"status\":503,\"detail\":\"the store is unavailable\"}".getBytes(StandardCharsets.UTF_8), 7L);
+    CliException failure = Gateway.failure("GET", "/v1/jobs/J1", down);
+
+    assertThat(failure.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE).isNotEqualTo(ExitCodes.UNREACHABLE);
+    assertThat(failure.getMessage()).isEqualTo("GET /v1/jobs/J1: 503 the service is unavailable, retry in 7 s (the store is unavailable)");
+    assertThat(((Gateway.Unavailable) failure).safeToRepeat()).isTrue();
+    assertThat(((Gateway.Unavailable) failure).retryAfterSeconds()).isEqualTo(7);
+    assertThat(((Gateway.Unavailable) Gateway.failure("POST", "/job-definition/J1", reply(504, "{}"))).safeToRepeat()).isFalse();
   }
 }
