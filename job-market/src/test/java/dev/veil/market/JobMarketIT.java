@@ -58,7 +58,9 @@ import reactor.core.publisher.Flux;
 @RequiresContainerEngine
 @Testcontainers
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-    "veil.market.lease=PT30S", "veil.market.reaper-interval=PT1S"})
+    "veil.market.lease=PT30S", "veil.market.reaper-interval=PT1S",
+    // These tests move the clock past leases; the grace after a start or a stall is ReapGraceTest's and the agent's.
+    "veil.market.reap-grace=PT0S"})
 @Import(TestClockConfig.class)
 class JobMarketIT extends MarketClients {
 

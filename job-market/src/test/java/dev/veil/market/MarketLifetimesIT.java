@@ -45,7 +45,7 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 @Testcontainers
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "veil.market.max-queued-jobs-per-owner=3", "veil.market.max-queue-time=PT1H", "veil.market.retention=PT4S",
-    "veil.market.reaper-interval=PT1S"})
+    "veil.market.reaper-interval=PT1S", "veil.market.reap-grace=PT0S"})
 @Import(TestClockConfig.class)
 class MarketLifetimesIT extends MarketClients {
 

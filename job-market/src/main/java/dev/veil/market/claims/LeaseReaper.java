@@ -3,17 +3,21 @@ package dev.veil.market.claims;
 import dev.veil.market.jobs.RedisJobStore;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import dev.veil.market.config.MarketProperties;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
+import reactor.core.publisher.Flux;
 
 /**
  * Finds jobs whose host stopped heart-beating and queues them again (or, if their owner asked
  * them to stop, stops them), and ends {@code EXPIRED} the jobs no host claimed within
  * {@code max-queue-time}. Safe to run in several market instances at once: each sweep is one
- * atomic script, so each job is handled exactly once.
+ * atomic script, so each job is handled exactly once. No lease is re-queued while hosts could not
+ * have renewed it ({@link ReapGrace}: after a start, a stall or a failed sweep).
  */
 @Component
 class LeaseReaper {
@@ -24,10 +28,13 @@ class LeaseReaper {
   private final Clock clock;
   private final Counter requeued;
   private final Counter expired;
+  private final ReapGrace grace;
 
-  LeaseReaper(RedisJobStore jobs, Clock clock, MeterRegistry meters) {
+  LeaseReaper(RedisJobStore jobs, Clock clock, MeterRegistry meters, MarketProperties properties) {
     this.jobs = jobs;
     this.clock = clock;
+    Duration grace = properties.reapGrace() == null ? properties.lease() : properties.reapGrace();
+    this.grace = new ReapGrace(grace, properties.lease().dividedBy(2), System::nanoTime);
     this.requeued = Counter.builder("veil.market.jobs.requeued").description("jobs whose host stopped heart-beating")
         .register(meters);
     this.expired = Counter.builder("veil.market.jobs.expired").description("jobs no host claimed within max-queue-time")
@@ -38,7 +45,7 @@ class LeaseReaper {
   @Scheduled(fixedDelayString = "${veil.market.reaper-interval:PT2S}")
   void sweep() {
     try {
-      jobs.reapExpiredLeases(clock.millis())
+      (grace.mayReap() ? jobs.reapExpiredLeases(clock.millis()) : Flux.<String>empty())
           .doOnNext(jobId -> {
             requeued.increment();
             log.info("job {} lost its host (no heartbeat within the lease): queued again or stopped", jobId);
@@ -51,6 +58,7 @@ class LeaseReaper {
           .then()
           .block();
     } catch (RuntimeException e) {
+      grace.failed();
       log.warn("lease sweep failed, will retry: {}", e.toString());
     }
   }

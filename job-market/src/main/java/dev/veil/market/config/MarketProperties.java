@@ -17,6 +17,8 @@ import org.springframework.validation.annotation.Validated;
  * @param maxClaimWait      the longest a claim long-poll is held open
  * @param lease             a host must heartbeat a job within this, or the job is queued again
  * @param reaperInterval    how often expired leases are looked for
+ * @param reapGrace         after the market could not hear hosts (it started, stalled or lost Redis), how long
+ *                          they get to renew before an expired lease is re-queued; default (null): the lease
  * @param nodeTtl           a node disappears from the registry this long after its last renewal
  * @param maxQueuedJobsPerOwner jobs one client key may have waiting in the queue at once; a post past it is 429
  * @param maxQueueTime      a job no host claimed within this ends {@code EXPIRED}
@@ -31,6 +33,7 @@ public record MarketProperties(
     @DefaultValue("PT20S") @NotNull Duration maxClaimWait,
     @DefaultValue("PT30S") @NotNull Duration lease,
     @DefaultValue("PT2S") @NotNull Duration reaperInterval,
+    Duration reapGrace,
     @DefaultValue("PT60S") @NotNull Duration nodeTtl,
     @DefaultValue("100") @Min(1) int maxQueuedJobsPerOwner,
     @DefaultValue("P7D") @NotNull Duration maxQueueTime,
