@@ -45,14 +45,21 @@ final class Suite implements AutoCloseable {
   final HttpClient http = HttpClient.newHttpClient();
 
   Suite(GenericContainer<?> redis) {
+    this(redis, Map.of());
+  }
+
+  /** The network, with {@code marketSettings} (environment variables) on top of the market's defaults. */
+  Suite(GenericContainer<?> redis, Map<String, String> marketSettings) {
     String redisUrl = RedisContainers.uri(redis);
     // Agents keep long-polling until the very end of a test class; a short shutdown phase keeps the
     // services' graceful shutdown from waiting out its default 30 s for them.
     sessions = ServiceProcess.start("session-service", Map.of("VEIL_REDIS_URL", redisUrl,
         "VEIL_SESSION_SERVICETOKENS_JOBMARKET", TOKEN, "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
-    market = ServiceProcess.start("job-market", Map.of("VEIL_REDIS_URL", redisUrl,
+    Map<String, String> marketEnvironment = new java.util.HashMap<>(Map.of("VEIL_REDIS_URL", redisUrl,
         "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_MARKET_SESSION_TOKEN", TOKEN,
         "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
+    marketEnvironment.putAll(marketSettings);
+    market = ServiceProcess.start("job-market", marketEnvironment);
     tunnelPort = RedisContainers.freePort();
     try {
       Path hostKey = Files.createTempDirectory("veil-gateway-").resolve("host.key");

@@ -130,6 +130,33 @@ public final class ServiceProcess implements AutoCloseable {
     }
   }
 
+  /**
+   * Freezes the process (SIGSTOP), as a service that hangs: the kernel still accepts connections,
+   * nothing answers them, and its own timers stand still until {@link #resume()}.
+   */
+  public void pause() {
+    signal("STOP");
+  }
+
+  /** Lets a paused process run again (SIGCONT). */
+  public void resume() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+      if (kill.waitFor() != 0) {
+        throw new IllegalStateException("kill -" + name + " " + process.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
   /** The process's output so far. */
   public String log() {
     try {

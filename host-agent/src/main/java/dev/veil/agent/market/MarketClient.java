@@ -37,6 +37,14 @@ public class MarketClient {
   private static final String AUDIENCE = "job-market";
   private static final ParameterizedTypeReference<ServerSentEvent<JobRecord>> JOB_EVENTS = new ParameterizedTypeReference<>() {};
 
+  /**
+   * Longest wait for the market's answer to a call (a claim: its long-poll on top): a market that
+   * hangs fails the call, which is then retried, instead of stalling the loop that made it.
+   */
+  static final Duration CALL_TIMEOUT = Duration.ofSeconds(10);
+  /** A result carries logs (megabytes): its upload gets longer. */
+  static final Duration PUBLISH_TIMEOUT = Duration.ofSeconds(60);
+
   private final WebClient http;
   private final NodeIdentity node;
   private final AgentProperties properties;
@@ -54,7 +62,7 @@ public class MarketClient {
   public Mono<Void> register() {
     return send(HttpMethod.PUT, "/v1/nodes/self", new Object[0],
         new NodeRegistration(properties.version(), properties.gpu(), properties.maxConcurrentJobs()),
-        response -> expect(response, HttpStatus.OK));
+        response -> expect(response, HttpStatus.OK), CALL_TIMEOUT);
   }
 
   /** The next job, waiting up to {@code wait}; empty when none came. */
@@ -62,7 +70,8 @@ public class MarketClient {
     return send(HttpMethod.POST, "/v1/claims?waitSeconds={seconds}", new Object[] {wait.toSeconds()}, null,
         response -> response.statusCode() == HttpStatus.NO_CONTENT
             ? response.releaseBody().then(Mono.<JobRecord>empty())
-            : expect(response, HttpStatus.OK).then(response.bodyToMono(JobRecord.class)));
+            : expect(response, HttpStatus.OK).then(response.bodyToMono(JobRecord.class)),
+        wait.plus(CALL_TIMEOUT));
   }
 
   /** Renews the claim; empty when this node no longer holds the job (its lease lapsed). */
@@ -70,13 +79,15 @@ public class MarketClient {
     return send(HttpMethod.POST, "/v1/jobs/{id}/heartbeat", new Object[] {jobId}, new HeartbeatRequest(hostStatus),
         response -> response.statusCode() == HttpStatus.NOT_FOUND
             ? response.releaseBody().then(Mono.<HeartbeatResponse>empty())
-            : expect(response, HttpStatus.OK).then(response.bodyToMono(HeartbeatResponse.class)));
+            : expect(response, HttpStatus.OK).then(response.bodyToMono(HeartbeatResponse.class)),
+        CALL_TIMEOUT);
   }
 
   /** Publishes the job's (public) result and ends the job on the market. */
   public Mono<ResultReceipt> publish(String jobId, FlowState result) {
     return send(HttpMethod.POST, "/v1/jobs/{id}/result", new Object[] {jobId}, result,
-        response -> expect(response, HttpStatus.CREATED).then(response.bodyToMono(ResultReceipt.class)));
+        response -> expect(response, HttpStatus.CREATED).then(response.bodyToMono(ResultReceipt.class)),
+        PUBLISH_TIMEOUT);
   }
 
   /**
@@ -116,7 +127,7 @@ public class MarketClient {
    * with {@code /v1/jobs/{id}/heartbeat}, never with a job's ID (nor one series per job).
    */
   private <T> Mono<T> send(HttpMethod method, String template, Object[] variables, Object body,
-      java.util.function.Function<ClientResponse, Mono<T>> handler) {
+      java.util.function.Function<ClientResponse, Mono<T>> handler, Duration timeout) {
     return Mono.defer(() -> {
       byte[] bytes = body == null ? new byte[0] : VeilJson.write(body);
       String pathAndQuery = UriComponentsBuilder.fromUriString(template).buildAndExpand(variables).toUriString();
@@ -127,7 +138,7 @@ public class MarketClient {
         request.contentType(MediaType.APPLICATION_JSON).bodyValue(bytes);
       }
       return request.exchangeToMono(handler);
-    });
+    }).timeout(timeout);
   }
 
   private static Mono<Void> expect(ClientResponse response, HttpStatus status) {

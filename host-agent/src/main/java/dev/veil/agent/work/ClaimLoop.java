@@ -3,6 +3,7 @@ package dev.veil.agent.work;
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.engine.ContainerEngine;
 import dev.veil.agent.market.MarketClient;
+import dev.veil.agent.market.MarketException;
 import dev.veil.agent.tunnel.GatewayTunnel;
 import dev.veil.model.market.JobRecord;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -36,11 +37,13 @@ class ClaimLoop {
   private final JobCapacity capacity;
   private final AgentProperties properties;
   private final MeterRegistry meters;
+  private final NodePresence presence;
   private final AtomicBoolean tunnelDown = new AtomicBoolean();
   private final AtomicBoolean engineDown = new AtomicBoolean();
 
   ClaimLoop(MarketClient market, ContainerEngine engine, GatewayTunnel tunnel, JobCapacity capacity,
-      AgentProperties properties, MeterRegistry meters) {
+      AgentProperties properties, MeterRegistry meters, NodePresence presence) {
+    this.presence = presence;
     this.market = market;
     this.engine = engine;
     this.tunnel = tunnel;
@@ -54,6 +57,11 @@ class ClaimLoop {
     return ready.thenMany(Mono.defer(() -> capacity.claimable().then(Mono.defer(this::claimWhenReady)))
             .doOnNext(start)
             .onErrorResume(e -> {
+              if (e instanceof MarketException refused && refused.status() == 409) {
+                // The market no longer knows this node (its registration lapsed while it was out of reach).
+                log.warn("claim loop: the market does not know this node; registering again");
+                return presence.renewNow().then(Mono.empty());
+              }
               log.warn("claim loop: {}; retrying in {} s", e.getMessage(), RETRY.toSeconds());
               return Mono.delay(RETRY).then(Mono.empty());
             })

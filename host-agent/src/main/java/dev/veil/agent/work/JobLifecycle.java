@@ -31,6 +31,7 @@ import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
 
 /**
  * One job on this host, from its claim to its end: it waits for its private definition if it
@@ -46,6 +47,8 @@ import reactor.core.publisher.Sinks;
 class JobLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(JobLifecycle.class);
+  private static final Duration HEARTBEAT_RETRY_FIRST = Duration.ofSeconds(1);
+  private static final Duration HEARTBEAT_RETRY_MAX = Duration.ofSeconds(5);
 
   private final MarketClient market;
   private final JobExecutor executor;
@@ -232,10 +235,19 @@ class JobLifecycle {
   /**
    * The job's heartbeat, every {@code heartbeat-interval} while it is held: it renews the claim
    * and says where the job stands. {@code ownerStop} runs when the answer carries a stop;
-   * {@code claimLost} when the market no longer gives the job to this host.
+   * {@code claimLost} when the market no longer gives the job to this host. A beat the market
+   * does not answer (down, hung, Redis gone) is tried again within seconds rather than at the next
+   * interval, so the lease is renewed as soon as the market is back; the job keeps running meanwhile.
    */
   private Disposable heartbeats(JobRecord job, AtomicReference<JobStatus> hostStatus, Runnable ownerStop, Runnable claimLost) {
     return Periodic.every(properties.heartbeatInterval(), () -> market.heartbeat(job.jobId(), hostStatus.get())
+            .retryWhen(Retry.backoff(Long.MAX_VALUE, HEARTBEAT_RETRY_FIRST).maxBackoff(HEARTBEAT_RETRY_MAX)
+                .doBeforeRetry(failed -> {
+                  if (failed.totalRetriesInARow() == 0) {
+                    log.warn("job {}: the market did not take its heartbeat ({}); trying again every few seconds",
+                        job.jobId(), failed.failure().getClass().getSimpleName());
+                  }
+                }))
             .doOnNext(beat -> {
               if (beat.stopRequested()) {
                 ownerStop.run();

@@ -6,9 +6,11 @@ import dev.veil.agent.support.Periodic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import java.time.Duration;
 import reactor.core.Disposable;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.util.retry.Retry;
 
 /**
  * The node's registration on the market, renewed every {@code heartbeat-interval} so it stays
@@ -29,12 +31,30 @@ class NodePresence {
     this.properties = properties;
   }
 
-  /** Registers now and renews until disposed of. */
+  /**
+   * Registers now and renews every {@code heartbeat-interval} until disposed of. A renewal the
+   * market does not take is tried again within seconds, so the node is back on the market as soon
+   * as the market is.
+   */
   Disposable keep() {
     return Periodic.every(properties.heartbeatInterval(),
-            () -> market.register().doOnSuccess(done -> registered.tryEmitEmpty()),
+            () -> market.register()
+                .retryWhen(Retry.backoff(Long.MAX_VALUE, Duration.ofSeconds(1)).maxBackoff(Duration.ofSeconds(5))
+                    .doBeforeRetry(failed -> {
+                      if (failed.totalRetriesInARow() == 0) {
+                        log.warn("node registration failed, trying again every few seconds: {}", failed.failure().getMessage());
+                      }
+                    }))
+                .doOnSuccess(done -> registered.tryEmitEmpty()),
             error -> log.warn("node registration failed, will retry: {}", error.getMessage()))
         .subscribe();
+  }
+
+  /** Registers once, now: the market said it does not know this node (its registration lapsed during an outage). */
+  Mono<Void> renewNow() {
+    return market.register()
+        .doOnSuccess(done -> log.info("registered again with the market"))
+        .onErrorResume(error -> Mono.empty());
   }
 
   /** Completes once the market has accepted the node's first registration. */
