@@ -202,7 +202,7 @@ class TunnelIT {
   }
 
   @Test
-  void aDisconnectedNodeIs404WithinASecondAndBackWhenItReconnects() {
+  void aDisconnectedNodeIsOfflineAndItsServiceGoneWithinASecondAndBackWhenItReconnects() {
     KeyPair key = Ed25519.generate();
     TestNodes.TestNode node = nodes.connect(key, upstreams.agent.port());
     String serviceId = node.exposePrivate(upstreams.service.port());
@@ -211,8 +211,15 @@ class TunnelIT {
 
     node.tunnel.close();
 
+    // The node is known: 503 node-offline, to ask again; its private service is simply gone (404), never confirmed.
     Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() ->
-        gateway.get(node.id + "." + DOMAIN, "/node/info").status() == 404 && gateway.get(serviceId + "." + DOMAIN, "/").status() == 404);
+        gateway.get(node.id + "." + DOMAIN, "/node/info").status() == 503 && gateway.get(serviceId + "." + DOMAIN, "/").status() == 404);
+    GatewayClient.Reply offline = gateway.get(node.id + "." + DOMAIN, "/node/info");
+    assertThat(offline.header("Content-Type")).isEqualTo("application/problem+json");
+    assertThat(offline.header("Retry-After")).isEqualTo("5");
+    assertThat(offline.body()).contains("node-offline");
+    // A node never seen is not one: 404, like any unknown name.
+    assertThat(gateway.get(Ed25519.id(Ed25519.generate().getPublic()) + "." + DOMAIN, "/node/info").status()).isEqualTo(404);
 
     TestNodes.TestNode again = nodes.connect(key, upstreams.agent.port());
     again.exposePrivate(serviceId, upstreams.service.port());
@@ -293,8 +300,9 @@ class TunnelIT {
       assertThat(other.getBean(TunnelServer.class).fingerprint()).isEqualTo(tunnels.fingerprint());
 
       node.tunnel.close();
+      // Gone from the other replica at once too: offline (a known node), to ask again.
       Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
-          .until(() -> second.get(node.id + "." + DOMAIN, "/node/info").status() == 404);
+          .until(() -> second.get(node.id + "." + DOMAIN, "/node/info").status() == 503);
     } finally {
       other.close();
     }

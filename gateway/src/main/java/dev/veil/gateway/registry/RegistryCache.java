@@ -65,6 +65,11 @@ public class RegistryCache implements SmartLifecycle, HealthIndicator {
   }
 
   /** What {@code id} names among the tunnels this replica holds: for a request another replica passed on. */
+  /** Whether {@code id} is a node seen lately (asked only for a name nothing routes now). */
+  public Mono<Boolean> isKnownNode(String id) {
+    return lookup.isKnownNode(id);
+  }
+
   public Optional<RegistryTarget> resolveLocal(String id) {
     return lookup.findLocal(id);
   }

@@ -43,6 +43,11 @@ public class RegistryLookup {
         : relay(found, id)));
   }
 
+  /** Whether {@code id} names a node seen lately, whose tunnel is not open now. */
+  public Mono<Boolean> isKnownNode(String id) {
+    return registry.isKnownNode(id);
+  }
+
   private Optional<RegistryTarget> local(RegistryTarget.Kind kind, String id) {
     return local.port(kind, id).map(port -> new RegistryTarget(kind, id, URI.create("http://127.0.0.1:" + port), null));
   }

@@ -6,12 +6,10 @@ import dev.veil.gateway.config.GatewayProperties;
 import dev.veil.gateway.limits.RequestBodyLimit;
 import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
-import dev.veil.service.problem.ProblemException;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import reactor.core.publisher.Mono;
 
 /**
  * The routes, in the order they are tried:
@@ -60,10 +58,10 @@ class GatewayRoutes {
             .filters(f -> f.filters(serviceBodies, toTarget))
             .metadata(RESPONSE_TIMEOUT_ATTR, serviceTimeout)
             .uri(REGISTRY_URI))
+        // The registry did not answer: 503 (through the store-failure mapping), never a 404; a node
+        // seen lately but offline: 503 node-offline; else 404.
         .route("unknown-name", r -> r.order(2).predicate(names::isUnderNodeDomain)
-            .filters(f -> f.filter((exchange, chain) -> Mono.error(RegisteredName.lookupFailure(exchange)
-                // The registry did not answer: 503 (through the store-failure mapping), never a 404.
-                .orElseGet(() -> ProblemException.notFound("no node or service is registered under this name")))))
+            .filters(f -> f.filter((exchange, chain) -> names.unrouted(exchange)))
             .uri(REGISTRY_URI))
         .route("session-api", r -> r.order(3).path("/v1/challenges", "/v1/challenges/**", "/v1/sessions", "/v1/sessions/**")
             .filters(f -> f.filters(apiBodies))

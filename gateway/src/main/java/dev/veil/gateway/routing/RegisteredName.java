@@ -3,6 +3,8 @@ package dev.veil.gateway.routing;
 import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
 import dev.veil.gateway.tunnel.RelayedRequests;
+import dev.veil.service.problem.ProblemException;
+import java.time.Duration;
 import java.util.Optional;
 import org.springframework.cloud.gateway.handler.AsyncPredicate;
 import org.springframework.http.HttpHeaders;
@@ -70,6 +72,25 @@ public final class RegisteredName {
           return Mono.just(Optional.empty());
         })
         .doOnNext(target -> exchange.getAttributes().put(LOOKED_UP_ATTR, target));
+  }
+
+  /**
+   * The answer for a name under the node domain that nothing routes: the registry's failure if it
+   * could not be asked (503); a node seen lately whose tunnel is closed now — its host is down or
+   * reconnecting — is 503 {@code node-offline}, to ask again; anything else is 404, the same for a
+   * name never used and one gone (a private service ID is never confirmed).
+   */
+  public Mono<Void> unrouted(ServerWebExchange exchange) {
+    Optional<Throwable> failed = lookupFailure(exchange);
+    if (failed.isPresent()) {
+      return Mono.error(failed.get());
+    }
+    Optional<String> id = hosts.id(exchange.getRequest().getHeaders().getFirst(HttpHeaders.HOST));
+    Mono<Boolean> knownNode = id.isEmpty() ? Mono.just(false) : registry.isKnownNode(id.get());
+    return knownNode.flatMap(known -> Mono.error(known
+        ? ProblemException.nodeOffline("this node is not connected to the gateway now; its host may be restarting",
+            Duration.ofSeconds(5))
+        : ProblemException.notFound("no node or service is registered under this name")));
   }
 
   /** Why the Host's name could not be looked up, if it could not: the registry did not answer. */

@@ -175,6 +175,11 @@ public final class TunnelRegistry {
     redis.delete(REPLICA + replica.id()).block(timeout);
   }
 
+  /** Whether {@code id} is a node that opened a tunnel within the node memory (offline now, perhaps). */
+  public Mono<Boolean> isKnownNode(String id) {
+    return redis.opsForZSet().score(NODES_SEEN, id).map(score -> true).defaultIfEmpty(false);
+  }
+
   /**
    * Which live replica holds {@code id}, a node before a service of the same ID: the replica's
    * ID, its URL and relay token.

@@ -82,6 +82,6 @@ public class SessionCheck {
         .bodyToMono(ValidationResponse.class)
         .timeout(Duration.ofSeconds(5))
         .onErrorMap(e -> !ProblemException.hasStatus(e, HttpStatus.TOO_MANY_REQUESTS),
-            e -> ProblemException.unavailable("sessions cannot be checked right now; try again", Duration.ofSeconds(5)));
+            e -> ProblemException.upstreamUnavailable("sessions cannot be checked right now; try again", Duration.ofSeconds(5)));
   }
 }

@@ -41,6 +41,6 @@ public class SessionClient {
         .bodyToMono(ValidationResponse.class)
         .timeout(Duration.ofSeconds(5))
         .onErrorMap(e -> !ProblemException.hasStatus(e, HttpStatus.TOO_MANY_REQUESTS),
-            e -> ProblemException.unavailable("sessions cannot be checked right now; nothing was accepted", Duration.ofSeconds(5))));
+            e -> ProblemException.upstreamUnavailable("sessions cannot be checked right now; nothing was accepted", Duration.ofSeconds(5))));
   }
 }

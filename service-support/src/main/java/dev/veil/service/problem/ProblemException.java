@@ -81,6 +81,18 @@ public final class ProblemException extends RuntimeException {
         null);
   }
 
+  /** 503: a service this one asks (session-service, the market) cannot be reached now; come back after {@code retryAfter}. */
+  public static ProblemException upstreamUnavailable(String detail, Duration retryAfter) {
+    return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.UPSTREAM_UNAVAILABLE, "Upstream unavailable",
+        detail, retryAfter, null);
+  }
+
+  /** 503: the node is known but not connected now (its host restarting or cut off); come back after {@code retryAfter}. */
+  public static ProblemException nodeOffline(String detail, Duration retryAfter) {
+    return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.NODE_OFFLINE, "Node offline", detail,
+        retryAfter, null);
+  }
+
   /** True for a problem exception of this status. */
   public static boolean hasStatus(Throwable error, HttpStatus status) {
     return error instanceof ProblemException problem && problem.status == status;

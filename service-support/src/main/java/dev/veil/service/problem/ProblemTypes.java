@@ -25,6 +25,7 @@ public final class ProblemTypes {
   public static final URI UPSTREAM_UNREACHABLE = URI.create(BASE + "upstream-unreachable");
   public static final URI UPSTREAM_UNAVAILABLE = URI.create(BASE + "upstream-unavailable");
   public static final URI UPSTREAM_TIMEOUT = URI.create(BASE + "upstream-timeout");
+  public static final URI NODE_OFFLINE = URI.create(BASE + "node-offline");
   public static final URI INTERNAL = URI.create(BASE + "internal");
 
   private ProblemTypes() {}
