@@ -42,12 +42,6 @@ suite_marker() {
   esac
 }
 
-suite_running() {
-  local s
-  for s in "${SUITE_SERVICES[@]}"; do suite_pid "$s" >/dev/null && return 0; done
-  return 1
-}
-
 suite_build() {
   local s missing=()
   for s in session-service job-market gateway host-agent cli; do
@@ -100,7 +94,10 @@ suite_wait_healthy() { # name, url
 
 suite_redis() {
   if command -v redis-server >/dev/null 2>&1; then
-    suite_start redis redis-server --port "$SUITE_REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no
+    # Its data survives a crash or a restart (append-only file in the state directory), as in production.
+    mkdir -p "$SUITE_DIR/redis"
+    suite_start redis redis-server --port "$SUITE_REDIS_PORT" --bind 127.0.0.1 --save "" \
+      --appendonly yes --appendfsync everysec --dir "$SUITE_DIR/redis"
   else
     # No local redis-server: run the engine's Redis image in the foreground of a tracked process.
     suite_start redis "$VEIL_ENGINE" run --rm --name "veil-up-redis-$SUITE_REDIS_PORT" \
@@ -108,8 +105,12 @@ suite_redis() {
   fi
 }
 
+# Starts every service that is not running (all of them the first time; after a crash or a
+# `kill`, only what is gone), each on its port, and waits until the suite routes the node.
 suite_up() {
-  if suite_running; then
+  local s down=()
+  for s in "${SUITE_SERVICES[@]}"; do suite_pid "$s" >/dev/null || down+=("$s"); done
+  if [ ${#down[@]} -eq 0 ]; then
     veil_log "the suite is already running (./veil down stops it)"
     suite_summary
     return 0
@@ -119,50 +120,62 @@ suite_up() {
   ensure_engine
   ensure_images
   suite_build
-  local p
-  for p in "$SUITE_REDIS_PORT" "$SUITE_SESSION_PORT" "$SUITE_MARKET_PORT" "$SUITE_GATEWAY_PORT" \
-      "$SUITE_GATEWAY_MANAGEMENT_PORT" "$SUITE_AGENT_PORT" "$SUITE_TUNNEL_PORT"; do
-    suite_port_free "$p" || veil_die "port $p is taken; free it or set VEIL_*_PORT (see README.md)"
+  for s in "${down[@]}"; do
+    local p
+    for p in $(suite_ports "$s"); do
+      suite_port_free "$p" || veil_die "port $p ($s) is taken; free it or set VEIL_*_PORT (see README.md)"
+    done
   done
   mkdir -p "$SUITE_DIR/logs" "$SUITE_DIR/pids" "$SUITE_DIR/agent"
   local token redis_url=redis://127.0.0.1:$SUITE_REDIS_PORT
   token=$(suite_secret market-session-token)
   local session_url=http://127.0.0.1:$SUITE_SESSION_PORT market_url=http://127.0.0.1:$SUITE_MARKET_PORT
 
-  veil_log "starting redis on $SUITE_REDIS_PORT"
-  suite_redis
-  suite_wait_healthy redis ""
+  if suite_down_has redis "${down[@]}"; then
+    veil_log "starting redis on $SUITE_REDIS_PORT"
+    suite_redis
+    suite_wait_healthy redis ""
+  fi
+  if suite_down_has session-service "${down[@]}"; then
+    veil_log "starting session-service on $SUITE_SESSION_PORT"
+    suite_start session-service env PORT="$SUITE_SESSION_PORT" VEIL_REDIS_URL="$redis_url" \
+      VEIL_SESSION_SERVICETOKENS_JOBMARKET="$token" java -jar "$(suite_jar session-service)"
+  fi
+  if suite_down_has job-market "${down[@]}"; then
+    veil_log "starting job-market on $SUITE_MARKET_PORT"
+    suite_start job-market env PORT="$SUITE_MARKET_PORT" VEIL_REDIS_URL="$redis_url" VEIL_SESSION_URL="$session_url" \
+      VEIL_MARKET_SESSION_TOKEN="$token" java -jar "$(suite_jar job-market)"
+  fi
+  if suite_down_has gateway "${down[@]}"; then
+    veil_log "starting gateway on $SUITE_GATEWAY_PORT"
+    suite_start gateway env PORT="$SUITE_GATEWAY_PORT" MANAGEMENT_PORT="$SUITE_GATEWAY_MANAGEMENT_PORT" \
+      VEIL_REDIS_URL="$redis_url" VEIL_SESSION_URL="$session_url" VEIL_MARKET_URL="$market_url" \
+      VEIL_NODE_DOMAIN="$SUITE_NODE_DOMAIN" VEIL_TUNNEL_PORT="$SUITE_TUNNEL_PORT" \
+      VEIL_TUNNEL_HOST_KEY_FILE="$SUITE_DIR/gateway-host.key" java -jar "$(suite_jar gateway)"
+  fi
+  if suite_down_has session-service "${down[@]}"; then suite_wait_healthy session-service "$session_url/actuator/health"; fi
+  if suite_down_has job-market "${down[@]}"; then suite_wait_healthy job-market "$market_url/actuator/health"; fi
+  if suite_down_has gateway "${down[@]}"; then
+    suite_wait_healthy gateway "http://127.0.0.1:$SUITE_GATEWAY_MANAGEMENT_PORT/actuator/health"
+  fi
 
-  veil_log "starting session-service on $SUITE_SESSION_PORT"
-  suite_start session-service env PORT="$SUITE_SESSION_PORT" VEIL_REDIS_URL="$redis_url" \
-    VEIL_SESSION_SERVICETOKENS_JOBMARKET="$token" java -jar "$(suite_jar session-service)"
-  veil_log "starting job-market on $SUITE_MARKET_PORT"
-  suite_start job-market env PORT="$SUITE_MARKET_PORT" VEIL_REDIS_URL="$redis_url" VEIL_SESSION_URL="$session_url" \
-    VEIL_MARKET_SESSION_TOKEN="$token" java -jar "$(suite_jar job-market)"
-  veil_log "starting gateway on $SUITE_GATEWAY_PORT"
-  suite_start gateway env PORT="$SUITE_GATEWAY_PORT" MANAGEMENT_PORT="$SUITE_GATEWAY_MANAGEMENT_PORT" \
-    VEIL_REDIS_URL="$redis_url" VEIL_SESSION_URL="$session_url" VEIL_MARKET_URL="$market_url" \
-    VEIL_NODE_DOMAIN="$SUITE_NODE_DOMAIN" VEIL_TUNNEL_PORT="$SUITE_TUNNEL_PORT" \
-    VEIL_TUNNEL_HOST_KEY_FILE="$SUITE_DIR/gateway-host.key" java -jar "$(suite_jar gateway)"
-  suite_wait_healthy session-service "$session_url/actuator/health"
-  suite_wait_healthy job-market "$market_url/actuator/health"
-  suite_wait_healthy gateway "http://127.0.0.1:$SUITE_GATEWAY_MANAGEMENT_PORT/actuator/health"
-  # The agent pins the gateway's host key: read its fingerprint where the gateway publishes it.
-  local fingerprint
-  fingerprint=$(suite_gateway_fingerprint)
-  [ -n "$fingerprint" ] || veil_die "the gateway published no tunnel host key fingerprint (see $SUITE_DIR/logs/gateway.log)"
-
-  veil_log "starting host-agent on $SUITE_AGENT_PORT"
-  # VEIL_AGENT_JAVA_OPTS: JVM options for the agent only (benchmarks: a capped heap, a GC log), split on spaces.
-  # shellcheck disable=SC2086
-  suite_start host-agent env PORT="$SUITE_AGENT_PORT" VEIL_MARKET_URL="$market_url" VEIL_SESSION_URL="$session_url" \
-    VEIL_TUNNEL_HOST=127.0.0.1 VEIL_TUNNEL_PORT="$SUITE_TUNNEL_PORT" VEIL_TUNNEL_FINGERPRINT="$fingerprint" \
-    VEIL_NODE_KEY_FILE="$SUITE_DIR/node.key" \
-    VEIL_AGENT_DATA_DIR="$SUITE_DIR/agent" DOCKER_HOST="$DOCKER_HOST" \
-    VEIL_AGENT_SERVICEURLFORMAT="http://%s.$SUITE_NODE_DOMAIN:$SUITE_GATEWAY_PORT" \
-    java ${VEIL_AGENT_JAVA_OPTS:-} -jar "$(suite_jar host-agent)"
-  suite_wait_healthy host-agent "http://127.0.0.1:$SUITE_AGENT_PORT/actuator/health"
-  # The agent dials its tunnel to the gateway; wait until the gateway routes the node.
+  if suite_down_has host-agent "${down[@]}"; then
+    # The agent pins the gateway's host key: read its fingerprint where the gateway publishes it.
+    local fingerprint
+    fingerprint=$(suite_gateway_fingerprint)
+    [ -n "$fingerprint" ] || veil_die "the gateway published no tunnel host key fingerprint (see $SUITE_DIR/logs/gateway.log)"
+    veil_log "starting host-agent on $SUITE_AGENT_PORT"
+    # VEIL_AGENT_JAVA_OPTS: JVM options for the agent only (benchmarks: a capped heap, a GC log), split on spaces.
+    # shellcheck disable=SC2086
+    suite_start host-agent env PORT="$SUITE_AGENT_PORT" VEIL_MARKET_URL="$market_url" VEIL_SESSION_URL="$session_url" \
+      VEIL_TUNNEL_HOST=127.0.0.1 VEIL_TUNNEL_PORT="$SUITE_TUNNEL_PORT" VEIL_TUNNEL_FINGERPRINT="$fingerprint" \
+      VEIL_NODE_KEY_FILE="$SUITE_DIR/node.key" \
+      VEIL_AGENT_DATA_DIR="$SUITE_DIR/agent" DOCKER_HOST="$DOCKER_HOST" \
+      VEIL_AGENT_SERVICEURLFORMAT="http://%s.$SUITE_NODE_DOMAIN:$SUITE_GATEWAY_PORT" \
+      java ${VEIL_AGENT_JAVA_OPTS:-} -jar "$(suite_jar host-agent)"
+    suite_wait_healthy host-agent "http://127.0.0.1:$SUITE_AGENT_PORT/actuator/health"
+  fi
+  # The agent dials its tunnel to the gateway (again, after a gateway restart); wait until the gateway routes the node.
   local node i
   node=$(suite_node_id)
   for i in $(seq 1 60); do
@@ -170,6 +183,22 @@ suite_up() {
     sleep 0.5
   done
   suite_summary
+}
+
+suite_down_has() { # name, the services that were down...
+  local name=$1 s; shift
+  for s in "$@"; do [ "$s" = "$name" ] && return 0; done
+  return 1
+}
+
+suite_ports() { # the ports a service listens on
+  case $1 in
+    redis) echo "$SUITE_REDIS_PORT" ;;
+    session-service) echo "$SUITE_SESSION_PORT" ;;
+    job-market) echo "$SUITE_MARKET_PORT" ;;
+    gateway) echo "$SUITE_GATEWAY_PORT $SUITE_GATEWAY_MANAGEMENT_PORT $SUITE_TUNNEL_PORT" ;;
+    host-agent) echo "$SUITE_AGENT_PORT" ;;
+  esac
 }
 
 suite_gateway_fingerprint() {

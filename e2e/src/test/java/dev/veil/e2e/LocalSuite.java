@@ -138,6 +138,34 @@ final class LocalSuite implements AutoCloseable {
     return pids;
   }
 
+  /** The PID {@code ./veil up} recorded for {@code service} ({@code redis}, {@code job-market}, ...). */
+  long pid(String service) throws IOException {
+    return Long.parseLong(Files.readString(state.resolve("up/pids/" + service + ".pid")).trim());
+  }
+
+  /** Sends {@code signal} ({@code STOP}, {@code CONT}, {@code KILL}) to {@code service}'s process, as an outage would. */
+  void signal(String service, String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid(service))).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IllegalStateException("kill -" + signal + " " + service + " failed");
+    }
+    if (signal.equals("KILL")) {
+      // Gone once /proc no longer has it: a restart may then take its port.
+      long pid = pid(service);
+      for (int i = 0; i < 100 && ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false); i++) {
+        Thread.sleep(100);
+      }
+    }
+  }
+
+  /** {@code ./veil up} again: starts what is not running, nothing else. */
+  void restartWhatIsDown() {
+    Run up = veil(Duration.ofMinutes(5), "up");
+    if (up.exitCode() != 0) {
+      throw new IllegalStateException("./veil up failed: " + up + "\n" + logs());
+    }
+  }
+
   /** Every service's log, for a failure message. */
   String logs() {
     StringBuilder all = new StringBuilder();
