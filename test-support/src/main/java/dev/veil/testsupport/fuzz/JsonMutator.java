@@ -19,6 +19,8 @@ public final class JsonMutator {
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+  /** Mutations stop once a body is this long: a service's limit (413) is tried, without building gigabytes. */
+  private static final int MAX_BODY = 6_000_000;
   /** Stands for deeply nested arrays in the tree, written out as text: the tree itself would refuse to be that deep. */
   private static final String DEEP = "\u0001deep\u0001";
 
@@ -34,7 +36,7 @@ public final class JsonMutator {
     if (how < 75) {
       JsonNode tree = JSON.readTree(seed);
       int mutations = pick.between(1, 3);
-      for (int i = 0; i < mutations; i++) {
+      for (int i = 0; i < mutations && JSON.writeValueAsString(tree).length() < MAX_BODY; i++) {
         tree = mutateTree(pick, tree);
       }
       return written(pick, tree);
@@ -79,8 +81,8 @@ public final class JsonMutator {
         }
         case 1 -> array.add(odd(pick));
         case 2 -> {
-          int copies = pick.element(2, 50, 500);
           JsonNode element = array.isEmpty() ? odd(pick) : array.get(index);
+          int copies = JSON.writeValueAsString(element).length() > 1000 ? 2 : pick.element(2, 50, 500);
           for (int i = 0; i < copies; i++) {
             array.add(element.deepCopy());
           }
