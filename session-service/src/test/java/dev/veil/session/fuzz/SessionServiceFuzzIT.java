@@ -37,7 +37,7 @@ import org.testcontainers.junit.jupiter.Testcontainers;
 class SessionServiceFuzzIT {
 
   static final String TOKEN = "job-market-token-0123456789abcdef";
-  /** Fits the CI's time (about 20 s here); see the README for running more. */
+  /** Fits the CI's time (25 to 50 s here); see the README for running more. */
   static final int TRIES = 10_000;
 
   @Container
