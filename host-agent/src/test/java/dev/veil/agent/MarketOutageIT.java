@@ -49,7 +49,7 @@ class MarketOutageIT {
 
   @DynamicPropertySource
   static void network(DynamicPropertyRegistry registry) throws Exception {
-    suite = new Suite(redis, Map.of("VEIL_MARKET_LEASE", LEASE.toString(), "VEIL_MARKET_REAPERINTERVAL", "PT1S"));
+    suite = new Suite(redis, Map.of(), Map.of("VEIL_MARKET_LEASE", LEASE.toString(), "VEIL_MARKET_REAPERINTERVAL", "PT1S"));
     suite.agentProperties(registry, AGENT_PORT);
   }
 

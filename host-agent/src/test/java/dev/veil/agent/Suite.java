@@ -45,16 +45,21 @@ final class Suite implements AutoCloseable {
   final HttpClient http = HttpClient.newHttpClient();
 
   Suite(GenericContainer<?> redis) {
-    this(redis, Map.of());
+    this(redis, Map.of(), Map.of());
   }
 
-  /** The network, with {@code marketSettings} (environment variables) on top of the market's defaults. */
-  Suite(GenericContainer<?> redis, Map<String, String> marketSettings) {
+  /**
+   * The network, with {@code sessionSettings} and {@code marketSettings} (environment variables)
+   * added to session-service's and the market's.
+   */
+  Suite(GenericContainer<?> redis, Map<String, String> sessionSettings, Map<String, String> marketSettings) {
     String redisUrl = RedisContainers.uri(redis);
     // Agents keep long-polling until the very end of a test class; a short shutdown phase keeps the
     // services' graceful shutdown from waiting out its default 30 s for them.
-    sessions = ServiceProcess.start("session-service", Map.of("VEIL_REDIS_URL", redisUrl,
+    Map<String, String> sessionEnvironment = new java.util.HashMap<>(sessionSettings);
+    sessionEnvironment.putAll(Map.of("VEIL_REDIS_URL", redisUrl,
         "VEIL_SESSION_SERVICETOKENS_JOBMARKET", TOKEN, "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
+    sessions = ServiceProcess.start("session-service", sessionEnvironment);
     Map<String, String> marketEnvironment = new java.util.HashMap<>(Map.of("VEIL_REDIS_URL", redisUrl,
         "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_MARKET_SESSION_TOKEN", TOKEN,
         "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
@@ -138,7 +143,12 @@ final class Suite implements AutoCloseable {
   }
 
   static JobDefinition spec(String name) throws Exception {
-    return VeilJson.readJobFile(Files.readString(Path.of("..", "spec", name)));
+    return VeilJson.readJobFile(specText(name));
+  }
+
+  /** A seed file of spec/, as written. */
+  static String specText(String name) throws java.io.IOException {
+    return Files.readString(Path.of("..", "spec", name));
   }
 
   static JobDefinition job(String json) {

@@ -10,6 +10,7 @@ import dev.veil.service.problem.ProblemClassifier;
 import dev.veil.service.problem.ProblemMapping;
 import dev.veil.service.problem.ProblemWebExceptionHandler;
 import dev.veil.service.problem.ProblemWriter;
+import dev.veil.service.web.BlankAcceptFilter;
 import dev.veil.service.web.ClientAddresses;
 import dev.veil.service.web.VeilHttpProperties;
 import dev.veil.service.web.VeilWebCustomizers;
@@ -42,6 +43,12 @@ public class VeilServiceAutoConfiguration {
   @ConditionalOnMissingBean
   Clock clock() {
     return Clock.systemUTC();
+  }
+
+  @Bean
+  @Order(Ordered.HIGHEST_PRECEDENCE)
+  BlankAcceptFilter blankAcceptFilter() {
+    return new BlankAcceptFilter();
   }
 
   @Bean

@@ -21,9 +21,11 @@ import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.InvalidMediaTypeException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.util.InvalidMimeTypeException;
 import org.springframework.web.ErrorResponse;
 import org.springframework.web.server.MethodNotAllowedException;
 import org.springframework.web.server.MissingRequestValueException;
@@ -91,6 +93,15 @@ public final class ProblemMapping {
     }
     if (hasCause(error, DataBufferLimitException.class)) {
       return tooLarge();
+    }
+    if (hasCause(error, InvalidMimeTypeException.class) || hasCause(error, InvalidMediaTypeException.class)) {
+      // A media type in a header that cannot be read (Accept: ","), where the handler parses it itself (the actuator's).
+      return problem(HttpStatus.BAD_REQUEST, ProblemTypes.MALFORMED_REQUEST, "Malformed request",
+          "the request could not be read: a media type in a header is malformed");
+    }
+    if (isFirewallRejection(error)) {
+      return problem(HttpStatus.BAD_REQUEST, ProblemTypes.MALFORMED_REQUEST, "Malformed request",
+          "the request could not be read: a header, path or query holds characters that are not allowed");
     }
     for (ProblemClassifier classifier : classifiers) {
       Optional<ProblemDetail> classified = classifier.classify(error);
@@ -202,6 +213,13 @@ public final class ProblemMapping {
       }
     }
     return false;
+  }
+
+  // Spring Security's firewall refuses odd characters in parameter names and values, headers and
+  // paths; it throws only when the handler first reads them (an actuator endpoint reading the
+  // query), so the refusal arrives here as a failure rather than an answer.
+  private static boolean isFirewallRejection(Throwable error) {
+    return hasCauseNamed(error, "org.springframework.security.web.server.firewall.ServerExchangeRejectedException");
   }
 
   // A proxied call that could not connect (refused, timed out connecting, no route, no such host).

@@ -59,6 +59,12 @@ class ProblemMappingTest {
         new Case(new UnsupportedMediaTypeStatusException(MediaType.TEXT_PLAIN, List.of(MediaType.APPLICATION_JSON)), 415,
             "unsupported-media-type"),
         new Case(new ResponseStatusException(HttpStatus.REQUEST_TIMEOUT), 408, "request-timeout"),
+        // GET /actuator/health?=%ED%9F%BF: the firewall throws as the actuator reads the query (found by fuzzing, #14).
+        new Case(new org.springframework.security.web.server.firewall.ServerExchangeRejectedException(
+            "The request was rejected because the parameter name \"\ud7ff\" is not allowed."), 400, "malformed-request"),
+        // GET /actuator/health with Accept: "," (found by fuzzing, #14).
+        new Case(new org.springframework.util.InvalidMimeTypeException("", "'mimeType' must not be empty"), 400, "malformed-request"),
+        new Case(new org.springframework.http.InvalidMediaTypeException("a/b/c", "bad"), 400, "malformed-request"),
         new Case(new ServerWebInputException("Required header 'x-session-id' is not present."), 400, "malformed-request"),
         new Case(new IllegalStateException("bug with secret abc"), 500, "internal"))) {
       ResponseEntity<ProblemDetail> response = map(c.error());
