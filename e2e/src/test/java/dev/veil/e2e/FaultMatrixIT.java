@@ -50,6 +50,8 @@ class FaultMatrixIT {
   static MarketApi market;
   static final KeyPair ALICE = Ed25519.generate();
   static final List<String> OUTCOMES = new ArrayList<>();
+  /** How much of the agent's log came before Redis lost its data (the last cell). */
+  static int agentLogBeforeDataLoss = Integer.MAX_VALUE;
 
   @BeforeAll
   static void up() throws Exception {
@@ -73,8 +75,8 @@ class FaultMatrixIT {
     String agentLog = Files.readString(suite.state.resolve("up/logs/host-agent.log"));
     suite.close();
     Files.writeString(Path.of("target", "fault-matrix.md"), String.join("\n", OUTCOMES) + "\n");
-    // No job lost its claim to an outage of the market's side.
-    assertThat(agentLog).doesNotContain("lost its claim");
+    // No job lost its claim to an outage that kept the market's data.
+    assertThat(agentLog.substring(0, Math.min(agentLog.length(), agentLogBeforeDataLoss))).doesNotContain("lost its claim");
   }
 
   /** What a client got, and how long it took. */
@@ -358,5 +360,36 @@ class FaultMatrixIT {
     assertThat(interrupted.claimedAt()).as("not re-queued and run again").isEqualTo(running.claimedAt());
     assertThat(market.resultText(running.jobId())).contains("started").doesNotContain("done");
     outcome(fault, "a job whose container was running: ended `" + interrupted.hostStatus() + "` once (its container removed), never run twice");
+  }
+
+  @Test
+  @Order(7)
+  void redisIsLostWithItsData() throws Exception {
+    String fault = "Redis lost with its data (killed, its file removed, restarted empty)";
+    JobRecord running = awaitHostStatus(longJob(60).jobId(), JobStatus.RUNNING);
+    String session = login.sessionId(ALICE);
+    Path agentLog = suite.state.resolve("up/logs/host-agent.log");
+    agentLogBeforeDataLoss = Files.readString(agentLog).length();
+
+    suite.signal("redis", "KILL");
+    try (var files = Files.walk(suite.state.resolve("up/redis"))) {
+      for (Path file : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        if (!file.equals(suite.state.resolve("up/redis"))) {
+          Files.delete(file);
+        }
+      }
+    }
+    restartAlone("redis");
+
+    // Everything the store held is gone: sessions and jobs are unknown, as if never made.
+    await().until(() -> postJob(session).status() == 401);
+    during(fault, "`POST /v1/jobs` (a session made before)", postJob(session), 401, "unauthorized");
+    during(fault, "`GET /v1/jobs/{id}` (a job posted before)", jobRecord(running.jobId()), 404, "not-found");
+    // The host hears that the market no longer gives it the job: it stops it and publishes nothing.
+    await().until(() -> Files.readString(agentLog).substring(agentLogBeforeDataLoss).contains("lost its claim"));
+    outcome(fault, "a running job: its host is told it no longer holds it, stops it and publishes nothing");
+    // A new login works at once, and so does a new job.
+    assertThat(postJob(login.sessionId(ALICE)).status()).isEqualTo(201);
+    outcome(fault, "a new login and a new job work at once");
   }
 }

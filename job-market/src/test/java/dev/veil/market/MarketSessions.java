@@ -6,15 +6,21 @@ import java.util.Map;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /** The real session-service, as its own process on the tests' Redis, with the market configured to use it. */
-final class MarketSessions {
+public final class MarketSessions {
 
   private MarketSessions() {}
 
   /** Starts session-service on {@code redisUrl}, knowing the market by a fresh token, and points the market at it. */
-  static ServiceProcess start(String redisUrl, DynamicPropertyRegistry registry) {
+  public static ServiceProcess start(String redisUrl, DynamicPropertyRegistry registry) {
+    return start(redisUrl, registry, Map.of());
+  }
+
+  /** The same, with {@code settings} (environment variables) added to session-service's. */
+  public static ServiceProcess start(String redisUrl, DynamicPropertyRegistry registry, Map<String, String> settings) {
     String token = "market-token-" + RandomIds.next();
-    ServiceProcess sessionService = ServiceProcess.start("session-service", Map.of(
-        "VEIL_REDIS_URL", redisUrl, "VEIL_SESSION_SERVICETOKENS_JOBMARKET", token));
+    Map<String, String> environment = new java.util.HashMap<>(settings);
+    environment.putAll(Map.of("VEIL_REDIS_URL", redisUrl, "VEIL_SESSION_SERVICETOKENS_JOBMARKET", token));
+    ServiceProcess sessionService = ServiceProcess.start("session-service", environment);
     registry.add("veil.market.sessions.url", sessionService::baseUrl);
     registry.add("veil.market.sessions.token", () -> token);
     return sessionService;

@@ -1,7 +1,7 @@
 package dev.veil.market.fuzz;
 
+import dev.veil.market.MarketSessions;
 import dev.veil.model.auth.Ed25519;
-import dev.veil.model.id.RandomIds;
 import dev.veil.testsupport.ClientLogin;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.RequiresContainerEngine;
@@ -40,7 +40,6 @@ import org.testcontainers.junit.jupiter.Testcontainers;
     "veil.market.max-claim-wait=PT0.1S"})
 class JobMarketFuzzIT {
 
-  static final String TOKEN = "market-token-" + RandomIds.next();
   /** Fits the CI's time; see the README for running more. */
   static final int TRIES = 10_000;
 
@@ -52,12 +51,9 @@ class JobMarketFuzzIT {
 
   @DynamicPropertySource
   static void sessionService(DynamicPropertyRegistry registry) {
-    sessionService = ServiceProcess.start("session-service", Map.of(
-        "VEIL_REDIS_URL", RedisContainers.uri(redis), "VEIL_SESSION_SERVICETOKENS_JOBMARKET", TOKEN,
-        // Garbage sessions are most of what the market asks about: 429 would hide what lies behind it.
-        "VEIL_SESSION_FAILEDLOOKUPS_LIMIT", "100000000"));
-    registry.add("veil.market.sessions.url", sessionService::baseUrl);
-    registry.add("veil.market.sessions.token", () -> TOKEN);
+    // Garbage sessions are most of what the market asks about: 429 would hide what lies behind it.
+    sessionService = MarketSessions.start(RedisContainers.uri(redis), registry,
+        Map.of("VEIL_SESSION_FAILEDLOOKUPS_LIMIT", "100000000"));
   }
 
   @AfterAll
