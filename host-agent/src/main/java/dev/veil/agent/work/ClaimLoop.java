@@ -60,7 +60,8 @@ class ClaimLoop {
               if (e instanceof MarketException refused && refused.status() == 409) {
                 // The market no longer knows this node (its registration lapsed while it was out of reach).
                 log.warn("claim loop: the market does not know this node; registering again");
-                return presence.renewNow().then(Mono.empty());
+                // Then claim at once; if the market would not take the registration either, wait as for any failure.
+                return presence.renewNow().flatMap(renewed -> renewed ? Mono.<JobRecord>empty() : Mono.delay(RETRY).then(Mono.empty()));
               }
               log.warn("claim loop: {}; retrying in {} s", e.getMessage(), RETRY.toSeconds());
               return Mono.delay(RETRY).then(Mono.empty());

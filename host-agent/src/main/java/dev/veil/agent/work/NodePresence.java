@@ -50,11 +50,15 @@ class NodePresence {
         .subscribe();
   }
 
-  /** Registers once, now: the market said it does not know this node (its registration lapsed during an outage). */
-  Mono<Void> renewNow() {
+  /**
+   * Registers once, now: the market said it does not know this node (its registration lapsed
+   * during an outage). True when the market took it.
+   */
+  Mono<Boolean> renewNow() {
     return market.register()
         .doOnSuccess(done -> log.info("registered again with the market"))
-        .onErrorResume(error -> Mono.empty());
+        .thenReturn(true)
+        .onErrorReturn(false);
   }
 
   /** Completes once the market has accepted the node's first registration. */
