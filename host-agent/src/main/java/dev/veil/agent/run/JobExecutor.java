@@ -32,6 +32,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * Runs a job's ops as containers.
@@ -52,6 +53,10 @@ public class JobExecutor {
 
   private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
   private static final Duration WITHDRAW_BEFORE_STOP = Duration.ofSeconds(2);
+  private static final Duration ENGINE_RETRY_FIRST = Duration.ofSeconds(1);
+  private static final Duration ENGINE_RETRY_MAX = Duration.ofSeconds(5);
+  /** About half a minute of asking an engine that does not answer to remove a job's leftovers. */
+  private static final int CLEAN_UP_RETRIES = 7;
   /** 128 + SIGKILL: what a container whose main process was killed with SIGKILL exits with. */
   private static final int SIGKILLED = 137;
 
@@ -231,7 +236,17 @@ public class JobExecutor {
           // Its services go first: nobody reaches a stopping job through them during its grace
           // period. A market that does not answer must not hold the stop up: the routes are
           // withdrawn again when the op ends.
-          return exposer.withdraw(op).timeout(WITHDRAW_BEFORE_STOP).onErrorComplete().then(engine.stop(containerId));
+          return exposer.withdraw(op).timeout(WITHDRAW_BEFORE_STOP).onErrorComplete()
+              // An engine that does not answer now (restarting, its socket gone) is asked again until
+              // it does or the container has ended: a stop, a timeout or a shutdown is never dropped.
+              .then(engine.stop(containerId).retryWhen(Retry.backoff(Long.MAX_VALUE, ENGINE_RETRY_FIRST)
+                  .maxBackoff(ENGINE_RETRY_MAX)
+                  .doBeforeRetry(failed -> {
+                    if (failed.totalRetriesInARow() == 0) {
+                      log.warn("job {}: the engine did not take the stop of op '{}' ({}); asking again until it does",
+                          execution.jobId(), op.id(), describe(failed.failure()));
+                    }
+                  })));
         })
         .takeUntilOther(exit);
     Mono<Void> services = exposer.expose(execution, op, containerId).onErrorResume(e -> {
@@ -308,6 +323,8 @@ public class JobExecutor {
         .thenMany(networks.labelled(EngineLabels.JOB, execution.jobId()).flatMapMany(Flux::fromIterable))
         .concatMap(networks::remove)
         .then()
+        // An engine away for a moment: try again for a while; past that, the agent's next start removes what is left.
+        .retryWhen(Retry.backoff(CLEAN_UP_RETRIES, ENGINE_RETRY_FIRST).maxBackoff(ENGINE_RETRY_MAX))
         .onErrorResume(e -> {
           log.warn("cleaning up job {} failed: {}", execution.jobId(), describe(e));
           return Mono.empty();

@@ -135,8 +135,11 @@ class JobLifecycle {
       }
     };
     Runnable claimLost = () -> {
-      // The market gave the job to another host: stop, and publish nothing.
-      lostClaim.set(true);
+      // The market gave the job to another host (or no longer has it): stop, and publish nothing.
+      if (lostClaim.compareAndSet(false, true)) {
+        log.warn("job {} lost its claim: the market no longer gives it to this host; it is stopped and nothing is published",
+            job.jobId());
+      }
       if (stopReason.compareAndSet(null, "this host lost its claim on the job")) {
         stopAsked.tryEmitValue(stopReason.get());
       }
