@@ -46,6 +46,7 @@ class FaultMatrixIT {
   private static final Pattern PROBLEM_TYPE = Pattern.compile("\"type\"\\s*:\\s*\"[^\"]*/problems/([a-z-]+)\"");
 
   static LocalSuite suite;
+  static EngineRelay engine;
   static ClientLogin login;
   static MarketApi market;
   static final KeyPair ALICE = Ed25519.generate();
@@ -55,7 +56,10 @@ class FaultMatrixIT {
 
   @BeforeAll
   static void up() throws Exception {
-    suite = LocalSuite.up();
+    // The agent reaches the engine through a relay the test can cut; everything else uses the engine directly.
+    engine = new EngineRelay(EngineRelay.engineSocket());
+    // Two run slots: a cell keeps one job running while it watches another.
+    suite = LocalSuite.up(Map.of("VEIL_AGENT_DOCKERHOST", engine.dockerHost(), "VEIL_AGENT_MAXCONCURRENTJOBS", "2"));
     login = new ClientLogin(suite.gateway());
     market = new MarketApi(suite.gateway(), login);
   }
@@ -72,8 +76,10 @@ class FaultMatrixIT {
         // not running: nothing to wake
       }
     }
+    engine.restore();
     String agentLog = Files.readString(suite.state.resolve("up/logs/host-agent.log"));
     suite.close();
+    engine.close();
     Files.writeString(Path.of("target", "fault-matrix.md"), String.join("\n", OUTCOMES) + "\n");
     // No job lost its claim to an outage that kept the market's data.
     assertThat(agentLog.substring(0, Math.min(agentLog.length(), agentLogBeforeDataLoss))).doesNotContain("lost its claim");
@@ -364,6 +370,51 @@ class FaultMatrixIT {
 
   @Test
   @Order(7)
+  void theEngineGoesAwayWhileAJobRunsAndComesBack() throws Exception {
+    String fault = "container engine's socket gone (18 s)";
+    JobRecord stopped = awaitHostStatus(longJob(600).jobId(), JobStatus.RUNNING);
+    Path agentLog = suite.state.resolve("up/logs/host-agent.log");
+    int mark = Files.readString(agentLog).length();
+    // Cut as soon as this one runs: it ends (12 s) while the engine is away.
+    JobRecord running = awaitHostStatus(longJob(12).jobId(), JobStatus.RUNNING);
+
+    engine.cut();
+    long cutAt = System.nanoTime();
+    try {
+      Answer info = during(fault, "`GET <node>/node/info`", curl(suite.urlOf(suite.nodeId) + "/node/info"), 200, null);
+      assertThat(Curl.run(suite.urlOf(suite.nodeId) + "/node/info").body()).contains("\"engine\":\"unreachable\"");
+      Curl.Reply health = Curl.run(suite.direct("VEIL_AGENT_PORT") + "/actuator/health");
+      outcome(fault, "the agent's `/actuator/health`: " + health.status() + ", `engine` DOWN; `/node/info` says `unreachable`");
+      assertThat(health.status()).isEqualTo(503);
+      assertThat(info.took()).isLessThan(ANSWER_BOUND);
+      // The owner stops the other job meanwhile: its host cannot tell the engine yet.
+      assertThat(market.stop(ALICE, stopped.jobId())).isEqualTo(200);
+      // The container ends (12 s) while nobody can hear it; the job stays running on the market.
+      Thread.sleep(Math.max(0, Duration.ofSeconds(18).toMillis() - Duration.ofNanos(System.nanoTime() - cutAt).toMillis()));
+      assertThat(market.record(running.jobId()).state()).isEqualTo(JobState.RUNNING);
+    } finally {
+      engine.restore();
+    }
+
+    endedOnItsClaim(fault, running);
+    // The stop asked while the engine was away is not dropped: it reaches the engine once it is back.
+    JobRecord stopEnd = awaitEnd(stopped.jobId());
+    assertThat(stopEnd.state()).isEqualTo(JobState.STOPPED);
+    assertThat(stopEnd.claimedAt()).isEqualTo(stopped.claimedAt());
+    outcome(fault, "a stop asked meanwhile: carried out once the engine answers (the job ends `STOPPED`, not after its 600 s)");
+    assertThat(Files.readString(agentLog).substring(mark)).contains("engine event stream broke");
+    await().until(() -> Curl.run(suite.direct("VEIL_AGENT_PORT") + "/actuator/health").status() == 200);
+    // Nothing of the job is left in the engine.
+    for (String jobId : List.of(running.jobId(), stopped.jobId())) {
+      Curl.Reply left = Curl.run("--unix-socket", EngineRelay.engineSocket().toString(), "-G", "--data-urlencode",
+          "filters={\"label\":[\"dev.veil.job=" + jobId + "\"]}", "http://engine/containers/json?all=1");
+      assertThat(left.body().strip()).as("containers left of " + jobId).isEqualTo("[]");
+    }
+    outcome(fault, "its containers removed; the agent healthy again");
+  }
+
+  @Test
+  @Order(8)
   void redisIsLostWithItsData() throws Exception {
     String fault = "Redis lost with its data (killed, its file removed, restarted empty)";
     JobRecord running = awaitHostStatus(longJob(60).jobId(), JobStatus.RUNNING);

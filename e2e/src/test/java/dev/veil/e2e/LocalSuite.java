@@ -43,6 +43,11 @@ final class LocalSuite implements AutoCloseable {
   }
 
   static LocalSuite up() throws IOException {
+    return up(Map.of());
+  }
+
+  /** The same, with {@code settings} (environment variables, e.g. {@code VEIL_AGENT_DOCKERHOST}) for every process it starts. */
+  static LocalSuite up(Map<String, String> settings) throws IOException {
     Path state = Files.createTempDirectory("veil-e2e-");
     int gatewayPort = RedisContainers.freePort();
     Map<String, String> env = new HashMap<>();
@@ -59,6 +64,7 @@ final class LocalSuite implements AutoCloseable {
     env.put("VEIL_GATEWAY_URL", "http://localhost:" + gatewayPort);
     env.put("VEIL_KEY_FILE", state.resolve("client.key").toString());
     env.put("VEIL_CONFIG", state.resolve("no-config.properties").toString());
+    env.putAll(settings);
 
     LocalSuite suite = new LocalSuite(state, gatewayPort, env, null);
     Run up = suite.veil(Duration.ofMinutes(10), "up");
