@@ -7,6 +7,8 @@ import dev.veil.model.json.VeilJson;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.market.JobState;
 import dev.veil.model.result.JobStatus;
+import dev.veil.model.result.ServiceStatus;
+import dev.veil.model.result.ServiceUrls;
 import dev.veil.testsupport.ClientLogin;
 import dev.veil.testsupport.MarketApi;
 import dev.veil.testsupport.RequiresContainerEngine;
@@ -194,6 +196,24 @@ class FaultMatrixIT {
         "-H", "Content-Type: application/json", "-d", "@spec/job-definition-request.json");
   }
 
+  /** The one URL of the job's private exposed service, once the owner sees it ONLINE. */
+  static String onlineServiceUrl(String jobId, String sessionId) {
+    AtomicReference<String> url = new AtomicReference<>();
+    await().until(() -> {
+      Curl.Reply reply = Curl.run(suite.urlOf(suite.nodeId) + "/service/url/" + jobId, "-H", "x-session-id: " + sessionId);
+      if (reply.status() != 200) {
+        return false;
+      }
+      ServiceUrls urls = VeilJson.readStrict(reply.body().getBytes(), ServiceUrls.class);
+      if (urls.status() != ServiceStatus.ONLINE || urls.urls().size() != 1) {
+        return false;
+      }
+      url.set(urls.urls().values().iterator().next().url());
+      return true;
+    });
+    return url.get();
+  }
+
   static Map<String, Long> pidsBut(String restarted) throws Exception {
     Map<String, Long> pids = new java.util.TreeMap<>();
     for (String service : List.of("redis", "session-service", "job-market", "gateway", "host-agent")) {
@@ -202,6 +222,21 @@ class FaultMatrixIT {
       }
     }
     return pids;
+  }
+
+  /** What a cell checks while a part is down. */
+  interface Meanwhile {
+    void check() throws Exception;
+  }
+
+  /** Kills {@code service} (SIGKILL), checks {@code meanwhile}, then restarts it alone, whatever the checks found. */
+  static void whileDown(String service, Meanwhile meanwhile) throws Exception {
+    suite.signal(service, "KILL");
+    try {
+      meanwhile.check();
+    } finally {
+      restartAlone(service);
+    }
   }
 
   /** Restarts {@code service} with {@code ./veil up}; nothing else is restarted. */
@@ -246,13 +281,10 @@ class FaultMatrixIT {
     String session = login.sessionId(ALICE);
     Thread.sleep(1500); // the append-only file is synced every second
 
-    suite.signal("redis", "KILL");
-    try {
+    whileDown("redis", () -> {
       during(fault, "`GET /v1/jobs/{id}`", jobRecord(running.jobId()), 503, "store-unavailable");
       during(fault, "`POST /v1/challenges`", challenge(), 503, "store-unavailable");
-    } finally {
-      restartAlone("redis");
-    }
+    });
 
     await().until(() -> jobRecord(running.jobId()).status() == 200);
     // Sessions and jobs were kept: the same session posts again.
@@ -269,15 +301,12 @@ class FaultMatrixIT {
     String session = login.sessionId(ALICE);
     String scoped = login.login(ALICE, waiting.jobId(), suite.nodeId).sessionId();
 
-    suite.signal("session-service", "KILL");
-    try {
+    whileDown("session-service", () -> {
       during(fault, "`POST /v1/challenges`", challenge(), 503, "upstream-unavailable");
       during(fault, "`POST /v1/jobs` (a valid session)", postJob(session), 503, "upstream-unavailable");
       during(fault, "`POST <node>/job-definition/{id}`", sendDefinition(waiting.jobId(), scoped), 503, "upstream-unavailable");
       during(fault, "`GET /v1/jobs/{id}` (public)", jobRecord(waiting.jobId()), 200, null);
-    } finally {
-      restartAlone("session-service");
-    }
+    });
 
     await().until(() -> sendDefinition(waiting.jobId(), scoped).status() == 200);
     JobRecord end = awaitEnd(waiting.jobId());
@@ -292,17 +321,14 @@ class FaultMatrixIT {
     String fault = "job-market killed";
     JobRecord running = awaitHostStatus(longJob(20).jobId(), JobStatus.RUNNING);
 
-    suite.signal("job-market", "KILL");
-    try {
+    whileDown("job-market", () -> {
       during(fault, "`GET /v1/jobs/{id}`", jobRecord(running.jobId()), 503, "upstream-unavailable");
       LocalSuite.Run status = suite.veil("job", "status", running.jobId());
       outcome(fault, "`veil job status`: exit " + status.exitCode());
       assertThat(status.exitCode()).as(status.toString()).isEqualTo(8);
       assertThat(status.err()).contains("unavailable, retry in");
       Thread.sleep(5000); // the running job's host meets the outage for a while
-    } finally {
-      restartAlone("job-market");
-    }
+    });
 
     endedOnItsClaim(fault, running);
   }
@@ -314,21 +340,28 @@ class FaultMatrixIT {
     JobRecord running = awaitHostStatus(longJob(15).jobId(), JobStatus.RUNNING);
     JobRecord waiting = awaitHostStatus(post(spec("private-send-template.json")).jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
     String scoped = login.login(ALICE, waiting.jobId(), suite.nodeId).sessionId();
+    JobRecord exposing = market.post(ALICE, VeilJson.readJobFile(spec("private-expose-job.json")), 600L);
+    String forUrls = login.login(ALICE, exposing.jobId(), suite.nodeId).sessionId();
+    String serviceUrl = onlineServiceUrl(exposing.jobId(), forUrls);
+    assertThat(Curl.run(serviceUrl + "/").status()).isEqualTo(200);
 
-    suite.signal("gateway", "KILL");
-    try {
+    whileDown("gateway", () -> {
       LocalSuite.Run status = suite.veil("job", "status", running.jobId());
       outcome(fault, "`veil job status`: exit " + status.exitCode() + " (cannot reach the gateway)");
       assertThat(status.exitCode()).as(status.toString()).isEqualTo(7);
-    } finally {
-      restartAlone("gateway");
-    }
+    });
 
     // The agent dials its tunnel again by itself.
     await().until(() -> curl(suite.urlOf(suite.nodeId) + "/node/info").status() == 200);
     assertThat(sendDefinition(waiting.jobId(), scoped).status()).isEqualTo(200);
     assertThat(awaitEnd(waiting.jobId()).state()).isEqualTo(JobState.COMPLETED);
     outcome(fault, "the node reachable again through its new tunnel; a waiting private job took its definition");
+    // The exposed private service is back at the same unguessable URL: the agent forwards it again.
+    await().until(() -> Curl.run(serviceUrl + "/").status() == 200);
+    assertThat(onlineServiceUrl(exposing.jobId(), forUrls)).isEqualTo(serviceUrl);
+    outcome(fault, "an exposed private service: the same URL answers again once the agent's tunnel is back");
+    assertThat(market.stop(ALICE, exposing.jobId())).isEqualTo(200);
+    assertThat(awaitEnd(exposing.jobId()).state()).isEqualTo(JobState.STOPPED);
     endedOnItsClaim(fault, running);
   }
 
@@ -344,13 +377,8 @@ class FaultMatrixIT {
     String forResult = login.login(ALICE, holding.jobId(), suite.nodeId).sessionId();
     String forDefinition = login.login(ALICE, waiting.jobId(), suite.nodeId).sessionId();
 
-    suite.signal("host-agent", "KILL");
-    try {
-      during(fault, "`GET <node>/job-result/{id}`", curl(suite.urlOf(suite.nodeId) + "/job-result/" + holding.jobId(),
-          "-H", "x-session-id: " + forResult), 503, "node-offline");
-    } finally {
-      restartAlone("host-agent");
-    }
+    whileDown("host-agent", () -> during(fault, "`GET <node>/job-result/{id}`",
+        curl(suite.urlOf(suite.nodeId) + "/job-result/" + holding.jobId(), "-H", "x-session-id: " + forResult), 503, "node-offline"));
 
     await().until(() -> curl(suite.urlOf(suite.nodeId) + "/node/info").status() == 200);
     Curl.Reply result = Curl.run(suite.urlOf(suite.nodeId) + "/job-result/" + holding.jobId(), "-H", "x-session-id: " + forResult);

@@ -43,13 +43,13 @@ class ClaimLoop {
 
   ClaimLoop(MarketClient market, ContainerEngine engine, GatewayTunnel tunnel, JobCapacity capacity,
       AgentProperties properties, MeterRegistry meters, NodePresence presence) {
-    this.presence = presence;
     this.market = market;
     this.engine = engine;
     this.tunnel = tunnel;
     this.capacity = capacity;
     this.properties = properties;
     this.meters = meters;
+    this.presence = presence;
   }
 
   /** Claims after {@code ready} completes, until disposed of; {@code start} takes each claimed job. */
