@@ -166,7 +166,7 @@ class SessionServiceIT {
     List<String> keys = redisConnection.sync().keys("veil:session:*");
 
     assertThat(keys).noneMatch(key -> key.contains(session.sessionId()));
-    String sessionKey = "veil:session:s:" + dev.veil.session.session.SessionHandles.of(session.sessionId());
+    String sessionKey = "veil:session:s:" + dev.veil.model.session.SessionHandles.of(session.sessionId());
     assertThat(keys).contains(sessionKey, "veil:session:owner:" + id(alice));
     assertThat(redisConnection.sync().pttl(sessionKey)).isBetween(100_000L, 120_000L);
     assertThat(redisConnection.sync().hget(sessionKey, "owner")).isEqualTo(id(alice));
@@ -175,7 +175,7 @@ class SessionServiceIT {
   @Test
   void ttlReallyExpiresInRedis() {
     SessionResponse session = api.login(alice, null, null, 1L);
-    String sessionKey = "veil:session:s:" + dev.veil.session.session.SessionHandles.of(session.sessionId());
+    String sessionKey = "veil:session:s:" + dev.veil.model.session.SessionHandles.of(session.sessionId());
 
     // Real time, not the test clock: this proves Redis itself drops the session.
     Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
@@ -213,7 +213,7 @@ class SessionServiceIT {
     assertThat(asService(scoped.sessionId(), job)).isEqualTo(ValidationResponse.INVALID);
 
     // Someone else's handle is "not found", exactly like a handle that does not exist.
-    String bobsHandle = dev.veil.session.session.SessionHandles.of(other.sessionId());
+    String bobsHandle = dev.veil.model.session.SessionHandles.of(other.sessionId());
     isProblem(http.delete().uri("/v1/sessions/{h}", bobsHandle).header("x-session-id", main.sessionId()).exchange(), 404, "not-found");
     isProblem(http.delete().uri("/v1/sessions/{h}", "nothing").header("x-session-id", main.sessionId()).exchange(), 404, "not-found");
     assertThat(asService(other.sessionId(), null).valid()).isTrue();

@@ -1,10 +1,10 @@
 package dev.veil.session.caller;
 
 import dev.veil.model.id.RandomIds;
+import dev.veil.model.session.SessionHandles;
 import dev.veil.service.node.NodeRequestAuthenticator;
 import dev.veil.service.problem.ProblemException;
 import dev.veil.session.session.RedisSessionStore;
-import dev.veil.session.session.SessionHandles;
 import java.time.Clock;
 import org.springframework.http.HttpStatus;
 import org.springframework.security.authentication.BadCredentialsException;

@@ -14,8 +14,9 @@ import org.springframework.security.web.server.context.NoOpServerSecurityContext
 
 /**
  * Who may call what. Stateless: every request proves itself. Login is open; validation is for
- * node-signed hosts and trusted services; listing and revocation are for session owners. Every
- * other request is 401 without credentials (no existence oracle) and answered as it is with them.
+ * node-signed hosts and trusted services, the revocation feed for hosts alone; listing and
+ * revocation are for session owners. Every other request is 401 without credentials (no
+ * existence oracle) and answered as it is with them.
  */
 @Configuration(proxyBeanMethods = false)
 class SecurityConfig {
@@ -37,6 +38,7 @@ class SecurityConfig {
             .pathMatchers(HttpMethod.POST, "/v1/sessions").permitAll()
             .pathMatchers(HttpMethod.OPTIONS, "/v1/sessions").permitAll()
             .pathMatchers(HttpMethod.POST, "/v1/sessions/validate").hasAnyRole("NODE", "SERVICE")
+            .pathMatchers("/v1/sessions/revocations").hasRole("NODE")
             .pathMatchers("/v1/sessions", "/v1/sessions/**").hasRole("OWNER")
             .pathMatchers("/actuator/health", "/actuator/health/**", "/actuator/info",
                 "/actuator/prometheus", "/actuator/metrics", "/actuator/metrics/**").permitAll()

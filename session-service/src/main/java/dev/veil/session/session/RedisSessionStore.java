@@ -1,6 +1,7 @@
 package dev.veil.session.session;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.springframework.data.domain.Range;
@@ -31,11 +32,15 @@ import reactor.core.publisher.Mono;
  *   <li>{@code veil:session:owner:<owner>} indexes an owner's sessions by expiry, to list them and
  *       revoke them all. Members whose session has expired are pruned when the index is read;
  *       the index itself expires after the longest possible session lifetime.</li>
+ *   <li>{@code veil:session:seen:<handle>} is the set of nodes that have validated the session
+ *       (noted in the same script that reads it; it expires with the session). A revocation tells
+ *       exactly these nodes, on the revocation feed (see {@link RevocationKeys}), so a node that
+ *       keeps a validated session for a while forgets it as soon as it is revoked.</li>
  * </ul>
- * Creation and revoke-all are Lua scripts, so the session and its index entry appear and
- * disappear together; creation first prunes the owner's expired entries and refuses a session
- * past the owner's quota of live ones, so no key can fill Redis with sessions. Revocation
- * deletes the session key: it takes effect at once.
+ * Creation and revocation are Lua scripts, so the session and its index entry appear and
+ * disappear together, and a revocation's notice goes out in the same step; creation first prunes
+ * the owner's expired entries and refuses a session past the owner's quota of live ones, so no
+ * key can fill Redis with sessions. Revocation deletes the session key: it takes effect at once.
  */
 @Repository
 public class RedisSessionStore {
@@ -55,25 +60,71 @@ public class RedisSessionStore {
       return 1
       """, Long.class);
 
-  private static final RedisScript<Long> REVOKE = RedisScript.of("""
-      if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return 0 end
-      return redis.call('DEL', KEYS[1])
+  /**
+   * Lua shared by the revocation scripts: tells the nodes that validated a session (its "seen"
+   * set) that it is gone, on the revocation feed's channel, numbered in sequence within the
+   * feed's epoch. ARGV[1] is the seen-key prefix, ARGV[2] the epoch key, ARGV[3] a fresh epoch
+   * should none exist, ARGV[4] the sequence key, ARGV[5] the channel, ARGV[6] the keys' lifetime (ms).
+   */
+  private static final String NOTIFY = """
+      local function notify(handle)
+        local seen = ARGV[1] .. handle
+        local nodes = redis.call('SMEMBERS', seen)
+        if #nodes == 0 then return end
+        redis.call('DEL', seen)
+        local epoch = redis.call('GET', ARGV[2])
+        if not epoch then
+          epoch = ARGV[3]
+          redis.call('SET', ARGV[2], epoch, 'PX', ARGV[6])
+        end
+        local seq = redis.call('INCR', ARGV[4])
+        redis.call('PEXPIRE', ARGV[4], ARGV[6])
+        redis.call('PUBLISH', ARGV[5], 'r ' .. epoch .. ' ' .. seq .. ' ' .. handle .. ' ' .. table.concat(nodes, ' '))
+      end
+      """;
+
+  private static final RedisScript<Long> REVOKE = RedisScript.of(NOTIFY + """
+      if redis.call('ZREM', KEYS[2], ARGV[7]) == 0 then return 0 end
+      local removed = redis.call('DEL', KEYS[1])
+      notify(ARGV[7])
+      return removed
       """, Long.class);
 
-  private static final RedisScript<Long> REVOKE_ALL = RedisScript.of("""
+  private static final RedisScript<Long> REVOKE_ALL = RedisScript.of(NOTIFY + """
       local handles = redis.call('ZRANGE', KEYS[1], 0, -1)
       local removed = 0
       for _, handle in ipairs(handles) do
-        removed = removed + redis.call('DEL', ARGV[1] .. handle)
+        removed = removed + redis.call('DEL', ARGV[7] .. handle)
+        notify(handle)
       end
       redis.call('DEL', KEYS[1])
       return removed
       """, Long.class);
 
-  private final ReactiveStringRedisTemplate redis;
+  /**
+   * The session, and the calling node noted in its "seen" set in the same step, so that a
+   * revocation either comes after the note (and the node is told) or before the read (and the
+   * node is answered "invalid"): never a valid answer the node is not told to forget.
+   */
+  @SuppressWarnings("rawtypes")
+  private static final RedisScript<List> FIND_NOTING_NODE = RedisScript.of("""
+      local fields = redis.call('HGETALL', KEYS[1])
+      if #fields > 0 then
+        local expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
+        if expiresAt then
+          redis.call('SADD', KEYS[2], ARGV[1])
+          redis.call('PEXPIREAT', KEYS[2], expiresAt)
+        end
+      end
+      return fields
+      """, List.class);
 
-  public RedisSessionStore(ReactiveStringRedisTemplate redis) {
+  private final ReactiveStringRedisTemplate redis;
+  private final RevocationKeys feed;
+
+  public RedisSessionStore(ReactiveStringRedisTemplate redis, RevocationKeys feed) {
     this.redis = redis;
+    this.feed = feed;
   }
 
   /**
@@ -93,9 +144,31 @@ public class RedisSessionStore {
   public Mono<StoredSession> find(String handle) {
     return redis.<String, String>opsForHash().entries(SESSION + handle)
         .collectMap(Map.Entry::getKey, Map.Entry::getValue)
-        .filter(fields -> fields.containsKey("owner") && fields.containsKey("expiresAt"))
-        .map(fields -> new StoredSession(handle, fields.get("owner"), fields.get("jobId"), fields.get("nodeId"),
-            Long.parseLong(fields.getOrDefault("createdAt", "0")), Long.parseLong(fields.get("expiresAt"))));
+        .mapNotNull(fields -> session(handle, fields));
+  }
+
+  /**
+   * The session with this handle, if Redis still has it, noting that {@code nodeId} has seen it:
+   * if it is revoked, that node is told on the revocation feed.
+   */
+  public Mono<StoredSession> findFor(String handle, String nodeId) {
+    return redis.execute(FIND_NOTING_NODE, List.of(SESSION + handle, feed.seenPrefix() + handle), List.of(nodeId))
+        .next()
+        .mapNotNull(flat -> {
+          Map<String, String> fields = new HashMap<>();
+          for (int i = 0; i + 1 < flat.size(); i += 2) {
+            fields.put(String.valueOf(flat.get(i)), String.valueOf(flat.get(i + 1)));
+          }
+          return session(handle, fields);
+        });
+  }
+
+  private static StoredSession session(String handle, Map<String, String> fields) {
+    if (!fields.containsKey("owner") || !fields.containsKey("expiresAt")) {
+      return null;
+    }
+    return new StoredSession(handle, fields.get("owner"), fields.get("jobId"), fields.get("nodeId"),
+        Long.parseLong(fields.getOrDefault("createdAt", "0")), Long.parseLong(fields.get("expiresAt")));
   }
 
   /** The owner's live sessions, soonest to expire first; prunes expired index entries. */
@@ -108,12 +181,12 @@ public class RedisSessionStore {
 
   /** Revokes one of the owner's sessions; false when the owner has no such session. */
   public Mono<Boolean> revoke(String owner, String handle) {
-    return redis.execute(REVOKE, List.of(SESSION + handle, OWNER + owner), List.of(handle))
+    return redis.execute(REVOKE, List.of(SESSION + handle, OWNER + owner), feed.scriptArgs(handle))
         .next().map(removed -> removed > 0);
   }
 
   /** Revokes every session of the owner; returns how many were live. */
   public Mono<Long> revokeAll(String owner) {
-    return redis.execute(REVOKE_ALL, List.of(OWNER + owner), List.of(SESSION)).next().defaultIfEmpty(0L);
+    return redis.execute(REVOKE_ALL, List.of(OWNER + owner), feed.scriptArgs(SESSION)).next().defaultIfEmpty(0L);
   }
 }

@@ -4,6 +4,7 @@ import dev.veil.model.auth.Ed25519;
 import dev.veil.model.auth.LoginChallenge;
 import dev.veil.model.id.Base58;
 import dev.veil.model.id.RandomIds;
+import dev.veil.model.session.SessionHandles;
 import dev.veil.model.session.SessionRequest;
 import dev.veil.model.session.SessionResponse;
 import dev.veil.model.validation.Violation;

@@ -1,5 +1,7 @@
 package dev.veil.session.session;
 
+import dev.veil.model.session.SessionHandles;
+
 /**
  * A session as kept in Redis: never the session ID itself, only its {@link SessionHandles handle}.
  *

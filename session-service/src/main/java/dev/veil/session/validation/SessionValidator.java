@@ -1,13 +1,13 @@
 package dev.veil.session.validation;
 
 import dev.veil.model.id.RandomIds;
+import dev.veil.model.session.SessionHandles;
 import dev.veil.model.session.ValidationRequest;
 import dev.veil.model.session.ValidationResponse;
 import dev.veil.model.validation.Violation;
 import dev.veil.service.problem.ProblemException;
 import dev.veil.session.caller.Caller;
 import dev.veil.session.session.RedisSessionStore;
-import dev.veil.session.session.SessionHandles;
 import dev.veil.session.session.SessionMetrics;
 import dev.veil.session.session.StoredSession;
 import java.time.Clock;
@@ -56,9 +56,7 @@ class SessionValidator {
       return Mono.error(ProblemException.invalid(violations));
     }
     return limiter.check(caller, request.client())
-        .then(RandomIds.isWellFormed(request.sessionId())
-            ? sessions.find(SessionHandles.of(request.sessionId()))
-            : Mono.<StoredSession>empty())
+        .then(RandomIds.isWellFormed(request.sessionId()) ? find(caller, SessionHandles.of(request.sessionId())) : Mono.<StoredSession>empty())
         .filter(session -> session.expiresAt() > clock.millis())
         .filter(session -> session.jobId() == null || session.jobId().equals(request.jobId()))
         .filter(session -> session.nodeId() == null
@@ -69,5 +67,10 @@ class SessionValidator {
           metrics.validated(false);
           return limiter.recordFailure(caller, request.client()).thenReturn(ValidationResponse.INVALID);
         }));
+  }
+
+  /** A node's look-up is noted, so that the node hears if the session is revoked (it may keep it a while). */
+  private Mono<StoredSession> find(Caller caller, String handle) {
+    return caller instanceof Caller.Node node ? sessions.findFor(handle, node.nodeId()) : sessions.find(handle);
   }
 }

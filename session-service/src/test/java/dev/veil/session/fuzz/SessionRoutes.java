@@ -44,6 +44,9 @@ final class SessionRoutes {
         Endpoint.open("POST", "/v1/sessions/validate").with(Credential.NODE_SIGNATURE, Credential.SERVICE_TOKEN)
             .body(() -> List.of(json(new ValidationRequest(liveSession.get(), null, null)),
                 json(new ValidationRequest(liveSession.get(), RandomIds.next(), "203.0.113.7")))),
+        // The revocation feed: only its refusals (a node's valid signature opens a stream that never
+        // ends; RevocationFeedIT covers that).
+        Endpoint.open("GET", "/v1/sessions/revocations").with(Credential.SESSION),
         Endpoint.open("OPTIONS", "/v1/sessions"),
         Endpoint.open("GET", "/actuator/health"),
         Endpoint.open("GET", "/actuator/prometheus"),

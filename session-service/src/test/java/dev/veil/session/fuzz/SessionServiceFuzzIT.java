@@ -1,7 +1,7 @@
 package dev.veil.session.fuzz;
 
 import dev.veil.model.auth.Ed25519;
-import dev.veil.session.session.SessionHandles;
+import dev.veil.model.session.SessionHandles;
 import dev.veil.testsupport.ClientLogin;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.RequiresContainerEngine;

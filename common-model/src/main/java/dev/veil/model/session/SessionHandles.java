@@ -1,4 +1,4 @@
-package dev.veil.session.session;
+package dev.veil.model.session;
 
 import dev.veil.model.id.Base58;
 import java.nio.charset.StandardCharsets;
