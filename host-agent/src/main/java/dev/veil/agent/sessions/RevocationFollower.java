@@ -4,6 +4,7 @@ import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.model.auth.NodeRequestSignature;
 import java.time.Clock;
+import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -33,7 +34,12 @@ class RevocationFollower implements SmartLifecycle {
   private final ValidatedSessions sessions;
   private final SessionCacheProperties settings;
   private final Clock clock;
+  private static final Duration MAX_DELAY = Duration.ofSeconds(30);
+
   private volatile Disposable following;
+  // Touched only by the one loop that follows the feed.
+  private volatile boolean heardOnThisStream;
+  private int failures;
 
   RevocationFollower(WebClient.Builder builder, AgentProperties properties, NodeIdentity node, ValidatedSessions sessions,
       SessionCacheProperties settings, Clock clock) {
@@ -51,6 +57,8 @@ class RevocationFollower implements SmartLifecycle {
           .headers(h -> signature.headers().forEach(h::add))
           .retrieve()
           .bodyToFlux(EVENTS)
+          // Silent this long: the stream is dead (a hung service, a half-open connection); follow anew.
+          .timeout(settings.feedSilence())
           .doOnNext(this::hear)
           .then();
     })
@@ -60,9 +68,26 @@ class RevocationFollower implements SmartLifecycle {
         .doFinally(signal -> sessions.lost());
   }
 
+  /** The wait before following again: the first delay after a stream that was heard, doubling while none is. */
+  private Mono<Long> pause() {
+    return Mono.defer(() -> {
+      if (heardOnThisStream) {
+        failures = 0;
+      } else if (++failures == 5) {
+        log.warn("cannot follow session-service's revocation feed at {} (5 attempts in a row): validated sessions "
+            + "are not kept meanwhile, every private request asks session-service", PATH);
+      }
+      heardOnThisStream = false;
+      long base = settings.reconnectDelay().toMillis();
+      long delay = Math.min(MAX_DELAY.toMillis(), base << Math.min(failures, 8));
+      return Mono.delay(Duration.ofMillis(delay / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(delay / 2 + 1)));
+    });
+  }
+
   private void hear(ServerSentEvent<String> event) {
     String type = event.event();
     if ("ping".equals(type)) {
+      heardOnThisStream = true;
       sessions.heard();
     } else if ("revoked".equals(type) && event.data() != null) {
       sessions.revoked(event.data());
@@ -77,7 +102,7 @@ class RevocationFollower implements SmartLifecycle {
       return;
     }
     following = followOnce()
-        .then(Mono.delay(settings.reconnectDelay()))
+        .then(pause())
         .repeat()
         .subscribe();
   }

@@ -79,7 +79,10 @@ public class ValidatedSessions {
 
   /** Taken before asking session-service; {@link #keep} needs it. */
   public long ticket() {
-    return settings.enabled() && trusted() ? generation : UNTRUSTED;
+    // The generation first: anything removed after this read makes the ticket stale, even if the
+    // feed is heard again before the answer comes.
+    long current = generation;
+    return settings.enabled() && trusted() ? current : UNTRUSTED;
   }
 
   /** Keeps a valid answer, unless anything was removed since {@code ticket} or the feed stopped vouching. */

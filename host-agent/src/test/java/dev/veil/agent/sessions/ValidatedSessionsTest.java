@@ -56,6 +56,16 @@ class ValidatedSessionsTest {
   }
 
   @Test
+  void aValidationThatOutlivedTheFeedIsNotKeptEvenWhenTheFeedIsBack() {
+    sessions.heard();
+    long ticket = sessions.ticket();
+    sessions.lost();
+    sessions.heard();
+    sessions.keep("a", valid(Duration.ofHours(1)), ticket);
+    assertThat(sessions.find("a")).isEmpty();
+  }
+
+  @Test
   void aResetOrTheFeedsEndForgetsEverything() {
     sessions.heard();
     sessions.keep("a", valid(Duration.ofHours(1)), sessions.ticket());

@@ -66,12 +66,23 @@ class ProblemMappingTest {
         new Case(new org.springframework.util.InvalidMimeTypeException("", "'mimeType' must not be empty"), 400, "malformed-request"),
         new Case(new org.springframework.http.InvalidMediaTypeException("a/b/c", "bad"), 400, "malformed-request"),
         new Case(new ServerWebInputException("Required header 'x-session-id' is not present."), 400, "malformed-request"),
+        // GET /actuator/health/a/b: Boot's health endpoint fails an assertion instead of 404 (found by fuzzing, #23).
+        new Case(healthContributorMissing(), 404, "not-found"),
         new Case(new IllegalStateException("bug with secret abc"), 500, "internal"))) {
       ResponseEntity<ProblemDetail> response = map(c.error());
       assertThat(response.getStatusCode().value()).as(c.type()).isEqualTo(c.status());
       assertThat(response.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
       assertThat(response.getBody().getType().toString()).isEqualTo("https://veil.dev/problems/" + c.type());
     }
+  }
+
+  private static IllegalStateException healthContributorMissing() {
+    IllegalStateException error = new IllegalStateException("'contributor' must not be null");
+    error.setStackTrace(new StackTraceElement[] {
+        new StackTraceElement("org.springframework.util.Assert", "state", "Assert.java", 80),
+        new StackTraceElement("org.springframework.boot.health.actuate.endpoint.HealthEndpointSupport", "getContributor",
+            "HealthEndpointSupport.java", 105)});
+    return error;
   }
 
   @Test

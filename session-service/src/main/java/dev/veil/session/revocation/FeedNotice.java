@@ -6,19 +6,22 @@ import java.util.Optional;
 
 /**
  * A message on the revocation channel, as the Lua scripts publish it: {@code r <epoch> <seq>
- * <handle> <node>...} for a revocation, {@code p <epoch> <seq>} for a replica's heartbeat.
+ * <handle> <node>...} for a revocation; {@code p <epoch> <seq> <redis time ms> <redis run_id>} for
+ * a replica's heartbeat.
  */
-record FeedNotice(boolean revocation, String epoch, long sequence, String handle, List<String> nodes) {
+record FeedNotice(boolean revocation, String epoch, long sequence, String handle, List<String> nodes,
+    long sentAtMillis, String redisRun) {
 
   static Optional<FeedNotice> parse(String message) {
     String[] parts = message.split(" ");
     try {
       if (parts.length >= 5 && parts[0].equals("r")) {
         return Optional.of(new FeedNotice(true, parts[1], Long.parseLong(parts[2]), parts[3],
-            List.copyOf(Arrays.asList(parts).subList(4, parts.length))));
+            List.copyOf(Arrays.asList(parts).subList(4, parts.length)), 0, null));
       }
-      if (parts.length == 3 && parts[0].equals("p")) {
-        return Optional.of(new FeedNotice(false, parts[1], Long.parseLong(parts[2]), null, List.of()));
+      if (parts.length == 5 && parts[0].equals("p")) {
+        return Optional.of(new FeedNotice(false, parts[1], Long.parseLong(parts[2]), null, List.of(),
+            Long.parseLong(parts[3]), parts[4]));
       }
     } catch (NumberFormatException e) {
       // not ours

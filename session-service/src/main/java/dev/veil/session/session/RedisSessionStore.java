@@ -102,19 +102,23 @@ public class RedisSessionStore {
       """, Long.class);
 
   /**
-   * The session, and the calling node noted in its "seen" set in the same step, so that a
+   * The session, and the calling node noted in its "seen" set in the same step — only when the
+   * session is valid for that node and job (ARGV: node, job or '', now in ms) — so that a
    * revocation either comes after the note (and the node is told) or before the read (and the
-   * node is answered "invalid"): never a valid answer the node is not told to forget.
+   * node is answered "invalid"): never a valid answer the node is not told to forget, and never a
+   * notice about a session the node was not given.
    */
   @SuppressWarnings("rawtypes")
   private static final RedisScript<List> FIND_NOTING_NODE = RedisScript.of("""
       local fields = redis.call('HGETALL', KEYS[1])
-      if #fields > 0 then
-        local expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
-        if expiresAt then
-          redis.call('SADD', KEYS[2], ARGV[1])
-          redis.call('PEXPIREAT', KEYS[2], expiresAt)
-        end
+      if #fields == 0 then return fields end
+      local expiresAt = redis.call('HGET', KEYS[1], 'expiresAt')
+      local job = redis.call('HGET', KEYS[1], 'jobId')
+      local node = redis.call('HGET', KEYS[1], 'nodeId')
+      if expiresAt and tonumber(expiresAt) > tonumber(ARGV[3])
+          and (not job or job == ARGV[2]) and (not node or node == ARGV[1]) then
+        redis.call('SADD', KEYS[2], ARGV[1])
+        redis.call('PEXPIREAT', KEYS[2], expiresAt)
       end
       return fields
       """, List.class);
@@ -148,11 +152,13 @@ public class RedisSessionStore {
   }
 
   /**
-   * The session with this handle, if Redis still has it, noting that {@code nodeId} has seen it:
-   * if it is revoked, that node is told on the revocation feed.
+   * The session with this handle, if Redis still has it, noting that {@code nodeId} has seen it
+   * when it is valid for that node and {@code jobId} at {@code nowMillis}: if it is revoked, that
+   * node is told on the revocation feed.
    */
-  public Mono<StoredSession> findFor(String handle, String nodeId) {
-    return redis.execute(FIND_NOTING_NODE, List.of(SESSION + handle, feed.seenPrefix() + handle), List.of(nodeId))
+  public Mono<StoredSession> findFor(String handle, String nodeId, String jobId, long nowMillis) {
+    return redis.execute(FIND_NOTING_NODE, List.of(SESSION + handle, feed.seenPrefix() + handle),
+            List.of(nodeId, jobId == null ? "" : jobId, Long.toString(nowMillis)))
         .next()
         .mapNotNull(flat -> {
           Map<String, String> fields = new HashMap<>();

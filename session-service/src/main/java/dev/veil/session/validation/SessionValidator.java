@@ -56,7 +56,9 @@ class SessionValidator {
       return Mono.error(ProblemException.invalid(violations));
     }
     return limiter.check(caller, request.client())
-        .then(RandomIds.isWellFormed(request.sessionId()) ? find(caller, SessionHandles.of(request.sessionId())) : Mono.<StoredSession>empty())
+        .then(RandomIds.isWellFormed(request.sessionId())
+            ? find(caller, SessionHandles.of(request.sessionId()), request.jobId())
+            : Mono.<StoredSession>empty())
         .filter(session -> session.expiresAt() > clock.millis())
         .filter(session -> session.jobId() == null || session.jobId().equals(request.jobId()))
         .filter(session -> session.nodeId() == null
@@ -69,8 +71,10 @@ class SessionValidator {
         }));
   }
 
-  /** A node's look-up is noted, so that the node hears if the session is revoked (it may keep it a while). */
-  private Mono<StoredSession> find(Caller caller, String handle) {
-    return caller instanceof Caller.Node node ? sessions.findFor(handle, node.nodeId()) : sessions.find(handle);
+  /** A node's look-up of a session valid for it is noted, so that the node hears if the session is revoked (it may keep it a while). */
+  private Mono<StoredSession> find(Caller caller, String handle, String jobId) {
+    return caller instanceof Caller.Node node
+        ? sessions.findFor(handle, node.nodeId(), jobId, clock.millis())
+        : sessions.find(handle);
   }
 }
