@@ -90,6 +90,9 @@ class HostAgentFuzzIT {
             Endpoint.open("GET", "/job-result/{jobId}").with(Credential.SESSION),
             Endpoint.open("HEAD", "/job-result/{jobId}").with(Credential.SESSION),
             Endpoint.open("GET", "/service/url/{jobId}").with(Credential.SESSION),
+            Endpoint.open("POST", "/job/{jobId}/job-definition").with(Credential.SESSION).body(definition),
+            Endpoint.open("GET", "/job/{jobId}/results").with(Credential.SESSION),
+            Endpoint.open("GET", "/job/{jobId}/endpoints").with(Credential.SESSION),
             // /node/info and /actuator/health ask the container engine (slow, and nothing in the request
             // changes that): random paths reach them now and then, and health is checked after the run.
             Endpoint.open("GET", "/actuator/prometheus")))

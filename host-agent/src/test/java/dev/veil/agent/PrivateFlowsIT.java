@@ -190,6 +190,53 @@ class PrivateFlowsIT {
   }
 
   @Test
+  void nosanasCurrentRoutesAreTheSameEndpoints() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job(spec("private-send-receive-template.json")), null);
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
+    String session = scopedSession(alice, job.jobId());
+    String wrapped = spec("job-definition-request.json");
+    String bare = VeilJson.strict().readTree(wrapped).get("jobDefinition").toString();
+
+    assertThat(postTo("/job/" + job.jobId() + "/job-definition", null, bare).statusCode()).as("no session").isEqualTo(401);
+    HttpResponse<String> invalid = postTo("/job/" + job.jobId() + "/job-definition", session, "{\"version\": \"0.1\"}");
+    assertThat(invalid.statusCode()).isEqualTo(400);
+    assertThat(invalid.body()).contains("\"/ops\"").doesNotContain("/jobDefinition");
+    // The definition itself as the body, as Nosana's clients send it today.
+    HttpResponse<String> accepted = postTo("/job/" + job.jobId() + "/job-definition", session, bare);
+    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+    assertThat(accepted.body()).contains("\"status\":\"accepted\"");
+    assertThat(postTo("/job/" + job.jobId() + "/job-definition", session, bare).statusCode()).as("replayed").isEqualTo(409);
+
+    // Through the gateway too: its node routes let /job/ through to the agent (which asks for a session), not a 404.
+    Awaitility.await().atMost(Duration.ofSeconds(30))
+        .until(() -> suite.viaGateway(node.nodeId(), "/job/" + job.jobId() + "/endpoints").status() == 401);
+    HttpResponse<String> endpoints = get("/job/" + job.jobId() + "/endpoints", session);
+    assertThat(endpoints.statusCode()).isEqualTo(200);
+    VeilJson.readStrict(endpoints.body().getBytes(), ServiceUrls.class);
+
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
+    assertThat(get("/job/" + job.jobId() + "/results", null).statusCode()).as("no session").isEqualTo(401);
+    FlowState full = VeilJson.readStrict(get("/job/" + job.jobId() + "/results", session).body().getBytes(), FlowState.class);
+    assertThat(full.opStates().get(0).logs()).anyMatch(l -> l.log().equals("hello world"));
+    assertThat(get("/job-result/" + job.jobId(), session).statusCode()).as("collected once, by either route").isEqualTo(410);
+
+    // The seed's body on Nosana's route works too.
+    JobRecord other = suite.post(alice, Suite.job(spec("private-send-template.json")), null);
+    awaitHostStatus(other.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
+    assertThat(postTo("/job/" + other.jobId() + "/job-definition", scopedSession(alice, other.jobId()), wrapped).statusCode())
+        .isEqualTo(200);
+  }
+
+  HttpResponse<String> postTo(String path, String sessionId, String body) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(AGENT + path))
+        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));
+    if (sessionId != null) {
+      request.header("x-session-id", sessionId);
+    }
+    return suite.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
   void privateSendAndReceiveAndTheResultIsNotReadyBeforeTheOpsFinish() throws Exception {
     JobRecord job = suite.post(alice, Suite.job(spec("private-send-receive-template.json")), null);
     awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);

@@ -32,6 +32,7 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RestController;
 import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The three private endpoints of the seed, reached as {@code {nodeId}.node.<domain>}: the owner
@@ -72,6 +73,27 @@ class PrivateJobController {
       produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<Map<String, String>> sendDefinition(@RequestHeader(name = SESSION, required = false) String sessionId,
       @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
+    return accept(sessionId, jobId, () -> new Sent(read(body), "/jobDefinition"));
+  }
+
+  /**
+   * {@code POST /job/{jobId}/job-definition}, the route Nosana's nodes use today: the body is the
+   * definition itself, or {@code {"jobDefinition": {...}}} as on the seed's route; the same
+   * sessions and answers.
+   */
+  @PostMapping(path = "/job/{jobId}/job-definition", consumes = MediaType.APPLICATION_JSON_VALUE,
+      produces = MediaType.APPLICATION_JSON_VALUE)
+  Mono<Map<String, String>> sendDefinitionNosana(@RequestHeader(name = SESSION, required = false) String sessionId,
+      @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
+    return accept(sessionId, jobId, () -> isWrapped(body)
+        ? new Sent(read(body), "/jobDefinition")
+        : new Sent(VeilJson.readStrict(requireBody(body), JobDefinition.class), ""));
+  }
+
+  /** A definition as sent, and where its fields are in the body (for violations' pointers). */
+  private record Sent(JobDefinition definition, String pointer) {}
+
+  private Mono<Map<String, String>> accept(String sessionId, String jobId, java.util.function.Supplier<Sent> sent) {
     return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {
       if (!job.definition().sendsDefinitionPrivately()) {
         throw ProblemException.conflict("this job's definition is public: it takes no private definition");
@@ -79,16 +101,17 @@ class PrivateJobController {
       if (!definitions.isWaiting(job.jobId())) {
         throw ProblemException.conflict("this job is not waiting for a definition: one was already received");
       }
-      JobDefinition definition = read(body);
+      Sent body = sent.get();
+      JobDefinition definition = body.definition();
       List<Violation> violations = new ArrayList<>();
       JobDefinitionValidator.validate(definition, DefinitionRole.PRIVATE_DEFINITION)
-          .forEach(v -> violations.add(new Violation("/jobDefinition" + v.path(), v.message())));
+          .forEach(v -> violations.add(new Violation(body.pointer() + v.path(), v.message())));
       String committed = job.definition().logistics().send().args() == null ? null
           : job.definition().logistics().send().args().hash();
       if (violations.isEmpty() && committed != null && !MessageDigest.isEqual(
           committed.getBytes(StandardCharsets.US_ASCII), CanonicalJson.sha256(definition).getBytes(StandardCharsets.US_ASCII))) {
-        violations.add(new Violation("/jobDefinition", "does not match the hash the posted template commits to "
-            + "(logistics.send.args.hash)"));
+        violations.add(new Violation(body.pointer().isEmpty() ? "/" : body.pointer(),
+            "does not match the hash the posted template commits to (logistics.send.args.hash)"));
       }
       if (!violations.isEmpty()) {
         throw ProblemException.invalid(violations);
@@ -99,6 +122,19 @@ class PrivateJobController {
       ack.put("status", "accepted");
       return ack;
     });
+  }
+
+  private static byte[] requireBody(byte[] body) {
+    if (body == null || body.length == 0) {
+      throw ProblemException.invalid(List.of(new Violation("", "a body, the job definition, is required")));
+    }
+    return body;
+  }
+
+  /** Whether a body is {@code {"jobDefinition": ...}} and nothing else, rather than a definition itself. */
+  private static boolean isWrapped(byte[] body) {
+    JsonNode tree = VeilJson.readStrict(requireBody(body), JsonNode.class);
+    return tree.isObject() && tree.size() == 1 && tree.has("jobDefinition");
   }
 
   private static JobDefinition read(byte[] body) {
@@ -113,10 +149,10 @@ class PrivateJobController {
   }
 
   /**
-   * {@code GET /job-result/{jobId}}: the full result, once; 409 with {@code Retry-After} before
+   * {@code GET /job-result/{jobId}} (and Nosana's {@code GET /job/{jobId}/results}): the full result, once; 409 with {@code Retry-After} before
    * the ops finish; 410 after it was collected or discarded.
    */
-  @GetMapping(path = "/job-result/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
+  @GetMapping(path = {"/job-result/{jobId}", "/job/{jobId}/results"}, produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<Void> collectResult(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId,
       ServerHttpRequest request, ServerHttpResponse response) {
     return sessions.ownedJob(sessionId, jobId, jobs::find).flatMap(job -> {
@@ -128,8 +164,8 @@ class PrivateJobController {
     });
   }
 
-  /** {@code GET /service/url/{jobId}}: the job's exposed services, private ones included, and whether they answer. */
-  @GetMapping(path = "/service/url/{jobId}", produces = MediaType.APPLICATION_JSON_VALUE)
+  /** {@code GET /service/url/{jobId}} (and Nosana's {@code GET /job/{jobId}/endpoints}): the job's exposed services, private ones included, and whether they answer. */
+  @GetMapping(path = {"/service/url/{jobId}", "/job/{jobId}/endpoints"}, produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<ServiceUrls> serviceUrls(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId) {
     return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {
       JobExecution execution = running.get(job.jobId()).orElse(null);
