@@ -135,6 +135,12 @@ class SeedFlowsIT {
     FlowState result = VeilJson.readStrict(market.resultText(job.jobId()).getBytes(), FlowState.class);
     assertThat(result.status()).isEqualTo(JobStatus.SUCCESS);
     assertThat(result.opStates().get(0).logs()).anyMatch(l -> l.log().equals("hello world"));
+
+    // The CLI reads a public result from the market, in the same document a private one is.
+    LocalSuite.Run read = suite.veil("job", "result", job.jobId());
+    assertThat(read.exitCode()).as(read.toString()).isZero();
+    assertThat(VeilJson.readStrict(read.out().getBytes(), FlowState.class).opStates().get(0).logs())
+        .anyMatch(l -> l.log().equals("hello world"));
   }
 
   @Test

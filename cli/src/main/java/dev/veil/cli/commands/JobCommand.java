@@ -132,7 +132,8 @@ public final class JobCommand extends MissingSubcommand {
     }
   }
 
-  @Command(name = "result", description = "Fetch the private result from the host (once: it then publishes an empty one).")
+  @Command(name = "result", description = "The job's result: a private one from its host (once: the host then "
+      + "publishes an empty one), a public one from the market. The same JSON document either way.")
   static final class Result implements Runnable {
     @Spec CommandSpec spec;
 
@@ -145,6 +146,15 @@ public final class JobCommand extends MissingSubcommand {
     @Override
     public void run() {
       VeilCli.Context c = KeyCommand.context(spec);
+      JobRecord job = record(c, jobId);
+      if (job.definition() != null && !job.definition().receivesResultPrivately()) {
+        if (job.resultId() == null) {
+          throw new CliException(ExitCodes.CONFLICT, "this job's result is public and published when the job ends; it is "
+              + job.state() + " now; ask again when it has ended");
+        }
+        JobWatcher.writeResult(c, c.gateway().api("GET", "/v1/results/" + job.resultId(), null, null).body(), out);
+        return;
+      }
       JobWatcher.fetchResult(c, jobId, claimedBy(c, jobId), out);
     }
   }

@@ -108,6 +108,11 @@ final class JobWatcher {
   static void fetchResult(VeilCli.Context c, String jobId, String nodeId, Path out) {
     String session = c.identity().sessionFor(jobId, nodeId);
     byte[] result = c.gateway().node(nodeId, "GET", "/job-result/" + jobId, session, null).body();
+    writeResult(c, result, out);
+  }
+
+  /** A result document to stdout, or to {@code out}: 0600, written whole or not at all (printed if it cannot be written). */
+  static void writeResult(VeilCli.Context c, byte[] result, Path out) {
     if (out == null) {
       c.out().document(result);
       return;
