@@ -51,14 +51,9 @@ public class RevocationFeed implements SmartLifecycle {
 
   private static final Logger log = LoggerFactory.getLogger(RevocationFeed.class);
 
-  private static final RedisScript<Long> HEARTBEAT = RedisScript.of("""
-      local epoch = redis.call('GET', KEYS[1])
-      if not epoch then
-        epoch = ARGV[1]
-        redis.call('SET', KEYS[1], epoch, 'PX', ARGV[3])
-      else
-        redis.call('PEXPIRE', KEYS[1], ARGV[3])
-      end
+  private static final RedisScript<Long> HEARTBEAT = RedisScript.of(RevocationKeys.EPOCH_FUNCTION + """
+      local epoch = feed_epoch(KEYS[1], ARGV[1], ARGV[3])
+      redis.call('PEXPIRE', KEYS[1], ARGV[3])
       local seq = redis.call('GET', KEYS[2])
       if seq then redis.call('PEXPIRE', KEYS[2], ARGV[3]) else seq = '0' end
       local now = redis.call('TIME')

@@ -66,17 +66,13 @@ public class RedisSessionStore {
    * feed's epoch. ARGV[1] is the seen-key prefix, ARGV[2] the epoch key, ARGV[3] a fresh epoch
    * should none exist, ARGV[4] the sequence key, ARGV[5] the channel, ARGV[6] the keys' lifetime (ms).
    */
-  private static final String NOTIFY = """
+  private static final String NOTIFY = RevocationKeys.EPOCH_FUNCTION + """
       local function notify(handle)
         local seen = ARGV[1] .. handle
         local nodes = redis.call('SMEMBERS', seen)
         if #nodes == 0 then return end
         redis.call('DEL', seen)
-        local epoch = redis.call('GET', ARGV[2])
-        if not epoch then
-          epoch = ARGV[3]
-          redis.call('SET', ARGV[2], epoch, 'PX', ARGV[6])
-        end
+        local epoch = feed_epoch(ARGV[2], ARGV[3], ARGV[6])
         local seq = redis.call('INCR', ARGV[4])
         redis.call('PEXPIRE', ARGV[4], ARGV[6])
         redis.call('PUBLISH', ARGV[5], 'r ' .. epoch .. ' ' .. seq .. ' ' .. handle .. ' ' .. table.concat(nodes, ' '))

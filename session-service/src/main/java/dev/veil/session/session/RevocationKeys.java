@@ -28,6 +28,22 @@ public class RevocationKeys {
   public static final String SEQUENCE = "veil:session:feed:seq";
   public static final String CHANNEL = "veil:session:revocations";
 
+  /**
+   * Lua shared by every script that publishes on the feed: the feed's epoch, made (fresh, with
+   * lifetime {@code ttl} ms) when Redis has none — the first notice after Redis lost its data
+   * starts a new epoch, wherever it comes from.
+   */
+  public static final String EPOCH_FUNCTION = """
+      local function feed_epoch(key, fresh, ttl)
+        local epoch = redis.call('GET', key)
+        if not epoch then
+          redis.call('SET', key, fresh, 'PX', ttl)
+          return fresh
+        end
+        return epoch
+      end
+      """;
+
   private final RevocationFeedProperties settings;
 
   public RevocationKeys(RevocationFeedProperties settings) {
