@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
 import org.springframework.http.server.reactive.ServerHttpRequest;
@@ -87,13 +88,16 @@ class PrivateJobController {
       @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
     return accept(sessionId, jobId, () -> isWrapped(body)
         ? new Sent(read(body), "/jobDefinition")
-        : new Sent(VeilJson.readStrict(requireBody(body), JobDefinition.class), ""));
+        : new Sent(VeilJson.readStrict(requireBody(body, NO_DEFINITION), JobDefinition.class), ""));
   }
+
+  private static final String NO_DEFINITION = "a body, the job definition, is required";
+  private static final String NO_REQUEST = "a body {\"jobDefinition\": {...}} is required";
 
   /** A definition as sent, and where its fields are in the body (for violations' pointers). */
   private record Sent(JobDefinition definition, String pointer) {}
 
-  private Mono<Map<String, String>> accept(String sessionId, String jobId, java.util.function.Supplier<Sent> sent) {
+  private Mono<Map<String, String>> accept(String sessionId, String jobId, Supplier<Sent> sent) {
     return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {
       if (!job.definition().sendsDefinitionPrivately()) {
         throw ProblemException.conflict("this job's definition is public: it takes no private definition");
@@ -124,24 +128,21 @@ class PrivateJobController {
     });
   }
 
-  private static byte[] requireBody(byte[] body) {
+  private static byte[] requireBody(byte[] body, String missing) {
     if (body == null || body.length == 0) {
-      throw ProblemException.invalid(List.of(new Violation("", "a body, the job definition, is required")));
+      throw ProblemException.invalid(List.of(new Violation("", missing)));
     }
     return body;
   }
 
   /** Whether a body is {@code {"jobDefinition": ...}} and nothing else, rather than a definition itself. */
   private static boolean isWrapped(byte[] body) {
-    JsonNode tree = VeilJson.readStrict(requireBody(body), JsonNode.class);
+    JsonNode tree = VeilJson.readStrict(requireBody(body, NO_DEFINITION), JsonNode.class);
     return tree.isObject() && tree.size() == 1 && tree.has("jobDefinition");
   }
 
   private static JobDefinition read(byte[] body) {
-    if (body == null || body.length == 0) {
-      throw ProblemException.invalid(List.of(new Violation("", "a body {\"jobDefinition\": {...}} is required")));
-    }
-    JobDefinitionRequest request = VeilJson.readStrict(body, JobDefinitionRequest.class);
+    JobDefinitionRequest request = VeilJson.readStrict(requireBody(body, NO_REQUEST), JobDefinitionRequest.class);
     if (request.jobDefinition() == null) {
       throw ProblemException.invalid(List.of(new Violation("/jobDefinition", "is required")));
     }

@@ -5,6 +5,7 @@ import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.model.auth.NodeRequestSignature;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -28,13 +29,13 @@ class RevocationFollower implements SmartLifecycle {
   private static final Logger log = LoggerFactory.getLogger(RevocationFollower.class);
   private static final String PATH = "/v1/sessions/revocations";
   private static final ParameterizedTypeReference<ServerSentEvent<String>> EVENTS = new ParameterizedTypeReference<>() {};
+  private static final Duration MAX_DELAY = Duration.ofSeconds(30);
 
   private final WebClient http;
   private final NodeIdentity node;
   private final ValidatedSessions sessions;
   private final SessionCacheProperties settings;
   private final Clock clock;
-  private static final Duration MAX_DELAY = Duration.ofSeconds(30);
 
   private volatile Disposable following;
   // Touched only by the one loop that follows the feed.
@@ -80,7 +81,7 @@ class RevocationFollower implements SmartLifecycle {
       heardOnThisStream = false;
       long base = settings.reconnectDelay().toMillis();
       long delay = Math.min(MAX_DELAY.toMillis(), base << Math.min(failures, 8));
-      return Mono.delay(Duration.ofMillis(delay / 2 + java.util.concurrent.ThreadLocalRandom.current().nextLong(delay / 2 + 1)));
+      return Mono.delay(Duration.ofMillis(delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1)));
     });
   }
 

@@ -32,8 +32,9 @@ public class ValidatedSessions {
   private final Cache<String, ValidationResponse> kept;
   private final Object lock = new Object();
   private final long silenceNanos;
-  // Guarded by lock for writes; read without it.
+  // Written under lock (with the removal it stands for), read without it.
   private volatile long generation;
+  // When the feed was last heard; heard() writes them without the lock, lost() clears heard under it.
   private volatile long heardAt;
   private volatile boolean heard;
 
