@@ -67,7 +67,7 @@ public record GatewayProperties(
                       @DefaultValue("30s") @NotNull Duration responseTimeout,
                       @DefaultValue("1MB") @NotNull DataSize maxApiRequestBody,
                       @DefaultValue("10s") @NotNull Duration apiResponseTimeout,
-                      @DefaultValue({"/job-definition/", "/job-result/", "/service/url/", "/job/", "/node/info"})
+                      @DefaultValue({"/job-definition/", "/job-result/", "/job-logs/", "/service/url/", "/job/", "/node/info"})
                       @NotNull java.util.List<String> apiPaths) implements Upstream {}
 
   /**

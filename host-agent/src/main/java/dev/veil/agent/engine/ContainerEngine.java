@@ -186,14 +186,11 @@ public class ContainerEngine {
   }
 
   /**
-   * Everything the container has written, in the engine's order, line by line with the engine's
-   * timestamps; meant for a container that has ended. Following the logs while a container runs
-   * is not complete on Podman 4 (its follow skips records under fast output and stops at the
-   * exit before the end of the file; reading the same logs afterwards returns every line), so
-   * the record of an op is read once its container has exited. See {@link EngineLogs}.
+   * A reader of the container's log (both streams, split into lines, with the engine's
+   * timestamps) in steps: what is new while it runs, the rest once it has ended. See {@link LogFollower}.
    */
-  public Mono<Void> readLogs(String containerId, int maxLineBytes, Consumer<LogLine> each) {
-    return logs.read(containerId, maxLineBytes, each);
+  public LogFollower followLogs(String containerId, int maxLineBytes, Consumer<LogLine> each) {
+    return logs.follower(containerId, maxLineBytes, each);
   }
 
   /** Whether the kernel killed a process of the (ended) container for going over its memory limit. */

@@ -125,6 +125,12 @@ final class LogAssembler {
     lineTimestamp = -1;
   }
 
+  /** The epoch milliseconds of the timestamp a frame starts with, or -1 when it has none. */
+  static long leadingTimestamp(byte[] payload) {
+    int space = timestampEnd(payload, 0);
+    return space < 0 ? -1 : parse(payload, 0, space);
+  }
+
   // Where the space after a leading RFC 3339 timestamp is, or -1 if the record has none.
   private static int timestampEnd(byte[] bytes, int from) {
     if (bytes.length - from < 21 || !isDigit(bytes[from]) || bytes[from + 4] != '-' || bytes[from + 10] != 'T') {

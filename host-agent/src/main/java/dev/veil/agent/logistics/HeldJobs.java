@@ -17,6 +17,7 @@ public class HeldJobs {
   private static final int REMEMBERED = 10_000;
 
   private final Map<String, JobRecord> held = new ConcurrentHashMap<>();
+  private final Map<String, Runnable> stops = new ConcurrentHashMap<>();
   private final Map<String, JobRecord> ended = java.util.Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, false) {
     @Override
     protected boolean removeEldestEntry(Map.Entry<String, JobRecord> eldest) {
@@ -28,7 +29,28 @@ public class HeldJobs {
     held.put(job.jobId(), job);
   }
 
+  /** How the job's owner stops it at this host, for as long as it can be stopped. */
+  public void stoppable(String jobId, Runnable stop) {
+    stops.put(jobId, stop);
+  }
+
+  /** Its run is over (its result is being kept, or held): nothing of it can be stopped any more. */
+  public void unstoppable(String jobId) {
+    stops.remove(jobId);
+  }
+
+  /** Asks the job to stop, as its owner; false when it cannot be stopped (any more). */
+  public boolean stop(String jobId) {
+    Runnable stop = stops.get(jobId);
+    if (stop == null) {
+      return false;
+    }
+    stop.run();
+    return true;
+  }
+
   public void end(String jobId) {
+    stops.remove(jobId);
     JobRecord job = held.remove(jobId);
     if (job != null) {
       ended.put(jobId, job);

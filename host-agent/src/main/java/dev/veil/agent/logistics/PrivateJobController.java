@@ -165,6 +165,24 @@ class PrivateJobController {
     });
   }
 
+  /**
+   * {@code POST /job/{jobId}/stop}, Nosana's route: the owner stops the job at the host, as a stop
+   * through the market would: its containers get SIGTERM, then SIGKILL after the grace period, and
+   * its result says it was stopped by its owner. 409 once its run is over.
+   */
+  @PostMapping(path = "/job/{jobId}/stop", produces = MediaType.APPLICATION_JSON_VALUE)
+  Mono<Map<String, String>> stop(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId) {
+    return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {
+      if (!jobs.stop(job.jobId())) {
+        throw ProblemException.conflict("this job's run is over: there is nothing left to stop");
+      }
+      Map<String, String> ack = new LinkedHashMap<>();
+      ack.put("jobId", job.jobId());
+      ack.put("status", "stopping");
+      return ack;
+    });
+  }
+
   /** {@code GET /service/url/{jobId}} (and Nosana's {@code GET /job/{jobId}/endpoints}): the job's exposed services, private ones included, and whether they answer. */
   @GetMapping(path = {"/service/url/{jobId}", "/job/{jobId}/endpoints"}, produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<ServiceUrls> serviceUrls(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId) {

@@ -29,6 +29,10 @@ public class ResultVault {
 
   /** The name of the full result in the {@link PrivateStore}. */
   public static final String RESULT = "result";
+  /** The name of the held result's public copy (status, times and errors) in the {@link PrivateStore}. */
+  public static final String PUBLIC_COPY = "public";
+  /** The name of the held job's log, every line in order, one JSON document a line, in the {@link PrivateStore}. */
+  public static final String LOGS = "logs";
 
   private static final int READ_BUFFER = 64 * 1024;
 

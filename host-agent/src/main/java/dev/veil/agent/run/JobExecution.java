@@ -21,6 +21,7 @@ public final class JobExecution {
   private final JobRecord job;
   private final JobDefinition definition;
   private final List<OpRun> ops = new ArrayList<>();
+  private final LogJournal journal;
   private final Sinks.One<String> stop = Sinks.one();
   private final java.util.concurrent.atomic.AtomicReference<String> stopReason = new java.util.concurrent.atomic.AtomicReference<>();
   private final List<String> errors = new CopyOnWriteArrayList<>();
@@ -34,9 +35,11 @@ public final class JobExecution {
   public JobExecution(JobRecord job, JobDefinition definition, int memoryLines, Path spoolDir) {
     this.job = job;
     this.definition = definition;
+    this.journal = new LogJournal(spoolDir.resolve(job.jobId()).resolve("journal.spool"));
     List<Operation> list = definition.opsOrEmpty();
     for (int i = 0; i < list.size(); i++) {
-      ops.add(new OpRun(i, list.get(i), new OpLog(memoryLines, spoolDir.resolve(job.jobId()).resolve(i + ".spool"))));
+      ops.add(new OpRun(i, list.get(i), new OpLog(memoryLines, spoolDir.resolve(job.jobId()).resolve(i + ".spool"),
+          list.get(i).id(), journal)));
     }
   }
 
@@ -57,6 +60,11 @@ public final class JobExecution {
     return network;
   }
 
+  /** Every line the job's ops print, numbered, for its owner to follow. */
+  public LogJournal journal() {
+    return journal;
+  }
+
   public List<OpRun> ops() {
     return ops;
   }
@@ -72,6 +80,7 @@ public final class JobExecution {
   void finished(JobStatus outcome, long now) {
     status = outcome;
     endTime = now;
+    journal.end(outcome);
   }
 
   /** Asks every op to stop; the first reason wins (e.g. "stopped by its owner", "exceeded its timeout"). */
@@ -135,8 +144,9 @@ public final class JobExecution {
     return ops.stream().anyMatch(op -> op.status == OpStatus.FAILED);
   }
 
-  /** Releases the op logs' spool files. */
+  /** Releases the op logs' spool files and the journal's. */
   public void close() {
     ops.forEach(op -> op.log.close());
+    journal.close();
   }
 }

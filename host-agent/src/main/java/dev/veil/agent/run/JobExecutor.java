@@ -8,8 +8,10 @@ import dev.veil.agent.engine.ContainerSpec;
 import dev.veil.agent.engine.EngineLabels;
 import dev.veil.agent.engine.ImageReference;
 import dev.veil.agent.engine.JobNetworks;
+import dev.veil.agent.engine.LogFollower;
 import dev.veil.agent.engine.VolumeBind;
 import dev.veil.agent.identity.NodeIdentity;
+import dev.veil.agent.logs.LiveLogProperties;
 import dev.veil.model.job.Command;
 import dev.veil.model.job.CreateVolumeOperation;
 import dev.veil.model.job.ExposedPort;
@@ -30,6 +32,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
+import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
@@ -67,11 +70,14 @@ public class JobExecutor {
   private final OpServices exposer;
   private final NodeIdentity node;
   private final AgentProperties properties;
+  private final LiveLogProperties liveLogs;
   private final Clock clock;
   private final MeterRegistry meters;
 
   public JobExecutor(ContainerEngine engine, ContainerConfinement confinement, JobNetworks networks, ContainerExits exits,
-      OpServices exposer, NodeIdentity node, AgentProperties properties, Clock clock, MeterRegistry meters) {
+      OpServices exposer, NodeIdentity node, AgentProperties properties, LiveLogProperties liveLogs, Clock clock,
+      MeterRegistry meters) {
+    this.liveLogs = liveLogs;
     this.engine = engine;
     this.confinement = confinement;
     this.networks = networks;
@@ -229,6 +235,14 @@ public class JobExecutor {
   /** Exposes services, waits for the exit, stops the container when asked, then records its whole log. */
   private Mono<Void> superviseContainer(JobExecution execution, OpRun op, String containerId) {
     Mono<Integer> exit = exits.awaitExit(containerId).cache();
+    LogFollower follower = engine.followLogs(containerId, properties.maxLogLineBytes(), line -> op.log.add(new LogEntry(line.stream(),
+        line.text(), line.timestamp() >= 0 ? line.timestamp() : clock.millis(), line.continued())));
+    // While its owner follows the job, what the container prints is read as it runs; else once it has ended.
+    Disposable live = Flux.interval(liveLogs.readInterval())
+        .onBackpressureDrop()
+        .filter(tick -> execution.journal().isFollowed())
+        .concatMap(tick -> follower.readNew().onErrorResume(e -> Mono.empty()), 1)
+        .subscribe();
     Mono<String> stopAsked = Mono.firstWithValue(execution.stopped(), dependencyEnded(execution, op));
     Mono<Void> stopper = stopAsked
         .flatMap(reason -> {
@@ -255,7 +269,10 @@ public class JobExecutor {
     });
     return Mono.when(services, stopper.onErrorComplete(), exit.then())
         .then(exit)
-        .flatMap(code -> recordLogs(op, containerId).thenReturn(code))
+        .flatMap(code -> {
+          live.dispose();
+          return recordRest(op, follower).thenReturn(code);
+        })
         .flatMap(code -> {
           if (code == 0 || op.stopReason != null) {
             return Mono.just(code);
@@ -286,14 +303,13 @@ public class JobExecutor {
           return exposer.withdraw(op);
         })
         // A container that vanished still leaves no route or relay behind.
-        .onErrorResume(error -> exposer.withdraw(op).then(Mono.error(error)));
+        .onErrorResume(error -> exposer.withdraw(op).then(Mono.error(error)))
+        .doFinally(signal -> live.dispose());
   }
 
-  /** Every line the container wrote, in order, from the engine's own record of it. */
-  private Mono<Void> recordLogs(OpRun op, String containerId) {
-    long ended = clock.millis();
-    return engine.readLogs(containerId, properties.maxLogLineBytes(), line -> op.log.add(new LogEntry(line.stream(),
-            line.text(), line.timestamp() >= 0 ? line.timestamp() : ended, line.continued())))
+  /** What is left of the container's log once it has ended: with what was read while it ran, every line, in order. */
+  private Mono<Void> recordRest(OpRun op, LogFollower follower) {
+    return follower.readRest()
         .onErrorResume(e -> {
           op.errors.add("the container's log could not be read to its end: " + describe(e));
           return Mono.empty();

@@ -1,6 +1,7 @@
 package dev.veil.agent.run;
 
 import dev.veil.model.json.VeilJson;
+import dev.veil.model.result.JobLogLine;
 import dev.veil.model.result.LogEntry;
 import java.nio.file.Path;
 import java.util.AbstractSequentialList;
@@ -31,20 +32,36 @@ public final class OpLog implements AutoCloseable {
   private final long memoryChars;
   private final List<LogEntry> memory = new ArrayList<>();
   private final SealedSpool spool;
+  private final String opId;
+  private final LogJournal journal;
   private long charsInMemory;
   private boolean spilling;
 
   public OpLog(int memoryLines, Path spool) {
-    this(memoryLines, MEMORY_CHARS, spool);
+    this(memoryLines, MEMORY_CHARS, spool, null, null);
+  }
+
+  /** An op's log whose every entry also goes to the job's {@link LogJournal}, marked with the op's ID. */
+  OpLog(int memoryLines, Path spool, String opId, LogJournal journal) {
+    this(memoryLines, MEMORY_CHARS, spool, opId, journal);
   }
 
   OpLog(int memoryLines, long memoryChars, Path spool) {
+    this(memoryLines, memoryChars, spool, null, null);
+  }
+
+  private OpLog(int memoryLines, long memoryChars, Path spool, String opId, LogJournal journal) {
     this.memoryLines = memoryLines;
     this.memoryChars = memoryChars;
     this.spool = new SealedSpool(spool);
+    this.opId = opId;
+    this.journal = journal;
   }
 
   public synchronized void add(LogEntry entry) {
+    if (journal != null) {
+      journal.append(JobLogLine.of(opId, entry));
+    }
     // Once one entry went to the spool, every later one does: entries stay in order, memory first.
     if (!spilling && memory.size() < memoryLines && charsInMemory + entry.log().length() <= memoryChars) {
       memory.add(entry);

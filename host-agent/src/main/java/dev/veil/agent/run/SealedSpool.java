@@ -57,11 +57,7 @@ final class SealedSpool implements AutoCloseable {
 
   void append(byte[] plaintext) {
     try {
-      if (out == null) {
-        Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-        out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Files.createFile(file,
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), StandardOpenOption.APPEND)));
-      }
+      create();
       cipher.init(Cipher.ENCRYPT_MODE, key, nonce(records));
       byte[] sealed = cipher.doFinal(plaintext);
       out.writeInt(sealed.length);
@@ -71,6 +67,84 @@ final class SealedSpool implements AutoCloseable {
       throw new UncheckedIOException("cannot spool to " + file, e);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("sealing a spooled record failed", e);
+    }
+  }
+
+  /** Creates the file, empty, unless it exists: a {@link Reader} may open it before the first record. */
+  void create() throws IOException {
+    if (out == null) {
+      Files.createDirectories(file.getParent(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+      out = new DataOutputStream(new BufferedOutputStream(Files.newOutputStream(Files.createFile(file,
+          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))), StandardOpenOption.APPEND)));
+    }
+  }
+
+  /** Writes out what is buffered: every record below the answer can be read by a {@link Reader}. */
+  long flush() {
+    try {
+      if (out != null) {
+        out.flush();
+      }
+      return records;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot spool to " + file, e);
+    }
+  }
+
+  /**
+   * A reader of the records in order from the first, for as long as it is open, however the file
+   * grows meanwhile; it reads only records {@link #flush() flushed} before. The file is opened now,
+   * so a reader keeps reading what it has even once the spool was closed and its file deleted.
+   */
+  Reader reader() throws IOException {
+    create();
+    return new Reader(new DataInputStream(new BufferedInputStream(Files.newInputStream(file))));
+  }
+
+  /** Reads a spool's records one after another; not thread-safe. */
+  final class Reader implements AutoCloseable {
+    private final DataInputStream in;
+    private final Cipher opener;
+    private long next;
+
+    private Reader(DataInputStream in) {
+      this.in = in;
+      try {
+        this.opener = Cipher.getInstance("AES/GCM/NoPadding");
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("AES-GCM is part of every Java platform", e);
+      }
+    }
+
+    /** The index of the record {@link #read()} reads next. */
+    long next() {
+      return next;
+    }
+
+    /** Passes over {@code count} records without opening them. */
+    void skip(long count) throws IOException {
+      for (long i = 0; i < count; i++) {
+        in.skipNBytes(in.readInt());
+        next++;
+      }
+    }
+
+    /** The next record, opened. */
+    byte[] read() throws IOException {
+      byte[] sealed = in.readNBytes(in.readInt());
+      try {
+        opener.init(Cipher.DECRYPT_MODE, key, nonce(next));
+        byte[] record = opener.doFinal(sealed);
+        next++;
+        return record;
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException("a spooled record does not open: the file was changed", e);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      in.close();
     }
   }
 
@@ -112,48 +186,38 @@ final class SealedSpool implements AutoCloseable {
     if (out == null) {
       return Collections.emptyIterator();
     }
-    long count = records;
+    long count = flush();
     try {
-      out.flush();
-      DataInputStream in = new DataInputStream(new BufferedInputStream(Files.newInputStream(file)));
-      Cipher reader = Cipher.getInstance("AES/GCM/NoPadding");
+      Reader reader = reader();
       return new ClosingIterator() {
-        private long next;
-
         @Override
         public void close() throws IOException {
-          in.close();
+          reader.close();
         }
 
         @Override
         public boolean hasNext() {
-          return next < count;
+          return reader.next() < count;
         }
 
         @Override
         public byte[] next() {
-          if (next >= count) {
+          if (!hasNext()) {
             throw new NoSuchElementException();
           }
           try {
-            byte[] sealed = in.readNBytes(in.readInt());
-            reader.init(Cipher.DECRYPT_MODE, key, nonce(next));
-            byte[] record = reader.doFinal(sealed);
-            if (++next == count) {
-              in.close();
+            byte[] record = reader.read();
+            if (reader.next() == count) {
+              reader.close();
             }
             return record;
           } catch (IOException e) {
             throw new UncheckedIOException("cannot read the spool " + file, e);
-          } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("a spooled record does not open: the file was changed", e);
           }
         }
       };
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the spool " + file, e);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("AES-GCM is part of every Java platform", e);
     }
   }
 

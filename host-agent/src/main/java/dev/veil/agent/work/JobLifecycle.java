@@ -134,6 +134,8 @@ class JobLifecycle {
         stopAsked.tryEmitValue(stopReason.get());
       }
     };
+    // The owner may also stop it here, at the host (Nosana's POST /job/{id}/stop).
+    held.stoppable(job.jobId(), ownerStop);
     Runnable claimLost = () -> {
       // The market gave the job to another host (or no longer has it): stop, and publish nothing.
       if (lostClaim.compareAndSet(false, true)) {
@@ -282,6 +284,7 @@ class JobLifecycle {
           if (lostClaim.get()) {
             return Mono.empty();
           }
+          held.unstoppable(job.jobId());
           if (receivePrivately) {
             // The wait on the owner is counted before the slot is given back, so the claim loop
             // never sees room that is not there.

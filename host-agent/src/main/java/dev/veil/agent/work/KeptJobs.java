@@ -26,7 +26,7 @@ class KeptJobs {
   private static final String DEFINITION = "definition";
   // ResultVault serves the full result under this name.
   private static final String FULL_RESULT = ResultVault.RESULT;
-  private static final String PUBLIC_COPY = "public";
+  private static final String PUBLIC_COPY = ResultVault.PUBLIC_COPY;
 
   private final PrivateStore store;
 
@@ -49,11 +49,13 @@ class KeptJobs {
 
   /**
    * Keeps the whole result for its owner, every log line included, written as it is serialized
-   * (memory for one line at a time), and its public copy beside it.
+   * (memory for one line at a time), its log as its owner follows it, and its public copy beside it.
    */
   Mono<Void> result(JobExecution execution) {
     return offTheEventLoop(() -> {
       store.write(execution.jobId(), FULL_RESULT, out -> VeilJson.strict().writeValue(out, execution.fullResult()));
+      // The live log too, in its order, so its owner can still follow or resume it while the result is held.
+      store.write(execution.jobId(), ResultVault.LOGS, execution.journal()::writeTo);
       store.put(execution.jobId(), PUBLIC_COPY, VeilJson.write(execution.publicCopy()));
     });
   }

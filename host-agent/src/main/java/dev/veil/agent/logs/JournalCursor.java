@@ -1,0 +1,48 @@
+package dev.veil.agent.logs;
+
+import dev.veil.agent.run.LogJournal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/** A stream's place in a running job's {@link LogJournal}. */
+final class JournalCursor implements LogCursor {
+
+  private final LogJournal.Reader reader;
+  private final LiveLogProperties properties;
+
+  JournalCursor(LogJournal.Reader reader, LiveLogProperties properties) {
+    this.reader = reader;
+    this.properties = properties;
+  }
+
+  @Override
+  public Mono<Step> step(boolean follow, Duration idle) {
+    return Mono.defer(() -> {
+      LogJournal.State state = reader.state();
+      if (reader.position() < state.available()) {
+        // Disk reads and decryption: off the event loop.
+        return Mono.<Step>fromCallable(() -> new Lines(reader.read(state.available(), properties.batchLines(), properties.batchBytes())))
+            .subscribeOn(Schedulers.boundedElastic());
+      }
+      if (state.end() != null) {
+        return Mono.just(new End(state.end(), state.available()));
+      }
+      if (!follow) {
+        return Mono.just(new Caught());
+      }
+      return state.changed().then(Mono.<Step>just(new Lines(java.util.List.of()))).timeout(idle, Mono.just(new Idle()));
+    });
+  }
+
+  @Override
+  public void close() {
+    try {
+      reader.close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
