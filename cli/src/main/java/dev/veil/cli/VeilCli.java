@@ -42,10 +42,12 @@ public final class VeilCli extends MissingSubcommand {
   boolean json;
 
   private final Map<String, String> env;
+  private final boolean errIsTerminal;
   private Context context;
 
-  VeilCli(Map<String, String> env) {
+  VeilCli(Map<String, String> env, boolean errIsTerminal) {
     this.env = env;
+    this.errIsTerminal = errIsTerminal;
   }
 
   /** What every command works with, built on first use from the options. */
@@ -56,13 +58,36 @@ public final class VeilCli extends MissingSubcommand {
       CliSettings settings = CliSettings.resolve(gatewayUrl, nodeDomain, keyFile, env);
       Gateway gateway = new Gateway(settings);
       context = new Context(settings, gateway, new ClientIdentity(settings.keyFile(), gateway),
-          new Output(json, spec.commandLine().getOut(), spec.commandLine().getErr()));
+          new Output(json, statusLine(), spec.commandLine().getOut(), spec.commandLine().getErr()));
     }
     return context;
   }
 
+  // VEIL_STATUS_LINE=always|never overrides what is found out about stderr; TERM=dumb has none.
+  private boolean statusLine() {
+    String forced = env.getOrDefault("VEIL_STATUS_LINE", "");
+    if (forced.equals("always") || forced.equals("never")) {
+      return forced.equals("always");
+    }
+    return errIsTerminal && !"dumb".equals(env.get("TERM"));
+  }
+
+  /** Whether this process's stderr is a terminal (Linux: where fd 2 points; elsewhere: whether it has a console). */
+  static boolean stderrIsTerminal() {
+    try {
+      String target = java.nio.file.Files.readSymbolicLink(Path.of("/proc/self/fd/2")).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty");
+    } catch (java.io.IOException | UnsupportedOperationException | SecurityException e) {
+      return System.console() != null;
+    }
+  }
+
   public static CommandLine commandLine(Map<String, String> env) {
-    CommandLine cli = new CommandLine(new VeilCli(env));
+    return commandLine(env, false);
+  }
+
+  static CommandLine commandLine(Map<String, String> env, boolean errIsTerminal) {
+    CommandLine cli = new CommandLine(new VeilCli(env, errIsTerminal));
     cli.setExecutionExceptionHandler((error, commandLine, parsed) -> {
       if (error instanceof CommandLine.ParameterException usage) {
         return usage.getCommandLine().getParameterExceptionHandler().handleParseException(usage, parsed.originalArgs().toArray(String[]::new));
@@ -85,6 +110,6 @@ public final class VeilCli extends MissingSubcommand {
   }
 
   public static void main(String[] args) {
-    System.exit(commandLine(System.getenv()).execute(args));
+    System.exit(commandLine(System.getenv(), stderrIsTerminal()).execute(args));
   }
 }

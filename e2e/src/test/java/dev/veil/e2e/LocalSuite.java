@@ -82,6 +82,11 @@ final class LocalSuite implements AutoCloseable {
 
   /** Runs {@code ./veil args...} from the checkout, as a user types it. */
   Run veil(Duration timeout, String... args) {
+    return veil(timeout, Map.of(), args);
+  }
+
+  /** {@code ./veil} with {@code extraEnv} added to the suite's environment. */
+  Run veil(Duration timeout, Map<String, String> extraEnv, String... args) {
     try {
       Path out = Files.createTempFile(state, "veil-", ".out");
       Path err = Files.createTempFile(state, "veil-", ".err");
@@ -90,6 +95,7 @@ final class LocalSuite implements AutoCloseable {
       ProcessBuilder builder = new ProcessBuilder(command).directory(HOME.toFile())
           .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
       builder.environment().putAll(env);
+      builder.environment().putAll(extraEnv);
       Process process = builder.start();
       if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         process.destroyForcibly();

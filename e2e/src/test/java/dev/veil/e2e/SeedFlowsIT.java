@@ -141,6 +141,68 @@ class SeedFlowsIT {
     assertThat(read.exitCode()).as(read.toString()).isZero();
     assertThat(VeilJson.readStrict(read.out().getBytes(), FlowState.class).opStates().get(0).logs())
         .anyMatch(l -> l.log().equals("hello world"));
+    // Its log too: no longer on its host, from the published result.
+    LocalSuite.Run logs = suite.veil("job", "logs", job.jobId());
+    assertThat(logs.exitCode()).as(logs.toString()).isZero();
+    assertThat(logs.out()).isEqualTo("hello world\n");
+  }
+
+  /** A private definition whose op prints "one", then "two" on stderr, then "three", taking a few seconds. */
+  Path printingDefinition() throws Exception {
+    Path file = suite.state.resolve("results/printing-definition.json");
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, """
+        {"jobDefinition": {"version": "0.1", "type": "container", "ops": [{"type": "container/run", "id": "printer",
+          "args": {"image": "ubuntu", "cmd": ["sh", "-c", "echo one; sleep 2; echo two >&2; sleep 1; echo three"]}}]}}
+        """);
+    return file;
+  }
+
+  // The job ID a human-readable `job post --wait` ends with.
+  static String jobId(LocalSuite.Run run) {
+    List<String> out = run.out().lines().toList();
+    return out.get(out.size() - 1).split(" ")[0];
+  }
+
+  @Test
+  void theCliShowsTheLogAsItComesWithAStatusLineWhileItWaits() throws Exception {
+    Path definition = printingDefinition();
+    Path resultFile = suite.state.resolve("results/printing-result.json");
+    LocalSuite.Run run = suite.veil(Duration.ofMinutes(3), java.util.Map.of("VEIL_STATUS_LINE", "always"),
+        "job", "post", "--file", "spec/private-send-receive-template.json", "--wait", "--definition", definition.toString(),
+        "--logs", "--result-out", resultFile.toString());
+
+    assertThat(run.exitCode()).as(run.toString()).isZero();
+    List<String> out = run.out().lines().toList();
+    assertThat(out).containsSubsequence("one", "three");
+    assertThat(run.err()).contains("two\n");
+    // The status line is drawn on stderr and cleared before anything else is printed.
+    assertThat(run.err()).containsPattern("\r" + jobId(run) + ": RUNNING [a-z-]+ on node " + suite.nodeId + " · \\d+ s\033\\[K")
+        .contains("\r\033[K");
+    String jobId = jobId(run);
+    assertThat(VeilJson.readStrict(Files.readAllBytes(resultFile), FlowState.class).opStates().get(0).logs())
+        .extracting(l -> l.log()).containsExactly("one", "two", "three");
+    // Collected, the private log is gone from the host, and was never published.
+    assertThat(suite.veil("job", "logs", jobId).exitCode()).isEqualTo(6);
+    assertThat(market.resultText(jobId)).doesNotContain("three");
+
+    // Without a terminal (and not forced), no status line.
+    LocalSuite.Run plain = suite.veil("job", "post", "--file", "spec/public-job.json", "--wait");
+    assertThat(plain.err()).doesNotContain("\r");
+  }
+
+  @Test
+  void theCliFollowsAPrivateJobsLogToItsEnd() throws Exception {
+    Path definition = printingDefinition();
+    String jobId = json(suite.veil("job", "post", "--file", "spec/private-send-template.json", "--json")).path("jobId").asString();
+    awaitHostStatus(jobId, JobStatus.WAITING_FOR_JOB_DEFINITION);
+    assertThat(suite.veil("job", "send-definition", jobId, "--file", definition.toString()).exitCode()).isZero();
+
+    LocalSuite.Run logs = suite.veil("job", "logs", jobId, "-f", "--prefix");
+
+    assertThat(logs.exitCode()).as(logs.toString()).isZero();
+    assertThat(logs.out()).isEqualTo("printer | one\nprinter | three\n");
+    assertThat(logs.err()).contains("printer | two").contains("the job ended success after 3 line(s) shown");
   }
 
   @Test

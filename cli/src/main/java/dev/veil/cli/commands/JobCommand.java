@@ -26,7 +26,7 @@ import tools.jackson.databind.JsonNode;
 
 @Command(name = "job", description = "Post jobs, send their private definitions, fetch private results and URLs.",
     subcommands = {JobCommand.Post.class, JobCommand.Status.class, JobCommand.SendDefinition.class,
-        JobCommand.Result.class, JobCommand.Urls.class, JobCommand.Stop.class})
+        JobCommand.Result.class, JobCommand.Logs.class, JobCommand.Urls.class, JobCommand.Stop.class})
 public final class JobCommand extends MissingSubcommand {
 
   @Command(name = "post", description = "Post a job file (comments and trailing commas allowed) and print its ID.")
@@ -48,11 +48,14 @@ public final class JobCommand extends MissingSubcommand {
     @Option(names = "--result-out", paramLabel = "FILE", description = "with --wait: where to write a private result (default stdout)")
     Path resultOut;
 
+    @Option(names = "--logs", description = "with --wait: print the job's log lines as its host reads them (to stderr with --json)")
+    boolean logs;
+
     @Override
     public Integer call() {
       VeilCli.Context c = KeyCommand.context(spec);
-      if (!await && (definition != null || resultOut != null)) {
-        throw new CliException(ExitCodes.USAGE, "--definition and --result-out need --wait");
+      if (!await && (definition != null || resultOut != null || logs)) {
+        throw new CliException(ExitCodes.USAGE, "--definition, --result-out and --logs need --wait");
       }
       JobDefinition job = readJobFile(file);
       byte[] privateDefinition = definition == null ? null : definitionRequest(definition);
@@ -65,7 +68,7 @@ public final class JobCommand extends MissingSubcommand {
       }
       c.out().progress("posted job " + posted.jobId());
       Duration limit = Duration.ofMinutes(timeoutMinutes == null ? 60 : timeoutMinutes + 10);
-      JobRecord end = new JobWatcher(c, privateDefinition, resultOut).follow(posted.jobId(), limit);
+      JobRecord end = new JobWatcher(c, privateDefinition, resultOut, logs).follow(posted.jobId(), limit);
       c.out().result(end.jobId() + " " + end.state() + (end.resultId() == null ? "" : " " + end.resultId()), status(end));
       return end.state() == JobState.COMPLETED ? ExitCodes.OK : ExitCodes.FAILED;
     }
@@ -157,6 +160,71 @@ public final class JobCommand extends MissingSubcommand {
       }
       JobWatcher.fetchResult(c, jobId, claimedBy(c, jobId), out);
     }
+  }
+
+  @Command(name = "logs", description = "The job's log from its host, only to its owner: what it printed so far, "
+      + "or with -f every line as it comes until the job ends, resuming by itself after a dropped connection.")
+  static final class Logs implements java.util.concurrent.Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "JOB_ID")
+    String jobId;
+
+    @Option(names = {"-f", "--follow"}, description = "keep printing lines as they come, until the job's log is complete")
+    boolean follow;
+
+    @Option(names = "--prefix", description = "start each line with the ID of the op that printed it")
+    boolean prefix;
+
+    @Override
+    public Integer call() {
+      VeilCli.Context c = KeyCommand.context(spec);
+      JobRecord job = record(c, jobId);
+      if (job.nodeId() == null) {
+        throw new CliException(ExitCodes.CONFLICT, "job " + jobId + " is " + job.state() + " and no host has claimed it yet");
+      }
+      LogStream stream = new LogStream(c, prefix, false);
+      String end;
+      try {
+        end = stream.print(jobId, job.nodeId(), follow);
+      } catch (CliException e) {
+        // Ended, its log no longer on its host (410), or not this key's job (404): a public result
+        // has its log for anyone, once published.
+        boolean publicResult = job.definition() != null && !job.definition().receivesResultPrivately();
+        if ((e.exitCode() != ExitCodes.CONFLICT && e.exitCode() != ExitCodes.NOT_FOUND) || !publicResult
+            || record(c, jobId).resultId() == null) {
+          throw e;
+        }
+        return publishedLogs(c, jobId, prefix);
+      }
+      if (end != null) {
+        c.out().progress(jobId + ": the job ended " + end + " after " + stream.printed() + " line(s) shown");
+      }
+      return ExitCodes.OK;
+    }
+  }
+
+  // The log lines of a published (public) result, op by op, once the job has ended.
+  private static int publishedLogs(VeilCli.Context c, String jobId, boolean prefix) {
+    JobRecord job = record(c, jobId);
+    if (job.resultId() == null) {
+      throw new CliException(ExitCodes.CONFLICT, "job " + jobId + " is " + job.state() + ": its log is not on its host, "
+          + "and its result is not published yet");
+    }
+    dev.veil.model.result.FlowState result = VeilJson.lenient().readValue(
+        c.gateway().api("GET", "/v1/results/" + job.resultId(), null, null).body(), dev.veil.model.result.FlowState.class);
+    c.out().progress(jobId + ": the job has ended; its log as published in its result");
+    for (var op : result.opStates()) {
+      for (var entry : op.logs() == null ? java.util.List.<dev.veil.model.result.LogEntry>of() : op.logs()) {
+        if (c.out().json()) {
+          c.out().jobLine(false, new String(VeilJson.write(dev.veil.model.result.JobLogLine.of(op.operationId(), entry)),
+              java.nio.charset.StandardCharsets.UTF_8));
+        } else {
+          c.out().jobLine(!"stdout".equals(entry.type()), prefix ? op.operationId() + " | " + entry.log() : entry.log());
+        }
+      }
+    }
+    return ExitCodes.OK;
   }
 
   @Command(name = "urls", description = "The URLs of the job's exposed services, private ones included.")

@@ -27,15 +27,27 @@ final class JobWatcher {
   private final VeilCli.Context c;
   private final byte[] definition;
   private final Path resultOut;
+  private final boolean logs;
+  private Thread logFollower;
 
-  JobWatcher(VeilCli.Context c, byte[] definition, Path resultOut) {
+  JobWatcher(VeilCli.Context c, byte[] definition, Path resultOut, boolean logs) {
     this.c = c;
     this.definition = definition;
     this.resultOut = resultOut;
+    this.logs = logs;
   }
 
   JobRecord follow(String jobId, Duration limit) {
-    Instant deadline = Instant.now().plus(limit);
+    try {
+      return watch(jobId, limit);
+    } finally {
+      c.out().clearStatus();
+    }
+  }
+
+  private JobRecord watch(String jobId, Duration limit) {
+    Instant started = Instant.now();
+    Instant deadline = started.plus(limit);
     String shown = "";
     boolean definitionDone = false;
     boolean resultDone = false;
@@ -53,7 +65,11 @@ final class JobWatcher {
         c.out().progress(jobId + ": " + now + (job.nodeId() == null ? "" : " on node " + job.nodeId()));
         shown = now;
       }
+      if (logs && logFollower == null && job.nodeId() != null && job.state() == JobState.RUNNING) {
+        followLogs(jobId, job.nodeId());
+      }
       if (job.state().isFinal()) {
+        awaitLogs();
         return job;
       }
       if (job.state() == JobState.RUNNING && job.hostStatus() == JobStatus.WAITING_FOR_JOB_DEFINITION && !definitionDone) {
@@ -66,6 +82,8 @@ final class JobWatcher {
         definitionDone = true;
       }
       if (job.state() == JobState.RUNNING && job.hostStatus() == JobStatus.WAITING_FOR_RESULT && !resultDone) {
+        // The log is complete once the ops have ended: every line is shown before the result.
+        awaitLogs();
         fetchResult(c, jobId, job.nodeId(), resultOut);
         c.out().progress(jobId + ": fetched the private result" + (resultOut == null ? "" : " into " + resultOut));
         resultDone = true;
@@ -73,7 +91,36 @@ final class JobWatcher {
       if (Instant.now().isAfter(deadline)) {
         throw new CliException(ExitCodes.FAILED, "stopped waiting for " + jobId + " after " + limit.toMinutes() + " minutes; it is " + now);
       }
+      c.out().status(jobId + ": " + now + (job.nodeId() == null ? "" : " on node " + job.nodeId()) + " · "
+          + Duration.between(started, Instant.now()).toSeconds() + " s");
       sleep();
+    }
+  }
+
+  // The job's log, printed by a thread of its own while this one watches the market.
+  private void followLogs(String jobId, String nodeId) {
+    LogStream stream = new LogStream(c, false, c.out().json());
+    logFollower = new Thread(() -> {
+      try {
+        stream.print(jobId, nodeId, true);
+      } catch (CliException e) {
+        c.out().progress(jobId + ": the job's log could not be followed: " + e.getMessage());
+      }
+    }, "veil-job-log");
+    logFollower.setDaemon(true);
+    logFollower.start();
+  }
+
+  // Once the job's ops have ended its log ends too; a host that cannot say so is not waited on long.
+  private void awaitLogs() {
+    if (logFollower == null) {
+      return;
+    }
+    try {
+      logFollower.join(Duration.ofSeconds(30).toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(ExitCodes.FAILED, "interrupted");
     }
   }
 

@@ -4,6 +4,7 @@ import dev.veil.cli.CliException;
 import dev.veil.cli.ExitCodes;
 import dev.veil.cli.config.CliSettings;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -64,6 +65,50 @@ public final class Gateway {
     return send(method, path, settings.hostOf(nodeId), sessionId, body);
   }
 
+  /**
+   * A stream from a node's agent ({@code GET}, server-sent events), resumed after line
+   * {@code lastEventId} when it is not null; fails with the mapped exit code unless 2xx. The caller
+   * closes it.
+   */
+  public InputStream nodeStream(String nodeId, String path, String sessionId, Long lastEventId) {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.gateway() + path))
+        // The headers must come within this; the events then take as long as the job does.
+        .timeout(Duration.ofSeconds(30))
+        .header("Accept", "text/event-stream")
+        .header("Host", settings.hostOf(nodeId))
+        .header("x-session-id", sessionId)
+        .GET();
+    if (lastEventId != null) {
+      request.header("Last-Event-ID", Long.toString(lastEventId));
+    }
+    HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
+    if (response.statusCode() / 100 != 2) {
+      byte[] body;
+      try (InputStream in = response.body()) {
+        body = in.readNBytes(64 * 1024);
+      } catch (IOException e) {
+        body = new byte[0];
+      }
+      throw failure("GET", path, new Reply(response.statusCode(), body,
+          response.headers().firstValue("Retry-After").map(Gateway::seconds).orElse(null)));
+    }
+    return response.body();
+  }
+
+  private <T> HttpResponse<T> exchange(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) {
+    try {
+      return http.send(request.build(), handler);
+    } catch (ConnectException e) {
+      throw new CliException(ExitCodes.UNREACHABLE, "cannot reach the gateway at " + settings.gateway()
+          + " (is the suite up? ./veil up)");
+    } catch (IOException e) {
+      throw new CliException(ExitCodes.UNREACHABLE, "talking to the gateway failed: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(ExitCodes.FAILED, "interrupted");
+    }
+  }
+
   private Reply send(String method, String path, String host, String sessionId, byte[] body) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.gateway() + path))
         .timeout(Duration.ofSeconds(90))
@@ -78,18 +123,7 @@ public final class Gateway {
     if (sessionId != null) {
       request.header("x-session-id", sessionId);
     }
-    HttpResponse<byte[]> response;
-    try {
-      response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (ConnectException e) {
-      throw new CliException(ExitCodes.UNREACHABLE, "cannot reach the gateway at " + settings.gateway()
-          + " (is the suite up? ./veil up)");
-    } catch (IOException e) {
-      throw new CliException(ExitCodes.UNREACHABLE, "talking to the gateway failed: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException(ExitCodes.FAILED, "interrupted");
-    }
+    HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray());
     Reply reply = new Reply(response.statusCode(), response.body(),
         response.headers().firstValue("Retry-After").map(Gateway::seconds).orElse(null));
     if (reply.status() / 100 != 2) {

@@ -1,0 +1,164 @@
+package dev.veil.cli.commands;
+
+import dev.veil.cli.CliException;
+import dev.veil.cli.ExitCodes;
+import dev.veil.cli.VeilCli;
+import dev.veil.cli.http.Gateway;
+import dev.veil.model.json.VeilJson;
+import dev.veil.model.result.JobLogLine;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Prints a job's log from its host ({@code GET /job-logs/{jobId}}) as the lines come. Following,
+ * it comes back after a dropped or silent connection and resumes after the last line it printed
+ * ({@code Last-Event-ID}), so no line is lost or printed twice, until the log is complete.
+ */
+final class LogStream {
+
+  // The host sends a keep-alive every 15 s on an idle stream: three missed, the stream is dead.
+  private static final Duration SILENCE = Duration.ofSeconds(45);
+  private static final int MAX_RECONNECTS_IN_A_ROW = 30;
+
+  private final VeilCli.Context c;
+  private final boolean prefix;
+  private final boolean toStderr;
+  private long last;
+  private long printed;
+
+  /**
+   * @param prefix   each line starts with its op's ID
+   * @param toStderr every line to stderr (stdout keeps one JSON document); else a job's stdout to
+   *                 stdout and its stderr to stderr, or each line's JSON to stdout with {@code --json}
+   */
+  LogStream(VeilCli.Context c, boolean prefix, boolean toStderr) {
+    this.c = c;
+    this.prefix = prefix;
+    this.toStderr = toStderr;
+  }
+
+  /** Lines printed so far. */
+  long printed() {
+    return printed;
+  }
+
+  /**
+   * Prints the log: all of it, following until it is complete, or what exists now. The job's end
+   * status ({@code success}, ...) once the log is complete; null when not following and the job
+   * still runs.
+   */
+  String print(String jobId, String nodeId, boolean follow) {
+    int failuresInARow = 0;
+    while (true) {
+      String session = c.identity().sessionFor(jobId, nodeId);
+      try {
+        String end = readOnce(jobId, nodeId, session, follow);
+        if (end != null || !follow) {
+          return end;
+        }
+        failuresInARow = 0;
+      } catch (Gateway.Unavailable outage) {
+        // The host's tunnel is down for a moment, or the gateway: come back, as it asks.
+        if (++failuresInARow > MAX_RECONNECTS_IN_A_ROW) {
+          throw outage;
+        }
+        pause(Duration.ofSeconds(Math.min(outage.retryAfterSeconds(), 5)));
+        continue;
+      } catch (CliException e) {
+        if (e.exitCode() != ExitCodes.UNREACHABLE || !follow || ++failuresInARow > MAX_RECONNECTS_IN_A_ROW) {
+          throw e;
+        }
+      }
+      // The stream ended without the log's end: dropped. Resume after the last line printed.
+      pause(Duration.ofSeconds(1));
+    }
+  }
+
+  // One connection: the end's status, or null when it ended (or went silent) before the end.
+  private String readOnce(String jobId, String nodeId, String session, boolean follow) {
+    InputStream stream = c.gateway().nodeStream(nodeId, "/job-logs/" + jobId + (follow ? "" : "?follow=false"), session,
+        last > 0 ? last : null);
+    AtomicLong heard = new AtomicLong(System.nanoTime());
+    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
+      Thread thread = new Thread(runnable, "veil-log-watchdog");
+      thread.setDaemon(true);
+      return thread;
+    });
+    // A connection that says nothing for too long is closed, which ends the read below.
+    watchdog.scheduleWithFixedDelay(() -> {
+      if (System.nanoTime() - heard.get() > SILENCE.toNanos()) {
+        close(stream);
+      }
+    }, 1, 1, TimeUnit.SECONDS);
+    try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
+      String line;
+      Long id = null;
+      String event = null;
+      String data = null;
+      while ((line = in.readLine()) != null) {
+        heard.set(System.nanoTime());
+        if (line.startsWith("id: ")) {
+          id = Long.parseLong(line.substring(4).strip());
+        } else if (line.startsWith("event: ")) {
+          event = line.substring(7).strip();
+        } else if (line.startsWith("data: ")) {
+          data = line.substring(6);
+        } else if (line.isEmpty()) {
+          if ("log".equals(event) && data != null && id != null && id > last) {
+            show(data);
+            last = id;
+          } else if ("end".equals(event) && data != null) {
+            JsonNode end = VeilJson.lenient().readTree(data);
+            return end.path("status").asString();
+          }
+          id = null;
+          event = null;
+          data = null;
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      // Dropped, or closed by the watchdog: the caller resumes when following.
+      return null;
+    } finally {
+      watchdog.shutdownNow();
+    }
+  }
+
+  private void show(String data) {
+    printed++;
+    if (c.out().json() && !toStderr) {
+      c.out().jobLine(false, data);
+      return;
+    }
+    JobLogLine line = VeilJson.lenient().readValue(data, JobLogLine.class);
+    String text = prefix ? line.opId() + " | " + line.log() : line.log();
+    c.out().jobLine(toStderr || !"stdout".equals(line.type()), text);
+  }
+
+  private static void close(InputStream stream) {
+    try {
+      stream.close();
+    } catch (IOException ignored) {
+      // closing is all that was wanted
+    }
+  }
+
+  private static void pause(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new CliException(ExitCodes.FAILED, "interrupted");
+    }
+  }
+}
