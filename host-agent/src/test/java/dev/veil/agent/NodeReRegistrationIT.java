@@ -79,7 +79,9 @@ class NodeReRegistrationIT {
     // Well before the next renewal: the refused claim registered the node again.
     Awaitility.await().atMost(RENEWAL.dividedBy(2)).pollInterval(Duration.ofMillis(250))
         .until(() -> node.nodeId().equals(suite.record(next.jobId()).nodeId()));
-    assertThat(output.getAll()).contains("the market does not know this node; registering again", "registered again with the market");
+    // The registration's answer may be logged a moment after the claim it let through.
+    Awaitility.await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(output.getAll())
+        .contains("the market does not know this node; registering again", "registered again with the market"));
     assertThat(suite.awaitResult(next.jobId(), Duration.ofSeconds(60)).status()).isEqualTo(JobStatus.SUCCESS);
   }
 }

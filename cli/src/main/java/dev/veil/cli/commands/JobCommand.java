@@ -191,8 +191,9 @@ public final class JobCommand extends MissingSubcommand {
         // Ended, its log no longer on its host (410), or not this key's job (404): a public result
         // has its log for anyone, once published.
         boolean publicResult = job.definition() != null && !job.definition().receivesResultPrivately();
+        // Not when lines were shown already: the result has them op by op, not in the stream's order.
         if ((e.exitCode() != ExitCodes.CONFLICT && e.exitCode() != ExitCodes.NOT_FOUND) || !publicResult
-            || record(c, jobId).resultId() == null) {
+            || stream.printed() > 0 || record(c, jobId).resultId() == null) {
           throw e;
         }
         return publishedLogs(c, jobId, prefix);
@@ -205,7 +206,7 @@ public final class JobCommand extends MissingSubcommand {
   }
 
   // The log lines of a published (public) result, op by op, once the job has ended.
-  private static int publishedLogs(VeilCli.Context c, String jobId, boolean prefix) {
+  static int publishedLogs(VeilCli.Context c, String jobId, boolean prefix) {
     JobRecord job = record(c, jobId);
     if (job.resultId() == null) {
       throw new CliException(ExitCodes.CONFLICT, "job " + jobId + " is " + job.state() + ": its log is not on its host, "

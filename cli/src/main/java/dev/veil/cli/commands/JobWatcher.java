@@ -29,6 +29,7 @@ final class JobWatcher {
   private final Path resultOut;
   private final boolean logs;
   private Thread logFollower;
+  private LogStream logStream;
 
   JobWatcher(VeilCli.Context c, byte[] definition, Path resultOut, boolean logs) {
     this.c = c;
@@ -70,6 +71,11 @@ final class JobWatcher {
       }
       if (job.state().isFinal()) {
         awaitLogs();
+        if (logs && logFollower == null && job.resultId() != null && job.definition() != null
+            && !job.definition().receivesResultPrivately()) {
+          // It ran and ended between two looks: its log is in its published result.
+          JobCommand.publishedLogs(c, jobId, false);
+        }
         return job;
       }
       if (job.state() == JobState.RUNNING && job.hostStatus() == JobStatus.WAITING_FOR_JOB_DEFINITION && !definitionDone) {
@@ -100,6 +106,7 @@ final class JobWatcher {
   // The job's log, printed by a thread of its own while this one watches the market.
   private void followLogs(String jobId, String nodeId) {
     LogStream stream = new LogStream(c, false, c.out().json());
+    logStream = stream;
     logFollower = new Thread(() -> {
       try {
         stream.print(jobId, nodeId, true);
@@ -118,6 +125,11 @@ final class JobWatcher {
     }
     try {
       logFollower.join(Duration.ofSeconds(30).toMillis());
+      if (logFollower.isAlive()) {
+        // Nothing more is printed from it: the result (on stdout, maybe) comes next, alone.
+        logStream.cancel();
+        c.out().progress("the job's log did not end within 30 s of the job's; stopped showing it");
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(ExitCodes.FAILED, "interrupted");

@@ -34,6 +34,8 @@ final class LogStream {
   private final boolean toStderr;
   private long last;
   private long printed;
+  private volatile boolean cancelled;
+  private volatile InputStream stream;
 
   /**
    * @param prefix   each line starts with its op's ID
@@ -58,9 +60,9 @@ final class LogStream {
    */
   String print(String jobId, String nodeId, boolean follow) {
     int failuresInARow = 0;
-    while (true) {
-      String session = c.identity().sessionFor(jobId, nodeId);
+    while (!cancelled) {
       try {
+        String session = c.identity().sessionFor(jobId, nodeId);
         String end = readOnce(jobId, nodeId, session, follow);
         if (end != null || !follow) {
           return end;
@@ -74,12 +76,26 @@ final class LogStream {
         pause(Duration.ofSeconds(Math.min(outage.retryAfterSeconds(), 5)));
         continue;
       } catch (CliException e) {
-        if (e.exitCode() != ExitCodes.UNREACHABLE || !follow || ++failuresInARow > MAX_RECONNECTS_IN_A_ROW) {
+        // Unreachable for a moment, or the host still counts a stream this one replaced (429): come back.
+        boolean passing = e.exitCode() == ExitCodes.UNREACHABLE || e instanceof Gateway.TooManyRequests;
+        if (!passing || !follow || ++failuresInARow > MAX_RECONNECTS_IN_A_ROW) {
           throw e;
         }
+        pause(Duration.ofSeconds(e instanceof Gateway.TooManyRequests busy ? Math.min(busy.retryAfterSeconds(), 10) : 1));
+        continue;
       }
       // The stream ended without the log's end: dropped. Resume after the last line printed.
       pause(Duration.ofSeconds(1));
+    }
+    return null;
+  }
+
+  /** Stops printing: no line is printed after this returns, and following ends. */
+  void cancel() {
+    cancelled = true;
+    InputStream current = stream;
+    if (current != null) {
+      close(current);
     }
   }
 
@@ -87,6 +103,7 @@ final class LogStream {
   private String readOnce(String jobId, String nodeId, String session, boolean follow) {
     InputStream stream = c.gateway().nodeStream(nodeId, "/job-logs/" + jobId + (follow ? "" : "?follow=false"), session,
         last > 0 ? last : null);
+    this.stream = stream;
     AtomicLong heard = new AtomicLong(System.nanoTime());
     ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
       Thread thread = new Thread(runnable, "veil-log-watchdog");
@@ -135,6 +152,9 @@ final class LogStream {
   }
 
   private void show(String data) {
+    if (cancelled) {
+      return;
+    }
     printed++;
     if (c.out().json() && !toStderr) {
       c.out().jobLine(false, data);

@@ -139,6 +139,9 @@ public final class Gateway {
       String when = reply.retryAfter() == null ? "retry shortly" : "retry in " + reply.retryAfter() + " s";
       return new Unavailable(what + "the service is unavailable, " + when + " (" + why + ")", reply.status(), reply.retryAfter());
     }
+    if (reply.status() == 429) {
+      return new TooManyRequests(what + why, reply.retryAfter());
+    }
     int code = switch (reply.status()) {
       case 400, 413, 422 -> ExitCodes.INVALID;
       case 401, 403 -> ExitCodes.DENIED;
@@ -147,6 +150,22 @@ public final class Gateway {
       default -> ExitCodes.FAILED;
     };
     return new CliException(code, what + why);
+  }
+
+  /** 429: too many requests (or streams) now; ask again after {@link #retryAfterSeconds()}. */
+  public static final class TooManyRequests extends CliException {
+
+    private final Long retryAfter;
+
+    TooManyRequests(String message, Long retryAfter) {
+      super(ExitCodes.FAILED, message);
+      this.retryAfter = retryAfter;
+    }
+
+    /** Seconds to wait before asking again: what the service said, else a few. */
+    public long retryAfterSeconds() {
+      return retryAfter == null ? 5 : retryAfter;
+    }
   }
 
   /**

@@ -38,6 +38,7 @@ public final class LogFollower {
   private byte[] last;
   private long lastSize;
   private boolean ended;
+  private boolean diverged;
 
   LogFollower(EngineLogs logs, String containerId, int maxLineBytes, Consumer<LogLine> each) {
     this.logs = logs;
@@ -68,11 +69,15 @@ public final class LogFollower {
         if (ended) {
           return null;
         }
-        if (lastSecond < 0 || !read(lastSecond, atLastSecond)) {
-          if (!read(-1, records) && records > 0) {
+        if ((lastSecond < 0 || !read(lastSecond, atLastSecond, true)) && !read(-1, records, true)) {
+          // The engine's log changed under what was read of it (rotated, cut): read on after as
+          // many records as were read, rather than never again.
+          if (!diverged) {
+            diverged = true;
             log.warn("the engine's log of container {} no longer starts with what was read of it: reading on after its {} record(s)",
                 containerId, records);
           }
+          read(-1, records, false);
         }
         if (rest) {
           ended = true;
@@ -86,9 +91,10 @@ public final class LogFollower {
 
   /**
    * One read: {@code since} the given second (or from the start when negative), skipping {@code skip}
-   * records. False, having handed on nothing, when the records skipped do not end with the one seen last.
+   * records. With {@code check}: false, having handed on nothing, when the records skipped do not
+   * end with the one seen last.
    */
-  private boolean read(long since, long skip) throws IOException {
+  private boolean read(long since, long skip, boolean check) throws IOException {
     try (InputStream in = logs.open(containerId, since)) {
       byte[] header = new byte[8];
       long skipped = 0;
@@ -97,7 +103,7 @@ public final class LogFollower {
       while (skipped < skip) {
         long size = EngineLogs.header(in, header);
         if (size < 0) {
-          return false;
+          return !check;
         }
         if (skipped == skip - 1) {
           lastSkipped = in.readNBytes((int) Math.min(size, REMEMBERED));
@@ -108,7 +114,7 @@ public final class LogFollower {
         }
         skipped++;
       }
-      if (skip > 0 && (lastSkippedSize != lastSize || !Arrays.equals(lastSkipped, last))) {
+      if (check && skip > 0 && (lastSkippedSize != lastSize || !Arrays.equals(lastSkipped, last))) {
         return false;
       }
       EngineLogs.frames(in, stdout, stderr, this::seen);

@@ -41,14 +41,17 @@ class JobLogSources {
     if (kept.isEmpty()) {
       return Optional.empty();
     }
-    JobStatus status = store.get(jobId, ResultVault.PUBLIC_COPY)
-        .map(bytes -> VeilJson.readStrict(bytes, FlowState.class).status())
-        .orElse(null);
-    if (status == null) {
-      close(kept.get());
-      return Optional.empty();
+    JobStatus status = null;
+    try {
+      status = store.get(jobId, ResultVault.PUBLIC_COPY)
+          .map(bytes -> VeilJson.readStrict(bytes, FlowState.class).status())
+          .orElse(null);
+    } finally {
+      if (status == null) {
+        close(kept.get());
+      }
     }
-    return Optional.of(new StoredCursor(kept.get(), status, after, properties));
+    return status == null ? Optional.empty() : Optional.of(new StoredCursor(kept.get(), status, after, properties));
   }
 
   private static void close(InputStream in) {

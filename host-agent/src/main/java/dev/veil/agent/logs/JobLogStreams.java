@@ -59,6 +59,8 @@ class JobLogStreams {
   Mono<Flux<DataBuffer>> open(String jobId, long after, boolean follow, BooleanSupplier stillHeld, DataBufferFactory buffers) {
     return Mono.fromCallable(() -> sources.open(jobId, after))
         .subscribeOn(Schedulers.boundedElastic())
+        // A cursor opened for a request cancelled meanwhile is closed, not left counted as a reader.
+        .doOnDiscard(Optional.class, JobLogStreams::closeCursor)
         .map(first -> {
           if (first.isEmpty() && !stillHeld.getAsBoolean()) {
             throw ProblemException.gone("this job has ended: its log is no longer kept on this host");
@@ -69,9 +71,14 @@ class JobLogStreams {
   }
 
   private Slot acquire(String jobId, Optional<LogCursor> first) {
-    AtomicInteger forJob = openPerJob.computeIfAbsent(jobId, id -> new AtomicInteger());
+    // Counted in the map's own update, so a count is never taken on one a closing stream just removed.
+    AtomicInteger forJob = openPerJob.compute(jobId, (id, count) -> {
+      AtomicInteger counted = count == null ? new AtomicInteger() : count;
+      counted.incrementAndGet();
+      return counted;
+    });
     Slot slot = new Slot(jobId, forJob, first);
-    boolean tooManyForJob = forJob.incrementAndGet() > properties.maxStreamsPerJob();
+    boolean tooManyForJob = forJob.get() > properties.maxStreamsPerJob();
     if (open.incrementAndGet() > properties.maxStreams() || tooManyForJob) {
       slot.close();
       throw ProblemException.rateLimited("too many log streams are open for this job or on this host", Duration.ofSeconds(5));
@@ -89,10 +96,10 @@ class JobLogStreams {
       }
       return Mono.fromCallable(() -> sources.open(jobId, position[0]))
           .subscribeOn(Schedulers.boundedElastic())
+          .doOnDiscard(Optional.class, JobLogStreams::closeCursor)
           .flatMap(found -> {
             if (found.isPresent()) {
-              slot.cursor = found.get();
-              return slot.cursor.step(follow, properties.keepAlive());
+              return slot.adopt(found.get()).step(follow, properties.keepAlive());
             }
             if (!follow || !stillHeld.getAsBoolean()) {
               return Mono.just(new LogCursor.Caught());
@@ -142,17 +149,31 @@ class JobLogStreams {
     return event;
   }
 
+  private static void closeCursor(Optional<?> cursor) {
+    cursor.ifPresent(found -> ((LogCursor) found).close());
+  }
+
   /** One open stream, counted against its job's and the host's limits until it ends. */
   private final class Slot implements AutoCloseable {
     private final String jobId;
     private final AtomicInteger forJob;
-    private LogCursor cursor;
+    private volatile LogCursor cursor;
     private boolean closed;
 
     Slot(String jobId, AtomicInteger forJob, Optional<LogCursor> first) {
       this.jobId = jobId;
       this.forJob = forJob;
       this.cursor = first.orElse(null);
+    }
+
+    /** Takes a cursor found later (the job had not run yet); one found after the stream ended is closed. */
+    synchronized LogCursor adopt(LogCursor found) {
+      if (closed) {
+        found.close();
+      } else {
+        cursor = found;
+      }
+      return found;
     }
 
     @Override
@@ -165,9 +186,7 @@ class JobLogStreams {
         cursor.close();
       }
       open.decrementAndGet();
-      if (forJob.decrementAndGet() <= 0) {
-        openPerJob.remove(jobId, forJob);
-      }
+      openPerJob.computeIfPresent(jobId, (id, count) -> count.decrementAndGet() <= 0 ? null : count);
     }
   }
 }

@@ -12,6 +12,7 @@ final class JournalCursor implements LogCursor {
 
   private final LogJournal.Reader reader;
   private final LiveLogProperties properties;
+  private volatile boolean closed;
 
   JournalCursor(LogJournal.Reader reader, LiveLogProperties properties) {
     this.reader = reader;
@@ -24,8 +25,17 @@ final class JournalCursor implements LogCursor {
       LogJournal.State state = reader.state();
       if (reader.position() < state.available()) {
         // Disk reads and decryption: off the event loop.
-        return Mono.<Step>fromCallable(() -> new Lines(reader.read(state.available(), properties.batchLines(), properties.batchBytes())))
-            .subscribeOn(Schedulers.boundedElastic());
+        return Mono.<Step>fromCallable(() -> {
+          try {
+            return new Lines(reader.read(state.available(), properties.batchLines(), properties.batchBytes()));
+          } catch (IOException | RuntimeException e) {
+            // The stream ended (its reader closed) while this read ran: nobody is left to tell.
+            if (closed) {
+              return new Caught();
+            }
+            throw e;
+          }
+        }).subscribeOn(Schedulers.boundedElastic());
       }
       if (state.end() != null) {
         return Mono.just(new End(state.end(), state.available()));
@@ -39,6 +49,7 @@ final class JournalCursor implements LogCursor {
 
   @Override
   public void close() {
+    closed = true;
     try {
       reader.close();
     } catch (IOException e) {

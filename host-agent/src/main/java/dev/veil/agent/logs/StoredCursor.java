@@ -23,6 +23,7 @@ final class StoredCursor implements LogCursor {
   private final LiveLogProperties properties;
   private long position;
   private boolean done;
+  private volatile boolean closed;
 
   StoredCursor(InputStream in, JobStatus status, long after, LiveLogProperties properties) {
     this.in = new java.io.BufferedInputStream(in);
@@ -34,25 +35,37 @@ final class StoredCursor implements LogCursor {
   @Override
   public Mono<Step> step(boolean follow, Duration idle) {
     return Mono.<Step>fromCallable(() -> {
-      if (done) {
-        return new End(status, position);
-      }
-      List<Numbered> batch = new ArrayList<>();
-      long bytes = 0;
-      while (batch.size() < properties.batchLines() && bytes < properties.batchBytes()) {
-        byte[] line = readLine();
-        if (line == null) {
-          done = true;
-          break;
+      try {
+        return next();
+      } catch (IOException | RuntimeException e) {
+        // The stream ended (its file closed) while this read ran: nobody is left to tell.
+        if (closed) {
+          return new Caught();
         }
-        position++;
-        if (position > after) {
-          batch.add(new Numbered(position, line));
-          bytes += line.length;
-        }
+        throw e;
       }
-      return batch.isEmpty() && done ? new End(status, position) : new Lines(batch);
     }).subscribeOn(Schedulers.boundedElastic());
+  }
+
+  private Step next() throws IOException {
+    if (done) {
+      return new End(status, position);
+    }
+    List<Numbered> batch = new ArrayList<>();
+    long bytes = 0;
+    while (batch.size() < properties.batchLines() && bytes < properties.batchBytes()) {
+      byte[] line = readLine();
+      if (line == null) {
+        done = true;
+        break;
+      }
+      position++;
+      if (position > after) {
+        batch.add(new Numbered(position, line));
+        bytes += line.length;
+      }
+    }
+    return batch.isEmpty() && done ? new End(status, position) : new Lines(batch);
   }
 
   // One line of the kept log, without its newline; null at its end.
@@ -67,6 +80,7 @@ final class StoredCursor implements LogCursor {
 
   @Override
   public void close() {
+    closed = true;
     try {
       in.close();
     } catch (IOException e) {

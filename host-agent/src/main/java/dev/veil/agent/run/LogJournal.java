@@ -27,26 +27,36 @@ public final class LogJournal implements AutoCloseable {
   private boolean closed;
   private int readers;
   private Sinks.Empty<Void> changed = Sinks.empty();
+  // A reader took the current signal and may wait on it: the next change fires it.
+  private boolean armed;
 
   public LogJournal(Path file) {
     this.spool = new SealedSpool(file);
   }
 
-  public synchronized void append(JobLogLine line) {
-    if (closed) {
-      return;
+  public void append(JobLogLine line) {
+    Sinks.Empty<Void> fired;
+    synchronized (this) {
+      if (closed) {
+        return;
+      }
+      spool.append(VeilJson.write(line));
+      lines++;
+      fired = fire();
     }
-    spool.append(VeilJson.write(line));
-    lines++;
-    signal();
+    tell(fired);
   }
 
   /** The job's logs are complete: readers get what is left, then the end with this status. */
-  public synchronized void end(JobStatus status) {
-    if (end == null) {
-      end = status;
-      signal();
+  public void end(JobStatus status) {
+    Sinks.Empty<Void> fired = null;
+    synchronized (this) {
+      if (end == null) {
+        end = status;
+        fired = fire();
+      }
     }
+    tell(fired);
   }
 
   public synchronized long lines() {
@@ -93,16 +103,30 @@ public final class LogJournal implements AutoCloseable {
 
   /** Deletes the file; readers already open read on to its end. */
   @Override
-  public synchronized void close() {
-    closed = true;
-    spool.close();
-    signal();
+  public void close() {
+    Sinks.Empty<Void> fired;
+    synchronized (this) {
+      closed = true;
+      spool.close();
+      fired = fire();
+    }
+    tell(fired);
   }
 
-  private void signal() {
-    if (changed.currentSubscriberCount() > 0) {
-      Sinks.Empty<Void> fired = changed;
-      changed = Sinks.empty();
+  // Under the lock: the signal readers took, replaced by a fresh one; null when none was taken.
+  private Sinks.Empty<Void> fire() {
+    if (!armed) {
+      return null;
+    }
+    armed = false;
+    Sinks.Empty<Void> fired = changed;
+    changed = Sinks.empty();
+    return fired;
+  }
+
+  // Outside the lock: whoever waits on it goes on on this thread.
+  private static void tell(Sinks.Empty<Void> fired) {
+    if (fired != null) {
       fired.tryEmitEmpty();
     }
   }
@@ -132,6 +156,9 @@ public final class LogJournal implements AutoCloseable {
 
     public State state() {
       synchronized (LogJournal.this) {
+        // A change after this, even before the reader waits on it, completes it (an empty sink
+        // replays its completion to later subscribers).
+        armed = true;
         Mono<Void> next = changed.asMono();
         long available = spool.flush();
         // Closed without an end (the job's run failed): what is there is all there will be.
@@ -140,7 +167,7 @@ public final class LogJournal implements AutoCloseable {
       }
     }
 
-    /** Up to {@code maxLines} lines or about {@code maxBytes} bytes of those {@code available}; blocking. */
+    /** Up to {@code maxLines} lines or about {@code maxBytes} bytes of the {@code available} a {@link #state()} gave; blocking. */
     public List<Numbered> read(long available, int maxLines, long maxBytes) throws IOException {
       if (!skipped) {
         in.skip(Math.min(after, available) - in.next());

@@ -281,10 +281,10 @@ class JobLifecycle {
     return executor.run(execution)
         .doFinally(signal -> stops.dispose())
         .flatMap(done -> {
+          held.unstoppable(job.jobId());
           if (lostClaim.get()) {
             return Mono.empty();
           }
-          held.unstoppable(job.jobId());
           if (receivePrivately) {
             // The wait on the owner is counted before the slot is given back, so the claim loop
             // never sees room that is not there.
