@@ -146,6 +146,11 @@ class AgentRestartIT {
     try (ServiceProcess restarted = ServiceProcess.start("host-agent", env)) {
       String nodeId = Ed25519.id(dev.veil.model.auth.KeyFile.load(home.resolve("node.key")).getPublic());
       String session = suite.login.login(alice, job.jobId(), nodeId).sessionId();
+      // Its log too, kept with it, each line with the number it had before the crash.
+      var logs = call("GET", restarted.baseUrl() + "/job-logs/" + job.jobId() + "?follow=false", session, null);
+      assertThat(logs.statusCode()).isEqualTo(200);
+      assertThat(logs.body()).contains("id: 1\nevent: log\ndata: {\"opId\":\"hello-world\",\"type\":\"stdout\",\"log\":\"hello world\"")
+          .endsWith("event: end\ndata: {\"status\":\"success\",\"lines\":1}\n\n");
       var result = call("GET", restarted.baseUrl() + "/job-result/" + job.jobId(), session, null);
       assertThat(result.statusCode()).isEqualTo(200);
       assertThat(result.body()).contains("hello world");

@@ -264,6 +264,8 @@ class LiveLogsIT {
     assertThat(curl.waitFor()).isZero();
     assertThat(statusAtFirst).as("the first line came while the job still ran").containsExactly(JobStatus.RUNNING);
     assertThat(out).contains("event: end", "data: {\"status\":\"success\",\"lines\":2}");
+    // Idle for seconds between the lines (keep-alive is 1 s here): comments keep the stream alive.
+    assertThat(out).contains(": keep-alive");
     assertThat(out.stream().filter(l -> l.startsWith("data: {\"opId\"")).toList()).hasSize(2);
   }
 
