@@ -53,6 +53,13 @@ apt_ensure() {
     || veil_die "apt-get install ${missing[*]} failed"
 }
 
+# What tests need beside the engine: Python's `cryptography`, which checks the sealing test
+# vectors independently of the Java code (common-model's SealingVectorsTest).
+ensure_test_tools() {
+  python3 -c 'import cryptography.hazmat.primitives.asymmetric.x25519' >/dev/null 2>&1 \
+    || apt_ensure python3 python3-cryptography
+}
+
 podman_socket_path() {
   if [ "$(id -u)" -eq 0 ]; then echo /run/podman/podman.sock
   else echo "${XDG_RUNTIME_DIR:-/tmp/veil-$(id -u)}/podman/podman.sock"

@@ -1,0 +1,111 @@
+#!/usr/bin/env python3
+"""An independent check of Veil's sealing format (spec/node-routes.md) against spec/sealing-vectors.json.
+
+Written apart from the Java code, from RFC 9180 and the format as documented, with only
+primitives of Python's `cryptography` package (X25519, Ed25519, AES-GCM) and the standard
+library (HMAC-SHA256 for HKDF): it checks each node key's signature against its node ID and
+opens each sealed definition with the node's X25519 key. Exit 0 when every vector checks.
+Usage: check-sealing-vectors.py VECTORS.json
+"""
+import base64
+import hashlib
+import hmac
+import json
+import sys
+
+from cryptography.exceptions import InvalidSignature, InvalidTag
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+KEM_ID, KDF_ID, AEAD_ID = 0x0020, 0x0001, 0x0002  # DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM
+KEM_SUITE = b"KEM" + KEM_ID.to_bytes(2, "big")
+HPKE_SUITE = b"HPKE" + KEM_ID.to_bytes(2, "big") + KDF_ID.to_bytes(2, "big") + AEAD_ID.to_bytes(2, "big")
+
+
+def b64url(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def b58(text):
+    number = 0
+    for char in text:
+        number = number * 58 + B58.index(char)
+    raw = number.to_bytes((number.bit_length() + 7) // 8, "big")
+    return b"\0" * (len(text) - len(text.lstrip("1"))) + raw
+
+
+def extract(salt, ikm):
+    return hmac.new(salt, ikm, hashlib.sha256).digest()
+
+
+def expand(prk, info, length):
+    out, block, counter = b"", b"", 1
+    while len(out) < length:
+        block = hmac.new(prk, block + info + bytes([counter]), hashlib.sha256).digest()
+        out += block
+        counter += 1
+    return out[:length]
+
+
+def labeled_extract(suite, salt, label, ikm):
+    return extract(salt, b"HPKE-v1" + suite + label + ikm)
+
+
+def labeled_expand(suite, prk, label, info, length):
+    return expand(prk, length.to_bytes(2, "big") + b"HPKE-v1" + suite + label + info, length)
+
+
+def open_base(private_key, enc, info, aad, ciphertext):
+    recipient = X25519PrivateKey.from_private_bytes(private_key)
+    dh = recipient.exchange(X25519PublicKey.from_public_bytes(enc))
+    recipient_public = recipient.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    eae_prk = labeled_extract(KEM_SUITE, b"", b"eae_prk", dh)
+    shared = labeled_expand(KEM_SUITE, eae_prk, b"shared_secret", enc + recipient_public, 32)
+    context = bytes([0]) + labeled_extract(HPKE_SUITE, b"", b"psk_id_hash", b"") \
+        + labeled_extract(HPKE_SUITE, b"", b"info_hash", info)
+    secret = labeled_extract(HPKE_SUITE, shared, b"secret", b"")
+    key = labeled_expand(HPKE_SUITE, secret, b"key", context, 32)
+    nonce = labeled_expand(HPKE_SUITE, secret, b"base_nonce", context, 12)
+    return AESGCM(key).decrypt(nonce, ciphertext, aad)
+
+
+def check(vector):
+    node_id = vector["nodeId"]
+    key = vector["encryptionKey"]
+    statement = ("veil node encryption key v1\n" + node_id + "\n" + key["publicKey"]).encode()
+    Ed25519PublicKey.from_public_bytes(b58(node_id)).verify(b64url(key["signature"]), statement)
+    private_key = b64url(vector["nodePrivateKey"])
+    derived = X25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    assert derived == b64url(key["publicKey"]), "the published key is not the private key's"
+    sealed = vector["sealed"]
+    assert sealed["suite"] == "HPKE-Base/X25519-HKDF-SHA256/HKDF-SHA256/AES-256-GCM", sealed["suite"]
+    aad = ("veil sealed definition v1\n" + vector["jobId"] + "\n" + node_id).encode()
+    opened = open_base(private_key, b64url(sealed["enc"]), b"veil/v1 definition", aad, b64url(sealed["ciphertext"]))
+    assert opened == vector["plaintext"].encode(), "opened to something else"
+    # Bound to its job: the same ciphertext for another job does not open.
+    other = ("veil sealed definition v1\n" + vector["jobId"] + "x\n" + node_id).encode()
+    try:
+        open_base(private_key, b64url(sealed["enc"]), b"veil/v1 definition", other, b64url(sealed["ciphertext"]))
+        raise AssertionError("opened for another job")
+    except InvalidTag:
+        pass
+
+
+def main():
+    with open(sys.argv[1], encoding="utf-8") as file:
+        vectors = json.load(file)["vectors"]
+    for vector in vectors:
+        try:
+            check(vector)
+        except (AssertionError, InvalidSignature, InvalidTag, ValueError) as failure:
+            print("vector " + vector.get("name", "?") + " fails: " + repr(failure), file=sys.stderr)
+            return 1
+    print(str(len(vectors)) + " sealing vector(s) check")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
