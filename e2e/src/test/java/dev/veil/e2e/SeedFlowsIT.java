@@ -330,7 +330,7 @@ class SeedFlowsIT {
     var end = json(run);
     assertThat(end.path("state").asString()).isEqualTo("COMPLETED");
     assertThat(end.path("nodeId").asString()).isEqualTo(suite.nodeId);
-    assertThat(run.err()).contains("sent the private definition to " + suite.nodeId);
+    assertThat(run.err()).contains("sent the private definition, sealed, to " + suite.nodeId);
     String jobId = end.path("jobId").asString();
     assertThat(market.record(jobId).definition().ops()).isEmpty();
     assertThat(market.resultText(jobId)).contains("hello world");

@@ -227,6 +227,70 @@ class PrivateFlowsIT {
         .isEqualTo(200);
   }
 
+  @Test
+  @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+  void aDefinitionSealedToThisNodeForThisJobRunsAndNoOtherSealedOneDoes(org.springframework.boot.test.system.CapturedOutput output)
+      throws Exception {
+    // The node's encryption key, at the node and in its market record, signed by the node key.
+    HttpResponse<String> info = get("/node/info", null);
+    dev.veil.model.sealing.NodeEncryptionKey published = VeilJson.strict().treeToValue(
+        VeilJson.strict().readTree(info.body()).get("encryptionKey"), dev.veil.model.sealing.NodeEncryptionKey.class);
+    byte[] nodeKey = published.verifiedFor(node.nodeId()).orElseThrow();
+    HttpResponse<String> record = suite.http.send(HttpRequest.newBuilder(URI.create(suite.market.baseUrl() + "/v1/nodes/" + node.nodeId()))
+        .build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(record.statusCode()).isEqualTo(200);
+    assertThat(VeilJson.strict().treeToValue(VeilJson.strict().readTree(record.body()).get("encryptionKey"),
+        dev.veil.model.sealing.NodeEncryptionKey.class)).isEqualTo(published);
+
+    String marker = "sealedmrk" + Long.toHexString(System.nanoTime());
+    byte[] definition = ("{\"version\": \"0.1\", \"type\": \"container\", \"ops\": [{\"type\": \"container/run\", "
+        + "\"id\": \"sealed\", \"args\": {\"image\": \"ubuntu\", \"cmd\": \"echo " + marker + "\"}}]}").getBytes();
+    JobRecord job = suite.post(alice, Suite.job(spec("private-send-receive-template.json")), null);
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_JOB_DEFINITION);
+    String session = scopedSession(alice, job.jobId());
+
+    String otherJob = RandomIds.next();
+    HttpResponse<String> forAnotherJob = postSealed(job.jobId(), session,
+        dev.veil.model.sealing.SealedDefinition.seal(definition, nodeKey, otherJob, node.nodeId()));
+    assertThat(forAnotherJob.statusCode()).as(forAnotherJob.body()).isEqualTo(400);
+    assertThat(forAnotherJob.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(forAnotherJob.body()).contains("does not open with this node's key for this job");
+    byte[] anotherNodesKey = dev.veil.model.sealing.Hpke.publicKey(dev.veil.model.sealing.Hpke.newPrivateKey());
+    assertThat(postSealed(job.jobId(), session, dev.veil.model.sealing.SealedDefinition.seal(definition, anotherNodesKey,
+        job.jobId(), node.nodeId())).statusCode()).as("sealed to another node's key").isEqualTo(400);
+    assertThat(postSealed(job.jobId(), session, dev.veil.model.sealing.SealedDefinition.seal(definition, nodeKey,
+        job.jobId(), Ed25519.id(Ed25519.generate().getPublic()))).statusCode()).as("sealed for another node ID").isEqualTo(400);
+    dev.veil.model.sealing.SealedDefinition good = dev.veil.model.sealing.SealedDefinition.seal(definition, nodeKey, job.jobId(),
+        node.nodeId());
+    byte[] changed = java.util.Base64.getUrlDecoder().decode(good.ciphertext());
+    changed[changed.length - 1] ^= 1;
+    assertThat(postSealed(job.jobId(), session, new dev.veil.model.sealing.SealedDefinition(good.suite(), good.enc(),
+        java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(changed))).statusCode()).as("changed").isEqualTo(400);
+    assertThat(postSealed(job.jobId(), null, good).statusCode()).as("no session").isEqualTo(401);
+
+    HttpResponse<String> accepted = postSealed(job.jobId(), session, good);
+    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
+    assertThat(accepted.body()).isEqualTo("{\"jobId\":\"" + job.jobId() + "\",\"status\":\"accepted\"}");
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
+    FlowState full = VeilJson.readStrict(get("/job-result/" + job.jobId(), session).body().getBytes(), FlowState.class);
+    assertThat(full.opStates().get(0).logs()).anyMatch(l -> l.log().equals(marker));
+    suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+    // Neither the host's log nor anything public holds what was sealed.
+    assertThat(output.getAll()).doesNotContain(marker);
+    assertThat(suite.publishedBytes(job.jobId())).doesNotContain(marker);
+    assertThat(new String(VeilJson.write(suite.record(job.jobId())))).doesNotContain(marker);
+  }
+
+  HttpResponse<String> postSealed(String jobId, String sessionId, dev.veil.model.sealing.SealedDefinition sealed) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(AGENT + "/job-definition/" + jobId))
+        .header("Content-Type", dev.veil.model.sealing.SealedDefinition.MEDIA_TYPE)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(sealed.toJson()));
+    if (sessionId != null) {
+      request.header("x-session-id", sessionId);
+    }
+    return suite.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
   HttpResponse<String> postTo(String path, String sessionId, String body) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(AGENT + path))
         .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body));

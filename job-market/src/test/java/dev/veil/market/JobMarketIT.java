@@ -368,6 +368,16 @@ class JobMarketIT extends MarketClients {
         .expectStatus().isBadRequest();
     node.send(HttpMethod.PUT, "/v1/nodes/self", Map.of("version", "test", "capacity", 0))
         .expectStatus().isBadRequest();
+    // Its encryption key, signed by its node key, is kept and shown to anyone; one signed by another node is refused.
+    byte[] x25519 = dev.veil.model.sealing.Hpke.publicKey(dev.veil.model.sealing.Hpke.newPrivateKey());
+    var key = dev.veil.model.sealing.NodeEncryptionKey.signed(node.id(), node.key.getPrivate(), x25519);
+    node.send(HttpMethod.PUT, "/v1/nodes/self", Map.of("version", "test", "encryptionKey", key)).expectStatus().isOk();
+    http.get().uri("/v1/nodes/{id}", node.id()).exchange().expectStatus().isOk()
+        .expectBody().jsonPath("$.encryptionKey.publicKey").isEqualTo(key.publicKey())
+        .jsonPath("$.encryptionKey.signature").isEqualTo(key.signature());
+    var forged = dev.veil.model.sealing.NodeEncryptionKey.signed(node.id(), Ed25519.generate().getPrivate(), x25519);
+    node.send(HttpMethod.PUT, "/v1/nodes/self", Map.of("version", "test", "encryptionKey", forged)).expectStatus().isBadRequest();
+    http.get().uri("/v1/nodes/{id}", RandomIds.next()).exchange().expectStatus().isNotFound();
     // The service-route API is gone: nothing a node sends names an upstream.
     node.send(HttpMethod.PUT, "/v1/nodes/self/services/" + RandomIds.next(),
             Map.of("jobId", RandomIds.next(), "upstream", "http://169.254.169.254"))

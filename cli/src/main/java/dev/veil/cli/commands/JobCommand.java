@@ -51,6 +51,10 @@ public final class JobCommand extends MissingSubcommand {
     @Option(names = "--logs", description = "with --wait: print the job's log lines as its host reads them (to stderr with --json)")
     boolean logs;
 
+    @Option(names = "--plain", description = "with --definition: send it unsealed (readable by the gateway on the way) instead of "
+        + "sealed to the host's encryption key")
+    boolean plain;
+
     @Override
     public Integer call() {
       VeilCli.Context c = KeyCommand.context(spec);
@@ -68,7 +72,7 @@ public final class JobCommand extends MissingSubcommand {
       }
       c.out().progress("posted job " + posted.jobId());
       Duration limit = Duration.ofMinutes(timeoutMinutes == null ? 60 : timeoutMinutes + 10);
-      JobRecord end = new JobWatcher(c, privateDefinition, resultOut, logs).follow(posted.jobId(), limit);
+      JobRecord end = new JobWatcher(c, privateDefinition, resultOut, logs, plain).follow(posted.jobId(), limit);
       c.out().result(end.jobId() + " " + end.state() + (end.resultId() == null ? "" : " " + end.resultId()), status(end));
       return end.state() == JobState.COMPLETED ? ExitCodes.OK : ExitCodes.FAILED;
     }
@@ -124,14 +128,18 @@ public final class JobCommand extends MissingSubcommand {
         description = "{\"jobDefinition\": {...}} as in spec/job-definition-request.json, or the bare definition")
     Path file;
 
+    @Option(names = "--plain", description = "send it unsealed (readable by the gateway on the way) instead of sealed to the "
+        + "host's encryption key")
+    boolean plain;
+
     @Override
     public void run() {
       VeilCli.Context c = KeyCommand.context(spec);
       byte[] body = definitionRequest(file);
       String nodeId = claimedBy(c, jobId);
-      JobWatcher.sendDefinition(c, jobId, nodeId, body);
-      c.out().result("sent the definition of " + jobId + " to " + nodeId,
-          Map.of("jobId", jobId, "nodeId", nodeId, "sent", true));
+      JobWatcher.sendDefinition(c, jobId, nodeId, body, plain);
+      c.out().result("sent the definition of " + jobId + (plain ? "" : ", sealed,") + " to " + nodeId,
+          Map.of("jobId", jobId, "nodeId", nodeId, "sent", true, "sealed", !plain));
     }
   }
 

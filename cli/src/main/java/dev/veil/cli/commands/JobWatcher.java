@@ -5,15 +5,19 @@ import dev.veil.cli.ExitCodes;
 import dev.veil.cli.VeilCli;
 import dev.veil.cli.http.Gateway;
 import dev.veil.model.json.VeilJson;
+import dev.veil.model.job.JobDefinitionRequest;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.market.JobState;
 import dev.veil.model.result.JobStatus;
+import dev.veil.model.sealing.NodeEncryptionKey;
+import dev.veil.model.sealing.SealedDefinition;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Objects;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Follows a job on the market until it ends, doing the owner's part when its host asks: sending
@@ -28,10 +32,12 @@ final class JobWatcher {
   private final byte[] definition;
   private final Path resultOut;
   private final boolean logs;
+  private final boolean plain;
   private Thread logFollower;
   private LogStream logStream;
 
-  JobWatcher(VeilCli.Context c, byte[] definition, Path resultOut, boolean logs) {
+  JobWatcher(VeilCli.Context c, byte[] definition, Path resultOut, boolean logs, boolean plain) {
+    this.plain = plain;
     this.c = c;
     this.definition = definition;
     this.resultOut = resultOut;
@@ -80,8 +86,8 @@ final class JobWatcher {
       }
       if (job.state() == JobState.RUNNING && job.hostStatus() == JobStatus.WAITING_FOR_JOB_DEFINITION && !definitionDone) {
         if (definition != null) {
-          sendDefinition(c, jobId, job.nodeId(), definition);
-          c.out().progress(jobId + ": sent the private definition to " + job.nodeId());
+          sendDefinition(c, jobId, job.nodeId(), definition, plain);
+          c.out().progress(jobId + ": sent the private definition" + (plain ? "" : ", sealed,") + " to " + job.nodeId());
         } else {
           c.out().progress(advice(jobId, job.nodeId()));
         }
@@ -159,9 +165,33 @@ final class JobWatcher {
         "    -H \"x-session-id: $SESSION_ID\" -H \"Content-Type: application/json\" -d @<definition.json>");
   }
 
-  static void sendDefinition(VeilCli.Context c, String jobId, String nodeId, byte[] body) {
+  /**
+   * Sends the definition ({@code {"jobDefinition": ...}}) to the job's host: sealed to the node's
+   * encryption key for this job (HPKE), unless {@code plain}, so neither the gateway nor anyone
+   * on the way can read it. The key is the node's own: its signature by the node key is checked
+   * against the node ID, whoever served it.
+   */
+  static void sendDefinition(VeilCli.Context c, String jobId, String nodeId, byte[] body, boolean plain) {
     String session = c.identity().sessionFor(jobId, nodeId);
-    c.gateway().node(nodeId, "POST", "/job-definition/" + jobId, session, body);
+    if (plain) {
+      c.gateway().node(nodeId, "POST", "/job-definition/" + jobId, session, body);
+      return;
+    }
+    byte[] definition = VeilJson.write(VeilJson.lenient().readValue(body, JobDefinitionRequest.class).jobDefinition());
+    SealedDefinition sealed = SealedDefinition.seal(definition, nodeKey(c, nodeId), jobId, nodeId);
+    c.gateway().node(nodeId, "POST", "/job-definition/" + jobId, session, sealed.toJson(), SealedDefinition.MEDIA_TYPE);
+  }
+
+  /** The node's encryption key from its public record on the market, if the node ID signed it. */
+  static byte[] nodeKey(VeilCli.Context c, String nodeId) {
+    JsonNode node = c.gateway().api("GET", "/v1/nodes/" + nodeId, null, null).json();
+    if (!node.has("encryptionKey")) {
+      throw new CliException(ExitCodes.CONFLICT, "node " + nodeId + " publishes no encryption key: it cannot take a sealed "
+          + "definition (--plain sends it unsealed, readable by the gateway)");
+    }
+    NodeEncryptionKey key = VeilJson.lenient().treeToValue(node.get("encryptionKey"), NodeEncryptionKey.class);
+    return key.verifiedFor(nodeId).orElseThrow(() -> new CliException(ExitCodes.DENIED, "the encryption key published for node "
+        + nodeId + " is not signed by that node: not sending the definition to it"));
   }
 
   static void fetchResult(VeilCli.Context c, String jobId, String nodeId, Path out) {

@@ -57,12 +57,17 @@ public final class Gateway {
 
   /** A public API call ({@code /v1/...}); fails with the mapped exit code unless 2xx. */
   public Reply api(String method, String path, String sessionId, byte[] body) {
-    return send(method, path, null, sessionId, body);
+    return send(method, path, null, sessionId, body, "application/json");
   }
 
   /** A call to a node's agent, by its name under the node domain. */
   public Reply node(String nodeId, String method, String path, String sessionId, byte[] body) {
-    return send(method, path, settings.hostOf(nodeId), sessionId, body);
+    return send(method, path, settings.hostOf(nodeId), sessionId, body, "application/json");
+  }
+
+  /** A call to a node's agent with a body of {@code contentType}. */
+  public Reply node(String nodeId, String method, String path, String sessionId, byte[] body, String contentType) {
+    return send(method, path, settings.hostOf(nodeId), sessionId, body, contentType);
   }
 
   /**
@@ -109,13 +114,13 @@ public final class Gateway {
     }
   }
 
-  private Reply send(String method, String path, String host, String sessionId, byte[] body) {
+  private Reply send(String method, String path, String host, String sessionId, byte[] body, String contentType) {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.gateway() + path))
         .timeout(Duration.ofSeconds(90))
         .header("Accept", "application/json")
         .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
     if (body != null) {
-      request.header("Content-Type", "application/json");
+      request.header("Content-Type", contentType);
     }
     if (host != null) {
       request.header("Host", host);

@@ -2,6 +2,7 @@ package dev.veil.agent.api;
 
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.engine.ContainerEngine;
+import dev.veil.agent.identity.NodeEncryption;
 import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.agent.work.JobCapacity;
 import java.util.LinkedHashMap;
@@ -18,9 +19,12 @@ class NodeInfoController {
   private final ContainerEngine engine;
   private final JobCapacity capacity;
   private final AgentProperties properties;
+  private final NodeEncryption encryption;
 
-  NodeInfoController(NodeIdentity node, ContainerEngine engine, JobCapacity capacity, AgentProperties properties) {
+  NodeInfoController(NodeIdentity node, ContainerEngine engine, JobCapacity capacity, AgentProperties properties,
+      NodeEncryption encryption) {
     this.node = node;
+    this.encryption = encryption;
     this.engine = engine;
     this.capacity = capacity;
     this.properties = properties;
@@ -43,6 +47,8 @@ class NodeInfoController {
       jobs.put("waitingOnOwner", capacity.waitingOnOwner());
       jobs.put("maxWaitingOnOwner", capacity.maxWaitingOnOwner());
       info.put("capacity", jobs);
+      // What clients seal private definitions to; signed by the node key, so the node ID vouches for it.
+      info.put("encryptionKey", encryption.publicKey());
       return info;
     });
   }

@@ -2,6 +2,7 @@ package dev.veil.agent.logistics;
 
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.expose.ServiceExposer;
+import dev.veil.agent.identity.NodeEncryption;
 import dev.veil.agent.run.JobExecution;
 import dev.veil.agent.run.RunningJobs;
 import dev.veil.model.job.JobDefinition;
@@ -9,6 +10,7 @@ import dev.veil.model.job.JobDefinitionRequest;
 import dev.veil.model.json.CanonicalJson;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.result.ServiceStatus;
+import dev.veil.model.sealing.SealedDefinition;
 import dev.veil.model.result.ServiceUrl;
 import dev.veil.model.result.ServiceUrls;
 import dev.veil.model.validation.DefinitionRole;
@@ -53,9 +55,11 @@ class PrivateJobController {
   private final RunningJobs running;
   private final ServiceExposer exposer;
   private final AgentProperties properties;
+  private final NodeEncryption encryption;
 
   PrivateJobController(SessionCheck sessions, HeldJobs jobs, JobDefinitionListener definitions, ResultVault results,
-      RunningJobs running, ServiceExposer exposer, AgentProperties properties) {
+      RunningJobs running, ServiceExposer exposer, AgentProperties properties, NodeEncryption encryption) {
+    this.encryption = encryption;
     this.sessions = sessions;
     this.jobs = jobs;
     this.definitions = definitions;
@@ -91,6 +95,26 @@ class PrivateJobController {
         : new Sent(VeilJson.readStrict(requireBody(body, NO_DEFINITION), JobDefinition.class), ""));
   }
 
+  /**
+   * Either definition route with {@code Content-Type: application/veil.sealed-definition+json}:
+   * the definition sealed to this node's encryption key for this job (HPKE; see
+   * {@link SealedDefinition}); opened here, then taken exactly as a plain one. 400 when it does not
+   * open: sealed to another node, for another job, or changed on the way.
+   */
+  @PostMapping(path = {"/job-definition/{jobId}", "/job/{jobId}/job-definition"}, consumes = SealedDefinition.MEDIA_TYPE,
+      produces = MediaType.APPLICATION_JSON_VALUE)
+  Mono<Map<String, String>> sendSealedDefinition(@RequestHeader(name = SESSION, required = false) String sessionId,
+      @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
+    return accept(sessionId, jobId, () -> {
+      SealedDefinition sealed = VeilJson.readStrict(requireBody(body, NO_SEALED), SealedDefinition.class);
+      byte[] definition = encryption.open(sealed, jobId).orElseThrow(() -> ProblemException.invalid(List.of(new Violation("",
+          "the sealed definition does not open with this node's key for this job: it was sealed to another node or for "
+              + "another job, or changed on the way"))));
+      return new Sent(VeilJson.readStrict(definition, JobDefinition.class), "");
+    });
+  }
+
+  private static final String NO_SEALED = "a body, the sealed definition, is required";
   private static final String NO_DEFINITION = "a body, the job definition, is required";
   private static final String NO_REQUEST = "a body {\"jobDefinition\": {...}} is required";
 

@@ -1,6 +1,7 @@
 package dev.veil.agent.logistics;
 
 import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.identity.SecretFile;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -68,26 +69,11 @@ public class PrivateStore {
       }
       return configured;
     }
-    Path file = properties.dataDir().resolve("private.key");
-    if (!Files.exists(file)) {
+    return SecretFile.loadOrCreate(properties.dataDir().resolve("private.key"), () -> {
       byte[] fresh = new byte[32];
       RANDOM.nextBytes(fresh);
-      Path tmp = Files.createTempFile(properties.dataDir(), ".key", ".tmp",
-          PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-      Files.write(tmp, fresh);
-      try {
-        Files.createLink(file, tmp);
-      } catch (java.nio.file.FileAlreadyExistsException raced) {
-        // another start created it: use theirs
-      } finally {
-        Files.deleteIfExists(tmp);
-      }
-    }
-    byte[] stored = Files.readAllBytes(file);
-    if (stored.length != 32) {
-      throw new IOException(file + " is not a 32-byte key");
-    }
-    return stored;
+      return fresh;
+    });
   }
 
   public void put(String jobId, String name, byte[] plaintext) {

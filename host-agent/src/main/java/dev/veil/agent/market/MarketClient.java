@@ -1,6 +1,7 @@
 package dev.veil.agent.market;
 
 import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.identity.NodeEncryption;
 import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.model.auth.NodeRequestSignature;
 import dev.veil.model.json.VeilJson;
@@ -48,9 +49,12 @@ public class MarketClient {
   private final WebClient http;
   private final NodeIdentity node;
   private final AgentProperties properties;
+  private final NodeEncryption encryption;
   private final Clock clock;
 
-  public MarketClient(WebClient.Builder builder, NodeIdentity node, AgentProperties properties, Clock clock) {
+  public MarketClient(WebClient.Builder builder, NodeIdentity node, NodeEncryption encryption, AgentProperties properties,
+      Clock clock) {
+    this.encryption = encryption;
     this.http = builder.baseUrl(properties.marketUrl())
         .codecs(codecs -> codecs.defaultCodecs().maxInMemorySize(8 * 1024 * 1024)).build();
     this.node = node;
@@ -61,7 +65,7 @@ public class MarketClient {
   /** Registers the node, or renews it: what it is, never where (the gateway reaches it through its tunnel). */
   public Mono<Void> register() {
     return send(HttpMethod.PUT, "/v1/nodes/self", new Object[0],
-        new NodeRegistration(properties.version(), properties.gpu(), properties.maxConcurrentJobs()),
+        new NodeRegistration(properties.version(), properties.gpu(), properties.maxConcurrentJobs(), encryption.publicKey()),
         response -> expect(response, HttpStatus.OK), CALL_TIMEOUT);
   }
 

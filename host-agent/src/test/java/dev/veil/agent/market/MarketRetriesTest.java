@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.veil.agent.config.TestAgentProperties;
-import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.model.auth.NodeRequestSignature;
 import dev.veil.model.market.HeartbeatResponse;
 import dev.veil.model.result.JobStatus;
@@ -13,7 +12,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -21,7 +19,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.unit.DataSize;
-import org.springframework.web.reactive.function.client.WebClient;
 import reactor.util.retry.Retry;
 
 /**
@@ -62,7 +59,7 @@ class MarketRetriesTest {
     });
     server.start();
     var properties = TestAgentProperties.of(dir, "http://127.0.0.1:" + server.getAddress().getPort(), "", DataSize.ofMegabytes(3));
-    MarketClient market = new MarketClient(WebClient.builder(), new NodeIdentity(properties), properties, Clock.systemUTC());
+    MarketClient market = TestMarketClients.of(properties);
 
     HeartbeatResponse beat = market.heartbeat("job", JobStatus.RUNNING)
         .retryWhen(Retry.fixedDelay(5, Duration.ofMillis(50)))

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.veil.agent.config.TestAgentProperties;
-import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.market.JobState;
@@ -13,7 +12,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -22,7 +20,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.unit.DataSize;
-import org.springframework.web.reactive.function.client.WebClient;
 import reactor.test.StepVerifier;
 
 /**
@@ -66,7 +63,7 @@ class StopRequestedTest {
     });
     server.start();
     var properties = TestAgentProperties.of(dir, "http://127.0.0.1:" + server.getAddress().getPort(), "", DataSize.ofMegabytes(3));
-    return new MarketClient(WebClient.builder(), new NodeIdentity(properties), properties, Clock.systemUTC());
+    return TestMarketClients.of(properties);
   }
 
   @Test

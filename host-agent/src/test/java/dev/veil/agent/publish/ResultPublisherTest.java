@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.sun.net.httpserver.HttpServer;
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.config.TestAgentProperties;
-import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.agent.market.MarketClient;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.result.FlowState;
@@ -17,7 +16,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +25,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.util.unit.DataSize;
-import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * The publisher against a market stand-in on a real port that answers a scripted sequence of
@@ -71,7 +68,7 @@ class ResultPublisherTest {
     server.start();
     AgentProperties properties = TestAgentProperties.of(dir, "http://127.0.0.1:" + server.getAddress().getPort(), "",
         DataSize.ofKilobytes(64));
-    MarketClient market = new MarketClient(WebClient.builder(), new NodeIdentity(properties), properties, Clock.systemUTC());
+    MarketClient market = dev.veil.agent.market.TestMarketClients.of(properties);
     return new ResultPublisher(market, properties, meters, Duration.ofMillis(20));
   }
 

@@ -1,6 +1,7 @@
 package dev.veil.market.registry;
 
 import java.time.Duration;
+import dev.veil.model.sealing.NodeEncryptionKey;
 import java.util.Map;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Repository;
@@ -13,7 +14,8 @@ import reactor.core.publisher.Mono;
  *
  * <h2>Storage details</h2>
  * <pre>
- * HSET veil:registry:node:Nd9... version 0.1.0 gpu false capacity 1 lastSeen 1764000000000
+ * HSET veil:registry:node:Nd9... version 0.1.0 gpu false capacity 1 lastSeen 1764000000000 \
+ *      encryptionKey &lt;base64url&gt; encryptionKeySignature &lt;base64url&gt;   -- when the node sent one
  * PEXPIRE veil:registry:node:Nd9... 60000                       -- renewed by every PUT /v1/nodes/self
  * </pre>
  */
@@ -29,10 +31,16 @@ public class RedisNodeRegistry {
   }
 
   /** Registers or renews a node. */
-  public Mono<Void> renew(String nodeId, String version, boolean gpu, int capacity, long nowMillis, Duration ttl) {
+  public Mono<Void> renew(String nodeId, String version, boolean gpu, int capacity, NodeEncryptionKey encryptionKey,
+      long nowMillis, Duration ttl) {
     String key = NODE + nodeId;
-    return redis.<String, String>opsForHash().putAll(key, Map.of("version", version == null ? "" : version,
-            "gpu", Boolean.toString(gpu), "capacity", Integer.toString(capacity), "lastSeen", Long.toString(nowMillis)))
+    Map<String, String> fields = new java.util.HashMap<>(Map.of("version", version == null ? "" : version,
+        "gpu", Boolean.toString(gpu), "capacity", Integer.toString(capacity), "lastSeen", Long.toString(nowMillis)));
+    if (encryptionKey != null) {
+      fields.put("encryptionKey", encryptionKey.publicKey());
+      fields.put("encryptionKeySignature", encryptionKey.signature());
+    }
+    return redis.<String, String>opsForHash().putAll(key, fields)
         .then(redis.expire(key, ttl))
         .then();
   }
@@ -41,7 +49,7 @@ public class RedisNodeRegistry {
     return redis.hasKey(NODE + nodeId);
   }
 
-  /** A node's record as stored, for tests and operators. */
+  /** A node's record as stored: what it says of itself, its encryption key included. */
   public Mono<Map<String, String>> node(String nodeId) {
     return redis.<String, String>opsForHash().entries(NODE + nodeId)
         .collectMap(Map.Entry::getKey, Map.Entry::getValue)

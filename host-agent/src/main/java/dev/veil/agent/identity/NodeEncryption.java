@@ -1,0 +1,42 @@
+package dev.veil.agent.identity;
+
+import dev.veil.agent.config.AgentProperties;
+import dev.veil.model.sealing.Hpke;
+import dev.veil.model.sealing.NodeEncryptionKey;
+import dev.veil.model.sealing.SealedDefinition;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Optional;
+import org.springframework.stereotype.Component;
+
+/**
+ * This node's X25519 encryption key ({@code <data-dir>/encryption.key}, 0600, made on first
+ * start), and its public half signed by the node key: what clients seal private definitions to.
+ */
+@Component
+public class NodeEncryption {
+
+  private final NodeIdentity node;
+  private final byte[] privateKey;
+  private final NodeEncryptionKey published;
+
+  public NodeEncryption(NodeIdentity node, AgentProperties properties) {
+    this.node = node;
+    try {
+      this.privateKey = SecretFile.loadOrCreate(properties.dataDir().resolve("encryption.key"), Hpke::newPrivateKey);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot load the node's encryption key", e);
+    }
+    this.published = NodeEncryptionKey.signed(node.nodeId(), node.key().getPrivate(), Hpke.publicKey(privateKey));
+  }
+
+  /** The public key and the node key's signature of it, as published. */
+  public NodeEncryptionKey publicKey() {
+    return published;
+  }
+
+  /** The definition's JSON, when it was sealed to this node for {@code jobId}; else empty. */
+  public Optional<byte[]> open(SealedDefinition sealed, String jobId) {
+    return sealed.open(privateKey, jobId, node.nodeId());
+  }
+}
