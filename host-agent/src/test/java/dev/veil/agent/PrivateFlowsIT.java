@@ -267,6 +267,21 @@ class PrivateFlowsIT {
     assertThat(postSealed(job.jobId(), session, new dev.veil.model.sealing.SealedDefinition(good.suite(), good.enc(),
         java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(changed))).statusCode()).as("changed").isEqualTo(400);
     assertThat(postSealed(job.jobId(), null, good).statusCode()).as("no session").isEqualTo(401);
+    // One that opens but is not a valid definition is refused without a word of it: the answer travels in clear.
+    HttpResponse<String> invalid = postSealed(job.jobId(), session, dev.veil.model.sealing.SealedDefinition.seal(
+        ("{\"version\": \"0.1\", \"type\": \"" + marker + "\", \"ops\": []}").getBytes(), nodeKey, job.jobId(), node.nodeId()));
+    assertThat(invalid.statusCode()).isEqualTo(400);
+    assertThat(invalid.body()).contains("opened, but is not a valid job definition").doesNotContain(marker);
+    HttpResponse<String> unparsable = postSealed(job.jobId(), session, dev.veil.model.sealing.SealedDefinition.seal(
+        (marker + " is not JSON").getBytes(), nodeKey, job.jobId(), node.nodeId()));
+    assertThat(unparsable.statusCode()).isEqualTo(400);
+    assertThat(unparsable.body()).doesNotContain(marker);
+    HttpResponse<String> nothing = suite.http.send(HttpRequest.newBuilder(URI.create(AGENT + "/job-definition/" + job.jobId()))
+        .header("Content-Type", dev.veil.model.sealing.SealedDefinition.MEDIA_TYPE).header("x-session-id", session)
+        .POST(HttpRequest.BodyPublishers.ofString("null")).build(), HttpResponse.BodyHandlers.ofString());
+    assertThat(nothing.statusCode()).as(nothing.body()).isEqualTo(400);
+    assertThat(sendDefinition(job.jobId(), session, "null").statusCode()).as("a JSON null, plain").isEqualTo(400);
+    assertThat(postTo("/job/" + job.jobId() + "/job-definition", session, "null").statusCode()).as("a JSON null, bare").isEqualTo(400);
 
     HttpResponse<String> accepted = postSealed(job.jobId(), session, good);
     assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);

@@ -178,7 +178,13 @@ final class JobWatcher {
       return;
     }
     byte[] definition = VeilJson.write(VeilJson.lenient().readValue(body, JobDefinitionRequest.class).jobDefinition());
-    SealedDefinition sealed = SealedDefinition.seal(definition, nodeKey(c, nodeId), jobId, nodeId);
+    SealedDefinition sealed;
+    try {
+      sealed = SealedDefinition.seal(definition, nodeKey(c, nodeId), jobId, nodeId);
+    } catch (IllegalArgumentException unusable) {
+      throw new CliException(ExitCodes.DENIED, "node " + nodeId + " publishes an encryption key nothing can be sealed to: "
+          + "not sending the definition to it");
+    }
     c.gateway().node(nodeId, "POST", "/job-definition/" + jobId, session, sealed.toJson(), SealedDefinition.MEDIA_TYPE);
   }
 

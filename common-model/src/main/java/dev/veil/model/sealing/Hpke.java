@@ -39,7 +39,11 @@ public final class Hpke {
     return new X25519PrivateKeyParameters(privateKey, 0).generatePublicKey().getEncoded();
   }
 
-  /** Seals {@code plaintext} to {@code recipient} (32 raw bytes), bound to {@code info} and {@code aad}. */
+  /**
+   * Seals {@code plaintext} to {@code recipient} (32 raw bytes), bound to {@code info} and {@code aad}.
+   * Base mode authenticates no sender: whoever may send can seal anything; only changes to what was
+   * sealed are detected.
+   */
   public static Sealed seal(byte[] recipient, byte[] info, byte[] aad, byte[] plaintext) {
     if (recipient == null || recipient.length != KEY_BYTES) {
       throw new IllegalArgumentException("an X25519 public key is 32 bytes");
@@ -47,8 +51,9 @@ public final class Hpke {
     try {
       byte[][] out = hpke().seal(new X25519PublicKeyParameters(recipient, 0), info, aad, plaintext, null, null, null);
       return new Sealed(out[1], out[0]);
-    } catch (InvalidCipherTextException e) {
-      throw new IllegalStateException("sealing failed", e);
+    } catch (InvalidCipherTextException | IllegalStateException e) {
+      // Bouncy Castle refuses a key whose agreement gives nothing (a small-order point).
+      throw new IllegalArgumentException("not a usable X25519 public key", e);
     }
   }
 

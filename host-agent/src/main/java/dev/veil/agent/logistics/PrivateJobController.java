@@ -8,6 +8,7 @@ import dev.veil.agent.run.RunningJobs;
 import dev.veil.model.job.JobDefinition;
 import dev.veil.model.job.JobDefinitionRequest;
 import dev.veil.model.json.CanonicalJson;
+import dev.veil.model.json.MalformedJsonException;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.result.ServiceStatus;
 import dev.veil.model.sealing.SealedDefinition;
@@ -92,7 +93,7 @@ class PrivateJobController {
       @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
     return accept(sessionId, jobId, () -> isWrapped(body)
         ? new Sent(read(body), "/jobDefinition")
-        : new Sent(VeilJson.readStrict(requireBody(body, NO_DEFINITION), JobDefinition.class), ""));
+        : new Sent(bare(body), ""));
   }
 
   /**
@@ -107,19 +108,41 @@ class PrivateJobController {
       @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
     return accept(sessionId, jobId, () -> {
       SealedDefinition sealed = VeilJson.readStrict(requireBody(body, NO_SEALED), SealedDefinition.class);
+      if (sealed == null) {
+        throw ProblemException.invalid(List.of(new Violation("", NO_SEALED)));
+      }
       byte[] definition = encryption.open(sealed, jobId).orElseThrow(() -> ProblemException.invalid(List.of(new Violation("",
           "the sealed definition does not open with this node's key for this job: it was sealed to another node or for "
               + "another job, or changed on the way"))));
-      return new Sent(VeilJson.readStrict(definition, JobDefinition.class), "");
+      try {
+        JobDefinition opened = VeilJson.readStrict(definition, JobDefinition.class);
+        if (opened == null) {
+          throw ProblemException.invalid(List.of(new Violation("", OPENED_INVALID)));
+        }
+        return new Sent(opened, "", true);
+      } catch (MalformedJsonException e) {
+        // What the parser would quote is what was sealed: the answer travels in clear, so it says nothing of it.
+        throw ProblemException.invalid(List.of(new Violation("", OPENED_INVALID)));
+      }
     });
   }
 
   private static final String NO_SEALED = "a body, the sealed definition, is required";
+  private static final String OPENED_INVALID = "the sealed definition opened, but is not a valid job definition (what is wrong "
+      + "is not said: the answer travels in clear; check it with the same definition sent plain to a test job)";
   private static final String NO_DEFINITION = "a body, the job definition, is required";
   private static final String NO_REQUEST = "a body {\"jobDefinition\": {...}} is required";
 
-  /** A definition as sent, and where its fields are in the body (for violations' pointers). */
-  private record Sent(JobDefinition definition, String pointer) {}
+  /**
+   * A definition as sent, and where its fields are in the body (for violations' pointers);
+   * {@code sealed}: it came sealed, so no answer may repeat any of it.
+   */
+  private record Sent(JobDefinition definition, String pointer, boolean sealed) {
+
+    Sent(JobDefinition definition, String pointer) {
+      this(definition, pointer, false);
+    }
+  }
 
   private Mono<Map<String, String>> accept(String sessionId, String jobId, Supplier<Sent> sent) {
     return sessions.ownedJob(sessionId, jobId, jobs::find).map(job -> {
@@ -142,7 +165,8 @@ class PrivateJobController {
             "does not match the hash the posted template commits to (logistics.send.args.hash)"));
       }
       if (!violations.isEmpty()) {
-        throw ProblemException.invalid(violations);
+        // Violations quote paths and values of the definition: not of a sealed one.
+        throw ProblemException.invalid(body.sealed() ? List.of(new Violation("", OPENED_INVALID)) : violations);
       }
       definitions.offer(job.jobId(), definition);
       Map<String, String> ack = new LinkedHashMap<>();
@@ -165,9 +189,17 @@ class PrivateJobController {
     return tree.isObject() && tree.size() == 1 && tree.has("jobDefinition");
   }
 
+  private static JobDefinition bare(byte[] body) {
+    JobDefinition definition = VeilJson.readStrict(requireBody(body, NO_DEFINITION), JobDefinition.class);
+    if (definition == null) {
+      throw ProblemException.invalid(List.of(new Violation("", NO_DEFINITION)));
+    }
+    return definition;
+  }
+
   private static JobDefinition read(byte[] body) {
     JobDefinitionRequest request = VeilJson.readStrict(requireBody(body, NO_REQUEST), JobDefinitionRequest.class);
-    if (request.jobDefinition() == null) {
+    if (request == null || request.jobDefinition() == null) {
       throw ProblemException.invalid(List.of(new Violation("/jobDefinition", "is required")));
     }
     return request.jobDefinition();

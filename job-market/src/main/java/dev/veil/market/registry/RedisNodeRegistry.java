@@ -1,7 +1,7 @@
 package dev.veil.market.registry;
 
-import java.time.Duration;
 import dev.veil.model.sealing.NodeEncryptionKey;
+import java.time.Duration;
 import java.util.Map;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Repository;
@@ -40,7 +40,10 @@ public class RedisNodeRegistry {
       fields.put("encryptionKey", encryptionKey.publicKey());
       fields.put("encryptionKeySignature", encryptionKey.signature());
     }
-    return redis.<String, String>opsForHash().putAll(key, fields)
+    // A node that no longer sends a key has none: an old one is not served on.
+    Mono<Long> forgetKey = encryptionKey != null ? Mono.just(0L)
+        : redis.<String, String>opsForHash().remove(key, "encryptionKey", "encryptionKeySignature");
+    return forgetKey.then(redis.<String, String>opsForHash().putAll(key, fields))
         .then(redis.expire(key, ttl))
         .then();
   }
