@@ -75,37 +75,49 @@ class PrivateJobController {
    * and the job runs; 400 listing every violation, or when the template commits to another hash;
    * 409 once a definition was accepted.
    */
-  @PostMapping(path = "/job-definition/{jobId}", consumes = MediaType.APPLICATION_JSON_VALUE,
+  @PostMapping(path = "/job-definition/{jobId}", consumes = {MediaType.APPLICATION_JSON_VALUE, SealedDefinition.MEDIA_TYPE},
       produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<Map<String, String>> sendDefinition(@RequestHeader(name = SESSION, required = false) String sessionId,
-      @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
+      @PathVariable String jobId, @RequestBody(required = false) byte[] body, ServerHttpRequest request) {
+    if (isSealed(request)) {
+      return sendSealedDefinition(sessionId, jobId, body);
+    }
     return accept(sessionId, jobId, () -> new Sent(read(body), "/jobDefinition"));
   }
+
+  private static boolean isSealed(ServerHttpRequest request) {
+    MediaType type = request.getHeaders().getContentType();
+    return type != null && type.isCompatibleWith(SEALED);
+  }
+
+  private static final MediaType SEALED = MediaType.parseMediaType(SealedDefinition.MEDIA_TYPE);
 
   /**
    * {@code POST /job/{jobId}/job-definition}, the route Nosana's nodes use today: the body is the
    * definition itself, or {@code {"jobDefinition": {...}}} as on the seed's route; the same
    * sessions and answers.
    */
-  @PostMapping(path = "/job/{jobId}/job-definition", consumes = MediaType.APPLICATION_JSON_VALUE,
+  @PostMapping(path = "/job/{jobId}/job-definition", consumes = {MediaType.APPLICATION_JSON_VALUE, SealedDefinition.MEDIA_TYPE},
       produces = MediaType.APPLICATION_JSON_VALUE)
   Mono<Map<String, String>> sendDefinitionNosana(@RequestHeader(name = SESSION, required = false) String sessionId,
-      @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
+      @PathVariable String jobId, @RequestBody(required = false) byte[] body, ServerHttpRequest request) {
+    if (isSealed(request)) {
+      return sendSealedDefinition(sessionId, jobId, body);
+    }
     return accept(sessionId, jobId, () -> isWrapped(body)
         ? new Sent(read(body), "/jobDefinition")
         : new Sent(bare(body), ""));
   }
 
   /**
-   * Either definition route with {@code Content-Type: application/veil.sealed-definition+json}:
+   * Either definition route with {@code Content-Type: application/veil.sealed-definition+json}
+   * (one handler per route takes both types: two with a body that is not required would both match
+   * a request without one):
    * the definition sealed to this node's encryption key for this job (HPKE; see
    * {@link SealedDefinition}); opened here, then taken exactly as a plain one. 400 when it does not
    * open: sealed to another node, for another job, or changed on the way.
    */
-  @PostMapping(path = {"/job-definition/{jobId}", "/job/{jobId}/job-definition"}, consumes = SealedDefinition.MEDIA_TYPE,
-      produces = MediaType.APPLICATION_JSON_VALUE)
-  Mono<Map<String, String>> sendSealedDefinition(@RequestHeader(name = SESSION, required = false) String sessionId,
-      @PathVariable String jobId, @RequestBody(required = false) byte[] body) {
+  private Mono<Map<String, String>> sendSealedDefinition(String sessionId, String jobId, byte[] body) {
     return accept(sessionId, jobId, () -> {
       SealedDefinition sealed = VeilJson.readStrict(requireBody(body, NO_SEALED), SealedDefinition.class);
       if (sealed == null) {
