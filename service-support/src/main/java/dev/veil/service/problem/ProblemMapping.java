@@ -228,13 +228,28 @@ public final class ProblemMapping {
   // Boot 4.0's health endpoint answers a path of two or more segments whose first names no component
   // (/actuator/health/a/b) with an assertion failure in HealthEndpointSupport.getContributor instead
   // of 404 (found by fuzzing, #23). Recognised by where it is thrown, so nothing else is hidden.
+  // Reactor may trim the error's own trace to its first frame and keep the rest in a suppressed
+  // exception ("Original Stack Trace"), so that is looked at too (GET /actuator/health//x, #20).
   private static boolean isMissingHealthComponent(Throwable error) {
     if (!(error instanceof IllegalStateException)) {
       return false;
     }
-    for (StackTraceElement frame : error.getStackTrace()) {
-      if (frame.getClassName().equals("org.springframework.boot.health.actuate.endpoint.HealthEndpointSupport")
-          && frame.getMethodName().equals("getContributor")) {
+    if (thrownBy(error.getStackTrace())) {
+      return true;
+    }
+    for (Throwable suppressed : error.getSuppressed()) {
+      if (thrownBy(suppressed.getStackTrace()) || String.valueOf(suppressed).contains(HEALTH_SUPPORT + ".getContributor(")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static final String HEALTH_SUPPORT = "org.springframework.boot.health.actuate.endpoint.HealthEndpointSupport";
+
+  private static boolean thrownBy(StackTraceElement[] frames) {
+    for (StackTraceElement frame : frames) {
+      if (frame.getClassName().equals(HEALTH_SUPPORT) && frame.getMethodName().equals("getContributor")) {
         return true;
       }
     }

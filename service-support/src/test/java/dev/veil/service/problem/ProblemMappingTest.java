@@ -68,12 +68,23 @@ class ProblemMappingTest {
         new Case(new ServerWebInputException("Required header 'x-session-id' is not present."), 400, "malformed-request"),
         // GET /actuator/health/a/b: Boot's health endpoint fails an assertion instead of 404 (found by fuzzing, #23).
         new Case(healthContributorMissing(), 404, "not-found"),
+        // GET /actuator/health//service/x: the same, its trace trimmed by Reactor, the rest in a suppressed one (#20).
+        new Case(healthContributorMissingTracedByReactor(), 404, "not-found"),
         new Case(new IllegalStateException("bug with secret abc"), 500, "internal"))) {
       ResponseEntity<ProblemDetail> response = map(c.error());
       assertThat(response.getStatusCode().value()).as(c.type()).isEqualTo(c.status());
       assertThat(response.getHeaders().getContentType()).isEqualTo(MediaType.APPLICATION_PROBLEM_JSON);
       assertThat(response.getBody().getType().toString()).isEqualTo("https://veil.dev/problems/" + c.type());
     }
+  }
+
+  private static IllegalStateException healthContributorMissingTracedByReactor() {
+    IllegalStateException error = new IllegalStateException("'contributor' must not be null");
+    error.setStackTrace(new StackTraceElement[] {new StackTraceElement("org.springframework.util.Assert", "state", "Assert.java", 80)});
+    RuntimeException original = new RuntimeException("Original Stack Trace");
+    original.setStackTrace(healthContributorMissing().getStackTrace());
+    error.addSuppressed(original);
+    return error;
   }
 
   private static IllegalStateException healthContributorMissing() {
