@@ -4,7 +4,10 @@
 Written apart from the Java code, from RFC 9180 and the format as documented, with only
 primitives of Python's `cryptography` package (X25519, Ed25519, AES-GCM) and the standard
 library (HMAC-SHA256 for HKDF): it checks each node key's signature against its node ID and
-opens each sealed definition with the node's X25519 key. Exit 0 when every vector checks.
+opens each sealed definition with the node's X25519 key; it checks each owner's recipient key
+against the owner and opens each sealed result, chunk by chunk, and each sealed live log's
+events, in order, with the owner's X25519 key.
+Exit 0 when every vector checks.
 Usage: check-sealing-vectors.py VECTORS.json
 """
 import base64
@@ -58,18 +61,70 @@ def labeled_expand(suite, prk, label, info, length):
     return expand(prk, length.to_bytes(2, "big") + b"HPKE-v1" + suite + label + info, length)
 
 
-def open_base(private_key, enc, info, aad, ciphertext):
+def context(private_key, enc, info):
+    """RFC 9180 SetupBaseR: the AEAD key and base nonce."""
     recipient = X25519PrivateKey.from_private_bytes(private_key)
     dh = recipient.exchange(X25519PublicKey.from_public_bytes(enc))
     recipient_public = recipient.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     eae_prk = labeled_extract(KEM_SUITE, b"", b"eae_prk", dh)
     shared = labeled_expand(KEM_SUITE, eae_prk, b"shared_secret", enc + recipient_public, 32)
-    context = bytes([0]) + labeled_extract(HPKE_SUITE, b"", b"psk_id_hash", b"") \
+    schedule = bytes([0]) + labeled_extract(HPKE_SUITE, b"", b"psk_id_hash", b"") \
         + labeled_extract(HPKE_SUITE, b"", b"info_hash", info)
     secret = labeled_extract(HPKE_SUITE, shared, b"secret", b"")
-    key = labeled_expand(HPKE_SUITE, secret, b"key", context, 32)
-    nonce = labeled_expand(HPKE_SUITE, secret, b"base_nonce", context, 12)
+    key = labeled_expand(HPKE_SUITE, secret, b"key", schedule, 32)
+    nonce = labeled_expand(HPKE_SUITE, secret, b"base_nonce", schedule, 12)
+    return key, nonce
+
+
+def nonce_for(base_nonce, sequence):
+    """RFC 9180 ComputeNonce: the base nonce XOR the sequence number, big-endian, 12 bytes."""
+    return bytes(a ^ b for a, b in zip(base_nonce, sequence.to_bytes(12, "big")))
+
+
+def open_base(private_key, enc, info, aad, ciphertext):
+    key, nonce = context(private_key, enc, info)
     return AESGCM(key).decrypt(nonce, ciphertext, aad)
+
+
+def open_result(private_key, sealed, job_id, node_id):
+    assert sealed["suite"] == "HPKE-Base/X25519-HKDF-SHA256/HKDF-SHA256/AES-256-GCM", sealed["suite"]
+    key, base_nonce = context(private_key, b64url(sealed["enc"]), b"veil/v1 result")
+    chunks = sealed["chunks"]
+    out = b""
+    for index, chunk in enumerate(chunks):
+        flag = "last" if index == len(chunks) - 1 else "more"
+        aad = ("veil sealed result v1\n" + job_id + "\n" + node_id + "\n" + flag).encode()
+        out += AESGCM(key).decrypt(nonce_for(base_nonce, index), b64url(chunk), aad)
+    return out
+
+
+def check_result(vector):
+    owner = vector["owner"]
+    key = vector["recipient"]
+    statement = ("veil owner encryption key v1\n" + owner + "\n" + key["publicKey"]).encode()
+    Ed25519PublicKey.from_public_bytes(b58(owner)).verify(b64url(key["signature"]), statement)
+    private_key = b64url(vector["ownerPrivateKey"])
+    derived = X25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    assert derived == b64url(key["publicKey"]), "the recipient key is not the private key's"
+    sealed = vector["sealed"]
+    assert len(sealed["chunks"]) > 1, "a vector of one chunk checks no sequence"
+    opened = open_result(private_key, sealed, vector["jobId"], vector["nodeId"])
+    assert opened == vector["plaintext"].encode(), "opened to something else"
+    log = vector["log"]
+    header = json.loads(log["sealed"])
+    assert header["suite"] == sealed["suite"], header["suite"]
+    log_key, log_nonce = context(private_key, b64url(header["enc"]), b"veil/v1 log")
+    for sequence, event in enumerate(log["events"]):
+        aad = ("veil sealed log v1\n" + vector["jobId"] + "\n" + vector["nodeId"] + "\n" + event["event"] + "\n"
+               + event["id"]).encode()
+        opened_event = AESGCM(log_key).decrypt(nonce_for(log_nonce, sequence), b64url(event["data"]), aad)
+        assert opened_event == event["plaintext"].encode(), "a log event opened to something else"
+    # Cut short: without its last chunk, the one before is not flagged last and does not open as such.
+    try:
+        open_result(private_key, dict(sealed, chunks=sealed["chunks"][:-1]), vector["jobId"], vector["nodeId"])
+        raise AssertionError("opened cut short")
+    except InvalidTag:
+        pass
 
 
 def check(vector):
@@ -96,14 +151,15 @@ def check(vector):
 
 def main():
     with open(sys.argv[1], encoding="utf-8") as file:
-        vectors = json.load(file)["vectors"]
-    for vector in vectors:
+        document = json.load(file)
+    cases = [(check, vector) for vector in document["vectors"]] + [(check_result, vector) for vector in document["results"]]
+    for checker, vector in cases:
         try:
-            check(vector)
+            checker(vector)
         except (AssertionError, InvalidSignature, InvalidTag, ValueError) as failure:
             print("vector " + vector.get("name", "?") + " fails: " + repr(failure), file=sys.stderr)
             return 1
-    print(str(len(vectors)) + " sealing vector(s) check")
+    print(str(len(cases)) + " sealing vector(s) check")
     return 0
 
 

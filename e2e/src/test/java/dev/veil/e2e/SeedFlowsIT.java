@@ -345,6 +345,8 @@ class SeedFlowsIT {
 
     String jobId = json(run).path("jobId").asString();
     assertThat(json(run).path("state").asString()).isEqualTo("COMPLETED");
+    // The CLI had the result sealed to its own key, and opened it.
+    assertThat(market.record(jobId).definition().resultRecipient()).isNotNull();
     FlowState full = VeilJson.readStrict(Files.readAllBytes(resultFile), FlowState.class);
     assertThat(full.opStates().get(0).logs()).anyMatch(l -> l.log().equals("hello world"));
     assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(resultFile)))

@@ -296,6 +296,89 @@ class PrivateFlowsIT {
     assertThat(new String(VeilJson.write(suite.record(job.jobId())))).doesNotContain(marker);
   }
 
+  @Test
+  @org.junit.jupiter.api.extension.ExtendWith(org.springframework.boot.test.system.OutputCaptureExtension.class)
+  void aResultSealedToItsOwnerOpensOnlyWithTheOwnersKeyAndNothingOfItTravelsInClear(
+      org.springframework.boot.test.system.CapturedOutput output) throws Exception {
+    byte[] ownerKey = dev.veil.model.sealing.Hpke.newPrivateKey();
+    String owner = Ed25519.id(alice.getPublic());
+    String marker = "sealedresultmrk" + Long.toHexString(System.nanoTime());
+    String recipient = new String(VeilJson.write(dev.veil.model.sealing.RecipientKey.signed(owner, alice.getPrivate(),
+        dev.veil.model.sealing.Hpke.publicKey(ownerKey))));
+    // Over 64 KiB of result: sealed in several chunks.
+    String template = spec("private-receive-template.json")
+        .replace("\"args\": {}", "\"args\": {\"recipient\": " + recipient + "}")
+        .replace("\"ops\": []", "\"ops\": [{\"type\": \"container/run\", \"id\": \"sealed\", \"args\": {\"image\": "
+            + "\"ubuntu\", \"cmd\": [\"sh\", \"-c\", \"echo " + marker + "; seq 1 20000\"]}}]");
+
+    // A recipient key signed by another key than the poster's is refused when posted.
+    dev.veil.model.sealing.RecipientKey bobs = dev.veil.model.sealing.RecipientKey.signed(owner, bob.getPrivate(),
+        dev.veil.model.sealing.Hpke.publicKey(ownerKey));
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> suite.post(alice,
+            Suite.job(template.replace(recipient, new String(VeilJson.write(bobs)))), null))
+        .hasMessageContaining("answered 400").hasMessageContaining("/definition/logistics/receive/args/recipient/signature");
+
+    JobRecord job = suite.post(alice, Suite.job(template), null);
+    awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
+    String session = scopedSession(alice, job.jobId());
+    // Its live log is sealed to the same key: line numbers in clear, what the lines say not.
+    HttpResponse<String> log = get("/job-logs/" + job.jobId() + "?follow=false", session);
+    assertThat(log.statusCode()).isEqualTo(200);
+    assertThat(log.body()).startsWith("retry: 2000\n\nevent: sealed\ndata: {").doesNotContain(marker).doesNotContain("stdout");
+    List<String> events = openSealedLog(ownerKey, job.jobId(), log.body());
+    assertThat(events).hasSize(20_002);
+    assertThat(VeilJson.strict().readTree(events.get(0)).get("log").asString()).isEqualTo(marker);
+    assertThat(VeilJson.strict().readTree(events.get(20_001)).get("status").asString()).isEqualTo("success");
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> openSealedLog(dev.veil.model.sealing.Hpke.newPrivateKey(),
+        job.jobId(), log.body())).isInstanceOf(dev.veil.model.sealing.SealedResult.NotOpened.class);
+
+    HttpResponse<byte[]> collected = suite.http.send(HttpRequest.newBuilder(URI.create(AGENT + "/job-result/" + job.jobId()))
+        .header("x-session-id", session).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(collected.statusCode()).isEqualTo(200);
+    assertThat(collected.headers().firstValue("Content-Type")).hasValue(dev.veil.model.sealing.SealedResult.MEDIA_TYPE);
+    assertThat(new String(collected.body(), java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain(marker)
+        .doesNotContain("19999");
+    assertThat(VeilJson.strict().readTree(collected.body()).get("chunks").size()).isGreaterThan(1);
+    // Not with another key, not as another job's or node's.
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.veil.model.sealing.SealedResult.open(
+            dev.veil.model.sealing.Hpke.newPrivateKey(), job.jobId(), node.nodeId(),
+            new java.io.ByteArrayInputStream(collected.body()), java.io.OutputStream.nullOutputStream()))
+        .isInstanceOf(dev.veil.model.sealing.SealedResult.NotOpened.class);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.veil.model.sealing.SealedResult.open(ownerKey, RandomIds.next(),
+            node.nodeId(), new java.io.ByteArrayInputStream(collected.body()), java.io.OutputStream.nullOutputStream()))
+        .isInstanceOf(dev.veil.model.sealing.SealedResult.NotOpened.class);
+    java.io.ByteArrayOutputStream opened = new java.io.ByteArrayOutputStream();
+    dev.veil.model.sealing.SealedResult.open(ownerKey, job.jobId(), node.nodeId(), new java.io.ByteArrayInputStream(collected.body()),
+        opened);
+    FlowState full = VeilJson.readStrict(opened.toByteArray(), FlowState.class);
+    assertThat(full.status()).isEqualTo(JobStatus.SUCCESS);
+    assertThat(full.opStates().get(0).logs()).hasSize(20_001).first().satisfies(l -> assertThat(l.log()).isEqualTo(marker));
+    assertThat(full.opStates().get(0).logs().get(20_000).log()).isEqualTo("20000");
+
+    suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
+    assertThat(get("/job-result/" + job.jobId(), session).statusCode()).isEqualTo(410);
+    assertThat(output.getAll()).doesNotContain(marker);
+    assertThat(suite.publishedBytes(job.jobId())).doesNotContain(marker);
+  }
+
+  // Every log and end event's data of a sealed log stream, opened in order.
+  List<String> openSealedLog(byte[] key, String jobId, String stream) throws Exception {
+    List<String> opened = new java.util.ArrayList<>();
+    dev.veil.model.sealing.SealedLog.Opener opener = null;
+    for (String event : stream.split("\n\n")) {
+      java.util.Map<String, String> fields = new java.util.HashMap<>();
+      event.lines().filter(l -> l.contains(": ")).forEach(l -> fields.put(l.substring(0, l.indexOf(": ")), l.substring(l.indexOf(": ") + 2)));
+      String name = fields.get("event");
+      if ("sealed".equals(name)) {
+        opener = dev.veil.model.sealing.SealedLog.Opener.of(key, jobId, node.nodeId(), fields.get("data"));
+      } else if ("log".equals(name) || "end".equals(name)) {
+        opened.add(new String(opener.open(name, fields.getOrDefault("id", ""), fields.get("data")),
+            java.nio.charset.StandardCharsets.UTF_8));
+      }
+    }
+    return opened;
+  }
+
   HttpResponse<String> postSealed(String jobId, String sessionId, dev.veil.model.sealing.SealedDefinition sealed) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(AGENT + "/job-definition/" + jobId))
         .header("Content-Type", dev.veil.model.sealing.SealedDefinition.MEDIA_TYPE)

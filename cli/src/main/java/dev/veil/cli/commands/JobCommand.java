@@ -11,6 +11,7 @@ import dev.veil.model.json.VeilJson;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.market.JobState;
 import dev.veil.model.market.PostJobRequest;
+import dev.veil.model.sealing.RecipientKey;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 @Command(name = "job", description = "Post jobs, send their private definitions, fetch private results and URLs.",
     subcommands = {JobCommand.Post.class, JobCommand.Status.class, JobCommand.SendDefinition.class,
@@ -51,8 +53,9 @@ public final class JobCommand extends MissingSubcommand {
     @Option(names = "--logs", description = "with --wait: print the job's log lines as its host reads them (to stderr with --json)")
     boolean logs;
 
-    @Option(names = "--plain", description = "with --definition: send it unsealed (readable by the gateway on the way) instead of "
-        + "sealed to the host's encryption key")
+    @Option(names = "--plain", description = "seal nothing: send the definition unsealed instead of sealed to the host's "
+        + "encryption key, and have a private result handed out unsealed instead of sealed to this client's key (both "
+        + "readable by the gateway on the way)")
     boolean plain;
 
     @Override
@@ -62,6 +65,9 @@ public final class JobCommand extends MissingSubcommand {
         throw new CliException(ExitCodes.USAGE, "--definition, --result-out and --logs need --wait");
       }
       JobDefinition job = readJobFile(file);
+      if (!plain && job.receivesResultPrivately() && job.resultRecipient() == null) {
+        job = withRecipient(job, c.identity().recipientKey());
+      }
       byte[] privateDefinition = definition == null ? null : definitionRequest(definition);
       String session = c.identity().login(null, null, 600L).sessionId();
       byte[] body = VeilJson.write(new PostJobRequest(job, timeoutMinutes == null ? null : timeoutMinutes * 60));
@@ -166,7 +172,10 @@ public final class JobCommand extends MissingSubcommand {
         JobWatcher.writeResult(c, c.gateway().api("GET", "/v1/results/" + job.resultId(), null, null).body(), out);
         return;
       }
-      JobWatcher.fetchResult(c, jobId, claimedBy(c, jobId), out);
+      if (job.nodeId() == null) {
+        throw new CliException(ExitCodes.CONFLICT, "job " + jobId + " is " + job.state() + " and no host has claimed it yet");
+      }
+      JobWatcher.fetchResult(c, job, job.nodeId(), out);
     }
   }
 
@@ -194,7 +203,7 @@ public final class JobCommand extends MissingSubcommand {
       LogStream stream = new LogStream(c, prefix, false);
       String end;
       try {
-        end = stream.print(jobId, job.nodeId(), follow);
+        end = stream.print(jobId, job.nodeId(), follow, job.definition() != null && job.definition().resultRecipient() != null);
       } catch (CliException e) {
         // Ended, its log no longer on its host (410), or not this key's job (404): a public result
         // has its log for anyone, once published.
@@ -289,6 +298,16 @@ public final class JobCommand extends MissingSubcommand {
       throw new CliException(ExitCodes.CONFLICT, "job " + jobId + " is " + job.state() + " and no host has claimed it yet");
     }
     return job.nodeId();
+  }
+
+  /** The template, its private result to be sealed to {@code recipient} ({@code logistics.receive.args.recipient}). */
+  static JobDefinition withRecipient(JobDefinition job, RecipientKey recipient) {
+    ObjectNode tree = VeilJson.lenient().valueToTree(job);
+    ObjectNode receive = (ObjectNode) tree.get("logistics").get("receive");
+    JsonNode args = receive.get("args");
+    ObjectNode withKey = args instanceof ObjectNode existing ? existing : receive.putObject("args");
+    withKey.set("recipient", VeilJson.lenient().valueToTree(recipient));
+    return VeilJson.lenient().treeToValue(tree, JobDefinition.class);
   }
 
   /** The stable fields of {@code job status --json}. */

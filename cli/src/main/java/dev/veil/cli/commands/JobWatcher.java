@@ -9,13 +9,19 @@ import dev.veil.model.job.JobDefinitionRequest;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.market.JobState;
 import dev.veil.model.result.JobStatus;
+import dev.veil.model.sealing.Hpke;
 import dev.veil.model.sealing.NodeEncryptionKey;
+import dev.veil.model.sealing.RecipientKey;
 import dev.veil.model.sealing.SealedDefinition;
+import dev.veil.model.sealing.SealedResult;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Objects;
 import tools.jackson.databind.JsonNode;
 
@@ -73,7 +79,7 @@ final class JobWatcher {
         shown = now;
       }
       if (logs && logFollower == null && job.nodeId() != null && job.state() == JobState.RUNNING) {
-        followLogs(jobId, job.nodeId());
+        followLogs(jobId, job.nodeId(), job.definition() != null && job.definition().resultRecipient() != null);
       }
       if (job.state().isFinal()) {
         awaitLogs();
@@ -96,8 +102,9 @@ final class JobWatcher {
       if (job.state() == JobState.RUNNING && job.hostStatus() == JobStatus.WAITING_FOR_RESULT && !resultDone) {
         // The log is complete once the ops have ended: every line is shown before the result.
         awaitLogs();
-        fetchResult(c, jobId, job.nodeId(), resultOut);
-        c.out().progress(jobId + ": fetched the private result" + (resultOut == null ? "" : " into " + resultOut));
+        fetchResult(c, job, job.nodeId(), resultOut);
+        c.out().progress(jobId + ": fetched the private result" + (job.definition().resultRecipient() == null ? "" : ", sealed,")
+            + (resultOut == null ? "" : " into " + resultOut));
         resultDone = true;
       }
       if (Instant.now().isAfter(deadline)) {
@@ -110,12 +117,12 @@ final class JobWatcher {
   }
 
   // The job's log, printed by a thread of its own while this one watches the market.
-  private void followLogs(String jobId, String nodeId) {
+  private void followLogs(String jobId, String nodeId, boolean sealed) {
     LogStream stream = new LogStream(c, false, c.out().json());
     logStream = stream;
     logFollower = new Thread(() -> {
       try {
-        stream.print(jobId, nodeId, true);
+        stream.print(jobId, nodeId, true, sealed);
       } catch (CliException e) {
         c.out().progress(jobId + ": the job's log could not be followed: " + e.getMessage());
       }
@@ -200,10 +207,35 @@ final class JobWatcher {
         + nodeId + " is not signed by that node: not sending the definition to it"));
   }
 
-  static void fetchResult(VeilCli.Context c, String jobId, String nodeId, Path out) {
-    String session = c.identity().sessionFor(jobId, nodeId);
-    byte[] result = c.gateway().node(nodeId, "GET", "/job-result/" + jobId, session, null).body();
-    writeResult(c, result, out);
+  /**
+   * Collects the job's private result from its host (once) and writes it out. When the template
+   * names a recipient key the result must come sealed to it, and is opened here with this
+   * client's encryption key: a result in clear, or one that does not open, is refused (the sealed
+   * document is then kept in a file, 0600, rather than lost).
+   */
+  static void fetchResult(VeilCli.Context c, JobRecord job, String nodeId, Path out) {
+    String session = c.identity().sessionFor(job.jobId(), nodeId);
+    RecipientKey recipient = job.definition() == null ? null : job.definition().resultRecipient();
+    byte[] myKey = recipient == null ? null : Hpke.publicKey(c.identity().encryptionKey());
+    if (recipient != null && !recipient.verifiedFor(job.owner()).map(key -> Arrays.equals(key, myKey)).orElse(false)) {
+      throw new CliException(ExitCodes.DENIED, "job " + job.jobId() + "'s result is sealed to a key this client does not hold ("
+          + c.identity().encryptionKeyFile() + " is another): not collecting it");
+    }
+    byte[] result = c.gateway().node(nodeId, "GET", "/job-result/" + job.jobId(), session, null).body();
+    if (recipient == null) {
+      writeResult(c, result, out);
+      return;
+    }
+    ByteArrayOutputStream opened = new ByteArrayOutputStream();
+    try {
+      SealedResult.open(c.identity().encryptionKey(), job.jobId(), nodeId, new ByteArrayInputStream(result), opened);
+    } catch (SealedResult.NotOpened | IOException e) {
+      Path kept = Path.of("veil-result-" + job.jobId() + ".sealed.json");
+      writeResult(c, result, kept);
+      throw new CliException(ExitCodes.DENIED, "the result of " + job.jobId() + " did not open with this client's key ("
+          + e.getMessage() + "); what the host handed out is kept in " + kept);
+    }
+    writeResult(c, opened.toByteArray(), out);
   }
 
   /** A result document to stdout, or to {@code out}: 0600, written whole or not at all (printed if it cannot be written). */

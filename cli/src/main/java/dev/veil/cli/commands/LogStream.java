@@ -6,6 +6,8 @@ import dev.veil.cli.VeilCli;
 import dev.veil.cli.http.Gateway;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.result.JobLogLine;
+import dev.veil.model.sealing.SealedLog;
+import dev.veil.model.sealing.SealedResult;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,12 +60,12 @@ final class LogStream {
    * status ({@code success}, ...) once the log is complete; null when not following and the job
    * still runs.
    */
-  String print(String jobId, String nodeId, boolean follow) {
+  String print(String jobId, String nodeId, boolean follow, boolean sealed) {
     int failuresInARow = 0;
     while (!cancelled) {
       try {
         String session = c.identity().sessionFor(jobId, nodeId);
-        String end = readOnce(jobId, nodeId, session, follow);
+        String end = readOnce(jobId, nodeId, session, follow, sealed);
         if (end != null || !follow) {
           return end;
         }
@@ -99,8 +101,12 @@ final class LogStream {
     }
   }
 
-  // One connection: the end's status, or null when it ended (or went silent) before the end.
-  private String readOnce(String jobId, String nodeId, String session, boolean follow) {
+  /**
+   * One connection: the end's status, or null when it ended (or went silent) before the end.
+   * {@code sealed}: the job's result is sealed to this client's key, so its log must come sealed
+   * too ({@link SealedLog}); every event is opened in the order it came, one not sealed is refused.
+   */
+  private String readOnce(String jobId, String nodeId, String session, boolean follow, boolean sealed) {
     InputStream stream = c.gateway().nodeStream(nodeId, "/job-logs/" + jobId + (follow ? "" : "?follow=false"), session,
         last > 0 ? last : null);
     this.stream = stream;
@@ -121,6 +127,7 @@ final class LogStream {
       Long id = null;
       String event = null;
       String data = null;
+      SealedLog.Opener opener = null;
       while ((line = in.readLine()) != null) {
         heard.set(System.nanoTime());
         if (line.startsWith("id: ")) {
@@ -130,6 +137,17 @@ final class LogStream {
         } else if (line.startsWith("data: ")) {
           data = line.substring(6);
         } else if (line.isEmpty()) {
+          if ("sealed".equals(event) && data != null && sealed && opener == null) {
+            opener = SealedLog.Opener.of(c.identity().encryptionKey(), jobId, nodeId, data);
+          } else if (("log".equals(event) || "end".equals(event)) && data != null) {
+            if (sealed && opener == null) {
+              throw new CliException(ExitCodes.DENIED, "the log of " + jobId + " came unsealed, though its result is sealed "
+                  + "to this client's key: not showing it");
+            }
+            if (opener != null) {
+              data = new String(opener.open(event, id == null ? "" : id.toString(), data), StandardCharsets.UTF_8);
+            }
+          }
           if ("log".equals(event) && data != null && id != null && id > last) {
             show(data);
             last = id;
@@ -146,6 +164,9 @@ final class LogStream {
     } catch (IOException e) {
       // Dropped, or closed by the watchdog: the caller resumes when following.
       return null;
+    } catch (SealedResult.NotOpened e) {
+      throw new CliException(ExitCodes.DENIED, "the log of " + jobId + " does not open with this client's key ("
+          + c.identity().encryptionKeyFile() + "): " + e.getMessage());
     } finally {
       watchdog.shutdownNow();
     }

@@ -5,8 +5,11 @@ import dev.veil.cli.ExitCodes;
 import dev.veil.model.auth.Ed25519;
 import dev.veil.model.auth.KeyFile;
 import dev.veil.model.auth.LoginChallenge;
+import dev.veil.model.auth.SecretFile;
 import dev.veil.model.id.Base58;
 import dev.veil.model.json.VeilJson;
+import dev.veil.model.sealing.Hpke;
+import dev.veil.model.sealing.RecipientKey;
 import dev.veil.model.session.ChallengeRequest;
 import dev.veil.model.session.ChallengeResponse;
 import dev.veil.model.session.SessionRequest;
@@ -22,6 +25,7 @@ public final class ClientIdentity {
   private final Path keyFile;
   private final Gateway gateway;
   private KeyPair keys;
+  private byte[] encryptionKey;
 
   public ClientIdentity(Path keyFile, Gateway gateway) {
     this.keyFile = keyFile;
@@ -38,6 +42,31 @@ public final class ClientIdentity {
       }
     }
     return keys;
+  }
+
+  /**
+   * The client's X25519 key that private results are sealed to: {@code <key file>.x25519}, 32
+   * raw bytes (0600), created on first use beside the Ed25519 key.
+   */
+  public byte[] encryptionKey() {
+    if (encryptionKey == null) {
+      Path file = encryptionKeyFile();
+      try {
+        encryptionKey = SecretFile.loadOrCreate(file, Hpke::newPrivateKey);
+      } catch (IOException | RuntimeException e) {
+        throw new CliException(ExitCodes.DENIED, "cannot load or create the encryption key file " + file + ": " + e.getMessage());
+      }
+    }
+    return encryptionKey;
+  }
+
+  public Path encryptionKeyFile() {
+    return keyFile.resolveSibling(keyFile.getFileName() + ".x25519");
+  }
+
+  /** The public half of {@link #encryptionKey}, signed with this client's key: what a template names to get its result sealed. */
+  public RecipientKey recipientKey() {
+    return RecipientKey.signed(publicKey(), keys().getPrivate(), Hpke.publicKey(encryptionKey()));
   }
 
   public boolean exists() {

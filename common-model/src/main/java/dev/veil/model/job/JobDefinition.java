@@ -41,6 +41,14 @@ public record JobDefinition(
     return logistics != null && logistics.receive() != null && logistics.receive().type() == LogisticsType.API_LISTEN;
   }
 
+  /**
+   * The owner's key the held result is sealed to ({@code logistics.receive.args.recipient}), when
+   * the result is received privately and one is named; else null.
+   */
+  public dev.veil.model.sealing.RecipientKey resultRecipient() {
+    return receivesResultPrivately() && logistics.receive().args() != null ? logistics.receive().args().recipient() : null;
+  }
+
   /** The ops, never null. */
   public List<Operation> opsOrEmpty() {
     return ops == null ? List.of() : ops;

@@ -25,8 +25,36 @@ public final class Hpke {
   /** What sealing gives: the encapsulated key and the ciphertext (with its tag). */
   public record Sealed(byte[] enc, byte[] ciphertext) {}
 
-  private static HPKE hpke() {
+  static HPKE hpke() {
     return new HPKE(HPKE.mode_base, HPKE.kem_X25519_SHA256, HPKE.kdf_HKDF_SHA256, HPKE.aead_AES_GCM256);
+  }
+
+  /**
+   * A sender's context for sealing several messages to {@code recipient} (32 raw bytes), each with
+   * the context's next nonce (RFC 9180, section 5.2).
+   */
+  static org.bouncycastle.crypto.hpke.HPKEContextWithEncapsulation sender(byte[] recipient, byte[] info) {
+    if (recipient == null || recipient.length != KEY_BYTES) {
+      throw new IllegalArgumentException("an X25519 public key is 32 bytes");
+    }
+    try {
+      return hpke().setupBaseS(new X25519PublicKeyParameters(recipient, 0), info);
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new IllegalArgumentException("not a usable X25519 public key", e);
+    }
+  }
+
+  /** The recipient's context matching a {@link #sender}'s, from its encapsulated key; empty when that is unusable. */
+  static java.util.Optional<org.bouncycastle.crypto.hpke.HPKEContext> receiver(byte[] privateKey, byte[] enc, byte[] info) {
+    if (enc == null || enc.length != KEY_BYTES) {
+      return java.util.Optional.empty();
+    }
+    X25519PrivateKeyParameters key = new X25519PrivateKeyParameters(privateKey, 0);
+    try {
+      return java.util.Optional.of(hpke().setupBaseR(enc, new AsymmetricCipherKeyPair(key.generatePublicKey(), key), info));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      return java.util.Optional.empty();
+    }
   }
 
   /** A new X25519 private key, 32 raw bytes. */

@@ -3,7 +3,6 @@ package dev.veil.model.sealing;
 import dev.veil.model.auth.Ed25519;
 import java.nio.charset.StandardCharsets;
 import java.security.PrivateKey;
-import java.util.Base64;
 import java.util.Optional;
 
 /**
@@ -31,28 +30,14 @@ public record NodeEncryptionKey(String publicKey, String signature) {
 
   /** The raw X25519 key, when it is well formed and the node {@code nodeId} signed it; else empty. */
   public Optional<byte[]> verifiedFor(String nodeId) {
-    Optional<byte[]> key = decode(publicKey).filter(raw -> raw.length == Hpke.KEY_BYTES);
-    Optional<byte[]> sig = decode(signature);
-    if (key.isEmpty() || sig.isEmpty()) {
-      return Optional.empty();
-    }
-    return Ed25519.publicKey(nodeId)
-        .filter(node -> Ed25519.verify(node, statement(nodeId, publicKey), sig.get()))
-        .map(node -> key.get());
+    return SignedKeys.verified(nodeId, statement(nodeId, publicKey), publicKey, signature);
   }
 
   static String encode(byte[] bytes) {
-    return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+    return SignedKeys.encode(bytes);
   }
 
   static Optional<byte[]> decode(String text) {
-    if (text == null) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Base64.getUrlDecoder().decode(text));
-    } catch (IllegalArgumentException e) {
-      return Optional.empty();
-    }
+    return SignedKeys.decode(text);
   }
 }

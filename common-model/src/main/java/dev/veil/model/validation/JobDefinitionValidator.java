@@ -17,6 +17,7 @@ import dev.veil.model.job.RunOperation;
 import dev.veil.model.job.UnknownOperation;
 import dev.veil.model.job.VolumeMount;
 import dev.veil.model.job.WebsocketHealthCheck;
+import dev.veil.model.sealing.RecipientKey;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -89,6 +90,15 @@ public final class JobDefinitionValidator {
     }
     if (endpoint != null) {
       out.add(new Violation(path + "/args/endpoint", "only applies when type is 'api', which is not supported"));
+    }
+    RecipientKey recipient = channel.args() == null ? null : channel.args().recipient();
+    if (recipient != null) {
+      if (send || channel.type() != LogisticsType.API_LISTEN) {
+        out.add(new Violation(path + "/args/recipient", "only applies to logistics.receive of type 'api-listen'"));
+      } else if (!recipient.wellFormed()) {
+        out.add(new Violation(path + "/args/recipient", "must be {\"publicKey\": an X25519 key (32 bytes), \"signature\": "
+            + "the owner's Ed25519 signature (64 bytes)}, both base64url without padding"));
+      }
     }
     if (hash != null) {
       if (!send || channel.type() != LogisticsType.API_LISTEN) {

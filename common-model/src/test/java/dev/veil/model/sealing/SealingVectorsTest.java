@@ -48,6 +48,27 @@ class SealingVectorsTest {
           .hasValueSatisfying(opened -> assertThat(new String(opened, StandardCharsets.UTF_8)).isEqualTo(vector.get("plaintext").asString()));
     }
 
+    JsonNode results = VeilJson.strict().readTree(Files.readAllBytes(VECTORS)).get("results");
+    assertThat(results.size()).isGreaterThanOrEqualTo(2);
+    for (JsonNode vector : results) {
+      String owner = vector.get("owner").asString();
+      byte[] privateKey = Base64.getUrlDecoder().decode(vector.get("ownerPrivateKey").asString());
+      RecipientKey key = VeilJson.strict().treeToValue(vector.get("recipient"), RecipientKey.class);
+      assertThat(key.verifiedFor(owner)).hasValueSatisfying(raw -> assertThat(raw).isEqualTo(Hpke.publicKey(privateKey)));
+      java.io.ByteArrayOutputStream opened = new java.io.ByteArrayOutputStream();
+      SealedResult.open(privateKey, vector.get("jobId").asString(), vector.get("nodeId").asString(),
+          new java.io.ByteArrayInputStream(VeilJson.write(vector.get("sealed"))), opened);
+      assertThat(opened.toString(StandardCharsets.UTF_8)).isEqualTo(vector.get("plaintext").asString());
+      assertThat(vector.get("sealed").get("chunks").size()).isGreaterThan(1);
+      JsonNode log = vector.get("log");
+      SealedLog.Opener opener = SealedLog.Opener.of(privateKey, vector.get("jobId").asString(), vector.get("nodeId").asString(),
+          log.get("sealed").asString());
+      for (JsonNode event : log.get("events")) {
+        assertThat(new String(opener.open(event.get("event").asString(), event.get("id").asString(), event.get("data").asString()),
+            StandardCharsets.UTF_8)).isEqualTo(event.get("plaintext").asString());
+      }
+    }
+
     boolean python = python3HasCryptography();
     if ("true".equals(System.getenv("CI"))) {
       assertThat(python).as("python3 with its cryptography package (./veil test installs python3-cryptography)").isTrue();
@@ -57,7 +78,7 @@ class SealingVectorsTest {
     String said = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(check.exitValue()).as(said).isZero();
-    assertThat(said).contains(vectors.size() + " sealing vector(s) check");
+    assertThat(said).contains((vectors.size() + results.size()) + " sealing vector(s) check");
   }
 
   static boolean python3HasCryptography() throws InterruptedException {
@@ -94,10 +115,55 @@ class SealingVectorsTest {
       vector.put("sealed", SealedDefinition.seal(c[1].getBytes(StandardCharsets.UTF_8), Hpke.publicKey(privateKey), jobId, nodeId));
       vectors.add(vector);
     }
+    List<Map<String, Object>> results = new ArrayList<>();
+    String[][] resultCases = {
+        {"result-in-chunks", "{\"opStates\":[{\"operationId\":\"hello-world\",\"logs\":[{\"type\":\"stdout\","
+            + "\"log\":\"hello world\"}],\"exitCode\":0}],\"status\":\"success\"}", "16"},
+        {"non-ascii-result", "{\"opStates\":[{\"operationId\":\"grüße\",\"logs\":[{\"type\":\"stdout\",\"log\":\"秘密 ✓\"}]}]}",
+            "7"}};
+    for (String[] c : resultCases) {
+      KeyPair owner = Ed25519.generate();
+      String ownerId = Ed25519.id(owner.getPublic());
+      byte[] privateKey = Hpke.newPrivateKey();
+      String jobId = Ed25519.id(Ed25519.generate().getPublic());
+      String nodeId = Ed25519.id(Ed25519.generate().getPublic());
+      byte[] plaintext = c[1].getBytes(StandardCharsets.UTF_8);
+      Map<String, Object> vector = new LinkedHashMap<>();
+      vector.put("name", c[0]);
+      vector.put("owner", ownerId);
+      vector.put("ownerPrivateKey", Base64.getUrlEncoder().withoutPadding().encodeToString(privateKey));
+      vector.put("recipient", RecipientKey.signed(ownerId, owner.getPrivate(), Hpke.publicKey(privateKey)));
+      vector.put("jobId", jobId);
+      vector.put("nodeId", nodeId);
+      vector.put("plaintext", c[1]);
+      vector.put("sealed", VeilJson.strict().readTree(
+          SealedResultTest.seal(plaintext, Hpke.publicKey(privateKey), jobId, nodeId, Integer.parseInt(c[2]))));
+      SealedLog.Sealer sealer = SealedLog.Sealer.to(Hpke.publicKey(privateKey), jobId, nodeId);
+      List<Map<String, Object>> events = new ArrayList<>();
+      String[][] stream = {{"log", "1", "{\"opId\":\"op\",\"type\":\"stdout\",\"log\":\"first\"}"},
+          {"log", "2", "{\"opId\":\"op\",\"type\":\"stderr\",\"log\":\"second\"}"},
+          {"end", "", "{\"status\":\"success\",\"lines\":2}"}};
+      for (String[] e : stream) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("event", e[0]);
+        event.put("id", e[1]);
+        event.put("plaintext", e[2]);
+        event.put("data", new String(sealer.seal(e[0], e[1], e[2].getBytes(StandardCharsets.UTF_8)), StandardCharsets.US_ASCII));
+        events.add(event);
+      }
+      Map<String, Object> log = new LinkedHashMap<>();
+      log.put("sealed", new String(sealer.header(), StandardCharsets.US_ASCII));
+      log.put("events", events);
+      vector.put("log", log);
+      results.add(vector);
+    }
     Map<String, Object> file = new LinkedHashMap<>();
-    file.put("about", "Sealed definitions (spec/node-routes.md), made by Veil's code; the node's X25519 private key is "
-        + "given so that any implementation can open them. scripts/check-sealing-vectors.py checks them independently.");
+    file.put("about", "Sealed definitions, sealed results and sealed live logs (spec/node-routes.md), made by Veil's code; "
+        + "the recipient's "
+        + "X25519 private key is given so that any implementation can open them. scripts/check-sealing-vectors.py checks "
+        + "them independently.");
     file.put("vectors", vectors);
+    file.put("results", results);
     Files.write(VECTORS, VeilJson.strict().writerWithDefaultPrettyPrinter().writeValueAsBytes(file));
   }
 }

@@ -139,6 +139,26 @@ class JobDefinitionValidatorTest {
   }
 
   @Test
+  void aResultRecipientKeyMustBeWellFormedAndOnlyOnAPrivateReceive() {
+    String key = "A".repeat(43);
+    String signature = "B".repeat(86);
+    assertThat(posted("""
+        {"version": "0.1", "type": "container",
+         "logistics": {"send": {"type": "api-listen", "args": {"recipient": {"publicKey": "%s", "signature": "%s"}}},
+                       "receive": {"type": "api-listen", "args": {"recipient": {"publicKey": "short", "signature": "%s"}}}},
+         "ops": []}""".formatted(key, signature, signature)))
+        .containsExactly(
+            new Violation("/logistics/send/args/recipient", "only applies to logistics.receive of type 'api-listen'"),
+            new Violation("/logistics/receive/args/recipient", "must be {\"publicKey\": an X25519 key (32 bytes), "
+                + "\"signature\": the owner's Ed25519 signature (64 bytes)}, both base64url without padding"));
+    assertThat(posted("""
+        {"version": "0.1", "type": "container",
+         "logistics": {"send": {"type": "api-listen"},
+                       "receive": {"type": "api-listen", "args": {"recipient": {"publicKey": "%s", "signature": "%s"}}}},
+         "ops": []}""".formatted(key, signature))).isEmpty();
+  }
+
+  @Test
   void dependenciesMustExistAndMustNotCycle() {
     assertThat(posted(job("""
         [{"type": "container/run", "id": "a", "args": {"image": "x"}, "execution": {"depends_on": ["b"]}},

@@ -1,6 +1,7 @@
 package dev.veil.agent.identity;
 
 import dev.veil.agent.config.AgentProperties;
+import dev.veil.model.auth.SecretFile;
 import dev.veil.model.sealing.Hpke;
 import dev.veil.model.sealing.NodeEncryptionKey;
 import dev.veil.model.sealing.SealedDefinition;

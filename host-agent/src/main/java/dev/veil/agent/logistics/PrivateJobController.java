@@ -3,6 +3,7 @@ package dev.veil.agent.logistics;
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.expose.ServiceExposer;
 import dev.veil.agent.identity.NodeEncryption;
+import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.agent.run.JobExecution;
 import dev.veil.agent.run.RunningJobs;
 import dev.veil.model.job.JobDefinition;
@@ -11,7 +12,9 @@ import dev.veil.model.json.CanonicalJson;
 import dev.veil.model.json.MalformedJsonException;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.result.ServiceStatus;
+import dev.veil.model.market.JobRecord;
 import dev.veil.model.sealing.SealedDefinition;
+import dev.veil.model.sealing.SealedResult;
 import dev.veil.model.result.ServiceUrl;
 import dev.veil.model.result.ServiceUrls;
 import dev.veil.model.validation.DefinitionRole;
@@ -57,10 +60,12 @@ class PrivateJobController {
   private final ServiceExposer exposer;
   private final AgentProperties properties;
   private final NodeEncryption encryption;
+  private final NodeIdentity identity;
 
   PrivateJobController(SessionCheck sessions, HeldJobs jobs, JobDefinitionListener definitions, ResultVault results,
-      RunningJobs running, ServiceExposer exposer, AgentProperties properties, NodeEncryption encryption) {
+      RunningJobs running, ServiceExposer exposer, AgentProperties properties, NodeEncryption encryption, NodeIdentity identity) {
     this.encryption = encryption;
+    this.identity = identity;
     this.sessions = sessions;
     this.jobs = jobs;
     this.definitions = definitions;
@@ -219,18 +224,35 @@ class PrivateJobController {
 
   /**
    * {@code GET /job-result/{jobId}} (and Nosana's {@code GET /job/{jobId}/results}): the full result, once; 409 with {@code Retry-After} before
-   * the ops finish; 410 after it was collected or discarded.
+   * the ops finish; 410 after it was collected or discarded. Sealed to the owner's key
+   * ({@value SealedResult#MEDIA_TYPE}) when the template names one.
    */
-  @GetMapping(path = {"/job-result/{jobId}", "/job/{jobId}/results"}, produces = MediaType.APPLICATION_JSON_VALUE)
+  @GetMapping(path = {"/job-result/{jobId}", "/job/{jobId}/results"},
+      produces = {MediaType.APPLICATION_JSON_VALUE, SealedResult.MEDIA_TYPE})
   Mono<Void> collectResult(@RequestHeader(name = SESSION, required = false) String sessionId, @PathVariable String jobId,
       ServerHttpRequest request, ServerHttpResponse response) {
     return sessions.ownedJob(sessionId, jobId, jobs::find).flatMap(job -> {
       if (!results.knows(job.jobId()) && !job.definition().receivesResultPrivately()) {
         return Mono.error(ProblemException.notFound("this job's result is public: read it on the market"));
       }
+      SealedResult.Writer sealTo = sealTo(job);
       // HEAD answers as GET would, but takes nothing: a result is collected once, by a GET.
-      return request.getMethod() == HttpMethod.HEAD ? results.peek(job.jobId()) : results.deliver(job.jobId(), response);
+      return request.getMethod() == HttpMethod.HEAD ? results.peek(job.jobId()) : results.deliver(job.jobId(), sealTo, response);
     });
+  }
+
+  // What seals the job's result to its owner, when its template names a recipient key; else null.
+  private SealedResult.Writer sealTo(JobRecord job) {
+    byte[] key = ResultRecipient.of(job);
+    if (key == null) {
+      return null;
+    }
+    try {
+      return SealedResult.Writer.to(key, job.jobId(), identity.nodeId());
+    } catch (IllegalArgumentException unusable) {
+      throw ProblemException.conflict("the job's recipient key is not a usable X25519 key: its result is handed out "
+          + "to no other key, and not in clear");
+    }
   }
 
   /**

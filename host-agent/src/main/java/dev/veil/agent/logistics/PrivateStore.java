@@ -1,7 +1,7 @@
 package dev.veil.agent.logistics;
 
 import dev.veil.agent.config.AgentProperties;
-import dev.veil.agent.identity.SecretFile;
+import dev.veil.model.auth.SecretFile;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;

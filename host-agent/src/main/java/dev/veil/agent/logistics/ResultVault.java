@@ -1,6 +1,10 @@
 package dev.veil.agent.logistics;
 
+import dev.veil.model.sealing.SealedResult;
 import dev.veil.service.problem.ProblemException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -90,17 +94,22 @@ public class ResultVault {
    * that fails or is cut off leaves it held, unless its deadline passed meanwhile.
    */
   public Mono<Void> deliver(String jobId, ServerHttpResponse response) {
+    return deliver(jobId, null, response);
+  }
+
+  /**
+   * As {@link #deliver(String, ServerHttpResponse)}; with {@code sealTo} the result goes out sealed
+   * to that key ({@link SealedResult}, {@value SealedResult#MEDIA_TYPE}), chunk by chunk as it is
+   * read, so only the owner's private key opens it: not the gateway, not whoever holds the session.
+   */
+  public Mono<Void> deliver(String jobId, SealedResult.Writer sealTo, ServerHttpResponse response) {
     return Mono.defer(() -> {
       Held result = held.remove(jobId);
       if (result == null) {
         return Mono.error(unavailable(jobId));
       }
-      // Blocking file reads and decryption: DataBufferUtils reads on the bounded-elastic scheduler.
-      Flux<DataBuffer> body = DataBufferUtils.readInputStream(
-              () -> store.open(jobId, RESULT).orElseThrow(() -> ProblemException.gone("the result was discarded")),
-              response.bufferFactory(), READ_BUFFER)
-          .subscribeOn(Schedulers.boundedElastic());
-      response.getHeaders().setContentType(MediaType.APPLICATION_JSON);
+      Flux<DataBuffer> body = sealTo == null ? plain(jobId, response) : sealed(jobId, sealTo, response);
+      response.getHeaders().setContentType(sealTo == null ? MediaType.APPLICATION_JSON : SEALED);
       return response.writeWith(body)
           .doOnSuccess(done -> {
             gone.put(jobId, true);
@@ -109,6 +118,64 @@ public class ResultVault {
           .doOnCancel(() -> restore(jobId, result))
           .doOnError(error -> restore(jobId, result));
     });
+  }
+
+  private static final MediaType SEALED = MediaType.parseMediaType(SealedResult.MEDIA_TYPE);
+
+  private Flux<DataBuffer> plain(String jobId, ServerHttpResponse response) {
+    // Blocking file reads and decryption: DataBufferUtils reads on the bounded-elastic scheduler.
+    return DataBufferUtils.readInputStream(() -> stored(jobId), response.bufferFactory(), READ_BUFFER)
+        .subscribeOn(Schedulers.boundedElastic());
+  }
+
+  private InputStream stored(String jobId) {
+    return store.open(jobId, RESULT).orElseThrow(() -> ProblemException.gone("the result was discarded"));
+  }
+
+  // One sealed chunk per buffer: read a chunk ahead, so the last one is known to be the last.
+  private Flux<DataBuffer> sealed(String jobId, SealedResult.Writer writer, ServerHttpResponse response) {
+    return Flux.<DataBuffer, SealingState>generate(() -> new SealingState(stored(jobId)), (state, sink) -> {
+      try {
+        sink.next(response.bufferFactory().wrap(state.next(writer)));
+        if (state.ended) {
+          sink.complete();
+        }
+      } catch (IOException e) {
+        sink.error(new UncheckedIOException(e));
+      }
+      return state;
+    }, SealingState::close).subscribeOn(Schedulers.boundedElastic());
+  }
+
+  private static final class SealingState {
+    private final InputStream in;
+    private byte[] ahead;
+    private boolean started;
+    private boolean ended;
+
+    SealingState(InputStream in) {
+      this.in = in;
+    }
+
+    byte[] next(SealedResult.Writer writer) throws IOException {
+      if (!started) {
+        started = true;
+        ahead = in.readNBytes(SealedResult.CHUNK);
+        return writer.head();
+      }
+      byte[] chunk = ahead;
+      ahead = chunk.length < SealedResult.CHUNK ? new byte[0] : in.readNBytes(SealedResult.CHUNK);
+      ended = ahead.length == 0;
+      return writer.chunk(chunk, chunk.length, ended);
+    }
+
+    void close() {
+      try {
+        in.close();
+      } catch (IOException e) {
+        // Only read from: nothing is lost.
+      }
+    }
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.veil.agent.logs;
 
 import dev.veil.model.json.VeilJson;
+import dev.veil.model.sealing.SealedLog;
 import dev.veil.service.problem.ProblemException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -55,8 +56,10 @@ class JobLogStreams {
    * The stream of the job's log after its first {@code after} lines. 429 when the job or the host
    * has as many streams open as allowed; 410 when the job ended and nothing of its log is kept
    * ({@code stillHeld} false). Each element is one batch of events, to be written and flushed.
+   * With a {@code sealer}, every event's data is sealed ({@link SealedLog}).
    */
-  Mono<Flux<DataBuffer>> open(String jobId, long after, boolean follow, BooleanSupplier stillHeld, DataBufferFactory buffers) {
+  Mono<Flux<DataBuffer>> open(String jobId, long after, boolean follow, BooleanSupplier stillHeld,
+      SealedLog.Sealer sealer, DataBufferFactory buffers) {
     return Mono.fromCallable(() -> sources.open(jobId, after))
         .subscribeOn(Schedulers.boundedElastic())
         // A cursor opened for a request cancelled meanwhile is closed, not left counted as a reader.
@@ -66,7 +69,7 @@ class JobLogStreams {
             throw ProblemException.gone("this job has ended: its log is no longer kept on this host");
           }
           Slot slot = acquire(jobId, first);
-          return Flux.using(() -> slot, s -> events(s, jobId, after, follow, stillHeld, buffers), Slot::close);
+          return Flux.using(() -> slot, s -> events(s, jobId, after, follow, stillHeld, sealer, buffers), Slot::close);
         });
   }
 
@@ -87,7 +90,7 @@ class JobLogStreams {
   }
 
   private Flux<DataBuffer> events(Slot slot, String jobId, long after, boolean follow, BooleanSupplier stillHeld,
-      DataBufferFactory buffers) {
+      SealedLog.Sealer sealer, DataBufferFactory buffers) {
     long[] position = {after};
     long[] lastWrite = {System.nanoTime()};
     Mono<LogCursor.Step> step = Mono.defer(() -> {
@@ -108,7 +111,8 @@ class JobLogStreams {
             return Mono.delay(NOT_YET_RUNNING).thenReturn(due ? new LogCursor.Idle() : new LogCursor.Lines(java.util.List.of()));
           });
     });
-    return Flux.concat(Mono.fromSupplier(() -> buffers.wrap(RETRY)), step.repeat()
+    Mono<DataBuffer> first = Mono.fromSupplier(() -> buffers.wrap(sealer == null ? RETRY : sealedHead(sealer)));
+    return Flux.concat(first, step.repeat()
         .takeUntil(s -> s instanceof LogCursor.End || s instanceof LogCursor.Caught)
         .filter(s -> !(s instanceof LogCursor.Caught) && !(s instanceof LogCursor.Lines lines && lines.lines().isEmpty()))
         .map(s -> {
@@ -116,31 +120,44 @@ class JobLogStreams {
           if (s instanceof LogCursor.Lines lines) {
             position[0] = lines.lines().get(lines.lines().size() - 1).number();
             linesSent.increment(lines.lines().size());
-            return encode(lines, buffers);
+            return encode(lines, sealer, buffers);
           }
-          return s instanceof LogCursor.End end ? buffers.wrap(endEvent(end)) : buffers.wrap(KEEP_ALIVE);
+          return s instanceof LogCursor.End end ? buffers.wrap(endEvent(end, sealer)) : buffers.wrap(KEEP_ALIVE);
         }));
   }
 
-  private static DataBuffer encode(LogCursor.Lines lines, DataBufferFactory buffers) {
+  // retry first, as on a plain stream, then the sealed stream's header.
+  private static byte[] sealedHead(SealedLog.Sealer sealer) {
+    byte[] head = sealer.header();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(RETRY.length + head.length + 32);
+    out.writeBytes(RETRY);
+    out.writeBytes("event: sealed\ndata: ".getBytes(StandardCharsets.US_ASCII));
+    out.writeBytes(head);
+    out.writeBytes(new byte[] {'\n', '\n'});
+    return out.toByteArray();
+  }
+
+  private static DataBuffer encode(LogCursor.Lines lines, SealedLog.Sealer sealer, DataBufferFactory buffers) {
     int size = 0;
     for (var line : lines.lines()) {
-      size += line.json().length + 48;
+      // Sealed: base64url of the JSON and a 16-byte tag.
+      size += (sealer == null ? line.json().length : (line.json().length + 16) * 4 / 3 + 4) + 48;
     }
     DataBuffer out = buffers.allocateBuffer(size);
     for (var line : lines.lines()) {
-      out.write(("id: " + line.number() + "\nevent: log\ndata: ").getBytes(StandardCharsets.US_ASCII));
-      out.write(line.json());
+      String id = Long.toString(line.number());
+      out.write(("id: " + id + "\nevent: log\ndata: ").getBytes(StandardCharsets.US_ASCII));
+      out.write(sealer == null ? line.json() : sealer.seal("log", id, line.json()));
       out.write(new byte[] {'\n', '\n'});
     }
     return out;
   }
 
-  private static byte[] endEvent(LogCursor.End end) {
+  private static byte[] endEvent(LogCursor.End end, SealedLog.Sealer sealer) {
     Map<String, Object> data = new LinkedHashMap<>();
     data.put("status", end.status());
     data.put("lines", end.lines());
-    byte[] json = VeilJson.write(data);
+    byte[] json = sealer == null ? VeilJson.write(data) : sealer.seal("end", "", VeilJson.write(data));
     byte[] head = "event: end\ndata: ".getBytes(StandardCharsets.US_ASCII);
     byte[] event = java.util.Arrays.copyOf(head, head.length + json.length + 2);
     System.arraycopy(json, 0, event, head.length, json.length);

@@ -1,7 +1,10 @@
 package dev.veil.agent.logs;
 
+import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.agent.logistics.HeldJobs;
+import dev.veil.agent.logistics.ResultRecipient;
 import dev.veil.agent.logistics.SessionCheck;
+import dev.veil.model.sealing.SealedLog;
 import dev.veil.model.validation.Violation;
 import dev.veil.service.problem.ProblemException;
 import java.util.List;
@@ -19,7 +22,9 @@ import reactor.core.publisher.Mono;
  * {@code GET /job-logs/{jobId}}: the owner follows the job's log live, and resumes it after the
  * last line it got ({@code Last-Event-ID}, or {@code ?from=}); {@code ?follow=false} gives what
  * exists and ends. Same sessions as the other private endpoints: 401 without a valid one, 404 for
- * a job this session does not own. Nothing of a log is ever logged.
+ * a job this session does not own. Nothing of a log is ever logged. A job whose result is sealed
+ * to its owner ({@code logistics.receive.args.recipient}) has every event's data sealed to the
+ * same key ({@link SealedLog}).
  */
 @RestController
 class JobLogsController {
@@ -30,8 +35,10 @@ class JobLogsController {
   private final SessionCheck sessions;
   private final HeldJobs jobs;
   private final JobLogStreams streams;
+  private final NodeIdentity identity;
 
-  JobLogsController(SessionCheck sessions, HeldJobs jobs, JobLogStreams streams) {
+  JobLogsController(SessionCheck sessions, HeldJobs jobs, JobLogStreams streams, NodeIdentity identity) {
+    this.identity = identity;
     this.sessions = sessions;
     this.jobs = jobs;
     this.streams = streams;
@@ -45,7 +52,10 @@ class JobLogsController {
     return sessions.ownedJob(sessionId, jobId, jobs::find).flatMap(job -> {
       long after = after(lastEventId, from);
       boolean following = following(follow);
-      return streams.open(job.jobId(), after, following, () -> jobs.isHeld(job.jobId()), response.bufferFactory())
+      // A job whose result is sealed to its owner has its log sealed to the same key.
+      byte[] recipient = ResultRecipient.of(job);
+      SealedLog.Sealer sealer = recipient == null ? null : sealer(recipient, job.jobId());
+      return streams.open(job.jobId(), after, following, () -> jobs.isHeld(job.jobId()), sealer, response.bufferFactory())
           .flatMap(events -> {
             response.getHeaders().setContentType(MediaType.TEXT_EVENT_STREAM);
             response.getHeaders().setCacheControl(CacheControl.noStore());
@@ -54,6 +64,15 @@ class JobLogsController {
             return response.writeAndFlushWith(events.map(Mono::just));
           });
     });
+  }
+
+  private SealedLog.Sealer sealer(byte[] recipient, String jobId) {
+    try {
+      return SealedLog.Sealer.to(recipient, jobId, identity.nodeId());
+    } catch (IllegalArgumentException unusable) {
+      throw ProblemException.conflict("the job's recipient key is not a usable X25519 key: its log is handed out "
+          + "to no other key, and not in clear");
+    }
   }
 
   // Last-Event-ID wins over ?from= (a browser's EventSource sends the header when it reconnects).

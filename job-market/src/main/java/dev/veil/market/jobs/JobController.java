@@ -6,6 +6,7 @@ import dev.veil.model.id.RandomIds;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.market.JobState;
 import dev.veil.model.market.PostJobRequest;
+import dev.veil.model.sealing.RecipientKey;
 import dev.veil.model.validation.DefinitionRole;
 import dev.veil.model.validation.JobDefinitionValidator;
 import dev.veil.model.validation.Violation;
@@ -73,6 +74,12 @@ class JobController {
     }
     // The session is checked first: an anonymous caller learns nothing, not even what is wrong with its body.
     return owners.ownerOf(sessionId, null).flatMap(owner -> {
+      RecipientKey recipient = request.definition() == null ? null : request.definition().resultRecipient();
+      if (violations.isEmpty() && recipient != null && recipient.verifiedFor(owner).isEmpty()) {
+        // Else a host would seal the result to a key its owner never named; the host checks it again.
+        violations.add(new Violation("/definition/logistics/receive/args/recipient/signature",
+            "is not this key's signature of the recipient key (\"veil owner encryption key v1\\n\" + owner + \"\\n\" + publicKey)"));
+      }
       if (!violations.isEmpty()) {
         return Mono.error(ProblemException.invalid(violations));
       }

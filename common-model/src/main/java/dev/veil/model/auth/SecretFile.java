@@ -1,4 +1,4 @@
-package dev.veil.agent.identity;
+package dev.veil.model.auth;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.function.Supplier;
 
-/** A 32-byte secret in a file readable by the agent's user only, made on first use. */
+/** A 32-byte secret in a file readable by its owner only (0600), made on first use: a node's or a client's X25519 key, an agent's storage key. */
 public final class SecretFile {
 
   private static final int BYTES = 32;
