@@ -127,8 +127,9 @@ suite_up() {
     done
   done
   mkdir -p "$SUITE_DIR/logs" "$SUITE_DIR/pids" "$SUITE_DIR/agent"
-  local token redis_url=redis://127.0.0.1:$SUITE_REDIS_PORT
+  local token gateway_token redis_url=redis://127.0.0.1:$SUITE_REDIS_PORT
   token=$(suite_secret market-session-token)
+  gateway_token=$(suite_secret gateway-session-token)
   local session_url=http://127.0.0.1:$SUITE_SESSION_PORT market_url=http://127.0.0.1:$SUITE_MARKET_PORT
 
   if suite_down_has redis "${down[@]}"; then
@@ -139,7 +140,8 @@ suite_up() {
   if suite_down_has session-service "${down[@]}"; then
     veil_log "starting session-service on $SUITE_SESSION_PORT"
     suite_start session-service env PORT="$SUITE_SESSION_PORT" VEIL_REDIS_URL="$redis_url" \
-      VEIL_SESSION_SERVICETOKENS_JOBMARKET="$token" java -jar "$(suite_jar session-service)"
+      VEIL_SESSION_SERVICETOKENS_JOBMARKET="$token" VEIL_SESSION_SERVICETOKENS_GATEWAY="$gateway_token" \
+      java -jar "$(suite_jar session-service)"
   fi
   if suite_down_has job-market "${down[@]}"; then
     veil_log "starting job-market on $SUITE_MARKET_PORT"
@@ -150,6 +152,7 @@ suite_up() {
     veil_log "starting gateway on $SUITE_GATEWAY_PORT"
     suite_start gateway env PORT="$SUITE_GATEWAY_PORT" MANAGEMENT_PORT="$SUITE_GATEWAY_MANAGEMENT_PORT" \
       VEIL_REDIS_URL="$redis_url" VEIL_SESSION_URL="$session_url" VEIL_MARKET_URL="$market_url" \
+      VEIL_GATEWAY_SESSION_TOKEN="$gateway_token" \
       VEIL_NODE_DOMAIN="$SUITE_NODE_DOMAIN" VEIL_TUNNEL_PORT="$SUITE_TUNNEL_PORT" \
       VEIL_TUNNEL_HOST_KEY_FILE="$SUITE_DIR/gateway-host.key" java -jar "$(suite_jar gateway)"
   fi

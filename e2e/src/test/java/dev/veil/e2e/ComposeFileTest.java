@@ -145,6 +145,9 @@ class ComposeFileTest {
     assertThat(env("session-service").get("VEIL_SESSION_SERVICETOKENS_JOBMARKET"))
         .isEqualTo(env("job-market").get("VEIL_MARKET_SESSION_TOKEN"))
         .startsWith("${VEIL_MARKET_SESSION_TOKEN:?");
+    assertThat(env("session-service").get("VEIL_SESSION_SERVICETOKENS_GATEWAY"))
+        .isEqualTo(env("gateway").get("VEIL_GATEWAY_SESSION_TOKEN"))
+        .startsWith("${VEIL_GATEWAY_SESSION_TOKEN:?");
     // Only the gateway listens beyond loopback.
     for (String module : MODULES) {
       if (!module.equals("gateway")) {

@@ -413,6 +413,34 @@ class SeedFlowsIT {
   }
 
   @Test
+  void anOwnerOnlyServiceOpensInABrowserFromTheCliLinkAndForNoOneElse() throws Exception {
+    Path job = suite.state.resolve("owner-only-expose-job.json");
+    Files.writeString(job, Files.readString(LocalSuite.HOME.resolve("spec/private-expose-job.json"))
+        .replace("\"private\": true,", "\"private\": true, \"access\": \"owner\","));
+    String jobId = json(suite.veil("job", "post", "--file", job.toString(), "--json")).path("jobId").asString();
+    await().atMost(Duration.ofMinutes(2)).until(() -> {
+      LocalSuite.Run run = suite.veil("job", "urls", jobId, "--json");
+      return run.exitCode() == 0 && "ONLINE".equals(VeilJson.lenient().readTree(run.out()).path("status").asString());
+    });
+    LocalSuite.Run human = suite.veil("job", "urls", jobId);
+    java.util.regex.Matcher link = java.util.regex.Pattern.compile("owner only; open, for 12 h: (\\S+)").matcher(human.out());
+    assertThat(link.find()).as(human.toString()).isTrue();
+    String url = link.group(1);
+    String serviceUrl = url.substring(0, url.indexOf("/?veil-session="));
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> Curl.run(serviceUrl + "/").status() == 401);
+    Path jar = suite.state.resolve("owner-only-cookies.txt");
+    // As a browser: the link sets the cookie and sends it back without the session in the URL.
+    Curl.Reply opened = Curl.run("-L", "-c", jar.toString(), "-b", jar.toString(), url);
+    assertThat(opened.status()).isEqualTo(200);
+    assertThat(Curl.run("-b", jar.toString(), serviceUrl + "/").status()).isEqualTo(200);
+    assertThat(Curl.run(serviceUrl + "/").status()).isEqualTo(401);
+
+    assertThat(suite.veil("job", "stop", jobId).exitCode()).isZero();
+    assertThat(awaitEnd(jobId).state()).isEqualTo(JobState.STOPPED);
+  }
+
+  @Test
   void theCliExitCodesAScriptRelyOn() throws Exception {
     assertThat(suite.veil("job", "status", dev.veil.model.id.RandomIds.next()).exitCode()).as("not found").isEqualTo(3);
     assertThat(suite.veil("job", "post").exitCode()).as("usage").isEqualTo(2);

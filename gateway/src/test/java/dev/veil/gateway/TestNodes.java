@@ -22,15 +22,24 @@ final class TestNodes implements AutoCloseable {
   private final int tunnelPort;
   private final String fingerprint;
   private final Map<String, String> runningJobs;
+  private final Map<String, String> owners;
   private final List<AutoCloseable> open = new CopyOnWriteArrayList<>();
 
   /**
    * @param runningJobs the market stand-in's jobs, job ID → node, where services' jobs are put
    */
   TestNodes(int tunnelPort, String fingerprint, Map<String, String> runningJobs) {
+    this(tunnelPort, fingerprint, runningJobs, new java.util.concurrent.ConcurrentHashMap<>());
+  }
+
+  /**
+   * @param owners the market stand-in's job owners, job ID → owner
+   */
+  TestNodes(int tunnelPort, String fingerprint, Map<String, String> runningJobs, Map<String, String> owners) {
     this.tunnelPort = tunnelPort;
     this.fingerprint = fingerprint;
     this.runningJobs = runningJobs;
+    this.owners = owners;
   }
 
   /** A node with a new key whose tunnel is open and whose API forward delivers to {@code agentPort}. */
@@ -100,6 +109,26 @@ final class TestNodes implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+
+    /** Exposes {@code port} as a private service of a job of {@code owner}'s open to that owner only; its new random ID. */
+    String exposeOwnerOnly(int port, String owner) {
+      try {
+        String jobId = runJob();
+        owners.put(jobId, owner);
+        String serviceId = RandomIds.next();
+        ForwardName name = new ForwardName.PrivateService(jobId, serviceId, true);
+        tunnel.forward(name, "127.0.0.1", port);
+        services.put(serviceId, name);
+        return serviceId;
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+
+    /** The job a service of this node belongs to. */
+    String jobOf(String serviceId) {
+      return services.get(serviceId).job().orElseThrow();
     }
 
     void withdraw(String serviceId) {

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.List;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
@@ -276,6 +277,87 @@ class TunnelIT {
           .blockFirst(Duration.ofSeconds(30));
       assertThat(echoed).isEqualTo("echo:through the tunnel");
       assertThat(small.log()).doesNotContain("OutOfMemoryError");
+    }
+  }
+
+  /**
+   * A service open to its job's owner only, through a gateway process that checks sessions with a
+   * real session-service: no session, another owner's, one of another job, a node-scoped one: 401;
+   * the owner's header, the link's cookie after the redirect, a WebSocket: through, and the service
+   * never sees the session.
+   */
+  @Test
+  void anOwnerOnlyServiceAdmitsItsJobsOwnerAloneAndNeverShowsTheServiceTheSession() throws Exception {
+    String token = "gateway-token-" + RandomIds.next();
+    Path key = Files.createTempDirectory("veil-gateway-").resolve("host.key");
+    String fingerprint = SshKeys.fingerprint(SshKeys.forSsh(dev.veil.model.auth.KeyFile.loadOrCreate(key)).getPublic());
+    int tunnelPort = RedisContainers.freePort();
+    try (ServiceProcess sessions = ServiceProcess.start("session-service", java.util.Map.of(
+            "VEIL_REDIS_URL", RedisContainers.uri(redis), "VEIL_SESSION_SERVICETOKENS_GATEWAY", token));
+         ServiceProcess checking = ServiceProcess.startWithManagementPort("gateway", java.util.Map.of(
+            "VEIL_REDIS_URL", RedisContainers.uri(redis), "VEIL_MARKET_URL", upstreams.serviceUrl(),
+            "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_TUNNEL_PORT", Integer.toString(tunnelPort),
+            "VEIL_TUNNEL_HOST_KEY_FILE", key.toString(), "VEIL_GATEWAY_RATELIMIT_ENABLED", "false",
+            "VEIL_GATEWAY_SESSION_TOKEN", token));
+         TestNodes viaChecking = new TestNodes(tunnelPort, fingerprint, upstreams.runningJobs, upstreams.jobOwners)) {
+      GatewayClient client = new GatewayClient(Integer.parseInt(checking.baseUrl().substring(checking.baseUrl().lastIndexOf(':') + 1)));
+      dev.veil.testsupport.ClientLogin login = new dev.veil.testsupport.ClientLogin(sessions.baseUrl());
+      java.security.KeyPair alice = dev.veil.model.auth.Ed25519.generate();
+      java.security.KeyPair bob = dev.veil.model.auth.Ed25519.generate();
+      TestNodes.TestNode node = viaChecking.connect(upstreams.agent.port());
+      String service = node.exposeOwnerOnly(upstreams.service.port(), dev.veil.model.auth.Ed25519.id(alice.getPublic()));
+      String open = node.exposePrivate(upstreams.service.port());
+      String host = service + "." + DOMAIN;
+      String jobId = node.jobOf(service);
+      String owners = login.login(alice, jobId, null).sessionId();
+
+      // A plain private service is open to whoever has its URL, as before.
+      assertThat(client.get(open + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+      GatewayClient.Reply nobody = client.get(host, "/");
+      assertThat(nobody.status()).isEqualTo(401);
+      assertThat(nobody.header("Content-Type")).isEqualTo("application/problem+json");
+      assertThat(nobody.body()).doesNotContain("hello");
+      for (String refused : List.of(login.login(bob, jobId, null).sessionId(), login.login(alice, RandomIds.next(), null).sessionId(),
+          login.login(alice, jobId, node.id).sessionId(), "not-a-session")) {
+        GatewayClient.Reply reply = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/",
+            headers -> headers.set("x-session-id", refused), null);
+        assertThat(reply.status()).as("another owner's, another job's, a node-scoped one, a made-up one").isEqualTo(401);
+      }
+
+      GatewayClient.Reply byHeader = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/headers",
+          headers -> headers.set("x-session-id", owners).set("Cookie", "theme=dark"), null);
+      assertThat(byHeader.status()).isEqualTo(200);
+      assertThat(byHeader.body()).isEqualTo("session=null cookie=theme=dark").doesNotContain(owners);
+
+      GatewayClient.Reply link = client.get(host, "/page?tab=2&veil-session=" + owners);
+      assertThat(link.status()).isEqualTo(303);
+      assertThat(link.header("Location")).isEqualTo("/page?tab=2");
+      String setCookie = link.header("Set-Cookie");
+      assertThat(setCookie).startsWith("veil-session=" + owners + ";").containsIgnoringCase("HttpOnly").contains("SameSite=Lax")
+          .contains("Path=/").doesNotContain("Domain").doesNotContain("Secure");
+      assertThat(client.get(host, "/x?veil-session=" + login.login(bob, jobId, null).sessionId()).status()).isEqualTo(401);
+      GatewayClient.Reply overHttps = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/?veil-session=" + owners,
+          headers -> headers.set("X-Forwarded-Proto", "https"), null);
+      assertThat(overHttps.header("Set-Cookie")).contains("Secure");
+
+      GatewayClient.Reply byCookie = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/headers",
+          headers -> headers.set("Cookie", "a=1; veil-session=" + owners + "; b=2"), null);
+      assertThat(byCookie.status()).isEqualTo(200);
+      assertThat(byCookie.body()).isEqualTo("session=null cookie=a=1; b=2");
+
+      String wsUrl = checking.baseUrl().replace("http:", "ws:") + "/ws";
+      assertThatThrownBy(() -> client.http().headers(h -> h.set("Host", host)).websocket().uri(wsUrl)
+          .handle((in, out) -> in.receive().asString()).blockFirst(Duration.ofSeconds(30)))
+          .as("a WebSocket without the owner's session is refused before the upgrade").hasMessageContaining("401");
+      String echoed = client.http().headers(h -> h.set("Host", host).set("Cookie", "veil-session=" + owners))
+          .websocket().uri(wsUrl)
+          .handle((in, out) -> out.sendString(reactor.core.publisher.Mono.just("owner only"))
+              .then().thenMany(in.receive().asString().take(1)))
+          .blockFirst(Duration.ofSeconds(30));
+      assertThat(echoed).isEqualTo("echo:owner only");
+
+      // Nothing of a session in the gateway's log.
+      assertThat(checking.log()).doesNotContain(owners).doesNotContain(service);
     }
   }
 

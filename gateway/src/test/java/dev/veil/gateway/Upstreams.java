@@ -39,6 +39,8 @@ final class Upstreams implements AutoCloseable {
   private final List<Socket> held = new CopyOnWriteArrayList<>();
   /** The market stand-in's jobs: job ID → the node running it (what {@code GET /v1/jobs/{id}} answers). */
   final Map<String, String> runningJobs = new ConcurrentHashMap<>();
+  /** The market stand-in's job owners, job ID → owner (else {@code "o"}). */
+  final Map<String, String> jobOwners = new ConcurrentHashMap<>();
   /** Bytes the agent received on its last upload. */
   final AtomicLong lastUploadBytes = new AtomicLong(-1);
 
@@ -80,9 +82,12 @@ final class Upstreams implements AutoCloseable {
               String node = runningJobs.get(request.param("id"));
               return node == null ? response.status(404).send()
                   : response.header("Content-Type", "application/json").sendString(Mono.just(
-                      "{\"jobId\":\"" + request.param("id") + "\",\"owner\":\"o\",\"state\":\"RUNNING\",\"timeoutSeconds\":60,"
+                      "{\"jobId\":\"" + request.param("id") + "\",\"owner\":\"" + jobOwners.getOrDefault(request.param("id"), "o")
+                          + "\",\"state\":\"RUNNING\",\"timeoutSeconds\":60,"
                           + "\"createdAt\":0,\"nodeId\":\"" + node + "\"}"));
             })
+            .get("/headers", (request, response) -> response.sendString(Mono.just("session=" + request.requestHeaders()
+                .get("x-session-id") + " cookie=" + request.requestHeaders().get("cookie"))))
             .get("/", (request, response) -> response.sendString(Mono.just("hello from the service"))))
         .bindNow();
     secret = HttpServer.create().host("127.0.0.1").port(0)

@@ -283,15 +283,18 @@ class PrivateFlowsIT {
     assertThat(sendDefinition(job.jobId(), session, "null").statusCode()).as("a JSON null, plain").isEqualTo(400);
     assertThat(postTo("/job/" + job.jobId() + "/job-definition", session, "null").statusCode()).as("a JSON null, bare").isEqualTo(400);
 
-    HttpResponse<String> accepted = postSealed(job.jobId(), session, good);
-    assertThat(accepted.statusCode()).as(accepted.body()).isEqualTo(200);
-    assertThat(accepted.body()).isEqualTo("{\"jobId\":\"" + job.jobId() + "\",\"status\":\"accepted\"}");
+    // Through the gateway, as a client sends it.
+    Suite.Exchange accepted = suite.nodeViaGateway(node.nodeId(), "POST", "/job-definition/" + job.jobId(), session,
+        dev.veil.model.sealing.SealedDefinition.MEDIA_TYPE, good.toJson());
+    assertThat(accepted.status()).as(new String(accepted.body())).isEqualTo(200);
+    assertThat(new String(accepted.body())).isEqualTo("{\"jobId\":\"" + job.jobId() + "\",\"status\":\"accepted\"}");
     awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
     FlowState full = VeilJson.readStrict(get("/job-result/" + job.jobId(), session).body().getBytes(), FlowState.class);
     assertThat(full.opStates().get(0).logs()).anyMatch(l -> l.log().equals(marker));
     suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
-    // Neither the host's log nor anything public holds what was sealed.
+    // Neither the host's log, nor the gateway's, nor anything public holds what was sealed.
     assertThat(output.getAll()).doesNotContain(marker);
+    assertThat(suite.gateway.log()).doesNotContain(marker);
     assertThat(suite.publishedBytes(job.jobId())).doesNotContain(marker);
     assertThat(new String(VeilJson.write(suite.record(job.jobId())))).doesNotContain(marker);
   }
@@ -332,10 +335,10 @@ class PrivateFlowsIT {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> openSealedLog(dev.veil.model.sealing.Hpke.newPrivateKey(),
         job.jobId(), log.body())).isInstanceOf(dev.veil.model.sealing.SealedResult.NotOpened.class);
 
-    HttpResponse<byte[]> collected = suite.http.send(HttpRequest.newBuilder(URI.create(AGENT + "/job-result/" + job.jobId()))
-        .header("x-session-id", session).build(), HttpResponse.BodyHandlers.ofByteArray());
-    assertThat(collected.statusCode()).isEqualTo(200);
-    assertThat(collected.headers().firstValue("Content-Type")).hasValue(dev.veil.model.sealing.SealedResult.MEDIA_TYPE);
+    // Collected through the gateway, as a client does.
+    Suite.Exchange collected = suite.nodeViaGateway(node.nodeId(), "GET", "/job-result/" + job.jobId(), session, null, null);
+    assertThat(collected.status()).isEqualTo(200);
+    assertThat(collected.contentType()).isEqualTo(dev.veil.model.sealing.SealedResult.MEDIA_TYPE);
     assertThat(new String(collected.body(), java.nio.charset.StandardCharsets.ISO_8859_1)).doesNotContain(marker)
         .doesNotContain("19999");
     assertThat(VeilJson.strict().readTree(collected.body()).get("chunks").size()).isGreaterThan(1);
@@ -358,6 +361,7 @@ class PrivateFlowsIT {
     suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
     assertThat(get("/job-result/" + job.jobId(), session).statusCode()).isEqualTo(410);
     assertThat(output.getAll()).doesNotContain(marker);
+    assertThat(suite.gateway.log()).doesNotContain(marker);
     assertThat(suite.publishedBytes(job.jobId())).doesNotContain(marker);
   }
 
@@ -454,6 +458,30 @@ class PrivateFlowsIT {
     assertThat(suite.publishedBytes(job.jobId())).doesNotContain(serviceId);
     // Nor in the agent's own log: neither the private service ID nor the session.
     assertThat(output.getAll()).contains(job.jobId()).doesNotContain(serviceId, session);
+  }
+
+  @Test
+  void anOwnerOnlyServiceIsOpenedByTheGatewayToItsOwnersSessionsAlone() throws Exception {
+    JobRecord job = suite.post(alice, Suite.job(spec("private-expose-job.json")
+        .replace("\"private\": true,", "\"private\": true, \"access\": \"owner\",")), null);
+    String session = scopedSession(alice, job.jobId());
+    Awaitility.await().atMost(Duration.ofSeconds(60)).until(() ->
+        VeilJson.readStrict(get("/service/url/" + job.jobId(), session).body().getBytes(), ServiceUrls.class).status()
+            == ServiceStatus.ONLINE);
+    ServiceUrls urls = VeilJson.readStrict(get("/service/url/" + job.jobId(), session).body().getBytes(), ServiceUrls.class);
+    String serviceId = urls.urls().keySet().iterator().next();
+    assertThat(urls.urls().get(serviceId).access()).isEqualTo("owner");
+
+    // The gateway takes a session of the job (not one scoped to a node: that is for the host alone).
+    String forTheGateway = suite.login.login(alice, job.jobId(), null).sessionId();
+    Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+        .until(() -> suite.viaGateway(serviceId, "/", forTheGateway).status() == 200);
+    assertThat(suite.viaGateway(serviceId, "/").status()).as("no session").isEqualTo(401);
+    assertThat(suite.viaGateway(serviceId, "/", suite.login.login(bob, job.jobId(), null).sessionId()).status())
+        .as("another owner's session").isEqualTo(401);
+    assertThat(suite.viaGateway(serviceId, "/", session).status()).as("a session scoped to the node").isEqualTo(401);
+    assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
+    suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
   }
 
   @Test

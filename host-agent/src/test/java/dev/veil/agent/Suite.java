@@ -32,6 +32,7 @@ import org.testcontainers.containers.GenericContainer;
 final class Suite implements AutoCloseable {
 
   static final String TOKEN = "market-token-0123456789abcdef";
+  static final String GATEWAY_TOKEN = "gateway-token-0123456789abcdef";
 
   final ServiceProcess sessions;
   final ServiceProcess market;
@@ -58,7 +59,8 @@ final class Suite implements AutoCloseable {
     // services' graceful shutdown from waiting out its default 30 s for them.
     Map<String, String> sessionEnvironment = new java.util.HashMap<>(sessionSettings);
     sessionEnvironment.putAll(Map.of("VEIL_REDIS_URL", redisUrl,
-        "VEIL_SESSION_SERVICETOKENS_JOBMARKET", TOKEN, "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
+        "VEIL_SESSION_SERVICETOKENS_JOBMARKET", TOKEN, "VEIL_SESSION_SERVICETOKENS_GATEWAY", GATEWAY_TOKEN,
+        "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S"));
     sessions = ServiceProcess.start("session-service", sessionEnvironment);
     Map<String, String> marketEnvironment = new java.util.HashMap<>(Map.of("VEIL_REDIS_URL", redisUrl,
         "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_MARKET_SESSION_TOKEN", TOKEN,
@@ -72,7 +74,8 @@ final class Suite implements AutoCloseable {
       gatewayEnvironment = Map.of("VEIL_REDIS_URL", redisUrl,
           "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_MARKET_URL", market.baseUrl(),
           "VEIL_TUNNEL_PORT", Integer.toString(tunnelPort), "VEIL_TUNNEL_HOST_KEY_FILE", hostKey.toString(),
-          "VEIL_GATEWAY_RATELIMIT_ENABLED", "false", "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S");
+          "VEIL_GATEWAY_RATELIMIT_ENABLED", "false", "VEIL_GATEWAY_SESSION_TOKEN", GATEWAY_TOKEN,
+          "SPRING_LIFECYCLE_TIMEOUTPERSHUTDOWNPHASE", "PT2S");
       gateway = ServiceProcess.startWithManagementPort("gateway", gatewayEnvironment);
     } catch (java.io.IOException e) {
       throw new java.io.UncheckedIOException(e);
@@ -134,12 +137,41 @@ final class Suite implements AutoCloseable {
   record Reply(int status, String body) {}
 
   Reply viaGateway(String id, String path) {
+    return viaGateway(id, path, null);
+  }
+
+  /** As {@link #viaGateway(String, String)}, with {@code x-session-id} when {@code sessionId} is not null. */
+  Reply viaGateway(String id, String path, String sessionId) {
     return reactor.netty.http.client.HttpClient.create()
-        .headers(headers -> headers.set("Host", id + ".node.localhost"))
+        .headers(headers -> {
+          headers.set("Host", id + ".node.localhost");
+          if (sessionId != null) {
+            headers.set("x-session-id", sessionId);
+          }
+        })
         .get().uri(gateway.baseUrl() + path)
         .responseSingle((response, body) -> body.asString().defaultIfEmpty("")
             .map(text -> new Reply(response.status().code(), text)))
         .block(Duration.ofSeconds(30));
+  }
+
+  /** A request to a node's API through the gateway ({@code Host: <nodeId>.node.localhost}): status, Content-Type, body. */
+  record Exchange(int status, String contentType, byte[] body) {}
+
+  Exchange nodeViaGateway(String nodeId, String method, String path, String sessionId, String contentType, byte[] body) {
+    return reactor.netty.http.client.HttpClient.create()
+        .headers(headers -> {
+          headers.set("Host", nodeId + ".node.localhost").set("x-session-id", sessionId);
+          if (contentType != null) {
+            headers.set("Content-Type", contentType);
+          }
+        })
+        .request(io.netty.handler.codec.http.HttpMethod.valueOf(method)).uri(gateway.baseUrl() + path)
+        .send(body == null ? reactor.core.publisher.Mono.empty()
+            : reactor.core.publisher.Mono.just(io.netty.buffer.Unpooled.wrappedBuffer(body)))
+        .responseSingle((response, content) -> content.asByteArray().defaultIfEmpty(new byte[0])
+            .map(bytes -> new Exchange(response.status().code(), response.responseHeaders().get("Content-Type"), bytes)))
+        .block(Duration.ofSeconds(60));
   }
 
   static JobDefinition spec(String name) throws Exception {

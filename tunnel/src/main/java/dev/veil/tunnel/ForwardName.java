@@ -17,7 +17,9 @@ import java.util.regex.Pattern;
  *   <li>{@code public/<jobId>/<opIndex>/<port>}: a public exposed port, at the ID anyone derives
  *       from the job ({@link ExposeIds#publicId});</li>
  *   <li>{@code private/<jobId>/<serviceId>}: a private exposed port, at a random 256-bit ID the
- *       agent drew.</li>
+ *       agent drew;</li>
+ *   <li>{@code owner/<jobId>/<serviceId>}: the same, that the gateway opens to the job's owner only
+ *       (a valid session of the owner the market names for the job, never one the agent names).</li>
  * </ul>
  */
 public sealed interface ForwardName permits ForwardName.Node, ForwardName.PublicService, ForwardName.PrivateService {
@@ -62,11 +64,16 @@ public sealed interface ForwardName permits ForwardName.Node, ForwardName.Public
     }
   }
 
-  /** A private exposed port, reached at {@code serviceId}. */
-  record PrivateService(String jobId, String serviceId) implements ForwardName {
+  /** A private exposed port, reached at {@code serviceId}; by the job's owner only when {@code ownerOnly}. */
+  record PrivateService(String jobId, String serviceId, boolean ownerOnly) implements ForwardName {
+
+    public PrivateService(String jobId, String serviceId) {
+      this(jobId, serviceId, false);
+    }
+
     @Override
     public String wire() {
-      return "private/" + jobId + "/" + serviceId;
+      return (ownerOnly ? "owner/" : "private/") + jobId + "/" + serviceId;
     }
 
     @Override
@@ -78,7 +85,7 @@ public sealed interface ForwardName permits ForwardName.Node, ForwardName.Public
   ForwardName NODE = new Node();
 
   Pattern PUBLIC = Pattern.compile("public/([1-9A-HJ-NP-Za-km-z]{1,64})/(\\d{1,4})/(\\d{1,5})");
-  Pattern PRIVATE = Pattern.compile("private/([1-9A-HJ-NP-Za-km-z]{1,64})/([1-9A-HJ-NP-Za-km-z]{1,64})");
+  Pattern PRIVATE = Pattern.compile("(private|owner)/([1-9A-HJ-NP-Za-km-z]{1,64})/([1-9A-HJ-NP-Za-km-z]{1,64})");
 
   /** Reads a name; empty for anything that is not exactly one of the three forms with well-formed IDs. */
   static Optional<ForwardName> parse(String wire) {
@@ -96,8 +103,8 @@ public sealed interface ForwardName permits ForwardName.Node, ForwardName.Public
           : Optional.empty();
     }
     Matcher privateName = PRIVATE.matcher(wire);
-    if (privateName.matches() && RandomIds.isWellFormed(privateName.group(1)) && RandomIds.isWellFormed(privateName.group(2))) {
-      return Optional.of(new PrivateService(privateName.group(1), privateName.group(2)));
+    if (privateName.matches() && RandomIds.isWellFormed(privateName.group(2)) && RandomIds.isWellFormed(privateName.group(3))) {
+      return Optional.of(new PrivateService(privateName.group(2), privateName.group(3), privateName.group(1).equals("owner")));
     }
     return Optional.empty();
   }

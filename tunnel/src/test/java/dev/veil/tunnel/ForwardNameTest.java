@@ -20,7 +20,9 @@ class ForwardNameTest {
     assertThat(publicName.job()).contains(job);
     ForwardName privateName = ForwardName.parse("private/" + job + "/" + service).orElseThrow();
     assertThat(privateName).isEqualTo(new ForwardName.PrivateService(job, service));
-    for (ForwardName name : new ForwardName[] {ForwardName.NODE, publicName, privateName}) {
+    ForwardName ownerOnly = ForwardName.parse("owner/" + job + "/" + service).orElseThrow();
+    assertThat(ownerOnly).isEqualTo(new ForwardName.PrivateService(job, service, true)).isNotEqualTo(privateName);
+    for (ForwardName name : new ForwardName[] {ForwardName.NODE, publicName, privateName, ownerOnly}) {
       assertThat(ForwardName.parse(name.wire())).contains(name);
     }
   }
@@ -31,7 +33,8 @@ class ForwardNameTest {
         "node/x", "public/" + job + "/0/0", "public/" + job + "/0/65536", "public/" + job + "/-1/80", "public/abc/0/80",
         "public/" + job + "/0/80/x", "private/" + job + "/short", "private/" + job + "/" + service + "/x",
         "private/" + job + "/" + service.replace(service.charAt(0), '0'), "public/" + job + "/0/80\n",
-        "private/" + job + "/" + "1".repeat(200)}) {
+        "private/" + job + "/" + "1".repeat(200), "owner/" + job + "/short", "Owner/" + job + "/" + service,
+        "owner/" + job + "/0/80"}) {
       assertThat(ForwardName.parse(wire)).as("'%s'", wire).isEmpty();
     }
     assertThat(ForwardName.parse(null)).isEmpty();

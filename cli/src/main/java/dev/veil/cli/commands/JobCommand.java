@@ -6,6 +6,7 @@ import dev.veil.cli.MissingSubcommand;
 import dev.veil.cli.VeilCli;
 import dev.veil.model.job.JobDefinition;
 import dev.veil.model.job.JobDefinitionRequest;
+import dev.veil.model.job.RunArgs;
 import dev.veil.model.json.MalformedJsonException;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.market.JobRecord;
@@ -245,8 +246,12 @@ public final class JobCommand extends MissingSubcommand {
     return ExitCodes.OK;
   }
 
-  @Command(name = "urls", description = "The URLs of the job's exposed services, private ones included.")
+  @Command(name = "urls", description = "The URLs of the job's exposed services, private ones included; for one only the "
+      + "job's owner may open, a link that lets this browser in.")
   static final class Urls implements Runnable {
+    /** How long an owner-only service's link (and the cookie it sets) lets the owner in. */
+    static final Duration LINK_SESSION = Duration.ofHours(12);
+
     @Spec CommandSpec spec;
 
     @Parameters(paramLabel = "JOB_ID")
@@ -264,8 +269,20 @@ public final class JobCommand extends MissingSubcommand {
       }
       JsonNode urls = VeilJson.lenient().readTree(body);
       StringBuilder human = new StringBuilder("status ").append(urls.path("status").asString());
-      urls.path("urls").properties().forEach(e -> human.append("\n  ").append(e.getValue().path("url").asString())
-          .append("  port ").append(e.getValue().path("port").asString()));
+      String[] link = {null};
+      urls.path("urls").properties().forEach(e -> {
+        String url = e.getValue().path("url").asString();
+        human.append("\n  ").append(url).append("  port ").append(e.getValue().path("port").asString());
+        if (RunArgs.OWNER_ACCESS.equals(e.getValue().path("access").asString(""))) {
+          // The gateway admits the owner only: a link that carries a session of this job (not of a node),
+          // which the gateway turns into a cookie for that host and takes out of the URL.
+          if (link[0] == null) {
+            link[0] = c.identity().login(jobId, null, LINK_SESSION.toSeconds()).sessionId();
+          }
+          human.append("  owner only; open, for ").append(LINK_SESSION.toHours()).append(" h: ").append(url)
+              .append("/?veil-session=").append(link[0]);
+        }
+      });
       c.out().result(human.toString(), Map.of());
     }
   }

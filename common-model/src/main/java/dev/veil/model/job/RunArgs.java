@@ -23,6 +23,8 @@ import java.util.Map;
  * @param requiredVram   GPU memory the op needs, in GB
  * @param resources      resources to fetch before the op runs, kept as given
  * @param limits         less memory, CPU or processes than the host gives each container; null for the host's
+ * @param access         {@code "owner"} beside {@code "private": true}: the gateway admits a visitor of the
+ *                       private URLs only with a valid session of the job's owner; absent, whoever has the URL
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record RunArgs(
@@ -38,7 +40,17 @@ public record RunArgs(
     @JsonProperty("restart_policy") String restartPolicy,
     @JsonProperty("required_vram") Double requiredVram,
     List<Map<String, Object>> resources,
-    ContainerLimits limits) {
+    ContainerLimits limits,
+    String access) {
+
+  /** The one value of {@code access}: the job's owner only. */
+  public static final String OWNER_ACCESS = "owner";
+
+  /** True when the gateway must admit only the job's owner to this op's (private) services. */
+  @JsonIgnore
+  public boolean ownerOnly() {
+    return OWNER_ACCESS.equals(access);
+  }
 
   /** True when this op's exposed ports must get private service IDs. */
   @JsonIgnore

@@ -207,6 +207,11 @@ public final class JobDefinitionValidator {
     if (args.limits() != null) {
       checkLimits(args.limits(), at + "/args/limits", out);
     }
+    if (args.access() != null && !args.ownerOnly()) {
+      out.add(new Violation(at + "/args/access", "must be 'owner' (only the job's owner may open its private URLs), or absent"));
+    } else if (args.access() != null && (args.expose() == null || !args.privateExpose())) {
+      out.add(new Violation(at + "/args/access", "only applies to exposed ports with \"private\": true"));
+    }
     if (args.expose() != null) {
       checkExpose(args.expose(), at + "/args/expose", claims, out);
     } else if (args.privateExpose()) {

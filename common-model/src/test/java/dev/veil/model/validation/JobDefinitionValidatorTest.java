@@ -211,6 +211,19 @@ class JobDefinitionValidatorTest {
   }
 
   @Test
+  void ownerOnlyAccessIsForPrivateExposedPortsOnly() {
+    assertThat(posted(job("[{\"type\": \"container/run\", \"id\": \"a\", \"args\": {\"image\": \"x\", \"expose\": 80, "
+        + "\"private\": true, \"access\": \"owner\"}}]"))).isEmpty();
+    assertThat(posted(job("[{\"type\": \"container/run\", \"id\": \"a\", \"args\": {\"image\": \"x\", \"expose\": 80, "
+        + "\"access\": \"owner\"}}]")))
+        .containsExactly(new Violation("/ops/0/args/access", "only applies to exposed ports with \"private\": true"));
+    assertThat(posted(job("[{\"type\": \"container/run\", \"id\": \"a\", \"args\": {\"image\": \"x\", \"expose\": 80, "
+        + "\"private\": true, \"access\": \"everyone\"}}]")))
+        .containsExactly(new Violation("/ops/0/args/access", "must be 'owner' (only the job's owner may open its private URLs), "
+            + "or absent"));
+  }
+
+  @Test
   void anOpWithoutATypeIsNamed() {
     assertThat(posted(job("[{\"id\": \"a\", \"args\": {}}]")))
         .containsExactly(new Violation("/ops/0/type", "is required: 'container/run' or 'container/create-volume'"));

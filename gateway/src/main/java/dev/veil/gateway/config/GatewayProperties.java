@@ -24,6 +24,7 @@ import org.springframework.validation.annotation.Validated;
  * @param rateLimit        per-client rate limit over all routes
  * @param accessLog        whether each request is logged (redacted) on {@code veil.gateway.access}
  * @param tunnel           the SSH port agents dial, and how replicas reach each other
+ * @param ownerAccess      how services open to their job's owner only check visitors' sessions
  */
 @Validated
 @ConfigurationProperties("veil.gateway")
@@ -36,7 +37,29 @@ public record GatewayProperties(
     @DefaultValue @Valid Api api,
     @DefaultValue @Valid RateLimit rateLimit,
     @DefaultValue("true") boolean accessLog,
-    @DefaultValue @Valid Tunnel tunnel) {
+    @DefaultValue @Valid Tunnel tunnel,
+    @DefaultValue @Valid OwnerAccess ownerAccess) {
+
+  /**
+   * Services open to their job's owner only ({@code "access": "owner"}).
+   *
+   * @param sessionToken this gateway's token as session-service's trusted service {@code gateway}
+   *                     ({@code VEIL_SESSION_SERVICETOKENS_GATEWAY} there); empty: such services
+   *                     admit no one (503)
+   * @param cacheTtl     how long a valid session is kept without asking again (a revoked one is
+   *                     refused within this)
+   * @param cacheSize    most sessions kept
+   */
+  public record OwnerAccess(@DefaultValue("") String sessionToken, @DefaultValue("10s") @NotNull Duration cacheTtl,
+      @DefaultValue("10000") @Min(1) long cacheSize) {
+
+    @Override
+    public String toString() {
+      // Never the token.
+      return "OwnerAccess[sessionToken=" + (sessionToken.isBlank() ? "(none)" : "(set)") + ", cacheTtl=" + cacheTtl
+          + ", cacheSize=" + cacheSize + "]";
+    }
+  }
 
   /**
    * @param cacheTtl  how long a lookup (found or not) is kept; withdrawals announced on the registry

@@ -49,7 +49,8 @@ public class RegistryLookup {
   }
 
   private Optional<RegistryTarget> local(RegistryTarget.Kind kind, String id) {
-    return local.port(kind, id).map(port -> new RegistryTarget(kind, id, URI.create("http://127.0.0.1:" + port), null));
+    return local.forward(kind, id).map(forward -> new RegistryTarget(kind, id, URI.create("http://127.0.0.1:" + forward.port()),
+        null, forward.ownerOnly()));
   }
 
   // Replica URLs are written by gateways only; still, nothing but scheme, host and port is used.
@@ -60,7 +61,7 @@ public class RegistryLookup {
         throw new URISyntaxException(holder.url(), "not an http(s) URL with a host");
       }
       URI base = new URI(stored.getScheme(), null, stored.getHost(), stored.getPort(), null, null, null);
-      return Optional.of(new RegistryTarget(holder.kind(), id, base, holder.token()));
+      return Optional.of(new RegistryTarget(holder.kind(), id, base, holder.token(), holder.ownerOnly()));
     } catch (URISyntaxException | IllegalArgumentException e) {
       log.warn("a gateway replica registered an unusable URL; not relaying to it");
       return Optional.empty();

@@ -2,6 +2,8 @@ package dev.veil.gateway.routing;
 
 import static org.springframework.cloud.gateway.support.RouteMetadataUtils.RESPONSE_TIMEOUT_ATTR;
 
+import dev.veil.gateway.access.OwnerOnlyAccess;
+import dev.veil.gateway.access.OwnerSessions;
 import dev.veil.gateway.config.GatewayProperties;
 import dev.veil.gateway.limits.RequestBodyLimit;
 import dev.veil.gateway.registry.RegistryCache;
@@ -15,7 +17,8 @@ import org.springframework.context.annotation.Configuration;
  * The routes, in the order they are tried:
  * <ol>
  *   <li>{@code node}: Host {@code <nodeId>.<node domain>} of a node whose tunnel is open → its agent API (API paths only);</li>
- *   <li>{@code service}: Host {@code <serviceId>.<node domain>} of a forwarded service → through its node's tunnel (HTTP and WebSocket);</li>
+ *   <li>{@code service}: Host {@code <serviceId>.<node domain>} of a forwarded service → through its node's tunnel (HTTP and
+ *       WebSocket); one open to its job's owner only admits that owner's sessions alone ({@link OwnerOnlyAccess});</li>
  *   <li>{@code unknown-name}: any other host under the node domain → 404, the same for "never
  *       registered" and "withdrawn";</li>
  *   <li>{@code session-api}, {@code market-api}: the public APIs on any other host, paths
@@ -39,8 +42,10 @@ class GatewayRoutes {
   }
 
   @Bean
-  RouteLocator veilRoutes(RouteLocatorBuilder routes, RegisteredName names, GatewayProperties properties) {
+  RouteLocator veilRoutes(RouteLocatorBuilder routes, RegisteredName names, GatewayProperties properties,
+      OwnerSessions ownerSessions) {
     ToRegisteredTarget toTarget = new ToRegisteredTarget();
+    OwnerOnlyAccess ownerOnly = new OwnerOnlyAccess(ownerSessions);
     NodeApiPaths nodeApiPaths = new NodeApiPaths(properties.nodes().apiPaths());
     RequestBodyLimit nodeApiBodies = new RequestBodyLimit(properties.nodes().maxApiRequestBody());
     RequestBodyLimit serviceBodies = new RequestBodyLimit(properties.nodes().maxRequestBody());
@@ -55,7 +60,7 @@ class GatewayRoutes {
             .metadata(RESPONSE_TIMEOUT_ATTR, nodeApiTimeout)
             .uri(REGISTRY_URI))
         .route("service", r -> r.order(1).asyncPredicate(names.is(RegistryTarget.Kind.SERVICE))
-            .filters(f -> f.filters(serviceBodies, toTarget))
+            .filters(f -> f.filters(ownerOnly, serviceBodies, toTarget))
             .metadata(RESPONSE_TIMEOUT_ATTR, serviceTimeout)
             .uri(REGISTRY_URI))
         // The registry did not answer: 503 (through the store-failure mapping), never a 404; a node

@@ -33,21 +33,27 @@ public class JobHolders {
 
   /** True when job {@code jobId} is running on node {@code nodeId}; false when it is not, or the market cannot say. */
   public boolean holds(String nodeId, String jobId) {
+    return heldBy(nodeId, jobId).isPresent();
+  }
+
+  /** The job's public record when it is running on node {@code nodeId}; empty when it is not, or the market cannot say. */
+  public java.util.Optional<JobRecord> heldBy(String nodeId, String jobId) {
     HttpRequest request = HttpRequest.newBuilder(marketUrl.resolve("/v1/jobs/" + jobId))
         .timeout(timeout).header("Accept", "application/json").GET().build();
     try {
       HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
       if (response.statusCode() != 200) {
-        return false;
+        return java.util.Optional.empty();
       }
       JobRecord job = VeilJson.lenient().readValue(response.body(), JobRecord.class);
-      return job.state() == JobState.RUNNING && nodeId.equals(job.nodeId());
+      return job.state() == JobState.RUNNING && nodeId.equals(job.nodeId()) ? java.util.Optional.of(job)
+          : java.util.Optional.empty();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      return false;
+      return java.util.Optional.empty();
     } catch (IOException | RuntimeException e) {
       log.warn("cannot ask the market who holds a job ({}); refusing the forward", e.getClass().getSimpleName());
-      return false;
+      return java.util.Optional.empty();
     }
   }
 }

@@ -7,42 +7,56 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The forwards of the tunnels this replica holds: for each node or service ID, the loopback port
- * this gateway listens on for it, whose connections MINA carries into the node's tunnel. Ports are
- * the gateway's own choice on its own loopback; a host names none of them.
+ * this gateway listens on for it, whose connections MINA carries into the node's tunnel, and, for
+ * a service open to its job's owner only, who that is. Ports are the gateway's own choice on its
+ * own loopback; a host names none of them. A port and its owner are one entry, replaced together.
  */
 public final class LocalForwards {
 
-  private final Map<String, Integer> nodes = new ConcurrentHashMap<>();
-  private final Map<String, Integer> services = new ConcurrentHashMap<>();
+  /**
+   * One forward held here.
+   *
+   * @param port      this gateway's loopback port for it
+   * @param ownerOnly for a service open to its job's owner only, who and which job; else null
+   */
+  public record Forward(int port, RegistryTarget.OwnerOnly ownerOnly) {}
 
-  /** Routes {@code id} to {@code port}; the port it was routed to before, if any. */
-  Integer put(RegistryTarget.Kind kind, String id, int port) {
-    return table(kind).put(id, port);
+  private final Map<String, Forward> nodes = new ConcurrentHashMap<>();
+  private final Map<String, Forward> services = new ConcurrentHashMap<>();
+
+  /** Routes {@code id} to {@code forward}; the forward it was routed to before, if any. */
+  Forward put(RegistryTarget.Kind kind, String id, Forward forward) {
+    return table(kind).put(id, forward);
   }
 
   /** Undoes a {@link #put} whose claim failed: back to {@code previous}, unless something else changed it since. */
-  void restore(RegistryTarget.Kind kind, String id, int port, Integer previous) {
+  void restore(RegistryTarget.Kind kind, String id, Forward forward, Forward previous) {
     if (previous == null) {
-      table(kind).remove(id, port);
+      table(kind).remove(id, forward);
     } else {
-      table(kind).replace(id, port, previous);
+      table(kind).replace(id, forward, previous);
     }
   }
 
-  void remove(RegistryTarget.Kind kind, String id, int port) {
-    table(kind).remove(id, port);
+  void remove(RegistryTarget.Kind kind, String id, Forward forward) {
+    table(kind).remove(id, forward);
+  }
+
+  /** The forward this replica holds for {@code id}. */
+  public Optional<Forward> forward(RegistryTarget.Kind kind, String id) {
+    return Optional.ofNullable(table(kind).get(id));
   }
 
   /** The loopback port of a forward this replica holds. */
   public Optional<Integer> port(RegistryTarget.Kind kind, String id) {
-    return Optional.ofNullable(table(kind).get(id));
+    return forward(kind, id).map(Forward::port);
   }
 
   public int size() {
     return nodes.size() + services.size();
   }
 
-  private Map<String, Integer> table(RegistryTarget.Kind kind) {
+  private Map<String, Forward> table(RegistryTarget.Kind kind) {
     return kind == RegistryTarget.Kind.NODE ? nodes : services;
   }
 }

@@ -1,6 +1,7 @@
 package dev.veil.gateway.tunnel;
 
 import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.model.market.JobRecord;
 import dev.veil.tunnel.ForwardName;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -70,30 +71,35 @@ final class NodeForwarder extends DefaultForwarder {
     }
     RegistryTarget.Kind kind = name.get() instanceof ForwardName.Node ? RegistryTarget.Kind.NODE : RegistryTarget.Kind.SERVICE;
     String id = idOf(name.get(), nodeId);
-    if (name.get().job().isPresent() && !jobs.holds(nodeId, name.get().job().get())) {
+    Optional<JobRecord> job = name.get().job().flatMap(jobId -> jobs.heldBy(nodeId, jobId));
+    if (name.get().job().isPresent() && job.isEmpty()) {
       return refused("job not held by this node", nodeId);
     }
+    // Open to the job's owner only: the owner the market names, never one the host names.
+    RegistryTarget.OwnerOnly ownerOnly = name.get() instanceof ForwardName.PrivateService service && service.ownerOnly()
+        ? new RegistryTarget.OwnerOnly(job.orElseThrow().owner(), job.get().jobId()) : null;
     SshdSocketAddress bound = super.localPortForwardingRequested(new SshdSocketAddress(LOOPBACK, 0));
     if (bound == null) {
       return refused("no loopback port", nodeId);
     }
     // Routable locally before it is announced: a request that follows the announcement finds it.
-    Integer previous = local.put(kind, id, bound.getPort());
+    LocalForwards.Forward forward = new LocalForwards.Forward(bound.getPort(), ownerOnly);
+    LocalForwards.Forward previous = local.put(kind, id, forward);
     boolean ours;
     try {
       ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId)
           : registry.claimService(id, nodeId, name.get().job().orElseThrow(),
-              name.get() instanceof ForwardName.PublicService);
+              name.get() instanceof ForwardName.PublicService, ownerOnly == null ? null : ownerOnly.owner());
     } catch (RuntimeException e) {
       log.warn("cannot record a forward in the registry ({})", e.getClass().getSimpleName());
       ours = false;
     }
     if (!ours) {
-      local.restore(kind, id, bound.getPort(), previous);
+      local.restore(kind, id, forward, previous);
       super.localPortForwardingCancelled(new SshdSocketAddress(LOOPBACK, bound.getPort()));
       return refused("name in use", nodeId);
     }
-    claimed.put(name.get().wire(), new Claimed(kind, id, bound.getPort()));
+    claimed.put(name.get().wire(), new Claimed(kind, id, forward));
     meters.counter("veil.gateway.tunnel.forwards.opened", "kind", kind.name().toLowerCase()).increment();
     return new SshdSocketAddress(requested.getHostName(), bound.getPort());
   }
@@ -128,7 +134,7 @@ final class NodeForwarder extends DefaultForwarder {
   private void release(String wire, Claimed forward) throws IOException {
     claimed.remove(wire);
     // Out of routing first, then out of the registry, then the listener goes.
-    local.remove(forward.kind(), forward.id(), forward.port());
+    local.remove(forward.kind(), forward.id(), forward.forward());
     try {
       registry.release(forward.kind(), forward.id());
     } catch (RuntimeException e) {
@@ -163,5 +169,10 @@ final class NodeForwarder extends DefaultForwarder {
     return null;
   }
 
-  private record Claimed(RegistryTarget.Kind kind, String id, int port) {}
+  private record Claimed(RegistryTarget.Kind kind, String id, LocalForwards.Forward forward) {
+
+    int port() {
+      return forward.port();
+    }
+  }
 }

@@ -21,6 +21,7 @@ import reactor.core.publisher.Mono;
  * ZADD veil:tunnel:nodes-seen &lt;now&gt; Nd9...              -- a service can never be named after a node seen lately;
  * ZREMRANGEBYSCORE veil:tunnel:nodes-seen -inf (&lt;now - node-memory&gt;   PEXPIRE veil:tunnel:nodes-seen &lt;node-memory&gt;
  * HSET veil:tunnel:service:3ng4... replica Rp4... node Nd9... job Ab1...
+ *      [owner 7xK...]                                    -- a service its node opened to the job's owner only
  * SADD veil:tunnel:held:Rp4... node:Nd9... service:3ng4...   -- what each replica holds, to sweep if it dies
  * HSET veil:tunnel:replica:Rp4... url http://10.0.0.7:8080 token ...   PEXPIRE 15000 (renewed every 5 s)
  * ZADD veil:tunnel:replicas &lt;now&gt; Rp4...                -- when each replica last renewed
@@ -63,7 +64,7 @@ public final class TunnelRegistry {
       """, Long.class);
 
   // KEYS: service key, nodes seen, events, this replica's held set;
-  // ARGV: replica, service ID, node, job, replica key prefix, public|private.
+  // ARGV: replica, service ID, node, job, replica key prefix, public|private, the owner it is open to ('' for anyone).
   // A public ID is the job's own (the market said this node runs it): it wins over anyone squatting it.
   private static final RedisScript<Long> CLAIM_SERVICE = RedisScript.of("""
       if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
@@ -71,6 +72,8 @@ public final class TunnelRegistry {
       if ARGV[6] ~= 'public' and holder[1] and holder[2] ~= ARGV[3]
           and redis.call('EXISTS', ARGV[5] .. holder[1]) == 1 then return 0 end
       redis.call('HSET', KEYS[1], 'replica', ARGV[1], 'node', ARGV[3], 'job', ARGV[4])
+      redis.call('HDEL', KEYS[1], 'owner')
+      if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'owner', ARGV[7]) end
       redis.call('SADD', KEYS[4], 'service:' .. ARGV[2])
       redis.call('PUBLISH', KEYS[3], 'service:' .. ARGV[2])
       return 1
@@ -134,11 +137,11 @@ public final class TunnelRegistry {
 
   /**
    * Routes a service ID to this replica, unless a node is named so, or (for a private ID) another
-   * node's live tunnel holds it. Blocking.
+   * node's live tunnel holds it; {@code owner} non-null: open to that owner only. Blocking.
    */
-  boolean claimService(String serviceId, String nodeId, String jobId, boolean publicId) {
+  boolean claimService(String serviceId, String nodeId, String jobId, boolean publicId, String owner) {
     return run(CLAIM_SERVICE, List.of(SERVICE + serviceId, NODES_SEEN, EVENTS, HELD + replica.id()),
-        List.of(replica.id(), serviceId, nodeId, jobId, REPLICA, publicId ? "public" : "private"));
+        List.of(replica.id(), serviceId, nodeId, jobId, REPLICA, publicId ? "public" : "private", owner == null ? "" : owner));
   }
 
   /** Drops a name while it still points at this replica. Blocking. */
@@ -192,8 +195,10 @@ public final class TunnelRegistry {
   }
 
   private Mono<Optional<Holder>> holder(RegistryTarget.Kind kind, String key) {
-    return redis.<String, String>opsForHash().get(key, "replica")
-        .map(replicaId -> Optional.of(new Holder(kind, replicaId, null, null)))
+    return redis.<String, String>opsForHash().multiGet(key, List.of("replica", "owner", "job"))
+        .map(fields -> fields.get(0) == null ? Optional.<Holder>empty()
+            : Optional.of(new Holder(kind, fields.get(0), null, null, fields.get(1) == null || fields.get(2) == null ? null
+                : new RegistryTarget.OwnerOnly(fields.get(1), fields.get(2)))))
         .defaultIfEmpty(Optional.empty());
   }
 
@@ -204,7 +209,7 @@ public final class TunnelRegistry {
     return redis.<String, String>opsForHash().multiGet(REPLICA + holder.replicaId(), List.of("url", "token"))
         .map(fields -> fields.get(0) == null || fields.get(1) == null
             ? Optional.<Holder>empty()
-            : Optional.of(new Holder(holder.kind(), holder.replicaId(), fields.get(0), fields.get(1))));
+            : Optional.of(new Holder(holder.kind(), holder.replicaId(), fields.get(0), fields.get(1), holder.ownerOnly())));
   }
 
   /**
@@ -212,6 +217,7 @@ public final class TunnelRegistry {
    * @param replicaId the replica holding the tunnel
    * @param url       that replica's URL inside the cluster; null when it is this one
    * @param token     its relay token; null when it is this one
+   * @param ownerOnly for a service open to the job's owner only, who and which job; else null
    */
-  public record Holder(RegistryTarget.Kind kind, String replicaId, String url, String token) {}
+  public record Holder(RegistryTarget.Kind kind, String replicaId, String url, String token, RegistryTarget.OwnerOnly ownerOnly) {}
 }

@@ -55,14 +55,15 @@ public class ServiceExposer implements OpServices {
     }
     List<ExposedPort> ports = run.args().expose().ports();
     boolean isPrivate = run.args().privateExpose();
+    boolean ownerOnly = isPrivate && run.args().ownerOnly();
     return engine.address(containerId, execution.network()).flatMapMany(address -> Flux.fromIterable(ports)
             .concatMap(port -> PortRelay.open(properties.publishHost(), address, port.port()).map(relay -> {
               String serviceId = isPrivate ? ExposeIds.privateId() : ExposeIds.publicId(op.index(), port.port(), execution.jobId());
               relays.put(serviceId, relay);
-              forwards.put(serviceId, isPrivate ? new ForwardName.PrivateService(execution.jobId(), serviceId)
+              forwards.put(serviceId, isPrivate ? new ForwardName.PrivateService(execution.jobId(), serviceId, ownerOnly)
                   : new ForwardName.PublicService(execution.jobId(), op.index(), port.port()));
               return new ExposedService(serviceId, op.id(), port, "http://" + properties.publishHost() + ":" + relay.port(),
-                  "http://" + address + ":" + port.port(), isPrivate);
+                  "http://" + address + ":" + port.port(), isPrivate, ownerOnly);
             })))
         .concatMap(service -> {
           op.services().add(service);

@@ -8,6 +8,7 @@ import dev.veil.agent.run.JobExecution;
 import dev.veil.agent.run.RunningJobs;
 import dev.veil.model.job.JobDefinition;
 import dev.veil.model.job.JobDefinitionRequest;
+import dev.veil.model.job.RunArgs;
 import dev.veil.model.json.CanonicalJson;
 import dev.veil.model.json.MalformedJsonException;
 import dev.veil.model.json.VeilJson;
@@ -285,7 +286,8 @@ class PrivateJobController {
           ServiceStatus status = exposer.status(service.serviceId());
           statuses.add(status);
           urls.put(service.serviceId(), new ServiceUrl(service.opId(), service.port().port(),
-              String.format(properties.serviceUrlFormat(), service.serviceId()), status));
+              String.format(properties.serviceUrlFormat(), service.serviceId()), status,
+              service.ownerOnly() ? RunArgs.OWNER_ACCESS : null));
         }));
       }
       return new ServiceUrls(urls, overall(statuses));

@@ -11,9 +11,10 @@ import dev.veil.model.job.ExposedPort;
  * @param upstream  where the gateway's tunnel delivers to it: {@code http://<publish host>:<relay port>}, the agent's port relay
  * @param target    where the relay reaches it: {@code http://<container address>:<port>} on the job's network
  * @param isPrivate whether the ID is private
+ * @param ownerOnly whether the gateway admits the job's owner only ({@code "access": "owner"})
  */
 public record ExposedService(String serviceId, String opId, ExposedPort port, String upstream, String target,
-    boolean isPrivate) {
+    boolean isPrivate, boolean ownerOnly) {
 
   @Override
   public String toString() {
