@@ -5,8 +5,9 @@ Written apart from the Java code, from RFC 9180 and the format as documented, wi
 primitives of Python's `cryptography` package (X25519, Ed25519, AES-GCM) and the standard
 library (HMAC-SHA256 for HKDF): it checks each node key's signature against its node ID and
 opens each sealed definition with the node's X25519 key; it checks each owner's recipient key
-against the owner and opens each sealed result, chunk by chunk, and each sealed live log's
-events, in order, with the owner's X25519 key.
+against the owner and the node's key against the node ID, and opens each sealed result, chunk by
+chunk, and each sealed live log's events, in order, with the owner's X25519 key as sealed by the
+node's (HPKE auth mode).
 Exit 0 when every vector checks.
 Usage: check-sealing-vectors.py VECTORS.json
 """
@@ -61,14 +62,21 @@ def labeled_expand(suite, prk, label, info, length):
     return expand(prk, length.to_bytes(2, "big") + b"HPKE-v1" + suite + label + info, length)
 
 
-def context(private_key, enc, info):
-    """RFC 9180 SetupBaseR: the AEAD key and base nonce."""
+def context(private_key, enc, info, sender_public=None):
+    """RFC 9180 SetupBaseR, or SetupAuthR with the sender's public key: the AEAD key and base nonce."""
     recipient = X25519PrivateKey.from_private_bytes(private_key)
-    dh = recipient.exchange(X25519PublicKey.from_public_bytes(enc))
     recipient_public = recipient.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+    dh = recipient.exchange(X25519PublicKey.from_public_bytes(enc))
+    kem_context = enc + recipient_public
+    mode = 0  # mode_base
+    if sender_public is not None:
+        # AuthDecap: DH(skR, pkE) || DH(skR, pkS); kem_context = enc || pkR || pkS
+        dh += recipient.exchange(X25519PublicKey.from_public_bytes(sender_public))
+        kem_context += sender_public
+        mode = 2  # mode_auth
     eae_prk = labeled_extract(KEM_SUITE, b"", b"eae_prk", dh)
-    shared = labeled_expand(KEM_SUITE, eae_prk, b"shared_secret", enc + recipient_public, 32)
-    schedule = bytes([0]) + labeled_extract(HPKE_SUITE, b"", b"psk_id_hash", b"") \
+    shared = labeled_expand(KEM_SUITE, eae_prk, b"shared_secret", kem_context, 32)
+    schedule = bytes([mode]) + labeled_extract(HPKE_SUITE, b"", b"psk_id_hash", b"") \
         + labeled_extract(HPKE_SUITE, b"", b"info_hash", info)
     secret = labeled_extract(HPKE_SUITE, shared, b"secret", b"")
     key = labeled_expand(HPKE_SUITE, secret, b"key", schedule, 32)
@@ -86,9 +94,9 @@ def open_base(private_key, enc, info, aad, ciphertext):
     return AESGCM(key).decrypt(nonce, ciphertext, aad)
 
 
-def open_result(private_key, sealed, job_id, node_id):
-    assert sealed["suite"] == "HPKE-Base/X25519-HKDF-SHA256/HKDF-SHA256/AES-256-GCM", sealed["suite"]
-    key, base_nonce = context(private_key, b64url(sealed["enc"]), b"veil/v1 result")
+def open_result(private_key, node_key, sealed, job_id, node_id):
+    assert sealed["suite"] == "HPKE-Auth/X25519-HKDF-SHA256/HKDF-SHA256/AES-256-GCM", sealed["suite"]
+    key, base_nonce = context(private_key, b64url(sealed["enc"]), b"veil/v1 result", node_key)
     chunks = sealed["chunks"]
     out = b""
     for index, chunk in enumerate(chunks):
@@ -106,14 +114,20 @@ def check_result(vector):
     private_key = b64url(vector["ownerPrivateKey"])
     derived = X25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
     assert derived == b64url(key["publicKey"]), "the recipient key is not the private key's"
+    # The sender: the node's encryption key, signed by the node ID.
+    node_id = vector["nodeId"]
+    node_key_record = vector["nodeEncryptionKey"]
+    node_statement = ("veil node encryption key v1\n" + node_id + "\n" + node_key_record["publicKey"]).encode()
+    Ed25519PublicKey.from_public_bytes(b58(node_id)).verify(b64url(node_key_record["signature"]), node_statement)
+    node_key = b64url(node_key_record["publicKey"])
     sealed = vector["sealed"]
     assert len(sealed["chunks"]) > 1, "a vector of one chunk checks no sequence"
-    opened = open_result(private_key, sealed, vector["jobId"], vector["nodeId"])
+    opened = open_result(private_key, node_key, sealed, vector["jobId"], node_id)
     assert opened == vector["plaintext"].encode(), "opened to something else"
     log = vector["log"]
     header = json.loads(log["sealed"])
     assert header["suite"] == sealed["suite"], header["suite"]
-    log_key, log_nonce = context(private_key, b64url(header["enc"]), b"veil/v1 log")
+    log_key, log_nonce = context(private_key, b64url(header["enc"]), b"veil/v1 log", node_key)
     for sequence, event in enumerate(log["events"]):
         aad = ("veil sealed log v1\n" + vector["jobId"] + "\n" + vector["nodeId"] + "\n" + event["event"] + "\n"
                + event["id"]).encode()
@@ -121,8 +135,15 @@ def check_result(vector):
         assert opened_event == event["plaintext"].encode(), "a log event opened to something else"
     # Cut short: without its last chunk, the one before is not flagged last and does not open as such.
     try:
-        open_result(private_key, dict(sealed, chunks=sealed["chunks"][:-1]), vector["jobId"], vector["nodeId"])
+        open_result(private_key, node_key, dict(sealed, chunks=sealed["chunks"][:-1]), vector["jobId"], node_id)
         raise AssertionError("opened cut short")
+    except InvalidTag:
+        pass
+    # Sealed by the node: with another sender's key it does not open.
+    try:
+        open_result(private_key, X25519PrivateKey.generate().public_key().public_bytes(Encoding.Raw, PublicFormat.Raw),
+                    sealed, vector["jobId"], node_id)
+        raise AssertionError("opened as another sender's")
     except InvalidTag:
         pass
 

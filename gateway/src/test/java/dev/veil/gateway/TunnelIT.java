@@ -327,7 +327,15 @@ class TunnelIT {
       GatewayClient.Reply byHeader = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/headers",
           headers -> headers.set("x-session-id", owners).set("Cookie", "theme=dark"), null);
       assertThat(byHeader.status()).isEqualTo(200);
-      assertThat(byHeader.body()).isEqualTo("session=null cookie=theme=dark").doesNotContain(owners);
+      assertThat(byHeader.body()).isEqualTo("session=null cookie=theme=dark uri=/headers").doesNotContain(owners);
+      String unscoped = login.login(alice, null, null).sessionId();
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/", headers -> headers.set("x-session-id", unscoped),
+          null).status()).as("an unscoped session of the owner, in the header").isEqualTo(200);
+      assertThat(client.get(host, "/?veil-session=" + unscoped).status()).as("but never into a browser's cookie").isEqualTo(401);
+      // A service anyone may visit never gets a Veil session either: no link can hand one to a host.
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, open + "." + DOMAIN, "/headers?a=1&veil-session=" + owners,
+          headers -> headers.set("Cookie", "veil-session=" + owners + "; theme=dark"), null).body())
+          .isEqualTo("session=null cookie=theme=dark uri=/headers?a=1");
 
       GatewayClient.Reply link = client.get(host, "/page?tab=2&veil-session=" + owners);
       assertThat(link.status()).isEqualTo(303);
@@ -338,23 +346,53 @@ class TunnelIT {
       assertThat(client.get(host, "/x?veil-session=" + login.login(bob, jobId, null).sessionId()).status()).isEqualTo(401);
       GatewayClient.Reply overHttps = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/?veil-session=" + owners,
           headers -> headers.set("X-Forwarded-Proto", "https"), null);
-      assertThat(overHttps.header("Set-Cookie")).contains("Secure");
+      assertThat(overHttps.header("Set-Cookie")).startsWith("__Host-veil-session=" + owners + ";").containsIgnoringCase("Secure");
 
       GatewayClient.Reply byCookie = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/headers",
           headers -> headers.set("Cookie", "a=1; veil-session=" + owners + "; b=2"), null);
       assertThat(byCookie.status()).isEqualTo(200);
-      assertThat(byCookie.body()).isEqualTo("session=null cookie=a=1; b=2");
+      assertThat(byCookie.body()).isEqualTo("session=null cookie=a=1; b=2 uri=/headers");
+      // A cookie another host of the node domain planted first does not lock the owner out.
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/", headers -> headers.set("Cookie",
+          "veil-session=" + login.login(bob, null, null).sessionId() + "; veil-session=" + owners), null).status()).isEqualTo(200);
+      // With the cookie alone, a write from another service's page is refused; from the service's own, let through.
+      String otherOrigin = "http://" + open + "." + DOMAIN + ":" + checking.baseUrl().substring(checking.baseUrl().lastIndexOf(':') + 1);
+      // As a browser sends them: Origin names the host the page came from, as its Host header does (no port here).
+      String ownOrigin = "http://" + host;
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.POST, host, "/headers", headers -> headers
+          .set("Cookie", "veil-session=" + owners).set("Origin", otherOrigin), null).status()).isEqualTo(403);
 
       String wsUrl = checking.baseUrl().replace("http:", "ws:") + "/ws";
       assertThatThrownBy(() -> client.http().headers(h -> h.set("Host", host)).websocket().uri(wsUrl)
           .handle((in, out) -> in.receive().asString()).blockFirst(Duration.ofSeconds(30)))
           .as("a WebSocket without the owner's session is refused before the upgrade").hasMessageContaining("401");
-      String echoed = client.http().headers(h -> h.set("Host", host).set("Cookie", "veil-session=" + owners))
+      assertThatThrownBy(() -> client.http().headers(h -> h.set("Host", host).set("Cookie", "veil-session=" + owners)
+              .set("Origin", otherOrigin)).websocket().uri(wsUrl)
+          .handle((in, out) -> in.receive().asString()).blockFirst(Duration.ofSeconds(30)))
+          .as("another job's page opening a WebSocket with the owner's cookie").hasMessageContaining("403");
+      String echoed = client.http().headers(h -> h.set("Host", host).set("Cookie", "veil-session=" + owners).set("Origin", ownOrigin))
           .websocket().uri(wsUrl)
           .handle((in, out) -> out.sendString(reactor.core.publisher.Mono.just("owner only"))
               .then().thenMany(in.receive().asString().take(1)))
           .blockFirst(Duration.ofSeconds(30));
       assertThat(echoed).isEqualTo("echo:owner only");
+
+      // Through a second replica, which does not hold the tunnel: it checks, and the holder takes its word only with its token.
+      try (ServiceProcess relaying = ServiceProcess.startWithManagementPort("gateway", java.util.Map.of(
+          "VEIL_REDIS_URL", RedisContainers.uri(redis), "VEIL_MARKET_URL", upstreams.serviceUrl(),
+          "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_TUNNEL_PORT", Integer.toString(RedisContainers.freePort()),
+          "VEIL_TUNNEL_HOST_KEY_FILE", key.toString(), "VEIL_GATEWAY_RATELIMIT_ENABLED", "false",
+          "VEIL_GATEWAY_SESSION_TOKEN", token))) {
+        GatewayClient second = new GatewayClient(Integer.parseInt(relaying.baseUrl().substring(relaying.baseUrl().lastIndexOf(':') + 1)));
+        assertThat(second.get(host, "/").status()).isEqualTo(401);
+        GatewayClient.Reply relayed = second.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/headers",
+            headers -> headers.set("x-session-id", owners), null);
+        assertThat(relayed.status()).isEqualTo(200);
+        assertThat(relayed.body()).isEqualTo("session=null cookie=null uri=/headers");
+      }
+      // A visitor who claims another replica admitted it, without that replica's token, is not believed.
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/", headers -> headers
+          .set("x-veil-owner-admitted", service).set("x-veil-relay", "forged"), null).status()).isEqualTo(401);
 
       // Nothing of a session in the gateway's log.
       assertThat(checking.log()).doesNotContain(owners).doesNotContain(service);

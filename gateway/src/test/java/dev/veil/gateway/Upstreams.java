@@ -86,8 +86,9 @@ final class Upstreams implements AutoCloseable {
                           + "\",\"state\":\"RUNNING\",\"timeoutSeconds\":60,"
                           + "\"createdAt\":0,\"nodeId\":\"" + node + "\"}"));
             })
-            .get("/headers", (request, response) -> response.sendString(Mono.just("session=" + request.requestHeaders()
-                .get("x-session-id") + " cookie=" + request.requestHeaders().get("cookie"))))
+            .route(request -> request.uri().startsWith("/headers"), (request, response) -> response.sendString(Mono.just(
+                "session=" + request.requestHeaders().get("x-session-id") + " cookie=" + request.requestHeaders().get("cookie")
+                    + " uri=" + request.uri())))
             .get("/", (request, response) -> response.sendString(Mono.just("hello from the service"))))
         .bindNow();
     secret = HttpServer.create().host("127.0.0.1").port(0)

@@ -304,6 +304,7 @@ class PrivateFlowsIT {
   void aResultSealedToItsOwnerOpensOnlyWithTheOwnersKeyAndNothingOfItTravelsInClear(
       org.springframework.boot.test.system.CapturedOutput output) throws Exception {
     byte[] ownerKey = dev.veil.model.sealing.Hpke.newPrivateKey();
+    byte[] nodeKey = nodeEncryptionKey();
     String owner = Ed25519.id(alice.getPublic());
     String marker = "sealedresultmrk" + Long.toHexString(System.nanoTime());
     String recipient = new String(VeilJson.write(dev.veil.model.sealing.RecipientKey.signed(owner, alice.getPrivate(),
@@ -344,14 +345,14 @@ class PrivateFlowsIT {
     assertThat(VeilJson.strict().readTree(collected.body()).get("chunks").size()).isGreaterThan(1);
     // Not with another key, not as another job's or node's.
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.veil.model.sealing.SealedResult.open(
-            dev.veil.model.sealing.Hpke.newPrivateKey(), job.jobId(), node.nodeId(),
+            dev.veil.model.sealing.Hpke.newPrivateKey(), nodeKey, job.jobId(), node.nodeId(),
             new java.io.ByteArrayInputStream(collected.body()), java.io.OutputStream.nullOutputStream()))
         .isInstanceOf(dev.veil.model.sealing.SealedResult.NotOpened.class);
-    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.veil.model.sealing.SealedResult.open(ownerKey, RandomIds.next(),
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> dev.veil.model.sealing.SealedResult.open(ownerKey, nodeKey, RandomIds.next(),
             node.nodeId(), new java.io.ByteArrayInputStream(collected.body()), java.io.OutputStream.nullOutputStream()))
         .isInstanceOf(dev.veil.model.sealing.SealedResult.NotOpened.class);
     java.io.ByteArrayOutputStream opened = new java.io.ByteArrayOutputStream();
-    dev.veil.model.sealing.SealedResult.open(ownerKey, job.jobId(), node.nodeId(), new java.io.ByteArrayInputStream(collected.body()),
+    dev.veil.model.sealing.SealedResult.open(ownerKey, nodeKey, job.jobId(), node.nodeId(), new java.io.ByteArrayInputStream(collected.body()),
         opened);
     FlowState full = VeilJson.readStrict(opened.toByteArray(), FlowState.class);
     assertThat(full.status()).isEqualTo(JobStatus.SUCCESS);
@@ -365,6 +366,12 @@ class PrivateFlowsIT {
     assertThat(suite.publishedBytes(job.jobId())).doesNotContain(marker);
   }
 
+  // The node's X25519 key as it publishes it, checked against its node ID.
+  byte[] nodeEncryptionKey() throws Exception {
+    return VeilJson.strict().treeToValue(VeilJson.strict().readTree(get("/node/info", null).body()).get("encryptionKey"),
+        dev.veil.model.sealing.NodeEncryptionKey.class).verifiedFor(node.nodeId()).orElseThrow();
+  }
+
   // Every log and end event's data of a sealed log stream, opened in order.
   List<String> openSealedLog(byte[] key, String jobId, String stream) throws Exception {
     List<String> opened = new java.util.ArrayList<>();
@@ -374,7 +381,7 @@ class PrivateFlowsIT {
       event.lines().filter(l -> l.contains(": ")).forEach(l -> fields.put(l.substring(0, l.indexOf(": ")), l.substring(l.indexOf(": ") + 2)));
       String name = fields.get("event");
       if ("sealed".equals(name)) {
-        opener = dev.veil.model.sealing.SealedLog.Opener.of(key, jobId, node.nodeId(), fields.get("data"));
+        opener = dev.veil.model.sealing.SealedLog.Opener.of(key, nodeEncryptionKey(), jobId, node.nodeId(), fields.get("data"));
       } else if ("log".equals(name) || "end".equals(name)) {
         opened.add(new String(opener.open(name, fields.getOrDefault("id", ""), fields.get("data")),
             java.nio.charset.StandardCharsets.UTF_8));

@@ -4,6 +4,7 @@ import dev.veil.cli.CliException;
 import dev.veil.cli.ExitCodes;
 import dev.veil.cli.MissingSubcommand;
 import dev.veil.cli.VeilCli;
+import dev.veil.model.id.RandomIds;
 import dev.veil.model.job.JobDefinition;
 import dev.veil.model.job.JobDefinitionRequest;
 import dev.veil.model.job.RunArgs;
@@ -66,10 +67,13 @@ public final class JobCommand extends MissingSubcommand {
         throw new CliException(ExitCodes.USAGE, "--definition, --result-out and --logs need --wait");
       }
       JobDefinition job = readJobFile(file);
-      if (!plain && job.receivesResultPrivately() && job.resultRecipient() == null) {
+      byte[] privateDefinition = definition == null ? null : definitionRequest(definition);
+      // The host holds the result privately when the template or the definition says so; it seals to the template's key.
+      boolean definitionReceivesPrivately = privateDefinition != null
+          && VeilJson.lenient().readValue(privateDefinition, JobDefinitionRequest.class).jobDefinition().receivesResultPrivately();
+      if (!plain && (job.receivesResultPrivately() || definitionReceivesPrivately) && job.resultRecipient() == null) {
         job = withRecipient(job, c.identity().recipientKey());
       }
-      byte[] privateDefinition = definition == null ? null : definitionRequest(definition);
       String session = c.identity().login(null, null, 600L).sessionId();
       byte[] body = VeilJson.write(new PostJobRequest(job, timeoutMinutes == null ? null : timeoutMinutes * 60));
       JobRecord posted = VeilJson.lenient().readValue(c.gateway().api("POST", "/v1/jobs", session, body).body(), JobRecord.class);
@@ -143,7 +147,16 @@ public final class JobCommand extends MissingSubcommand {
     public void run() {
       VeilCli.Context c = KeyCommand.context(spec);
       byte[] body = definitionRequest(file);
-      String nodeId = claimedBy(c, jobId);
+      JobRecord job = record(c, jobId);
+      if (job.nodeId() == null) {
+        throw new CliException(ExitCodes.CONFLICT, "job " + jobId + " is " + job.state() + " and no host has claimed it yet");
+      }
+      String nodeId = job.nodeId();
+      if (VeilJson.lenient().readValue(body, JobDefinitionRequest.class).jobDefinition().receivesResultPrivately()
+          && (job.definition() == null || job.definition().resultRecipient() == null)) {
+        c.out().progress(jobId + ": the definition receives its result privately, but the posted template names no recipient "
+            + "key: the host will hand the result out unsealed (post with `veil job post --wait --definition` to have it sealed)");
+      }
       JobWatcher.sendDefinition(c, jobId, nodeId, body, plain);
       c.out().result("sent the definition of " + jobId + (plain ? "" : ", sealed,") + " to " + nodeId,
           Map.of("jobId", jobId, "nodeId", nodeId, "sent", true, "sealed", !plain));
@@ -273,13 +286,15 @@ public final class JobCommand extends MissingSubcommand {
       urls.path("urls").properties().forEach(e -> {
         String url = e.getValue().path("url").asString();
         human.append("\n  ").append(url).append("  port ").append(e.getValue().path("port").asString());
-        if (RunArgs.OWNER_ACCESS.equals(e.getValue().path("access").asString(""))) {
+        // Only for a well-formed service ID: it becomes the link's host name, and the link carries a session.
+        if (RunArgs.OWNER_ACCESS.equals(e.getValue().path("access").asString("")) && RandomIds.isWellFormed(e.getKey())) {
           // The gateway admits the owner only: a link that carries a session of this job (not of a node),
           // which the gateway turns into a cookie for that host and takes out of the URL.
           if (link[0] == null) {
             link[0] = c.identity().login(jobId, null, LINK_SESSION.toSeconds()).sessionId();
           }
-          human.append("  owner only; open, for ").append(LINK_SESSION.toHours()).append(" h: ").append(url)
+          // The gateway's URL for the service ID, not whatever URL the host wrote: the session goes to the gateway only.
+          human.append("  owner only; open, for ").append(LINK_SESSION.toHours()).append(" h: ").append(c.settings().urlOf(e.getKey()))
               .append("/?veil-session=").append(link[0]);
         }
       });
@@ -320,10 +335,12 @@ public final class JobCommand extends MissingSubcommand {
   /** The template, its private result to be sealed to {@code recipient} ({@code logistics.receive.args.recipient}). */
   static JobDefinition withRecipient(JobDefinition job, RecipientKey recipient) {
     ObjectNode tree = VeilJson.lenient().valueToTree(job);
-    ObjectNode receive = (ObjectNode) tree.get("logistics").get("receive");
-    JsonNode args = receive.get("args");
-    ObjectNode withKey = args instanceof ObjectNode existing ? existing : receive.putObject("args");
-    withKey.set("recipient", VeilJson.lenient().valueToTree(recipient));
+    ObjectNode logistics = tree.get("logistics") instanceof ObjectNode existing ? existing : tree.putObject("logistics");
+    ObjectNode receive = logistics.get("receive") instanceof ObjectNode existing ? existing : logistics.putObject("receive");
+    // A template whose definition receives privately: the template says so too, so the host seals to its key.
+    receive.put("type", "api-listen");
+    ObjectNode args = receive.get("args") instanceof ObjectNode existing ? existing : receive.putObject("args");
+    args.set("recipient", VeilJson.lenient().valueToTree(recipient));
     return VeilJson.lenient().treeToValue(tree, JobDefinition.class);
   }
 

@@ -199,19 +199,20 @@ final class JobWatcher {
   static byte[] nodeKey(VeilCli.Context c, String nodeId) {
     JsonNode node = c.gateway().api("GET", "/v1/nodes/" + nodeId, null, null).json();
     if (!node.has("encryptionKey")) {
-      throw new CliException(ExitCodes.CONFLICT, "node " + nodeId + " publishes no encryption key: it cannot take a sealed "
-          + "definition (--plain sends it unsealed, readable by the gateway)");
+      throw new CliException(ExitCodes.CONFLICT, "node " + nodeId + " publishes no encryption key: nothing can be sealed to it "
+          + "or by it (--plain sends and receives unsealed, readable by the gateway)");
     }
     NodeEncryptionKey key = VeilJson.lenient().treeToValue(node.get("encryptionKey"), NodeEncryptionKey.class);
     return key.verifiedFor(nodeId).orElseThrow(() -> new CliException(ExitCodes.DENIED, "the encryption key published for node "
-        + nodeId + " is not signed by that node: not sending the definition to it"));
+        + nodeId + " is not signed by that node: not trusting it"));
   }
 
   /**
    * Collects the job's private result from its host (once) and writes it out. When the template
-   * names a recipient key the result must come sealed to it, and is opened here with this
-   * client's encryption key: a result in clear, or one that does not open, is refused (the sealed
-   * document is then kept in a file, 0600, rather than lost).
+   * names a recipient key the result must come sealed to it by the node (whose key is checked
+   * against its node ID), and is opened here with this client's encryption key: a result in
+   * clear, or one that does not open, is refused (the sealed document is then kept in a file,
+   * 0600, rather than lost).
    */
   static void fetchResult(VeilCli.Context c, JobRecord job, String nodeId, Path out) {
     String session = c.identity().sessionFor(job.jobId(), nodeId);
@@ -221,6 +222,8 @@ final class JobWatcher {
       throw new CliException(ExitCodes.DENIED, "job " + job.jobId() + "'s result is sealed to a key this client does not hold ("
           + c.identity().encryptionKeyFile() + " is another): not collecting it");
     }
+    // Before the result is taken (it is handed out once): the key it must be sealed with.
+    byte[] sender = recipient == null ? null : nodeKey(c, nodeId);
     byte[] result = c.gateway().node(nodeId, "GET", "/job-result/" + job.jobId(), session, null).body();
     if (recipient == null) {
       writeResult(c, result, out);
@@ -228,7 +231,7 @@ final class JobWatcher {
     }
     ByteArrayOutputStream opened = new ByteArrayOutputStream();
     try {
-      SealedResult.open(c.identity().encryptionKey(), job.jobId(), nodeId, new ByteArrayInputStream(result), opened);
+      SealedResult.open(c.identity().encryptionKey(), sender, job.jobId(), nodeId, new ByteArrayInputStream(result), opened);
     } catch (SealedResult.NotOpened | IOException e) {
       Path kept = Path.of("veil-result-" + job.jobId() + ".sealed.json");
       writeResult(c, result, kept);

@@ -38,6 +38,8 @@ final class LogStream {
   private long printed;
   private volatile boolean cancelled;
   private volatile InputStream stream;
+  // The node's encryption key, checked against its node ID: what a sealed log must be sealed with.
+  private byte[] nodeKey;
 
   /**
    * @param prefix   each line starts with its op's ID
@@ -138,7 +140,10 @@ final class LogStream {
           data = line.substring(6);
         } else if (line.isEmpty()) {
           if ("sealed".equals(event) && data != null && sealed && opener == null) {
-            opener = SealedLog.Opener.of(c.identity().encryptionKey(), jobId, nodeId, data);
+            if (nodeKey == null) {
+              nodeKey = JobWatcher.nodeKey(c, nodeId);
+            }
+            opener = SealedLog.Opener.of(c.identity().encryptionKey(), nodeKey, jobId, nodeId, data);
           } else if (("log".equals(event) || "end".equals(event)) && data != null) {
             if (sealed && opener == null) {
               throw new CliException(ExitCodes.DENIED, "the log of " + jobId + " came unsealed, though its result is sealed "

@@ -61,7 +61,8 @@ public final class ClientIdentity {
   }
 
   public Path encryptionKeyFile() {
-    return keyFile.resolveSibling(keyFile.getFileName() + ".x25519");
+    Path absolute = keyFile.toAbsolutePath();
+    return absolute.resolveSibling(absolute.getFileName() + ".x25519");
   }
 
   /** The public half of {@link #encryptionKey}, signed with this client's key: what a template names to get its result sealed. */

@@ -30,28 +30,46 @@ public final class Hpke {
   }
 
   /**
-   * A sender's context for sealing several messages to {@code recipient} (32 raw bytes), each with
-   * the context's next nonce (RFC 9180, section 5.2).
+   * The suite of what a host seals to an owner (results, live logs): HPKE auth mode, so the
+   * recipient knows it was the node's key that sealed it, not anyone who knows the recipient's.
    */
-  static org.bouncycastle.crypto.hpke.HPKEContextWithEncapsulation sender(byte[] recipient, byte[] info) {
+  public static final String AUTH_SUITE = "HPKE-Auth/X25519-HKDF-SHA256/HKDF-SHA256/AES-256-GCM";
+
+  private static HPKE authHpke() {
+    return new HPKE(HPKE.mode_auth, HPKE.kem_X25519_SHA256, HPKE.kdf_HKDF_SHA256, HPKE.aead_AES_GCM256);
+  }
+
+  /**
+   * A sender's context, auth mode ({@value #AUTH_SUITE}), for sealing several messages to
+   * {@code recipient} (32 raw bytes) as the holder of {@code senderPrivate}, each with the
+   * context's next nonce (RFC 9180, sections 5.1.3 and 5.2).
+   */
+  static org.bouncycastle.crypto.hpke.HPKEContextWithEncapsulation sender(byte[] recipient, byte[] info, byte[] senderPrivate) {
     if (recipient == null || recipient.length != KEY_BYTES) {
       throw new IllegalArgumentException("an X25519 public key is 32 bytes");
     }
+    X25519PrivateKeyParameters sender = new X25519PrivateKeyParameters(senderPrivate, 0);
     try {
-      return hpke().setupBaseS(new X25519PublicKeyParameters(recipient, 0), info);
+      return authHpke().setupAuthS(new X25519PublicKeyParameters(recipient, 0), info,
+          new AsymmetricCipherKeyPair(sender.generatePublicKey(), sender));
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw new IllegalArgumentException("not a usable X25519 public key", e);
     }
   }
 
-  /** The recipient's context matching a {@link #sender}'s, from its encapsulated key; empty when that is unusable. */
-  static java.util.Optional<org.bouncycastle.crypto.hpke.HPKEContext> receiver(byte[] privateKey, byte[] enc, byte[] info) {
-    if (enc == null || enc.length != KEY_BYTES) {
+  /**
+   * The recipient's context matching a {@link #sender}'s, from its encapsulated key and the
+   * sender's public key; empty when either is unusable. What it opens was sealed by that sender.
+   */
+  static java.util.Optional<org.bouncycastle.crypto.hpke.HPKEContext> receiver(byte[] privateKey, byte[] enc, byte[] info,
+      byte[] senderPublic) {
+    if (enc == null || enc.length != KEY_BYTES || senderPublic == null || senderPublic.length != KEY_BYTES) {
       return java.util.Optional.empty();
     }
     X25519PrivateKeyParameters key = new X25519PrivateKeyParameters(privateKey, 0);
     try {
-      return java.util.Optional.of(hpke().setupBaseR(enc, new AsymmetricCipherKeyPair(key.generatePublicKey(), key), info));
+      return java.util.Optional.of(authHpke().setupAuthR(enc, new AsymmetricCipherKeyPair(key.generatePublicKey(), key), info,
+          new X25519PublicKeyParameters(senderPublic, 0)));
     } catch (IllegalArgumentException | IllegalStateException e) {
       return java.util.Optional.empty();
     }

@@ -11,7 +11,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * A job's live log ({@code GET /job-logs/{jobId}}) when its result is sealed to its owner: the
  * stream's first event is {@code event: sealed} with {@code data: {"suite": ..., "enc": ...}},
- * one HPKE context per connection ({@link Hpke#SUITE}, {@code info} {@value #INFO}); every
+ * one HPKE context per connection (auth mode, {@link Hpke#AUTH_SUITE}, the node's encryption key
+ * the sender's, as for {@link SealedResult}; {@code info} {@value #INFO}); every
  * later event's {@code data} is, instead of its JSON, that JSON sealed with the context's next
  * nonce, base64url without padding, with associated data
  * {@code "veil sealed log v1\n" + jobId + "\n" + nodeId + "\n" + event + "\n" + id} ({@code id}
@@ -44,14 +45,14 @@ public final class SealedLog {
       this.nodeId = nodeId;
     }
 
-    /** A sealer to {@code recipient} (32 raw bytes) for that job's log on that node. */
-    public static Sealer to(byte[] recipient, String jobId, String nodeId) {
-      return new Sealer(Hpke.sender(recipient, info()), jobId, nodeId);
+    /** A sealer to {@code recipient} (32 raw bytes) for that job's log on that node, as the holder of the node's key. */
+    public static Sealer to(byte[] recipient, byte[] nodePrivateKey, String jobId, String nodeId) {
+      return new Sealer(Hpke.sender(recipient, info(), nodePrivateKey), jobId, nodeId);
     }
 
     /** The {@code sealed} event's data: {@code {"suite":"...","enc":"..."}}. */
     public byte[] header() {
-      return ("{\"suite\":\"" + Hpke.SUITE + "\",\"enc\":\"" + SignedKeys.encode(context.getEncapsulation()) + "\"}")
+      return ("{\"suite\":\"" + Hpke.AUTH_SUITE + "\",\"enc\":\"" + SignedKeys.encode(context.getEncapsulation()) + "\"}")
           .getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -77,19 +78,20 @@ public final class SealedLog {
       this.nodeId = nodeId;
     }
 
-    /** From the {@code sealed} event's data, with the recipient's private key. */
-    public static Opener of(byte[] privateKey, String jobId, String nodeId, String header) throws SealedResult.NotOpened {
+    /** From the {@code sealed} event's data, with the recipient's private key and the node's encryption key. */
+    public static Opener of(byte[] privateKey, byte[] nodeKey, String jobId, String nodeId, String header)
+        throws SealedResult.NotOpened {
       JsonNode fields;
       try {
         fields = VeilJson.strict().readTree(header);
       } catch (RuntimeException e) {
         throw new SealedResult.NotOpened("the sealed log's header is not JSON");
       }
-      if (!Hpke.SUITE.equals(fields.path("suite").asString(""))) {
-        throw new SealedResult.NotOpened("the log is sealed with another suite than " + Hpke.SUITE);
+      if (!Hpke.AUTH_SUITE.equals(fields.path("suite").asString(""))) {
+        throw new SealedResult.NotOpened("the log is sealed with another suite than " + Hpke.AUTH_SUITE);
       }
       HPKEContext context = SignedKeys.decode(fields.path("enc").asString(null))
-          .flatMap(enc -> Hpke.receiver(privateKey, enc, info()))
+          .flatMap(enc -> Hpke.receiver(privateKey, enc, info(), nodeKey))
           .orElseThrow(() -> new SealedResult.NotOpened("the sealed log's enc is not a usable encapsulated X25519 key"));
       return new Opener(context, jobId, nodeId);
     }

@@ -13,13 +13,14 @@ import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
 
 /**
- * A private result sealed to its owner's recipient key ({@link RecipientKey}), as
- * {@code GET /job-result/{jobId}} hands it out with {@code Content-Type: }{@value #MEDIA_TYPE}:
+ * A private result sealed to its owner's recipient key ({@link RecipientKey}) by the node that ran
+ * the job, as {@code GET /job-result/{jobId}} hands it out with {@code Content-Type: }{@value #MEDIA_TYPE}:
  * {@code {"suite": ..., "enc": ..., "chunks": ["...", ...]}}.
  *
- * <p>One HPKE context (base mode, {@link Hpke#SUITE}, {@code info} {@value #INFO}) seals the
- * result's JSON in chunks, one after another, so a result of any size is sealed and opened with
- * bounded memory; chunk {@code i} is sealed with the context's {@code i}-th nonce (RFC 9180,
+ * <p>One HPKE context (auth mode, {@link Hpke#AUTH_SUITE}: the sender's key is the node's X25519
+ * encryption key, which its node key signs, so only that node can have sealed it; {@code info}
+ * {@value #INFO}) seals the result's JSON in chunks, one after another, so a result of any size
+ * is sealed with bounded memory (and can be opened so); chunk {@code i} is sealed with the context's {@code i}-th nonce (RFC 9180,
  * section 5.2), so chunks cannot be reordered, and with associated data
  * {@code "veil sealed result v1\n" + jobId + "\n" + nodeId + "\n" + ("last" | "more")}, so a
  * result cut short or moved to another job or node does not open. Chunks are base64url without
@@ -59,14 +60,14 @@ public final class SealedResult {
       this.nodeId = nodeId;
     }
 
-    /** A writer sealing to {@code recipient} (32 raw bytes) for that job on that node. */
-    public static Writer to(byte[] recipient, String jobId, String nodeId) {
-      return new Writer(Hpke.sender(recipient, info()), jobId, nodeId);
+    /** A writer sealing to {@code recipient} (32 raw bytes) for that job on that node, as the holder of the node's key. */
+    public static Writer to(byte[] recipient, byte[] nodePrivateKey, String jobId, String nodeId) {
+      return new Writer(Hpke.sender(recipient, info(), nodePrivateKey), jobId, nodeId);
     }
 
     /** {@code {"suite":"...","enc":"...","chunks":[} */
     public byte[] head() {
-      return ("{\"suite\":\"" + Hpke.SUITE + "\",\"enc\":\"" + SignedKeys.encode(context.getEncapsulation()) + "\",\"chunks\":[")
+      return ("{\"suite\":\"" + Hpke.AUTH_SUITE + "\",\"enc\":\"" + SignedKeys.encode(context.getEncapsulation()) + "\",\"chunks\":[")
           .getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -97,10 +98,11 @@ public final class SealedResult {
 
   /**
    * Opens a sealed result read from {@code in}, writing its plaintext to {@code out} chunk by
-   * chunk. Whatever was written before a {@link NotOpened} must be discarded: only a result
-   * that opened to its last chunk is whole.
+   * chunk; {@code nodeKey} is the node's X25519 encryption key (checked against its node ID): a
+   * result sealed by anyone else does not open. Whatever was written before a {@link NotOpened}
+   * must be discarded: only a result that opened to its last chunk is whole.
    */
-  public static void open(byte[] privateKey, String jobId, String nodeId, InputStream in, OutputStream out)
+  public static void open(byte[] privateKey, byte[] nodeKey, String jobId, String nodeId, InputStream in, OutputStream out)
       throws NotOpened, IOException {
     try (JsonParser parser = VeilJson.strict().createParser(in)) {
       expect(parser.nextToken() == JsonToken.START_OBJECT, "not a sealed result: a JSON object is expected");
@@ -114,11 +116,11 @@ public final class SealedResult {
         switch (field) {
           case "suite" -> {
             suite = parser.getValueAsString();
-            expect(Hpke.SUITE.equals(suite), "sealed with another suite than " + Hpke.SUITE);
+            expect(Hpke.AUTH_SUITE.equals(suite), "sealed with another suite than " + Hpke.AUTH_SUITE);
           }
           case "enc" -> {
             expect(suite != null, "the suite must come before enc");
-            context = SignedKeys.decode(parser.getValueAsString()).flatMap(enc -> Hpke.receiver(privateKey, enc, info()))
+            context = SignedKeys.decode(parser.getValueAsString()).flatMap(enc -> Hpke.receiver(privateKey, enc, info(), nodeKey))
                 .orElseThrow(() -> new NotOpened("enc is not a usable encapsulated X25519 key"));
           }
           case "chunks" -> {
@@ -154,7 +156,7 @@ public final class SealedResult {
       return context.open(aad(jobId, nodeId, last), sealed);
     } catch (InvalidCipherTextException | IllegalArgumentException | IllegalStateException e) {
       throw new NotOpened("the sealed result does not open with this key for this job and node: sealed to another key, "
-          + "for another job or node, or changed, reordered or cut short on the way");
+          + "by another than the node, for another job or node, or changed, reordered or cut short on the way");
     }
   }
 

@@ -57,15 +57,20 @@ public final class JobDefinitionValidator {
     } else if (!JobDefinition.CONTAINER.equals(definition.type())) {
       out.add(new Violation("/type", "unsupported job type '" + definition.type() + "'; only 'container' is known"));
     }
-    checkLogistics(definition, out);
+    checkLogistics(definition, role, out);
     checkOpsPresence(definition, role, out);
     checkOps(definition, out);
     return out;
   }
 
-  private static void checkLogistics(JobDefinition definition, List<Violation> out) {
+  private static void checkLogistics(JobDefinition definition, DefinitionRole role, List<Violation> out) {
     if (definition.logistics() == null) {
       return;
+    }
+    if (role == DefinitionRole.PRIVATE_DEFINITION && definition.resultRecipient() != null) {
+      // The host seals to the key the posted template names, which its owner signed at the market.
+      out.add(new Violation("/logistics/receive/args/recipient", "belongs in the posted template's logistics.receive, "
+          + "not in the definition sent privately"));
     }
     checkChannel("/logistics/send", definition.logistics().send(), true, out);
     checkChannel("/logistics/receive", definition.logistics().receive(), false, out);

@@ -23,6 +23,8 @@ class SealedResultTest {
 
   final byte[] ownerPrivate = Hpke.newPrivateKey();
   final byte[] ownerPublic = Hpke.publicKey(ownerPrivate);
+  static final byte[] NODE_PRIVATE = Hpke.newPrivateKey();
+  static final byte[] NODE_PUBLIC = Hpke.publicKey(NODE_PRIVATE);
   final byte[] result = result(3 * SealedResult.CHUNK + 123);
 
   static byte[] result(int size) {
@@ -35,7 +37,11 @@ class SealedResultTest {
 
   /** Seals as the host does: chunks of {@code chunk} bytes, the last one flagged. */
   static byte[] seal(byte[] plaintext, byte[] recipient, String jobId, String nodeId, int chunk) {
-    SealedResult.Writer writer = SealedResult.Writer.to(recipient, jobId, nodeId);
+    return seal(plaintext, recipient, NODE_PRIVATE, jobId, nodeId, chunk);
+  }
+
+  static byte[] seal(byte[] plaintext, byte[] recipient, byte[] nodePrivate, String jobId, String nodeId, int chunk) {
+    SealedResult.Writer writer = SealedResult.Writer.to(recipient, nodePrivate, jobId, nodeId);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(writer.head());
     int at = 0;
@@ -50,7 +56,7 @@ class SealedResultTest {
 
   static byte[] open(byte[] privateKey, String jobId, String nodeId, byte[] document) throws SealedResult.NotOpened, IOException {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    SealedResult.open(privateKey, jobId, nodeId, new ByteArrayInputStream(document), out);
+    SealedResult.open(privateKey, NODE_PUBLIC, jobId, nodeId, new ByteArrayInputStream(document), out);
     return out.toByteArray();
   }
 
@@ -60,7 +66,7 @@ class SealedResultTest {
 
     assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain("SECRET-RESULT-MARKER");
     JsonNode document = VeilJson.strict().readTree(sealed);
-    assertThat(document.get("suite").asString()).isEqualTo(Hpke.SUITE);
+    assertThat(document.get("suite").asString()).isEqualTo(Hpke.AUTH_SUITE);
     assertThat(document.get("chunks").size()).isEqualTo(4);
     assertThat(open(ownerPrivate, "job-1", "node-a", sealed)).isEqualTo(result);
     assertThatThrownBy(() -> open(Hpke.newPrivateKey(), "job-1", "node-a", sealed)).as("another key")
@@ -69,6 +75,14 @@ class SealedResultTest {
         .isInstanceOf(SealedResult.NotOpened.class);
     assertThatThrownBy(() -> open(ownerPrivate, "job-1", "node-b", sealed)).as("another node")
         .isInstanceOf(SealedResult.NotOpened.class);
+  }
+
+  @Test
+  void aResultSealedByAnyoneButTheNodeDoesNotOpen() {
+    // Whoever knows the owner's public key can seal to it; only the node's key makes a result that opens.
+    byte[] forged = seal("{\"status\":\"success\"}".getBytes(StandardCharsets.UTF_8), ownerPublic, Hpke.newPrivateKey(),
+        "job-1", "node-a", SealedResult.CHUNK);
+    assertThatThrownBy(() -> open(ownerPrivate, "job-1", "node-a", forged)).isInstanceOf(SealedResult.NotOpened.class);
   }
 
   @Test

@@ -55,13 +55,16 @@ class SealingVectorsTest {
       byte[] privateKey = Base64.getUrlDecoder().decode(vector.get("ownerPrivateKey").asString());
       RecipientKey key = VeilJson.strict().treeToValue(vector.get("recipient"), RecipientKey.class);
       assertThat(key.verifiedFor(owner)).hasValueSatisfying(raw -> assertThat(raw).isEqualTo(Hpke.publicKey(privateKey)));
+      String nodeId = vector.get("nodeId").asString();
+      byte[] nodeKey = VeilJson.strict().treeToValue(vector.get("nodeEncryptionKey"), NodeEncryptionKey.class).verifiedFor(nodeId)
+          .orElseThrow();
       java.io.ByteArrayOutputStream opened = new java.io.ByteArrayOutputStream();
-      SealedResult.open(privateKey, vector.get("jobId").asString(), vector.get("nodeId").asString(),
+      SealedResult.open(privateKey, nodeKey, vector.get("jobId").asString(), nodeId,
           new java.io.ByteArrayInputStream(VeilJson.write(vector.get("sealed"))), opened);
       assertThat(opened.toString(StandardCharsets.UTF_8)).isEqualTo(vector.get("plaintext").asString());
       assertThat(vector.get("sealed").get("chunks").size()).isGreaterThan(1);
       JsonNode log = vector.get("log");
-      SealedLog.Opener opener = SealedLog.Opener.of(privateKey, vector.get("jobId").asString(), vector.get("nodeId").asString(),
+      SealedLog.Opener opener = SealedLog.Opener.of(privateKey, nodeKey, vector.get("jobId").asString(), nodeId,
           log.get("sealed").asString());
       for (JsonNode event : log.get("events")) {
         assertThat(new String(opener.open(event.get("event").asString(), event.get("id").asString(), event.get("data").asString()),
@@ -126,7 +129,9 @@ class SealingVectorsTest {
       String ownerId = Ed25519.id(owner.getPublic());
       byte[] privateKey = Hpke.newPrivateKey();
       String jobId = Ed25519.id(Ed25519.generate().getPublic());
-      String nodeId = Ed25519.id(Ed25519.generate().getPublic());
+      KeyPair node = Ed25519.generate();
+      String nodeId = Ed25519.id(node.getPublic());
+      byte[] nodePrivate = Hpke.newPrivateKey();
       byte[] plaintext = c[1].getBytes(StandardCharsets.UTF_8);
       Map<String, Object> vector = new LinkedHashMap<>();
       vector.put("name", c[0]);
@@ -135,10 +140,11 @@ class SealingVectorsTest {
       vector.put("recipient", RecipientKey.signed(ownerId, owner.getPrivate(), Hpke.publicKey(privateKey)));
       vector.put("jobId", jobId);
       vector.put("nodeId", nodeId);
+      vector.put("nodeEncryptionKey", NodeEncryptionKey.signed(nodeId, node.getPrivate(), Hpke.publicKey(nodePrivate)));
       vector.put("plaintext", c[1]);
       vector.put("sealed", VeilJson.strict().readTree(
-          SealedResultTest.seal(plaintext, Hpke.publicKey(privateKey), jobId, nodeId, Integer.parseInt(c[2]))));
-      SealedLog.Sealer sealer = SealedLog.Sealer.to(Hpke.publicKey(privateKey), jobId, nodeId);
+          SealedResultTest.seal(plaintext, Hpke.publicKey(privateKey), nodePrivate, jobId, nodeId, Integer.parseInt(c[2]))));
+      SealedLog.Sealer sealer = SealedLog.Sealer.to(Hpke.publicKey(privateKey), nodePrivate, jobId, nodeId);
       List<Map<String, Object>> events = new ArrayList<>();
       String[][] stream = {{"log", "1", "{\"opId\":\"op\",\"type\":\"stdout\",\"log\":\"first\"}"},
           {"log", "2", "{\"opId\":\"op\",\"type\":\"stderr\",\"log\":\"second\"}"},

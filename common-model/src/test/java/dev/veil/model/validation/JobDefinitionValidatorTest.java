@@ -156,6 +156,14 @@ class JobDefinitionValidatorTest {
          "logistics": {"send": {"type": "api-listen"},
                        "receive": {"type": "api-listen", "args": {"recipient": {"publicKey": "%s", "signature": "%s"}}}},
          "ops": []}""".formatted(key, signature))).isEmpty();
+    assertThat(JobDefinitionValidator.validate(VeilJson.readJobFile("""
+        {"version": "0.1", "type": "container",
+         "logistics": {"receive": {"type": "api-listen", "args": {"recipient": {"publicKey": "%s", "signature": "%s"}}}},
+         "ops": [{"type": "container/run", "id": "a", "args": {"image": "x"}}]}""".formatted(key, signature)),
+        DefinitionRole.PRIVATE_DEFINITION))
+        .as("the host seals to the template's key: one in the definition would be ignored")
+        .containsExactly(new Violation("/logistics/receive/args/recipient", "belongs in the posted template's logistics.receive, "
+            + "not in the definition sent privately"));
   }
 
   @Test

@@ -1,13 +1,15 @@
 package dev.veil.gateway.access;
 
+import dev.veil.gateway.limits.ClientAddresses;
 import dev.veil.gateway.registry.RegistryTarget;
 import dev.veil.gateway.routing.RegisteredName;
 import dev.veil.gateway.tunnel.RelayedRequests;
 import dev.veil.service.problem.ProblemException;
-import java.net.InetSocketAddress;
+import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.http.HttpCookie;
@@ -18,95 +20,182 @@ import org.springframework.http.ResponseCookie;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.util.UriComponentsBuilder;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * Admits a visitor of a service open to its job's owner only ({@code "access": "owner"}) with a
- * valid session of that owner, for that job, and no one else (401, WebSocket upgrades included):
+ * valid session of that owner for that job, and no one else (401, WebSocket upgrades included):
  * <ul>
  *   <li>{@code x-session-id: <session>}, for scripts;</li>
- *   <li>{@code ?veil-session=<session>} once, for a browser: the session is checked, set as a
- *       cookie (HttpOnly, SameSite=Lax, Secure when served over HTTPS, host-only, living as long
- *       as the session) and the browser redirected to the same URL without it;</li>
- *   <li>then that cookie, {@value #COOKIE}.</li>
+ *   <li>{@code ?veil-session=<session>} once, for a browser, with a session scoped to the job: it is
+ *       checked, set as a cookie (HttpOnly, SameSite=Lax, host-only, living as long as the session;
+ *       over HTTPS named {@value #SECURE_COOKIE}, which browsers accept only Secure, for this host
+ *       alone and from this host alone) and the browser is redirected to the same URL without it;</li>
+ *   <li>then that cookie. With the cookie alone, a WebSocket upgrade or a request that changes
+ *       something must come from the service's own origin ({@code Origin}): every service shares
+ *       the node domain, so the cookie's SameSite does not keep another job's page out (403).</li>
  * </ul>
- * The service never sees the session: the header and the cookie are taken off before the request
- * goes on. A request another replica passed on was admitted there (the relay token says so).
+ * The service never sees the session: the header, the cookies and the parameter are taken off
+ * before the request goes on — also on services anyone may visit, so no link can hand a session
+ * to a host. A request another replica passed on was admitted there, which it says
+ * ({@link RelayedRequests#OWNER_ADMITTED_HEADER}); without that, it is refused here too.
  */
 public final class OwnerOnlyAccess implements GatewayFilter {
 
   public static final String COOKIE = "veil-session";
+  public static final String SECURE_COOKIE = "__Host-veil-session";
   public static final String PARAM = "veil-session";
   static final String HEADER = "x-session-id";
+  /** Exchange attribute: this replica admitted the request to an owner-only service. */
+  public static final String ADMITTED_ATTR = OwnerOnlyAccess.class.getName() + ".admitted";
+  /** Most session cookies looked at (others of the node domain may have set some). */
+  private static final int MAX_COOKIES = 4;
 
   private final OwnerSessions sessions;
+  private final ClientAddresses clients;
 
-  public OwnerOnlyAccess(OwnerSessions sessions) {
+  public OwnerOnlyAccess(OwnerSessions sessions, ClientAddresses clients) {
     this.sessions = sessions;
+    this.clients = clients;
   }
 
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
     RegistryTarget target = exchange.getRequiredAttribute(RegisteredName.TARGET_ATTR);
     RegistryTarget.OwnerOnly service = target.ownerOnly();
-    if (service == null || RelayedRequests.isRelayed(exchange)) {
-      return chain.filter(exchange);
-    }
     ServerHttpRequest request = exchange.getRequest();
-    String client = client(request);
+    if (service == null) {
+      // Anyone may visit; still, no Veil session goes on to the host.
+      return carriesSession(request) ? chain.filter(exchange.mutate().request(withoutSession(request, false)).build())
+          : chain.filter(exchange);
+    }
+    if (RelayedRequests.isRelayed(exchange)) {
+      return target.id().equals(exchange.getAttribute(RelayedRequests.OWNER_ADMITTED_ATTR))
+          ? chain.filter(exchange) : Mono.error(denied());
+    }
+    String client = clients.of(exchange);
     List<String> fromLink = request.getQueryParams().get(PARAM);
     if (fromLink != null) {
       if (fromLink.size() != 1 || fromLink.get(0).isBlank()) {
         return Mono.error(denied());
       }
-      return sessions.ownerOf(fromLink.get(0).trim(), service, client)
+      String session = fromLink.get(0).trim();
+      // A link goes into a browser's cookie jar: only a session scoped to this job.
+      return sessions.ownerOf(session, service, client)
+          .filter(valid -> valid.jobId() != null)
           .switchIfEmpty(Mono.error(OwnerOnlyAccess::denied))
-          .flatMap(valid -> keepAndRedirect(exchange, fromLink.get(0).trim(), valid.expiresAt()));
+          .flatMap(valid -> keepAndRedirect(exchange, session, valid.expiresAt()));
     }
-    String session = presented(request);
-    if (session == null) {
+    String header = request.getHeaders().getFirst(HEADER);
+    if (header != null && !header.isBlank()) {
+      return sessions.ownerOf(header.trim(), service, client)
+          .switchIfEmpty(Mono.error(OwnerOnlyAccess::denied))
+          .flatMap(valid -> admit(exchange, chain));
+    }
+    List<String> cookies = sessionCookies(request);
+    if (cookies.isEmpty()) {
       return Mono.error(denied());
     }
-    return sessions.ownerOf(session, service, client)
+    if (needsSameOrigin(request) && !fromSameOrigin(request)) {
+      return Mono.error(ProblemException.forbidden("this service admits its job's owner only, and a WebSocket or a request "
+          + "that changes something, sent with the owner's cookie, must come from the service's own pages"));
+    }
+    // The first cookie that is a valid session of the owner (a sibling host may have set others).
+    return Flux.fromIterable(cookies)
+        .concatMap(cookie -> sessions.ownerOf(cookie, service, client))
+        .next()
         .switchIfEmpty(Mono.error(OwnerOnlyAccess::denied))
-        .flatMap(valid -> chain.filter(exchange.mutate().request(withoutSession(request)).build()));
+        .flatMap(valid -> admit(exchange, chain));
+  }
+
+  private static Mono<Void> admit(ServerWebExchange exchange, GatewayFilterChain chain) {
+    ServerWebExchange admitted = exchange.mutate().request(withoutSession(exchange.getRequest(), true)).build();
+    admitted.getAttributes().put(ADMITTED_ATTR, true);
+    return chain.filter(admitted);
   }
 
   private static ProblemException denied() {
-    return ProblemException.denied("this service admits its job's owner only: send a session of the owner scoped to this job "
-        + "(not to a node) in x-session-id, or open the URL once with ?veil-session=<that session>");
+    return ProblemException.denied("this service admits its job's owner only: send a session of the owner for this job "
+        + "(not one scoped to a node) in x-session-id, or open the URL once with ?veil-session=<a session scoped to this job>");
   }
 
-  private static String presented(ServerHttpRequest request) {
-    String header = request.getHeaders().getFirst(HEADER);
-    if (header != null && !header.isBlank()) {
-      return header.trim();
+  private static List<String> sessionCookies(ServerHttpRequest request) {
+    return Stream.of(SECURE_COOKIE, COOKIE)
+        .flatMap(name -> request.getCookies().getOrDefault(name, List.of()).stream())
+        .map(HttpCookie::getValue)
+        .filter(value -> !value.isBlank())
+        .distinct()
+        .limit(MAX_COOKIES)
+        .toList();
+  }
+
+  // Cheap enough for every request to a service: most carry neither.
+  private static boolean carriesSession(ServerHttpRequest request) {
+    if (request.getURI().getRawQuery() != null && request.getQueryParams().containsKey(PARAM)) {
+      return true;
     }
-    HttpCookie cookie = request.getCookies().getFirst(COOKIE);
-    return cookie == null || cookie.getValue().isBlank() ? null : cookie.getValue();
+    List<String> cookies = request.getHeaders().get(HttpHeaders.COOKIE);
+    return cookies != null && cookies.stream().anyMatch(line -> line.contains(COOKIE + "="));
+  }
+
+  private static boolean needsSameOrigin(ServerHttpRequest request) {
+    HttpMethod method = request.getMethod();
+    boolean upgrade = "websocket".equalsIgnoreCase(request.getHeaders().getUpgrade());
+    return upgrade || !(method == HttpMethod.GET || method == HttpMethod.HEAD || method == HttpMethod.OPTIONS);
+  }
+
+  // No Origin: not a browser's cross-origin request (browsers send one with every WebSocket and cross-origin write).
+  private static boolean fromSameOrigin(ServerHttpRequest request) {
+    String origin = request.getHeaders().getOrigin();
+    String host = request.getHeaders().getFirst(HttpHeaders.HOST);
+    if (origin == null) {
+      return true;
+    }
+    try {
+      URI from = URI.create(origin);
+      if (from.getHost() == null || host == null) {
+        return false;
+      }
+      String scheme = from.getScheme() == null ? "http" : from.getScheme();
+      String authority = from.getPort() < 0 ? from.getHost() : from.getHost() + ":" + from.getPort();
+      return withoutDefaultPort(authority, scheme).equalsIgnoreCase(withoutDefaultPort(host, scheme));
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
+
+  private static String withoutDefaultPort(String authority, String scheme) {
+    String port = "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme) ? ":443" : ":80";
+    return authority.endsWith(port) ? authority.substring(0, authority.length() - port.length()) : authority;
   }
 
   // The session becomes a cookie for this host alone, and the browser comes back without it in the URL.
   private static Mono<Void> keepAndRedirect(ServerWebExchange exchange, String session, Long expiresAt) {
     ServerHttpRequest request = exchange.getRequest();
     long seconds = expiresAt == null ? 300 : Math.max(1, (expiresAt - System.currentTimeMillis()) / 1000);
-    ResponseCookie cookie = ResponseCookie.from(COOKIE, session)
+    boolean https = isHttps(request);
+    ResponseCookie cookie = ResponseCookie.from(https ? SECURE_COOKIE : COOKIE, session)
         .httpOnly(true)
-        .secure(isHttps(request))
+        .secure(https)
         .sameSite("Lax")
         .path("/")
         .maxAge(Duration.ofSeconds(seconds))
         .build();
-    String location = UriComponentsBuilder.fromUri(request.getURI()).replaceQueryParam(PARAM)
-        .scheme(null).host(null).port(null).userInfo(null).build(true).toUriString();
     var response = exchange.getResponse();
     // 303 for a read; 307 keeps any other method and its body.
     HttpMethod method = request.getMethod();
     response.setStatusCode(method == HttpMethod.GET || method == HttpMethod.HEAD ? HttpStatus.SEE_OTHER : HttpStatus.TEMPORARY_REDIRECT);
-    response.getHeaders().set(HttpHeaders.LOCATION, location.isEmpty() ? "/" : location);
+    response.getHeaders().set(HttpHeaders.LOCATION, withoutParam(request.getURI()));
     response.getHeaders().setCacheControl("no-store");
     response.addCookie(cookie);
     return response.setComplete();
+  }
+
+  private static String withoutParam(URI uri) {
+    String location = UriComponentsBuilder.fromUri(uri).replaceQueryParam(PARAM)
+        .scheme(null).host(null).port(null).userInfo(null).build(true).toUriString();
+    return location.isEmpty() ? "/" : location;
   }
 
   private static boolean isHttps(ServerHttpRequest request) {
@@ -115,16 +204,25 @@ public final class OwnerOnlyAccess implements GatewayFilter {
         || (forwarded != null && "https".equalsIgnoreCase(forwarded.split(",")[0].trim()));
   }
 
-  // Neither the header nor the cookie goes on to the service; other cookies do.
-  private static ServerHttpRequest withoutSession(ServerHttpRequest request) {
-    return request.mutate().headers(headers -> {
-      headers.remove(HEADER);
+  /**
+   * The request without Veil's session: its cookies and parameter always, the {@code x-session-id}
+   * header when {@code header} (a service anyone may visit may have a header of that name of its own).
+   */
+  private static ServerHttpRequest withoutSession(ServerHttpRequest request, boolean header) {
+    ServerHttpRequest.Builder stripped = request.mutate();
+    if (request.getQueryParams().containsKey(PARAM)) {
+      stripped.uri(UriComponentsBuilder.fromUri(request.getURI()).replaceQueryParam(PARAM).build(true).toUri());
+    }
+    return stripped.headers(headers -> {
+      if (header) {
+        headers.remove(HEADER);
+      }
       List<String> cookies = headers.get(HttpHeaders.COOKIE);
       if (cookies != null) {
         String kept = cookies.stream()
             .flatMap(line -> java.util.Arrays.stream(line.split(";")))
             .map(String::trim)
-            .filter(pair -> !pair.isEmpty() && !pair.startsWith(COOKIE + "="))
+            .filter(pair -> !pair.isEmpty() && !pair.startsWith(COOKIE + "=") && !pair.startsWith(SECURE_COOKIE + "="))
             .collect(Collectors.joining("; "));
         headers.remove(HttpHeaders.COOKIE);
         if (!kept.isEmpty()) {
@@ -132,10 +230,5 @@ public final class OwnerOnlyAccess implements GatewayFilter {
         }
       }
     }).build();
-  }
-
-  private static String client(ServerHttpRequest request) {
-    InetSocketAddress address = request.getRemoteAddress();
-    return address == null || address.getAddress() == null ? "unknown" : address.getAddress().getHostAddress();
   }
 }

@@ -3,13 +3,10 @@ package dev.veil.gateway.limits;
 import dev.veil.gateway.config.GatewayProperties;
 import dev.veil.gateway.tunnel.RelayedRequests;
 import dev.veil.service.problem.ProblemException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.cloud.gateway.filter.ratelimit.RateLimiter;
-import org.springframework.cloud.gateway.support.ipresolver.RemoteAddressResolver;
-import org.springframework.cloud.gateway.support.ipresolver.XForwardedRemoteAddressResolver;
 import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
@@ -26,13 +23,11 @@ public final class ClientRateLimit implements GlobalFilter, Ordered {
   static final String BUCKET = "veil-clients";
 
   private final RateLimiter<?> limiter;
-  private final RemoteAddressResolver clients;
+  private final ClientAddresses clients;
 
   public ClientRateLimit(RateLimiter<?> limiter, GatewayProperties.RateLimit settings) {
     this.limiter = limiter;
-    this.clients = settings.trustedProxyHops() > 0
-        ? XForwardedRemoteAddressResolver.maxTrustedIndex(settings.trustedProxyHops())
-        : new RemoteAddressResolver() {};
+    this.clients = new ClientAddresses(settings);
   }
 
   @Override
@@ -41,8 +36,7 @@ public final class ClientRateLimit implements GlobalFilter, Ordered {
       // Counted against its client by the replica that took it; here its address is that replica's.
       return chain.filter(exchange);
     }
-    InetSocketAddress client = clients.resolve(exchange);
-    String key = client == null || client.getAddress() == null ? "unknown" : client.getAddress().getHostAddress();
+    String key = clients.of(exchange);
     return limiter.isAllowed(BUCKET, key).flatMap(decision -> {
       exchange.getResponse().getHeaders().setAll(decision.getHeaders());
       return decision.isAllowed() ? chain.filter(exchange) : Mono.error(

@@ -5,6 +5,7 @@ import static org.springframework.cloud.gateway.support.RouteMetadataUtils.RESPO
 import dev.veil.gateway.access.OwnerOnlyAccess;
 import dev.veil.gateway.access.OwnerSessions;
 import dev.veil.gateway.config.GatewayProperties;
+import dev.veil.gateway.limits.ClientAddresses;
 import dev.veil.gateway.limits.RequestBodyLimit;
 import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
@@ -45,7 +46,7 @@ class GatewayRoutes {
   RouteLocator veilRoutes(RouteLocatorBuilder routes, RegisteredName names, GatewayProperties properties,
       OwnerSessions ownerSessions) {
     ToRegisteredTarget toTarget = new ToRegisteredTarget();
-    OwnerOnlyAccess ownerOnly = new OwnerOnlyAccess(ownerSessions);
+    OwnerOnlyAccess ownerOnly = new OwnerOnlyAccess(ownerSessions, new ClientAddresses(properties.rateLimit()));
     NodeApiPaths nodeApiPaths = new NodeApiPaths(properties.nodes().apiPaths());
     RequestBodyLimit nodeApiBodies = new RequestBodyLimit(properties.nodes().maxApiRequestBody());
     RequestBodyLimit serviceBodies = new RequestBodyLimit(properties.nodes().maxRequestBody());

@@ -3,7 +3,9 @@ package dev.veil.gateway.routing;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.GATEWAY_REQUEST_URL_ATTR;
 import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.PRESERVE_HOST_HEADER_ATTRIBUTE;
 
+import dev.veil.gateway.access.OwnerOnlyAccess;
 import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.gateway.tunnel.RelayedRequests;
 import dev.veil.gateway.tunnel.ReplicaIdentity;
 import java.net.URI;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
@@ -34,8 +36,15 @@ public final class ToRegisteredTarget implements GatewayFilter, Ordered {
       return chain.filter(exchange);
     }
     // To the replica that holds the tunnel, Host unchanged, with that replica's token.
+    boolean admitted = Boolean.TRUE.equals(exchange.getAttribute(OwnerOnlyAccess.ADMITTED_ATTR));
     ServerWebExchange relayed = exchange.mutate()
-        .request(r -> r.headers(headers -> headers.set(ReplicaIdentity.RELAY_HEADER, target.relayToken())))
+        .request(r -> r.headers(headers -> {
+          headers.set(ReplicaIdentity.RELAY_HEADER, target.relayToken());
+          if (admitted) {
+            // The replica holding the tunnel no longer sees the session: it takes this replica's word, with the token.
+            headers.set(RelayedRequests.OWNER_ADMITTED_HEADER, target.id());
+          }
+        }))
         .build();
     relayed.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, url);
     relayed.getAttributes().put(PRESERVE_HOST_HEADER_ATTRIBUTE, true);

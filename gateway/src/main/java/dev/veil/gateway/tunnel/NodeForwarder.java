@@ -75,6 +75,10 @@ final class NodeForwarder extends DefaultForwarder {
     if (name.get().job().isPresent() && job.isEmpty()) {
       return refused("job not held by this node", nodeId);
     }
+    if (name.get() instanceof ForwardName.PrivateService service && service.ownerOnly()
+        && (job.get().owner() == null || job.get().owner().isBlank())) {
+      return refused("job without an owner", nodeId);
+    }
     // Open to the job's owner only: the owner the market names, never one the host names.
     RegistryTarget.OwnerOnly ownerOnly = name.get() instanceof ForwardName.PrivateService service && service.ownerOnly()
         ? new RegistryTarget.OwnerOnly(job.orElseThrow().owner(), job.get().jobId()) : null;

@@ -5,6 +5,8 @@ import dev.veil.model.auth.SecretFile;
 import dev.veil.model.sealing.Hpke;
 import dev.veil.model.sealing.NodeEncryptionKey;
 import dev.veil.model.sealing.SealedDefinition;
+import dev.veil.model.sealing.SealedLog;
+import dev.veil.model.sealing.SealedResult;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.Optional;
@@ -12,7 +14,8 @@ import org.springframework.stereotype.Component;
 
 /**
  * This node's X25519 encryption key ({@code <data-dir>/encryption.key}, 0600, made on first
- * start), and its public half signed by the node key: what clients seal private definitions to.
+ * start), and its public half signed by the node key: what clients seal private definitions to,
+ * and what results and live logs sealed to their owners are sealed with.
  */
 @Component
 public class NodeEncryption {
@@ -34,6 +37,16 @@ public class NodeEncryption {
   /** The public key and the node key's signature of it, as published. */
   public NodeEncryptionKey publicKey() {
     return published;
+  }
+
+  /** Seals a job's result to its owner's key, as this node (HPKE auth mode): nobody else can make one that opens. */
+  public SealedResult.Writer resultWriter(byte[] recipient, String jobId) {
+    return SealedResult.Writer.to(recipient, privateKey, jobId, node.nodeId());
+  }
+
+  /** Seals one connection of a job's live log to its owner's key, as this node. */
+  public SealedLog.Sealer logSealer(byte[] recipient, String jobId) {
+    return SealedLog.Sealer.to(recipient, privateKey, jobId, node.nodeId());
   }
 
   /** The definition's JSON, when it was sealed to this node for {@code jobId}; else empty. */

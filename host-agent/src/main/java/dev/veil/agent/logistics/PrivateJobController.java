@@ -3,7 +3,6 @@ package dev.veil.agent.logistics;
 import dev.veil.agent.config.AgentProperties;
 import dev.veil.agent.expose.ServiceExposer;
 import dev.veil.agent.identity.NodeEncryption;
-import dev.veil.agent.identity.NodeIdentity;
 import dev.veil.agent.run.JobExecution;
 import dev.veil.agent.run.RunningJobs;
 import dev.veil.model.job.JobDefinition;
@@ -61,12 +60,10 @@ class PrivateJobController {
   private final ServiceExposer exposer;
   private final AgentProperties properties;
   private final NodeEncryption encryption;
-  private final NodeIdentity identity;
 
   PrivateJobController(SessionCheck sessions, HeldJobs jobs, JobDefinitionListener definitions, ResultVault results,
-      RunningJobs running, ServiceExposer exposer, AgentProperties properties, NodeEncryption encryption, NodeIdentity identity) {
+      RunningJobs running, ServiceExposer exposer, AgentProperties properties, NodeEncryption encryption) {
     this.encryption = encryption;
-    this.identity = identity;
     this.sessions = sessions;
     this.jobs = jobs;
     this.definitions = definitions;
@@ -249,7 +246,7 @@ class PrivateJobController {
       return null;
     }
     try {
-      return SealedResult.Writer.to(key, job.jobId(), identity.nodeId());
+      return encryption.resultWriter(key, job.jobId());
     } catch (IllegalArgumentException unusable) {
       throw ProblemException.conflict("the job's recipient key is not a usable X25519 key: its result is handed out "
           + "to no other key, and not in clear");

@@ -1,6 +1,6 @@
 package dev.veil.agent.logs;
 
-import dev.veil.agent.identity.NodeIdentity;
+import dev.veil.agent.identity.NodeEncryption;
 import dev.veil.agent.logistics.HeldJobs;
 import dev.veil.agent.logistics.ResultRecipient;
 import dev.veil.agent.logistics.SessionCheck;
@@ -35,10 +35,10 @@ class JobLogsController {
   private final SessionCheck sessions;
   private final HeldJobs jobs;
   private final JobLogStreams streams;
-  private final NodeIdentity identity;
+  private final NodeEncryption encryption;
 
-  JobLogsController(SessionCheck sessions, HeldJobs jobs, JobLogStreams streams, NodeIdentity identity) {
-    this.identity = identity;
+  JobLogsController(SessionCheck sessions, HeldJobs jobs, JobLogStreams streams, NodeEncryption encryption) {
+    this.encryption = encryption;
     this.sessions = sessions;
     this.jobs = jobs;
     this.streams = streams;
@@ -68,7 +68,7 @@ class JobLogsController {
 
   private SealedLog.Sealer sealer(byte[] recipient, String jobId) {
     try {
-      return SealedLog.Sealer.to(recipient, jobId, identity.nodeId());
+      return encryption.logSealer(recipient, jobId);
     } catch (IllegalArgumentException unusable) {
       throw ProblemException.conflict("the job's recipient key is not a usable X25519 key: its log is handed out "
           + "to no other key, and not in clear");
