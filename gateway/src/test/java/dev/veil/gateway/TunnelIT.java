@@ -336,6 +336,8 @@ class TunnelIT {
       assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, open + "." + DOMAIN, "/headers?a=1&veil-session=" + owners,
           headers -> headers.set("Cookie", "veil-session=" + owners + "; theme=dark"), null).body())
           .isEqualTo("session=null cookie=theme=dark uri=/headers?a=1");
+      assertThat(client.get(open + "." + DOMAIN, "/headers?veil%2Dsession=" + owners + "&a=%E2%9C%93").body())
+          .as("its name encoded").isEqualTo("session=null cookie=null uri=/headers?a=%E2%9C%93");
 
       GatewayClient.Reply link = client.get(host, "/page?tab=2&veil-session=" + owners);
       assertThat(link.status()).isEqualTo(303);
@@ -344,6 +346,9 @@ class TunnelIT {
       assertThat(setCookie).startsWith("veil-session=" + owners + ";").containsIgnoringCase("HttpOnly").contains("SameSite=Lax")
           .contains("Path=/").doesNotContain("Domain").doesNotContain("Secure");
       assertThat(client.get(host, "/x?veil-session=" + login.login(bob, jobId, null).sessionId()).status()).isEqualTo(401);
+      GatewayClient.Reply encodedLink = client.get(host, "/page?veil%2Dsession=" + owners);
+      assertThat(encodedLink.status()).isEqualTo(303);
+      assertThat(encodedLink.header("Location")).isEqualTo("/page");
       GatewayClient.Reply overHttps = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/?veil-session=" + owners,
           headers -> headers.set("X-Forwarded-Proto", "https"), null);
       assertThat(overHttps.header("Set-Cookie")).startsWith("__Host-veil-session=" + owners + ";").containsIgnoringCase("Secure");
@@ -355,6 +360,17 @@ class TunnelIT {
       // A cookie another host of the node domain planted first does not lock the owner out.
       assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/", headers -> headers.set("Cookie",
           "veil-session=" + login.login(bob, null, null).sessionId() + "; veil-session=" + owners), null).status()).isEqualTo(200);
+      // Over HTTPS only the cookie no other host can plant counts, and only from an HTTPS page of the service.
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/", headers -> headers
+          .set("X-Forwarded-Proto", "https").set("Cookie", "veil-session=" + owners), null).status()).isEqualTo(401);
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/", headers -> headers
+          .set("X-Forwarded-Proto", "https").set("Cookie", "__Host-veil-session=" + owners), null).status()).isEqualTo(200);
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.POST, host, "/headers", headers -> headers
+          .set("X-Forwarded-Proto", "https").set("Cookie", "__Host-veil-session=" + owners).set("Origin", "http://" + host), null)
+          .status()).as("a plain-HTTP page is not the HTTPS service's origin").isEqualTo(403);
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.POST, host, "/headers", headers -> headers
+          .set("X-Forwarded-Proto", "https").set("Cookie", "__Host-veil-session=" + owners).set("Origin", "https://" + host), null)
+          .status()).isEqualTo(200);
       // With the cookie alone, a write from another service's page is refused; from the service's own, let through.
       String otherOrigin = "http://" + open + "." + DOMAIN + ":" + checking.baseUrl().substring(checking.baseUrl().lastIndexOf(':') + 1);
       // As a browser sends them: Origin names the host the page came from, as its Host header does (no port here).

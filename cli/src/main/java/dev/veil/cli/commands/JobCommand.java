@@ -373,7 +373,13 @@ public final class JobCommand extends MissingSubcommand {
     try {
       JsonNode tree = VeilJson.lenient().readTree(Files.readString(file));
       JsonNode definition = tree.has("jobDefinition") ? tree.get("jobDefinition") : tree;
-      return VeilJson.write(new JobDefinitionRequest(VeilJson.readJobFile(definition.toString())));
+      JobDefinition read = VeilJson.readJobFile(definition.toString());
+      if (read.resultRecipient() != null) {
+        // Said here, before a job is posted: a host would refuse it only once it waits for the definition.
+        throw new CliException(ExitCodes.INVALID, file + ": logistics.receive.args.recipient belongs in the posted template, "
+            + "not in the definition sent privately (veil job post adds your key to the template by itself)");
+      }
+      return VeilJson.write(new JobDefinitionRequest(read));
     } catch (MalformedJsonException e) {
       throw new CliException(ExitCodes.INVALID, file + ": " + e.describe());
     } catch (tools.jackson.core.JacksonException e) {

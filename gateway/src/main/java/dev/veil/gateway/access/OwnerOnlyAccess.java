@@ -9,7 +9,6 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.http.HttpCookie;
@@ -19,7 +18,6 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseCookie;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
-import org.springframework.web.util.UriComponentsBuilder;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -50,7 +48,7 @@ public final class OwnerOnlyAccess implements GatewayFilter {
   /** Exchange attribute: this replica admitted the request to an owner-only service. */
   public static final String ADMITTED_ATTR = OwnerOnlyAccess.class.getName() + ".admitted";
   /** Most session cookies looked at (others of the node domain may have set some). */
-  private static final int MAX_COOKIES = 4;
+  private static final int MAX_COOKIES = 8;
 
   private final OwnerSessions sessions;
   private final ClientAddresses clients;
@@ -75,8 +73,8 @@ public final class OwnerOnlyAccess implements GatewayFilter {
           ? chain.filter(exchange) : Mono.error(denied());
     }
     String client = clients.of(exchange);
-    List<String> fromLink = request.getQueryParams().get(PARAM);
-    if (fromLink != null) {
+    List<String> fromLink = paramValues(request.getURI().getRawQuery());
+    if (!fromLink.isEmpty()) {
       if (fromLink.size() != 1 || fromLink.get(0).isBlank()) {
         return Mono.error(denied());
       }
@@ -93,7 +91,7 @@ public final class OwnerOnlyAccess implements GatewayFilter {
           .switchIfEmpty(Mono.error(OwnerOnlyAccess::denied))
           .flatMap(valid -> admit(exchange, chain));
     }
-    List<String> cookies = sessionCookies(request);
+    List<String> cookies = sessionCookies(request, isHttps(request));
     if (cookies.isEmpty()) {
       return Mono.error(denied());
     }
@@ -103,7 +101,9 @@ public final class OwnerOnlyAccess implements GatewayFilter {
     }
     // The first cookie that is a valid session of the owner (a sibling host may have set others).
     return Flux.fromIterable(cookies)
-        .concatMap(cookie -> sessions.ownerOf(cookie, service, client))
+        // One look-up refused for too many failures (planted cookies count too) does not end the others.
+        .concatMap(cookie -> sessions.ownerOf(cookie, service, client)
+            .onErrorResume(error -> ProblemException.hasStatus(error, HttpStatus.TOO_MANY_REQUESTS), error -> Mono.empty()))
         .next()
         .switchIfEmpty(Mono.error(OwnerOnlyAccess::denied))
         .flatMap(valid -> admit(exchange, chain));
@@ -120,9 +120,9 @@ public final class OwnerOnlyAccess implements GatewayFilter {
         + "(not one scoped to a node) in x-session-id, or open the URL once with ?veil-session=<a session scoped to this job>");
   }
 
-  private static List<String> sessionCookies(ServerHttpRequest request) {
-    return Stream.of(SECURE_COOKIE, COOKIE)
-        .flatMap(name -> request.getCookies().getOrDefault(name, List.of()).stream())
+  // Over HTTPS only the cookie this gateway sets there, which no other host can plant.
+  private static List<String> sessionCookies(ServerHttpRequest request, boolean https) {
+    return request.getCookies().getOrDefault(https ? SECURE_COOKIE : COOKIE, List.of()).stream()
         .map(HttpCookie::getValue)
         .filter(value -> !value.isBlank())
         .distinct()
@@ -132,7 +132,7 @@ public final class OwnerOnlyAccess implements GatewayFilter {
 
   // Cheap enough for every request to a service: most carry neither.
   private static boolean carriesSession(ServerHttpRequest request) {
-    if (request.getURI().getRawQuery() != null && request.getQueryParams().containsKey(PARAM)) {
+    if (!paramValues(request.getURI().getRawQuery()).isEmpty()) {
       return true;
     }
     List<String> cookies = request.getHeaders().get(HttpHeaders.COOKIE);
@@ -146,6 +146,7 @@ public final class OwnerOnlyAccess implements GatewayFilter {
   }
 
   // No Origin: not a browser's cross-origin request (browsers send one with every WebSocket and cross-origin write).
+  // Same origin: the same host name (services differ by name, not port), over the same kind of scheme.
   private static boolean fromSameOrigin(ServerHttpRequest request) {
     String origin = request.getHeaders().getOrigin();
     String host = request.getHeaders().getFirst(HttpHeaders.HOST);
@@ -154,20 +155,14 @@ public final class OwnerOnlyAccess implements GatewayFilter {
     }
     try {
       URI from = URI.create(origin);
-      if (from.getHost() == null || host == null) {
-        return false;
-      }
-      String scheme = from.getScheme() == null ? "http" : from.getScheme();
-      String authority = from.getPort() < 0 ? from.getHost() : from.getHost() + ":" + from.getPort();
-      return withoutDefaultPort(authority, scheme).equalsIgnoreCase(withoutDefaultPort(host, scheme));
-    } catch (IllegalArgumentException e) {
+      URI to = URI.create("http://" + host);
+      boolean secure = "https".equalsIgnoreCase(from.getScheme()) || "wss".equalsIgnoreCase(from.getScheme());
+      boolean plain = "http".equalsIgnoreCase(from.getScheme()) || "ws".equalsIgnoreCase(from.getScheme());
+      return from.getHost() != null && to.getHost() != null && from.getHost().equalsIgnoreCase(to.getHost())
+          && (isHttps(request) ? secure : plain);
+    } catch (IllegalArgumentException | NullPointerException e) {
       return false;
     }
-  }
-
-  private static String withoutDefaultPort(String authority, String scheme) {
-    String port = "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme) ? ":443" : ":80";
-    return authority.endsWith(port) ? authority.substring(0, authority.length() - port.length()) : authority;
   }
 
   // The session becomes a cookie for this host alone, and the browser comes back without it in the URL.
@@ -193,9 +188,39 @@ public final class OwnerOnlyAccess implements GatewayFilter {
   }
 
   private static String withoutParam(URI uri) {
-    String location = UriComponentsBuilder.fromUri(uri).replaceQueryParam(PARAM)
-        .scheme(null).host(null).port(null).userInfo(null).build(true).toUriString();
-    return location.isEmpty() ? "/" : location;
+    String kept = keptQuery(uri.getRawQuery());
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    return kept == null ? path : path + "?" + kept;
+  }
+
+  /** The decoded values of {@code veil-session} in a raw query, its name matched decoded ({@code veil%2Dsession} too). */
+  static List<String> paramValues(String rawQuery) {
+    if (rawQuery == null || rawQuery.isEmpty()) {
+      return List.of();
+    }
+    return java.util.Arrays.stream(rawQuery.split("&"))
+        .filter(pair -> PARAM.equals(decoded(pair.split("=", 2)[0])))
+        .map(pair -> pair.contains("=") ? decoded(pair.substring(pair.indexOf('=') + 1)) : "")
+        .toList();
+  }
+
+  /** A raw query without any {@code veil-session} pair, every other pair as it was; null when nothing is left. */
+  static String keptQuery(String rawQuery) {
+    if (rawQuery == null) {
+      return null;
+    }
+    String kept = java.util.Arrays.stream(rawQuery.split("&"))
+        .filter(pair -> !PARAM.equals(decoded(pair.split("=", 2)[0])))
+        .collect(Collectors.joining("&"));
+    return kept.isEmpty() ? null : kept;
+  }
+
+  private static String decoded(String raw) {
+    try {
+      return java.net.URLDecoder.decode(raw, java.nio.charset.StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException malformed) {
+      return raw;
+    }
   }
 
   private static boolean isHttps(ServerHttpRequest request) {
@@ -210,8 +235,11 @@ public final class OwnerOnlyAccess implements GatewayFilter {
    */
   private static ServerHttpRequest withoutSession(ServerHttpRequest request, boolean header) {
     ServerHttpRequest.Builder stripped = request.mutate();
-    if (request.getQueryParams().containsKey(PARAM)) {
-      stripped.uri(UriComponentsBuilder.fromUri(request.getURI()).replaceQueryParam(PARAM).build(true).toUri());
+    URI uri = request.getURI();
+    if (!paramValues(uri.getRawQuery()).isEmpty()) {
+      String kept = keptQuery(uri.getRawQuery());
+      // The raw parts as they came, the parameter left out: nothing is decoded or encoded again.
+      stripped.uri(URI.create(uri.getScheme() + "://" + uri.getRawAuthority() + uri.getRawPath() + (kept == null ? "" : "?" + kept)));
     }
     return stripped.headers(headers -> {
       if (header) {
