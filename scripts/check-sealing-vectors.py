@@ -106,20 +106,27 @@ def open_result(private_key, node_key, sealed, job_id, node_id):
     return out
 
 
-def check_result(vector):
-    owner = vector["owner"]
-    key = vector["recipient"]
-    statement = ("veil owner encryption key v1\n" + owner + "\n" + key["publicKey"]).encode()
-    Ed25519PublicKey.from_public_bytes(b58(owner)).verify(b64url(key["signature"]), statement)
-    private_key = b64url(vector["ownerPrivateKey"])
+def verified_key(kind, signer, record):
+    """The raw X25519 key of a node's or an owner's key record, once its signer's Ed25519 signature checks."""
+    statement = ("veil " + kind + " encryption key v1\n" + signer + "\n" + record["publicKey"]).encode()
+    Ed25519PublicKey.from_public_bytes(b58(signer)).verify(b64url(record["signature"]), statement)
+    return b64url(record["publicKey"])
+
+
+def private_key_of(private_text, record):
+    """The raw private key a vector gives, once it is the one whose public half the record holds."""
+    private_key = b64url(private_text)
     derived = X25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    assert derived == b64url(key["publicKey"]), "the recipient key is not the private key's"
+    assert derived == b64url(record["publicKey"]), "the published key is not the private key's"
+    return private_key
+
+
+def check_result(vector):
+    verified_key("owner", vector["owner"], vector["recipient"])
+    private_key = private_key_of(vector["ownerPrivateKey"], vector["recipient"])
     # The sender: the node's encryption key, signed by the node ID.
     node_id = vector["nodeId"]
-    node_key_record = vector["nodeEncryptionKey"]
-    node_statement = ("veil node encryption key v1\n" + node_id + "\n" + node_key_record["publicKey"]).encode()
-    Ed25519PublicKey.from_public_bytes(b58(node_id)).verify(b64url(node_key_record["signature"]), node_statement)
-    node_key = b64url(node_key_record["publicKey"])
+    node_key = verified_key("node", node_id, vector["nodeEncryptionKey"])
     sealed = vector["sealed"]
     assert len(sealed["chunks"]) > 1, "a vector of one chunk checks no sequence"
     opened = open_result(private_key, node_key, sealed, vector["jobId"], node_id)
@@ -150,12 +157,8 @@ def check_result(vector):
 
 def check(vector):
     node_id = vector["nodeId"]
-    key = vector["encryptionKey"]
-    statement = ("veil node encryption key v1\n" + node_id + "\n" + key["publicKey"]).encode()
-    Ed25519PublicKey.from_public_bytes(b58(node_id)).verify(b64url(key["signature"]), statement)
-    private_key = b64url(vector["nodePrivateKey"])
-    derived = X25519PrivateKey.from_private_bytes(private_key).public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    assert derived == b64url(key["publicKey"]), "the published key is not the private key's"
+    verified_key("node", node_id, vector["encryptionKey"])
+    private_key = private_key_of(vector["nodePrivateKey"], vector["encryptionKey"])
     sealed = vector["sealed"]
     assert sealed["suite"] == "HPKE-Base/X25519-HKDF-SHA256/HKDF-SHA256/AES-256-GCM", sealed["suite"]
     aad = ("veil sealed definition v1\n" + vector["jobId"] + "\n" + node_id).encode()

@@ -148,10 +148,7 @@ public final class JobCommand extends MissingSubcommand {
       VeilCli.Context c = KeyCommand.context(spec);
       byte[] body = definitionRequest(file);
       JobRecord job = record(c, jobId);
-      if (job.nodeId() == null) {
-        throw new CliException(ExitCodes.CONFLICT, "job " + jobId + " is " + job.state() + " and no host has claimed it yet");
-      }
-      String nodeId = job.nodeId();
+      String nodeId = claimedBy(job);
       if (VeilJson.lenient().readValue(body, JobDefinitionRequest.class).jobDefinition().receivesResultPrivately()
           && (job.definition() == null || job.definition().resultRecipient() == null)) {
         c.out().progress(jobId + ": the definition receives its result privately, but the posted template names no recipient "
@@ -186,10 +183,7 @@ public final class JobCommand extends MissingSubcommand {
         JobWatcher.writeResult(c, c.gateway().api("GET", "/v1/results/" + job.resultId(), null, null).body(), out);
         return;
       }
-      if (job.nodeId() == null) {
-        throw new CliException(ExitCodes.CONFLICT, "job " + jobId + " is " + job.state() + " and no host has claimed it yet");
-      }
-      JobWatcher.fetchResult(c, job, job.nodeId(), out);
+      JobWatcher.fetchResult(c, job, claimedBy(job), out);
     }
   }
 
@@ -211,9 +205,7 @@ public final class JobCommand extends MissingSubcommand {
     public Integer call() {
       VeilCli.Context c = KeyCommand.context(spec);
       JobRecord job = record(c, jobId);
-      if (job.nodeId() == null) {
-        throw new CliException(ExitCodes.CONFLICT, "job " + jobId + " is " + job.state() + " and no host has claimed it yet");
-      }
+      claimedBy(job);
       LogStream stream = new LogStream(c, prefix, false);
       String end;
       try {
@@ -325,9 +317,13 @@ public final class JobCommand extends MissingSubcommand {
   }
 
   static String claimedBy(VeilCli.Context c, String jobId) {
-    JobRecord job = record(c, jobId);
+    return claimedBy(record(c, jobId));
+  }
+
+  /** The node that claimed the job; CONFLICT while none has. */
+  static String claimedBy(JobRecord job) {
     if (job.nodeId() == null) {
-      throw new CliException(ExitCodes.CONFLICT, "job " + jobId + " is " + job.state() + " and no host has claimed it yet");
+      throw new CliException(ExitCodes.CONFLICT, "job " + job.jobId() + " is " + job.state() + " and no host has claimed it yet");
     }
     return job.nodeId();
   }
