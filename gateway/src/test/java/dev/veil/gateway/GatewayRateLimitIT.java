@@ -16,7 +16,10 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
 
-/** Spring Cloud Gateway's Redis rate limiter, one bucket per client address, answering 429 problems. */
+/**
+ * The per-client rate limit, one bucket per client address in the replica's memory, answering 429
+ * problems; each replica its share, as many as the registry's heartbeats say are alive.
+ */
 @RequiresContainerEngine
 @Testcontainers
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -24,7 +27,8 @@ import org.testcontainers.junit.jupiter.Testcontainers;
     "veil.gateway.tunnel.port=0",
     "veil.gateway.rate-limit.replenish-rate=1",
     "veil.gateway.rate-limit.burst-capacity=5",
-    "veil.gateway.rate-limit.trusted-proxy-hops=1"})
+    "veil.gateway.rate-limit.trusted-proxy-hops=1",
+    "veil.gateway.tunnel.replica-ttl=3s"})
 class GatewayRateLimitIT {
 
   @Container
@@ -33,6 +37,9 @@ class GatewayRateLimitIT {
 
   @LocalServerPort
   int port;
+
+  @org.springframework.beans.factory.annotation.Autowired
+  org.springframework.data.redis.core.ReactiveStringRedisTemplate store;
 
   @org.springframework.test.context.DynamicPropertySource
   static void hostKey(org.springframework.test.context.DynamicPropertyRegistry properties) throws java.io.IOException {
@@ -67,5 +74,43 @@ class GatewayRateLimitIT {
 
     GatewayClient.Reply otherClient = gateway.exchange(HttpMethod.GET, unknownName, "/", h -> h.set("X-Forwarded-For", "198.51.100.9"), null);
     assertThat(otherClient.status()).isEqualTo(404);
+  }
+
+  @Test
+  void withASecondReplicaAliveEachAllowsHalfTheBurst() throws InterruptedException {
+    GatewayClient gateway = new GatewayClient(port);
+    String unknownName = RandomIds.next() + ".node.localhost";
+    String other = "other-replica-" + RandomIds.next();
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    long passed = -1;
+    int client = 0;
+    while (System.nanoTime() < deadline && passed != 2) {
+      // Another replica's heartbeat, as TunnelRegistry writes it (Redis's clock, milliseconds).
+      long now = store.execute(connection -> connection.serverCommands().time()).next().block();
+      store.opsForZSet().add(dev.veil.gateway.tunnel.TunnelRegistry.REPLICAS, other, now).block();
+      passed = passedOf6(gateway, unknownName, "192.0.2." + (++client));
+      Thread.sleep(300);
+    }
+    // Burst 5 over two replicas: 2 here (the refill, 1/s over two, adds none within the loop's few ms).
+    assertThat(passed).isEqualTo(2);
+
+    // The other replica gone (its heartbeats lapse), this one takes the whole limit again.
+    store.opsForZSet().remove(dev.veil.gateway.tunnel.TunnelRegistry.REPLICAS, other).block();
+    deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+    while (System.nanoTime() < deadline && passed != 5) {
+      passed = passedOf6(gateway, unknownName, "198.18.0." + (++client));
+      Thread.sleep(300);
+    }
+    assertThat(passed).isEqualTo(5);
+  }
+
+  private static long passedOf6(GatewayClient gateway, String host, String address) {
+    long passed = 0;
+    for (int i = 0; i < 6; i++) {
+      if (gateway.exchange(HttpMethod.GET, host, "/", h -> h.set("X-Forwarded-For", address), null).status() == 404) {
+        passed++;
+      }
+    }
+    return passed;
   }
 }

@@ -103,19 +103,23 @@ public record GatewayProperties(
                     @DefaultValue("30s") @NotNull Duration claimResponseTimeout) implements Upstream {}
 
   /**
-   * Token bucket per client address, in Redis (Spring Cloud Gateway's {@code RedisRateLimiter}).
+   * Token bucket per client address, in each replica's memory; each of the live replicas allows
+   * its share of the rates given here (they are the limit across all replicas).
    *
    * @param enabled          off only for benchmarks of the proxy alone
    * @param replenishRate    tokens per second
    * @param burstCapacity    bucket size
    * @param trustedProxyHops proxies in front of the gateway whose {@code X-Forwarded-For} entry is
    *                         trusted; 0 uses the connection's address
+   * @param maxClients       most clients with a bucket on one replica (the least recently and
+   *                         frequently seen are dropped first)
    */
   public record RateLimit(
       @DefaultValue("true") boolean enabled,
       @DefaultValue("100") @Min(1) int replenishRate,
       @DefaultValue("200") @Min(1) int burstCapacity,
-      @DefaultValue("0") @Min(0) int trustedProxyHops) {}
+      @DefaultValue("0") @Min(0) int trustedProxyHops,
+      @DefaultValue("100000") @Min(1) long maxClients) {}
 
   /**
    * Where agents dial in, and how a request reaches the replica that holds its tunnel.

@@ -1,33 +1,36 @@
 package dev.veil.gateway.limits;
 
-import dev.veil.gateway.config.GatewayProperties;
 import dev.veil.gateway.tunnel.RelayedRequests;
 import dev.veil.service.problem.ProblemException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
-import org.springframework.cloud.gateway.filter.ratelimit.RateLimiter;
 import org.springframework.core.Ordered;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
 /**
- * One token bucket per client address across every route, kept in Redis by Spring Cloud
- * Gateway's {@code RedisRateLimiter}, so all gateway replicas share it. Over the limit: 429
- * problem with {@code Retry-After}, and nothing is forwarded. If Redis cannot answer, the limiter
- * lets the request through (its own choice; routing fails closed on its own when Redis is gone).
+ * One token bucket per client address across every route, in this replica's memory
+ * ({@link ClientBuckets}): no call to Redis per request. Over the limit: 429 problem with
+ * {@code Retry-After}, and nothing is forwarded. Counted: {@code veil.gateway.rate-limited}
+ * (requests refused), {@code veil.gateway.rate-limit.clients} (buckets kept).
  */
 public final class ClientRateLimit implements GlobalFilter, Ordered {
 
-  /** The bucket's name in the limiter: one for all routes. */
-  static final String BUCKET = "veil-clients";
-
-  private final RateLimiter<?> limiter;
+  private final ClientBuckets buckets;
   private final ClientAddresses clients;
+  private final Counter refused;
 
-  public ClientRateLimit(RateLimiter<?> limiter, GatewayProperties.RateLimit settings) {
-    this.limiter = limiter;
-    this.clients = new ClientAddresses(settings);
+  public ClientRateLimit(ClientBuckets buckets, ClientAddresses clients, MeterRegistry meters) {
+    this.buckets = buckets;
+    this.clients = clients;
+    this.refused = Counter.builder("veil.gateway.rate-limited")
+        .description("requests refused by the per-client rate limit").register(meters);
+    Gauge.builder("veil.gateway.rate-limit.clients", buckets, ClientBuckets::clients)
+        .description("clients with a token bucket on this replica").register(meters);
   }
 
   @Override
@@ -36,12 +39,13 @@ public final class ClientRateLimit implements GlobalFilter, Ordered {
       // Counted against its client by the replica that took it; here its address is that replica's.
       return chain.filter(exchange);
     }
-    String key = clients.of(exchange);
-    return limiter.isAllowed(BUCKET, key).flatMap(decision -> {
-      exchange.getResponse().getHeaders().setAll(decision.getHeaders());
-      return decision.isAllowed() ? chain.filter(exchange) : Mono.error(
-          ProblemException.rateLimited("too many requests from this client; slow down", Duration.ofSeconds(1)));
-    });
+    ClientBuckets.Decision decision = buckets.take(clients.of(exchange));
+    if (decision.allowed()) {
+      return chain.filter(exchange);
+    }
+    refused.increment();
+    return Mono.error(ProblemException.rateLimited("too many requests from this client; slow down",
+        Duration.ofSeconds(decision.retryAfterSeconds())));
   }
 
   @Override

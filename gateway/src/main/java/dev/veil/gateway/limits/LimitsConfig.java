@@ -1,8 +1,9 @@
 package dev.veil.gateway.limits;
 
 import dev.veil.gateway.config.GatewayProperties;
+import dev.veil.gateway.tunnel.LiveReplicas;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.cloud.gateway.filter.ratelimit.RedisRateLimiter;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -10,15 +11,11 @@ import org.springframework.context.annotation.Configuration;
 @ConditionalOnProperty(name = "veil.gateway.rate-limit.enabled", matchIfMissing = true)
 class LimitsConfig {
 
-  /** Replaces the gateway's default limiter bean: its settings come from {@code veil.gateway.rate-limit}. */
   @Bean
-  RedisRateLimiter redisRateLimiter(GatewayProperties properties) {
+  ClientRateLimit clientRateLimit(GatewayProperties properties, LiveReplicas replicas, MeterRegistry meters) {
     GatewayProperties.RateLimit settings = properties.rateLimit();
-    return new RedisRateLimiter(settings.replenishRate(), settings.burstCapacity());
-  }
-
-  @Bean
-  ClientRateLimit clientRateLimit(RedisRateLimiter limiter, GatewayProperties properties) {
-    return new ClientRateLimit(limiter, properties.rateLimit());
+    ClientBuckets buckets = new ClientBuckets(settings.replenishRate(), settings.burstCapacity(), settings.maxClients(),
+        replicas::count);
+    return new ClientRateLimit(buckets, new ClientAddresses(settings), meters);
   }
 }

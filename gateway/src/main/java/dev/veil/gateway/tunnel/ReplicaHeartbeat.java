@@ -12,7 +12,7 @@ import reactor.core.publisher.Flux;
  * Keeps this replica's entry alive in the registry (its URL inside the cluster and its relay
  * token) every third of {@code ttl}; on shutdown deletes it, so names it held route nowhere at once
  * instead of to a replica that is gone. A replica that dies without saying so lapses after {@code ttl};
- * at each beat this replica also sweeps away the names of replicas lapsed for {@value #SWEEP_AFTER_TTLS}
+ * at each beat it learns how many replicas are alive ({@link LiveReplicas}) and sweeps away the names of replicas lapsed for {@value #SWEEP_AFTER_TTLS}
  * TTLs (long past any pause a live one could come back from).
  */
 public final class ReplicaHeartbeat implements SmartLifecycle {
@@ -23,12 +23,14 @@ public final class ReplicaHeartbeat implements SmartLifecycle {
   private final TunnelRegistry registry;
   private final Supplier<String> url;
   private final Duration ttl;
+  private final LiveReplicas live;
   private volatile Disposable beats;
 
-  public ReplicaHeartbeat(TunnelRegistry registry, Supplier<String> url, Duration ttl) {
+  public ReplicaHeartbeat(TunnelRegistry registry, Supplier<String> url, Duration ttl, LiveReplicas live) {
     this.registry = registry;
     this.url = url;
     this.ttl = ttl;
+    this.live = live;
   }
 
   @Override
@@ -36,6 +38,7 @@ public final class ReplicaHeartbeat implements SmartLifecycle {
     beats = Flux.interval(Duration.ZERO, ttl.dividedBy(3))
         .onBackpressureDrop()
         .concatMap(tick -> registry.heartbeat(url.get(), ttl)
+            .doOnNext(live::set)
             .then(registry.sweepLapsed(ttl.multipliedBy(SWEEP_AFTER_TTLS)))
             .doOnNext(dropped -> {
               if (dropped > 0) {

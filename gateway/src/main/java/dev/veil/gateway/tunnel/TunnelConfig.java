@@ -53,11 +53,17 @@ class TunnelConfig {
   }
 
   @Bean
-  ReplicaHeartbeat replicaHeartbeat(TunnelRegistry registry, GatewayProperties properties, ServerPort port) {
+  LiveReplicas liveReplicas() {
+    return new LiveReplicas();
+  }
+
+  @Bean
+  ReplicaHeartbeat replicaHeartbeat(TunnelRegistry registry, GatewayProperties properties, ServerPort port,
+      LiveReplicas live) {
     String configured = properties.tunnel().replicaUrl();
     return new ReplicaHeartbeat(registry,
         () -> configured == null || configured.isBlank() ? "http://127.0.0.1:" + port.get() : configured,
-        properties.tunnel().replicaTtl());
+        properties.tunnel().replicaTtl(), live);
   }
 
   /** The HTTP port this replica serves on, once the server has started. */

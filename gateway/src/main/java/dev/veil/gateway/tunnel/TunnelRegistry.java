@@ -89,11 +89,12 @@ public final class TunnelRegistry {
       """, Long.class);
 
   // KEYS: this replica's key, the replicas; ARGV: URL, relay token, TTL (ms), replica ID.
+  // Answers how many replicas (this one included) renewed within the TTL.
   private static final RedisScript<Long> HEARTBEAT = RedisScript.of(NOW + """
       redis.call('HSET', KEYS[1], 'url', ARGV[1], 'token', ARGV[2])
       redis.call('PEXPIRE', KEYS[1], ARGV[3])
       redis.call('ZADD', KEYS[2], now, ARGV[4])
-      return 1
+      return redis.call('ZCOUNT', KEYS[2], string.format('(%d', now - tonumber(ARGV[3])), '+inf')
       """, Long.class);
 
   // KEYS: the replicas; ARGV: lapsed for (ms), replica key prefix, held prefix, name key prefix, events.
@@ -155,11 +156,15 @@ public final class TunnelRegistry {
     return done != null && done == 1;
   }
 
-  /** Renews this replica's liveness and the address and token other replicas pass requests on with. */
-  Mono<Void> heartbeat(String url, Duration ttl) {
+  /**
+   * Renews this replica's liveness and the address and token other replicas pass requests on with;
+   * answers how many replicas are alive, this one included.
+   */
+  Mono<Long> heartbeat(String url, Duration ttl) {
     return redis.execute(HEARTBEAT, List.of(REPLICA + replica.id(), REPLICAS),
             List.of(url, replica.token(), Long.toString(ttl.toMillis()), replica.id()))
-        .then();
+        .next()
+        .defaultIfEmpty(1L);
   }
 
   /**
