@@ -5,13 +5,15 @@ import dev.veil.cli.ExitCodes;
 import dev.veil.cli.config.CliSettings;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import dev.veil.model.json.VeilJson;
 
@@ -23,15 +25,20 @@ import dev.veil.model.json.VeilJson;
 public final class Gateway {
 
   static {
-    // The JDK client refuses to set Host unless told to; the Host is how the gateway tells nodes apart.
-    System.setProperty("jdk.httpclient.allowRestrictedHeaders", "host");
+    // The JDK refuses to set Host unless told to; the Host is how the gateway tells nodes apart.
+    System.setProperty("sun.net.http.allowRestrictedHeaders", "true");
+    // Never send a POST twice (a job posted twice) because a kept-alive connection had closed.
+    System.setProperty("sun.net.http.retryPost", "false");
   }
 
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
+  /** Longest silence within an answer (its headers, or between two reads of its body). */
+  private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(90);
+  /** A log stream's agent writes a keep-alive comment while idle; the reader's own watchdog acts first. */
+  private static final Duration STREAM_TIMEOUT = Duration.ofSeconds(60);
+  private static final String USER_AGENT = "veil-cli/0.1.0";
+
   private final CliSettings settings;
-  private final HttpClient http = HttpClient.newBuilder()
-      .version(HttpClient.Version.HTTP_1_1)
-      .connectTimeout(Duration.ofSeconds(10))
-      .build();
 
   public Gateway(CliSettings settings) {
     this.settings = settings;
@@ -76,61 +83,88 @@ public final class Gateway {
    * closes it.
    */
   public InputStream nodeStream(String nodeId, String path, String sessionId, Long lastEventId) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.gateway() + path))
-        // The headers must come within this; the events then take as long as the job does.
-        .timeout(Duration.ofSeconds(30))
-        .header("Accept", "text/event-stream")
-        .header("Host", settings.hostOf(nodeId))
-        .header("x-session-id", sessionId)
-        .GET();
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Accept", "text/event-stream");
+    headers.put("Host", settings.hostOf(nodeId));
+    headers.put("x-session-id", sessionId);
     if (lastEventId != null) {
-      request.header("Last-Event-ID", Long.toString(lastEventId));
+      headers.put("Last-Event-ID", Long.toString(lastEventId));
     }
-    HttpResponse<InputStream> response = exchange(request, HttpResponse.BodyHandlers.ofInputStream());
-    if (response.statusCode() / 100 != 2) {
+    Answer answer = exchange("GET", path, headers, null, STREAM_TIMEOUT);
+    if (answer.status() / 100 != 2) {
       byte[] body;
-      try (InputStream in = response.body()) {
+      try (InputStream in = answer.body()) {
         body = in.readNBytes(64 * 1024);
       } catch (IOException e) {
         body = new byte[0];
       }
-      throw failure("GET", path, new Reply(response.statusCode(), body,
-          response.headers().firstValue("Retry-After").map(Gateway::seconds).orElse(null)));
+      throw failure("GET", path, new Reply(answer.status(), body, answer.retryAfter()));
     }
-    return response.body();
+    return answer.body();
   }
 
-  private <T> HttpResponse<T> exchange(HttpRequest.Builder request, HttpResponse.BodyHandler<T> handler) {
+  /** A status, the body to read (and close), and the {@code Retry-After} in seconds if any. */
+  private record Answer(int status, InputStream body, Long retryAfter) {}
+
+  /*
+   * HttpURLConnection rather than java.net.http.HttpClient: a CLI makes a request or two and
+   * exits, and HttpClient's selector thread, waiting in native code, holds every exit of the JVM
+   * up for 300 ms (the VM waits that long for threads in native before it gives up on them);
+   * HttpURLConnection keeps no thread. No proxy (as HttpClient had none), no redirects followed.
+   */
+  private Answer exchange(String method, String path, Map<String, String> headers, byte[] body, Duration timeout) {
     try {
-      return http.send(request.build(), handler);
+      HttpURLConnection connection = (HttpURLConnection) URI.create(settings.gateway() + path).toURL()
+          .openConnection(Proxy.NO_PROXY);
+      connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
+      connection.setReadTimeout((int) timeout.toMillis());
+      connection.setInstanceFollowRedirects(false);
+      connection.setUseCaches(false);
+      connection.setRequestMethod(method);
+      connection.setRequestProperty("User-Agent", USER_AGENT);
+      headers.forEach(connection::setRequestProperty);
+      boolean sendsBody = body != null || method.equals("POST") || method.equals("PUT");
+      if (sendsBody) {
+        byte[] bytes = body == null ? new byte[0] : body;
+        // Buffered, not streamed: a streamed request answered 401 throws instead of answering.
+        connection.setDoOutput(true);
+        try (OutputStream out = connection.getOutputStream()) {
+          out.write(bytes);
+        }
+      }
+      int status = connection.getResponseCode();
+      InputStream in = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
+      String retryAfter = connection.getHeaderField("Retry-After");
+      return new Answer(status, in == null ? InputStream.nullInputStream() : in,
+          retryAfter == null ? null : seconds(retryAfter));
     } catch (ConnectException e) {
       throw new CliException(ExitCodes.UNREACHABLE, "cannot reach the gateway at " + settings.gateway()
           + " (is the suite up? ./veil up)");
     } catch (IOException e) {
       throw new CliException(ExitCodes.UNREACHABLE, "talking to the gateway failed: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException(ExitCodes.FAILED, "interrupted");
     }
   }
 
   private Reply send(String method, String path, String host, String sessionId, byte[] body, String contentType) {
-    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(settings.gateway() + path))
-        .timeout(Duration.ofSeconds(90))
-        .header("Accept", "application/json")
-        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Accept", "application/json");
     if (body != null) {
-      request.header("Content-Type", contentType);
+      headers.put("Content-Type", contentType);
     }
     if (host != null) {
-      request.header("Host", host);
+      headers.put("Host", host);
     }
     if (sessionId != null) {
-      request.header("x-session-id", sessionId);
+      headers.put("x-session-id", sessionId);
     }
-    HttpResponse<byte[]> response = exchange(request, HttpResponse.BodyHandlers.ofByteArray());
-    Reply reply = new Reply(response.statusCode(), response.body(),
-        response.headers().firstValue("Retry-After").map(Gateway::seconds).orElse(null));
+    Answer answer = exchange(method, path, headers, body, ANSWER_TIMEOUT);
+    byte[] bytes;
+    try (InputStream in = answer.body()) {
+      bytes = in.readAllBytes();
+    } catch (IOException e) {
+      throw new CliException(ExitCodes.UNREACHABLE, "talking to the gateway failed: " + e.getMessage());
+    }
+    Reply reply = new Reply(answer.status(), bytes, answer.retryAfter());
     if (reply.status() / 100 != 2) {
       throw failure(method, path, reply);
     }
