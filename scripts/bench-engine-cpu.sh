@@ -21,13 +21,14 @@ export VEIL_HOME
 export VEIL_STATE=${VEIL_BENCH_STATE:-$(mktemp -d /tmp/veil-bench-cpu.XXXXXX)}
 # shellcheck source=scripts/engine.sh
 . "$VEIL_HOME/scripts/engine.sh"
+# shellcheck source=scripts/bench-lib.sh
+. "$VEIL_HOME/scripts/bench-lib.sh"   # ticks
 
 ensure_engine
 ensure_images
 ENGINE=${VEIL_ENGINE:-docker}
 IMAGE=${VEIL_TEST_BUSYBOX_IMAGE:-busybox:1.37}
 SOCKET=${DOCKER_HOST#unix://}
-CLK_TCK=$(getconf CLK_TCK)
 LABEL=dev.veil.bench-cpu
 
 # Ports of the suite under measurement, away from a developer's own ./veil up.
@@ -43,17 +44,6 @@ export VEIL_AGENT_MAX_CONCURRENT_JOBS=$(( max_count > 0 ? max_count : 1 ))
 engine_pids() {
   pgrep -d ' ' -x 'conmon|dockerd|containerd|containerd-shim' || true
   pgrep -d ' ' -f 'podman system service' || true
-}
-
-# Clock ticks (user + system) of the given PIDs; a PID that ended in between counts as 0.
-ticks() {
-  local total=0 pid fields
-  for pid in "$@"; do
-    fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
-    # After "pid (comm) ": field 3 is state, so utime and stime are the 12th and 13th here.
-    total=$(( total + $(awk '{print $12 + $13}' <<<"$fields") ))
-  done
-  echo "$total"
 }
 
 machine_busy() { awk '/^cpu /{print $2 + $3 + $4 + $7 + $8}' /proc/stat; }

@@ -1,150 +1,301 @@
 #!/usr/bin/env bash
-# Gateway benchmark: the same wrk load, in one run, direct to an upstream, through nginx as a
-# reverse proxy, and through the Veil gateway (routed by Host from a Redis registry of 10 and of
-# 10,000 routes). Loopback only, each run bounded in time. Prints a Markdown report.
+# Gateway benchmark: the same wrk load, in one run, against one upstream (nginx in its own process,
+# one worker, serving a 64-byte and an 8 MiB file under an agent API path, keep-alive on), reached
+#   1. directly;
+#   2. through nginx as a reverse proxy (its own process, workers = cores, keep-alive to the upstream);
+#   3. through HAProxy (threads = cores, connection reuse to the upstream);
+#   4. through the Veil gateway as configured by default (rate limit and access log on, the limit
+#      raised so the one benchmark client is never refused), as users reach a node: its HTTP port,
+#      Host: <nodeId>.node.localhost, Spring Cloud Gateway, then the node's tunnel (a bench node,
+#      MINA client, forwarding to the upstream);
+#   5. the same gateway as a bare proxy (rate limit and access log off);
+#   6. the tunnel alone: the gateway's loopback listener for that node's forward;
+#   7. nginx in front of that same tunnel (a second proxy nginx, to the forward port): what an
+#      HTTP proxy as lean as nginx costs on top of the tunnel, the fair comparison for 4 and 5;
+# then 4 and 5 again with 10,000 names in the registry instead of 10, and 5 once more with
+# WebFlux's server observation (http.server.requests) on, as before Veil turned it off. On 4 or more cores the
+# upstream and wrk get a core each (taskset) and the proxies the rest; on fewer, all share them.
+# Loopback only, each run bounded in time. Prints a Markdown report. See docs/benchmarks.md.
 #
-#   scripts/bench-gateway.sh [duration_seconds] [connections]
+#   scripts/bench-gateway.sh [duration_seconds] [connections]       defaults: 15 200
 #
-# Needs: wrk, nginx, redis-server (Debian: apt-get install wrk nginx-light redis-server), a JDK.
+# Env: WARMUP (seconds of small-response load on each gateway before anything is measured, 45),
+#      KEEP_LOGS (a directory to copy the logs and wrk's raw output to), GATEWAY_JAVA_OPTS.
+# Installs wrk, nginx-light, haproxy, redis-server, curl from Debian if missing; builds the gateway
+# jar and the bench node (tunnel's test classes) if missing.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
-DURATION=${1:-10}
+VEIL_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$VEIL_HOME"
+# shellcheck source=scripts/engine.sh
+. "$VEIL_HOME/scripts/engine.sh"   # apt_ensure
+# shellcheck source=scripts/bench-lib.sh
+. "$VEIL_HOME/scripts/bench-lib.sh"
+
+DURATION=${1:-15}
 CONNECTIONS=${2:-200}
-WARMUP=${WARMUP:-45}   # seconds of small-response load per gateway before anything is measured
+WARMUP=${WARMUP:-45}
 THREADS=2
-WORK=$(mktemp -d /tmp/veil-bench.XXXXXX)
-chmod 755 "$WORK"   # nginx workers (nobody) read the files
-UP_PORT=18091 NGINX_PORT=18092 REDIS_PORT=18093 GW_PORT=18094 GW_BARE_PORT=18095 GW_OBS_PORT=18096
-NODE_ID=BenchNode1111111111111111111111111111111111
 PIDS=()
+# Served under an agent API path, so the gateway's default path filter lets it through.
+SMALL=/job-result/small
+LARGE=/job-result/large
 
 die() { echo "bench: $*" >&2; exit 1; }
-for tool in wrk nginx redis-server redis-cli java curl; do command -v "$tool" >/dev/null || die "needs $tool"; done
-cleanup() { [ -n "${KEEP_LOGS:-}" ] && cp "$WORK"/*.log "$WORK"/wrk.txt "$KEEP_LOGS"/ 2>/dev/null; for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$WORK"; }
-trap cleanup EXIT
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v nginx >/dev/null || need+=(nginx-light)
+command -v haproxy >/dev/null || need+=(haproxy)
+command -v redis-server >/dev/null && command -v redis-cli >/dev/null || need+=(redis-server)
+command -v curl >/dev/null || need+=(curl)
+command -v ss >/dev/null || need+=(iproute2)
+((${#need[@]} == 0)) || apt_ensure "${need[@]}"
+command -v java >/dev/null || die "needs a JDK (java)"
 
 jar=gateway/target/gateway-0.1.0-SNAPSHOT-exec.jar
-[ -f "$jar" ] || ./mvnw -B -ntp -q -pl gateway -am package -DskipTests
+build_bench_parts
 
-# Upstream and reverse proxy: one nginx, two servers.
-mkdir -p "$WORK/www" "$WORK/nginx"
-head -c 64 /dev/zero | tr '\0' 'x' > "$WORK/www/small"
-head -c $((8 * 1024 * 1024)) /dev/urandom > "$WORK/www/large"
-cat > "$WORK/nginx/nginx.conf" <<CONF
-worker_processes 1;
+WORK=$(mktemp -d /tmp/veil-bench-gateway.XXXXXX)
+chmod 755 "$WORK"   # nginx's workers read below it
+cleanup() {
+  if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS"; cp "$WORK"/*.log "$WORK"/*.out "$WORK"/wrk.txt "$KEEP_LOGS"/ 2>/dev/null || true; fi
+  for pid in $( ((${#PIDS[@]})) && descendants "${PIDS[@]}"); do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+take_port UP_PORT 18300; take_port NGINX_PORT 18310; take_port HAPROXY_PORT 18320; take_port REDIS_PORT 18330
+take_port GW_PORT 18340; take_port GW_MGMT_PORT 18350; take_port GW_TUNNEL_PORT 18360
+
+# Cores: on 4 or more, the upstream on the last, wrk on the one before, the proxies on the rest.
+CORES=$(nproc)
+if ((CORES >= 4)); then
+  UP_CPUS=(taskset -c $((CORES - 1))); WRK_CPUS="taskset -c $((CORES - 2))"; PROXY_CPUS=(taskset -c "0-$((CORES - 3))")
+  PROXY_WORKERS=$((CORES - 2)); PINNING="upstream on core $((CORES - 1)), wrk on core $((CORES - 2)), proxies on cores 0-$((CORES - 3))"
+else
+  UP_CPUS=(); WRK_CPUS=""; PROXY_CPUS=(); PROXY_WORKERS=$CORES
+  PINNING="not pinned: $CORES cores are too few to set any apart; wrk, upstream and proxy share them"
+fi
+WRK_PREFIX=$WRK_CPUS   # bench-lib's load runs wrk under it
+
+nginx_conf() { # name, workers, server block
+  mkdir -p "$WORK/$1"
+  cat > "$WORK/$1/nginx.conf" <<CONF
+worker_processes $2;
 daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log warn;
-events { worker_connections 4096; }
+pid $WORK/$1/nginx.pid;
+error_log $WORK/$1/error.log warn;
+events { worker_connections 8192; }
 http {
   access_log off;
   sendfile on;
   keepalive_requests 1000000;
-  client_body_temp_path $WORK/nginx/body; proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fcgi; uwsgi_temp_path $WORK/nginx/uwsgi; scgi_temp_path $WORK/nginx/scgi;
-  upstream origin { server 127.0.0.1:$UP_PORT; keepalive 256; }
-  server { listen 127.0.0.1:$UP_PORT; root $WORK/www; }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection ""; proxy_buffering off; }
-  }
+  keepalive_timeout 300s;
+  client_body_temp_path $WORK/$1/body; proxy_temp_path $WORK/$1/proxy;
+  fastcgi_temp_path $WORK/$1/fcgi; uwsgi_temp_path $WORK/$1/uwsgi; scgi_temp_path $WORK/$1/scgi;
+  $3
 }
 CONF
-nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" & PIDS+=($!)
-redis-server --port $REDIS_PORT --save "" --appendonly no --bind 127.0.0.1 >"$WORK/redis.log" 2>&1 & PIDS+=($!)
-for _ in $(seq 50); do redis-cli -p $REDIS_PORT ping >/dev/null 2>&1 && break; sleep 0.2; done
-
-register_routes() { # total routes in the registry, the benchmark node among them
-  local total=$1
-  redis-cli -p $REDIS_PORT flushall >/dev/null
-  { echo "HSET veil:registry:node:$NODE_ID apiUrl http://127.0.0.1:$UP_PORT version bench lastSeen 0"
-    for i in $(seq 2 "$total"); do
-      printf 'HSET veil:registry:service:BenchService%033d upstream http://127.0.0.1:%s nodeId %s jobId j\n' "$i" "$UP_PORT" "$NODE_ID"
-    done; } | redis-cli -p $REDIS_PORT >/dev/null
-  redis-cli -p $REDIS_PORT dbsize
 }
 
-start_gateway() { # port, extra args...
-  local port=$1; shift
-  PORT=$port MANAGEMENT_PORT=0 VEIL_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
-    java -Xms512m -Xmx512m -jar "$jar" "$@" >"$WORK/gateway-$port.log" 2>&1 & PIDS+=($!)
-  for _ in $(seq 120); do
-    curl -s -o /dev/null "http://127.0.0.1:$port/" && return 0; sleep 0.5
-  done
-  die "gateway on $port did not start: $(tail -5 "$WORK/gateway-$port.log")"
+# --- Upstream: its own nginx, one worker.
+mkdir -p "$WORK/www/job-result"
+head -c 64 /dev/zero | tr '\0' 'x' > "$WORK/www$SMALL"
+head -c $((8 * 1024 * 1024)) /dev/urandom > "$WORK/www$LARGE"
+chmod -R a+rX "$WORK/www"
+nginx_conf upstream 1 "server { listen 127.0.0.1:$UP_PORT; root $WORK/www; }"
+"${UP_CPUS[@]}" nginx -e "$WORK/upstream/error.log" -p "$WORK/upstream" -c "$WORK/upstream/nginx.conf" & PIDS+=($!)
+UP_PID=$!
+wait_http "http://127.0.0.1:$UP_PORT$SMALL" "the upstream nginx"
+
+# --- nginx as a reverse proxy: workers = the proxies' cores, keep-alive to the upstream.
+nginx_conf proxy "$PROXY_WORKERS" "upstream origin { server 127.0.0.1:$UP_PORT; keepalive 512; }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; }
+  }"
+"${PROXY_CPUS[@]}" nginx -e "$WORK/proxy/error.log" -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" & PIDS+=($!)
+NGINX_PID=$!
+wait_http "http://127.0.0.1:$NGINX_PORT$SMALL" "nginx (proxy)"
+
+# --- HAProxy: threads = the proxies' cores, connections to the upstream reused.
+cat > "$WORK/haproxy.cfg" <<CONF
+global
+  nbthread $PROXY_WORKERS
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 5s
+  timeout client 60s
+  timeout server 60s
+  http-reuse always
+frontend bench
+  bind 127.0.0.1:$HAPROXY_PORT
+  default_backend origin
+backend origin
+  server upstream 127.0.0.1:$UP_PORT
+CONF
+"${PROXY_CPUS[@]}" haproxy -db -f "$WORK/haproxy.cfg" >"$WORK/haproxy.log" 2>&1 & PIDS+=($!)
+HAPROXY_PID=$!
+wait_http "http://127.0.0.1:$HAPROXY_PORT$SMALL" haproxy
+
+# --- Redis, then each gateway in turn (one at a time: an idle JVM is not left taking CPU).
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no >"$WORK/redis.log" 2>&1 & PIDS+=($!)
+for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
+
+# 9,990 more names held by another (live) replica, as the registry keeps them (TunnelRegistry).
+register_names() { # count
+  local replica=BenchReplica
+  { echo "HSET veil:tunnel:replica:$replica url http://127.0.0.1:1 token t"
+    for i in $(seq 1 "$1"); do
+      printf 'HSET veil:tunnel:service:BenchService%033d replica %s node BenchNode%035d job j\n' "$i" "$replica" "$i"
+    done; } | redis-cli -p "$REDIS_PORT" >/dev/null
+  redis-cli -p "$REDIS_PORT" eval "return #redis.call('keys', 'veil:tunnel:*')" 0
 }
 
-# wrk → "requests/s p50_ms p99_ms non2xx"
-load() { # url, host header (or -), seconds
-  local out
-  if [ "$2" = - ]; then out=$(wrk -t$THREADS -c"$CONNECTIONS" -d"$3"s --latency "$1")
-  else out=$(wrk -t$THREADS -c"$CONNECTIONS" -d"$3"s --latency -H "Host: $2" "$1"); fi
-  echo "$out" >> "$WORK/wrk.txt"
-  awk -v errors="$(echo "$out" | awk '/Non-2xx/ {print $NF}')" '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
-    /Requests\/sec/ { rps = $2 }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    END { printf "%.0f %.3f %.3f %s\n", rps, p50, p99, (errors == "" ? 0 : errors) }' <<<"$out"
+GW_PID=
+start_gateway() { # name, extra args...
+  local name=$1; shift
+  # shellcheck disable=SC2086 # GATEWAY_JAVA_OPTS: words
+  PORT=$GW_PORT MANAGEMENT_PORT=$GW_MGMT_PORT VEIL_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
+    VEIL_TUNNEL_PORT=$GW_TUNNEL_PORT VEIL_TUNNEL_HOST_KEY_FILE=$WORK/gateway-host.key \
+    "${PROXY_CPUS[@]}" java -Xms1g -Xmx1g ${GATEWAY_JAVA_OPTS:-} -jar "$jar" --veil.gateway.tunnel.bind-address=127.0.0.1 \
+    --server.address=127.0.0.1 --management.server.address=127.0.0.1 "$@" >"$WORK/gateway-$name.log" 2>&1 & PIDS+=($!)
+  GW_PID=$!
+  wait_http "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" "gateway ($name)"
+  for _ in $(seq 60); do ss -Hltn "sport = :$GW_TUNNEL_PORT" | grep -q . && break; sleep 0.5; done
+  FINGERPRINT=$(curl -s "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" | grep -o '"hostKeyFingerprint":"[^"]*"' | cut -d'"' -f4)
+  [ -n "$FINGERPRINT" ] || die "no tunnel.hostKeyFingerprint on the gateway's /actuator/info"
 }
-
-register_routes 10 >/dev/null
-start_gateway $GW_PORT --veil.gateway.rate-limit.replenish-rate=1000000 --veil.gateway.rate-limit.burst-capacity=1000000 \
-  --logging.level.veil.gateway.access=INFO
-start_gateway $GW_BARE_PORT --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false
-# The same bare proxy with Spring Cloud Gateway's Observation layer on (off by default in Veil).
-start_gateway $GW_OBS_PORT --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false \
-  --spring.cloud.gateway.server.webflux.observability.enabled=true
-NODE_HOST=$NODE_ID.node.localhost
-
-# Warm up every path (JIT, connection pools), then measure.
-for port in $GW_PORT $GW_BARE_PORT $GW_OBS_PORT; do
-  load "http://127.0.0.1:$port/small" "$NODE_HOST" "$WARMUP" >/dev/null
-  load "http://127.0.0.1:$port/large" "$NODE_HOST" 4 >/dev/null
-done
-load "http://127.0.0.1:$NGINX_PORT/small" - 3 >/dev/null
+stop_gateway() {
+  local pid
+  for pid in $(descendants "$NODE_PID" "$GW_PID"); do kill "$pid" 2>/dev/null || true; done
+  wait "$NODE_PID" "$GW_PID" 2>/dev/null || true
+  redis-cli -p "$REDIS_PORT" flushall >/dev/null
+}
 
 declare -A R
-for size in small large; do
-  R[direct-$size]=$(load "http://127.0.0.1:$UP_PORT/$size" - "$DURATION")
-  R[nginx-$size]=$(load "http://127.0.0.1:$NGINX_PORT/$size" - "$DURATION")
-  R[gateway-$size]=$(load "http://127.0.0.1:$GW_PORT/$size" "$NODE_HOST" "$DURATION")
-  R[bare-$size]=$(load "http://127.0.0.1:$GW_BARE_PORT/$size" "$NODE_HOST" "$DURATION")
-done
-R[obs-small]=$(load "http://127.0.0.1:$GW_OBS_PORT/small" "$NODE_HOST" "$DURATION")
-ROUTES_LARGE=$(register_routes 10000)
-redis-cli -p $REDIS_PORT publish veil:registry:events "node:$NODE_ID" >/dev/null
-R[gateway-10k-small]=$(load "http://127.0.0.1:$GW_PORT/small" "$NODE_HOST" "$DURATION")
-R[bare-10k-small]=$(load "http://127.0.0.1:$GW_BARE_PORT/small" "$NODE_HOST" "$DURATION")
-
-row() { # label, key, baseline key
-  read -r rps p50 p99 errs <<<"${R[$2]}"
-  read -r brps bp50 bp99 _ <<<"${R[$3]}"
-  awk -v l="$1" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v e="$errs" -v brps="$brps" -v bp50="$bp50" -v bp99="$bp99" -v base="$3" '
-    BEGIN { if (l ~ /^direct/) printf "| %s | %d | %.2f | %.2f | 1.00 | – | – | %s |\n", l, rps, p50, p99, e;
-            else printf "| %s | %d | %.2f | %.2f | %.2f | %+.2f | %+.2f | %s |\n", l, rps, p50, p99, rps / brps, p50 - bp50, p99 - bp99, e }'
+measure_gateway() { # name, small only (0/1), extra gateway args...
+  local name=$1 small_only=$2; shift 2
+  echo "bench: gateway $name: warming up ${WARMUP} s" >&2
+  start_gateway "$name" "$@"
+  start_node "node-$name" "$UP_PORT" "$SMALL"
+  NODE_PID=$LAST_PID
+  local host=$NODE_ID.node.localhost url=http://127.0.0.1:$GW_PORT raw=http://127.0.0.1:$NODE_FWD_PORT
+  load "$url$SMALL" "$host" "$WARMUP" - >/dev/null
+  load "$url$LARGE" "$host" 5 - >/dev/null
+  echo "bench: gateway $name: measuring" >&2
+  R[$name-small]=$(load "$url$SMALL" "$host" "$DURATION" "$GW_PID $NODE_PID")
+  if [ "$small_only" = 1 ]; then stop_gateway; return; fi
+  R[$name-large]=$(load "$url$LARGE" "$host" "$DURATION" "$GW_PID $NODE_PID")
+  if [ "$name" = bare ]; then
+    load "$raw$SMALL" - 5 - >/dev/null
+    R[tunnel-small]=$(load "$raw$SMALL" - "$DURATION" "$GW_PID $NODE_PID")
+    R[tunnel-large]=$(load "$raw$LARGE" - "$DURATION" "$GW_PID $NODE_PID")
+    take_port NGINX_TUNNEL_PORT 18370
+    nginx_conf proxy-tunnel "$PROXY_WORKERS" "upstream tunnel { server 127.0.0.1:$NODE_FWD_PORT; keepalive 512; }
+  server {
+    listen 127.0.0.1:$NGINX_TUNNEL_PORT;
+    location / { proxy_pass http://tunnel; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; }
+  }"
+    "${PROXY_CPUS[@]}" nginx -e "$WORK/proxy-tunnel/error.log" -p "$WORK/proxy-tunnel" -c "$WORK/proxy-tunnel/nginx.conf" & PIDS+=($!)
+    local nginx_tunnel=$!
+    wait_http "http://127.0.0.1:$NGINX_TUNNEL_PORT$SMALL" "nginx in front of the tunnel"
+    load "http://127.0.0.1:$NGINX_TUNNEL_PORT$SMALL" - 5 - >/dev/null
+    local cpu="$GW_PID $NODE_PID $(descendants "$nginx_tunnel" | tr '\n' ' ')"
+    R[nginx-tunnel-small]=$(load "http://127.0.0.1:$NGINX_TUNNEL_PORT$SMALL" - "$DURATION" "$cpu")
+    R[nginx-tunnel-large]=$(load "http://127.0.0.1:$NGINX_TUNNEL_PORT$LARGE" - "$DURATION" "$cpu")
+    for pid in $(descendants "$nginx_tunnel"); do kill "$pid" 2>/dev/null || true; done
+  fi
+  NAMES=$(register_names 9990)
+  # Every name looked up once, so the gateway's registry cache holds them all, as it would in use.
+  for i in $(seq 1 50 9990); do
+    curl -s -o /dev/null -H "Host: $(printf 'BenchService%033d' "$i").node.localhost" "$url$SMALL"
+  done
+  R[$name-10k-small]=$(load "$url$SMALL" "$host" "$DURATION" "$GW_PID $NODE_PID")
+  stop_gateway
 }
 
+# --- Direct, nginx, HAProxy: a short warm-up each, then measured.
+for p in UP NGINX HAPROXY; do
+  port_var=${p}_PORT
+  load "http://127.0.0.1:${!port_var}$SMALL" - 3 - >/dev/null
+done
+for size in small large; do
+  path=$([ $size = small ] && echo "$SMALL" || echo "$LARGE")
+  echo "bench: direct, nginx, haproxy: $size" >&2
+  R[direct-$size]=$(load "http://127.0.0.1:$UP_PORT$path" - "$DURATION" "$UP_PID")
+  R[nginx-$size]=$(load "http://127.0.0.1:$NGINX_PORT$path" - "$DURATION" "$(descendants "$NGINX_PID" | tr '\n' ' ')")
+  R[haproxy-$size]=$(load "http://127.0.0.1:$HAPROXY_PORT$path" - "$DURATION" "$HAPROXY_PID")
+done
+
+measure_gateway default 0 --veil.gateway.rate-limit.replenish-rate=1000000 --veil.gateway.rate-limit.burst-capacity=1000000
+measure_gateway bare 0 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false
+measure_gateway bare-observed 1 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false \
+  --management.observations.enable.http.server.requests=true
+
+# --- Report.
+declare -A LABEL=(
+  [direct]="direct (wrk → upstream nginx)"
+  [nginx]="nginx reverse proxy ($PROXY_WORKERS workers)"
+  [haproxy]="HAProxy ($PROXY_WORKERS threads)"
+  [default]="Veil gateway as configured by default (rate limit + access log), Host: <node>.node.localhost, through the node's tunnel"
+  [bare]="Veil gateway, proxy only (rate limit and access log off), through the tunnel"
+  [tunnel]="the tunnel alone (the gateway's forward port, no HTTP proxy)"
+  [nginx-tunnel]="nginx reverse proxy in front of the same tunnel (its forward port)"
+  [bare-observed]="Veil gateway, proxy only, WebFlux server observation on (as before)"
+  [default-10k]="Veil gateway as configured by default, 10,000 names registered"
+  [bare-10k]="Veil gateway, proxy only, 10,000 names registered")
+field() { awk -v i="$2" '{ print $i }' <<<"${R[$1]}"; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "–" }'; }
+added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f", a - b }'; }
+
+table() { # size, throughput column (1 req/s, 4 MiB/s), rows...
+  local size=$1 col=$2 p rps p50 p99 mibs errs cpu other; shift 2
+  echo "| path | req/s | p50 ms | p99 ms | MiB/s | × nginx | × direct | added p99 ms (vs direct) | proxy CPU, % of a core | other load, % of a core | errors |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  for p in "$@"; do
+    read -r rps p50 p99 mibs errs cpu other <<<"${R[$p-$size]}"
+    printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$p]}" "$rps" "$p50" "$p99" "$mibs" \
+      "$(ratio "$(field "$p-$size" "$col")" "$(field "nginx-$size" "$col")")" \
+      "$(ratio "$(field "$p-$size" "$col")" "$(field "direct-$size" "$col")")" \
+      "$([ "$p" = direct ] && echo – || added "$p99" "$(field "direct-$size" 3)")" "$cpu" "$other" "$errs"
+  done
+}
+verdict() { # what, value, op, target
+  awk -v w="$1" -v v="$2" -v op="$3" -v t="$4" 'BEGIN {
+    ok = (op == ">=") ? (v >= t) : (v <= t)
+    printf "| %s | %s | %s %s | %s |\n", w, v, op, t, ok ? "met" : "**not met**" }'
+}
+small_rows=(direct nginx haproxy default bare tunnel nginx-tunnel)
+
 cat <<REPORT
-Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(java -version 2>&1 | head -1); $(nginx -v 2>&1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2).
-Load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --latency, loopback, everything on the same cores.
-Upstream: nginx serving a 64-byte file (small) and an 8 MiB file (large). Registry: 10 routes, then $ROUTES_LARGE.
+Machine: $CORES cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(java -version 2>&1 | head -1); $(nginx -v 2>&1); $(haproxy -v 2>&1 | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2).
+Load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --timeout 60s --latency, loopback. Cores: $PINNING.
+Upstream: nginx in its own process, 1 worker, a 64-byte file (small) and an 8 MiB file (large). Gateway: -Xms1g -Xmx1g ${GATEWAY_JAVA_OPTS:-}, one at a time with its own bench node; warm-up ${WARMUP} s small + 5 s large each (discarded).
+Proxy CPU: user + system time of the proxy's processes during the run (the gateway rows: the gateway and node JVMs), 100 % = one core. Other load: CPU the machine spent on anything but this benchmark and wrk.
+Names: $NAMES registry keys in the 10,000-name rows (9,990 services held by another replica, each looked up once first, and the bench node).
 
-| path | req/s | p50 ms | p99 ms | × direct | added p50 ms | added p99 ms | non-2xx |
-|---|---|---|---|---|---|---|---|
-$(row "direct, small" direct-small direct-small)
-$(row "nginx proxy, small" nginx-small direct-small)
-$(row "gateway (rate limit + access log), small" gateway-small direct-small)
-$(row "gateway (proxy only), small" bare-small direct-small)
-$(row "gateway (proxy only, Observation on), small" obs-small direct-small)
-$(row "gateway (rate limit + access log), small, 10k routes" gateway-10k-small direct-small)
-$(row "gateway (proxy only), small, 10k routes" bare-10k-small direct-small)
-$(row "direct, large" direct-large direct-large)
-$(row "nginx proxy, large" nginx-large direct-large)
-$(row "gateway (rate limit + access log), large" gateway-large direct-large)
-$(row "gateway (proxy only), large" bare-large direct-large)
+Small (64 B):
 
-Observation layer on ÷ off (proxy only, small): $(awk -v o="${R[obs-small]%% *}" -v b="${R[bare-small]%% *}" 'BEGIN {printf "%.2f", o/b}').
-Gateway ÷ nginx throughput: small $(awk -v g="${R[gateway-small]%% *}" -v n="${R[nginx-small]%% *}" 'BEGIN {printf "%.2f", g/n}') (proxy only $(awk -v g="${R[bare-small]%% *}" -v n="${R[nginx-small]%% *}" 'BEGIN {printf "%.2f", g/n}')), large $(awk -v g="${R[gateway-large]%% *}" -v n="${R[nginx-large]%% *}" 'BEGIN {printf "%.2f", g/n}') (proxy only $(awk -v g="${R[bare-large]%% *}" -v n="${R[nginx-large]%% *}" 'BEGIN {printf "%.2f", g/n}')).
+$(table small 1 "${small_rows[@]}")
+$(table small 1 default-10k bare-10k bare-observed | tail -n +3)
+
+Large (8 MiB):
+
+$(table large 4 direct nginx haproxy default bare tunnel nginx-tunnel)
+
+| target (issue #16, same run) | value | target | |
+|---|---|---|---|
+$(verdict "default ÷ nginx, small req/s" "$(ratio "$(field default-small 1)" "$(field nginx-small 1)")" ">=" 0.7)
+$(verdict "bare ÷ nginx, small req/s" "$(ratio "$(field bare-small 1)" "$(field nginx-small 1)")" ">=" 0.8)
+$(verdict "default ÷ nginx, large MiB/s" "$(ratio "$(field default-large 4)" "$(field nginx-large 4)")" ">=" 1.0)
+$(verdict "default p99 − nginx p99, small (ms)" "$(added "$(field default-small 3)" "$(field nginx-small 3)")" "<=" 2)
+$(verdict "default, 10,000 names ÷ 10 names, small req/s" "$(ratio "$(field default-10k-small 1)" "$(field default-small 1)")" ">=" 0.95)
+
+On the same tunnel (the gateway's HTTP layer alone against nginx's): default ÷ nginx-in-front-of-the-tunnel, small req/s $(ratio "$(field default-small 1)" "$(field nginx-tunnel-small 1)"); bare $(ratio "$(field bare-small 1)" "$(field nginx-tunnel-small 1)"); large MiB/s default $(ratio "$(field default-large 4)" "$(field nginx-tunnel-large 4)").
+WebFlux server observation off ÷ on (bare, small req/s): $(ratio "$(field bare-small 1)" "$(field bare-observed-small 1)").
 REPORT

@@ -29,6 +29,8 @@ VEIL_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$VEIL_HOME"
 # shellcheck source=scripts/engine.sh
 . "$VEIL_HOME/scripts/engine.sh"   # apt_ensure
+# shellcheck source=scripts/bench-lib.sh
+. "$VEIL_HOME/scripts/bench-lib.sh"
 
 DURATION=${1:-15}
 CONNECTIONS=${2:-200}
@@ -53,23 +55,10 @@ command -v ss >/dev/null || need+=(iproute2)
 command -v java >/dev/null || die "needs a JDK (java)"
 
 jar=gateway/target/gateway-0.1.0-SNAPSHOT-exec.jar
-node_cp_file=tunnel/target/bench-classpath.txt
-if [ ! -f "$jar" ] || [ ! -f tunnel/target/test-classes/dev/veil/tunnel/BenchNode.class ] || [ ! -f "$node_cp_file" ]; then
-  ./mvnw -B -ntp -q -pl gateway,tunnel -am package dependency:build-classpath -DskipTests \
-    -Dmdep.outputFile=target/bench-classpath.txt
-fi
-NODE_CP=tunnel/target/test-classes:tunnel/target/classes:$(cat "$node_cp_file")
+build_bench_parts
 
 WORK=$(mktemp -d /tmp/veil-bench-tunnel.XXXXXX)
 chmod 755 "$WORK"   # nginx's workers and the unprivileged sshd read below it
-descendants() { # the given PIDs and all their descendants, one a line
-  local p children
-  for p in "$@"; do
-    echo "$p"
-    mapfile -t children < <(pgrep -P "$p" || true)
-    ((${#children[@]} == 0)) || descendants "${children[@]}"
-  done
-}
 cleanup() {
   if [ -n "${KEEP_LOGS:-}" ]; then mkdir -p "$KEEP_LOGS"; cp "$WORK"/*.log "$WORK"/*.out "$WORK"/wrk.txt "$WORK"/ssh/*.log "$KEEP_LOGS"/ 2>/dev/null || true; fi
   # What this script started, and what those started (sshd's per-connection processes).
@@ -80,25 +69,9 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# Free loopback ports, none handed out twice.
-TAKEN=" "
-take_port() { # variable name, first port to try
-  local p
-  for ((p = $2; p < $2 + 1000; p++)); do
-    [[ $TAKEN == *" $p "* ]] && continue
-    ss -Hltn "sport = :$p" | grep -q . && continue
-    TAKEN+="$p "; printf -v "$1" %s "$p"; return 0
-  done
-  die "no free port from $2"
-}
 take_port NGINX_PORT 18200; take_port REDIS_PORT 18210; take_port SSHD_PORT 18220
 take_port SSH_FWD_PORT 18230; take_port SSH_FWD_GCM_PORT 18240
 take_port GW_PORT 18250; take_port GW_MGMT_PORT 18260; take_port GW_TUNNEL_PORT 18270
-
-wait_http() { # url, what; 60 s at most
-  for _ in $(seq 120); do curl -s -o /dev/null --max-time 2 "$1" && return 0; sleep 0.5; done
-  die "$2 does not answer on $1"
-}
 
 # --- Upstream: nginx serving two files, keep-alive on.
 mkdir -p "$WORK/www" "$WORK/nginx"
@@ -207,82 +180,14 @@ for _ in $(seq 60); do ss -Hltn "sport = :$GW_TUNNEL_PORT" | grep -q . && break;
 FINGERPRINT=$(curl -s "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" | grep -o '"hostKeyFingerprint":"[^"]*"' | cut -d'"' -f4)
 [ -n "$FINGERPRINT" ] || die "no tunnel.hostKeyFingerprint on the gateway's /actuator/info"
 
-gateway_listeners() { # the gateway process's listening ports, one a line
-  ss -Hltnp | awk -v pid="pid=$GW_PID," 'index($0, pid) { n = split($4, a, ":"); print a[n] }' | sort -u
-}
-
-start_node() { # name, extra JVM options...; sets NODE_ID, NODE_CIPHER, NODE_FWD_PORT, LAST_PID
-  local name=$1 before; shift
-  before=$(gateway_listeners)
-  # shellcheck disable=SC2086 # NODE_JAVA_OPTS: words
-  java ${NODE_JAVA_OPTS:-} "$@" -cp "$NODE_CP" dev.veil.tunnel.BenchNode "$GW_TUNNEL_PORT" "$FINGERPRINT" "$NGINX_PORT" \
-    >"$WORK/$name.out" 2>"$WORK/$name.log" & PIDS+=($!)
-  LAST_PID=$!
-  for _ in $(seq 120); do grep -q '^cipher ' "$WORK/$name.out" && break; sleep 0.5; done
-  grep -q '^cipher ' "$WORK/$name.out" || die "node $name did not open its tunnel: $(tail -5 "$WORK/$name.log")"
-  NODE_ID=$(sed -n 's/^node //p' "$WORK/$name.out")
-  NODE_CIPHER=$(sed -n 's/^cipher \([^ ]*\).*/\1/p' "$WORK/$name.out")
-  # The forward's listener: the one port of the gateway's that is new since this node connected.
-  for _ in $(seq 20); do
-    NODE_FWD_PORT=$(comm -13 <(echo "$before") <(gateway_listeners) | head -1)
-    [ -n "$NODE_FWD_PORT" ] && break; sleep 0.25
-  done
-  [ -n "$NODE_FWD_PORT" ] || die "no loopback listener of the gateway for node $name's forward"
-  wait_http "http://127.0.0.1:$NODE_FWD_PORT/small" "node $name's forward (raw)"
-  [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $NODE_ID.node.localhost" "http://127.0.0.1:$GW_PORT/small")" = 200 ] \
-    || die "the gateway does not route $NODE_ID.node.localhost to node $name"
-}
-start_node node-default
+start_node node-default "$NGINX_PORT" /small
 NODE_PID=$LAST_PID VEIL_NODE=$NODE_ID VEIL_CIPHER=$NODE_CIPHER VEIL_FWD_PORT=$NODE_FWD_PORT
 if [ "$CIPHER_ROWS" = 1 ]; then
-  start_node node-gcm -Dveil.bench.cipher="$GCM"
+  start_node node-gcm "$NGINX_PORT" /small -Dveil.bench.cipher="$GCM"
   NODE_GCM_PID=$LAST_PID VEIL_GCM_NODE=$NODE_ID VEIL_GCM_CIPHER=$NODE_CIPHER VEIL_GCM_FWD_PORT=$NODE_FWD_PORT
 fi
 
-# --- Load. CPU of the tunnel's own processes over each run, from /proc (user + system).
-CLK_TCK=$(getconf CLK_TCK)
-ticks() {
-  local total=0 pid fields
-  for pid in "$@"; do
-    fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
-    total=$(( total + $(awk '{print $12 + $13}' <<<"$fields") ))
-  done
-  echo "$total"
-}
-
-machine_ticks() { awk '/^cpu / { print $2 + $3 + $4 }' /proc/stat; }   # user + nice + system, all cores
-
-# wrk → "req/s p50_ms p99_ms MiB/s errors tunnel_cpu% other_cpu%"; errors = non-2xx + socket errors
-# (timeouts included). tunnel_cpu: the given processes; other_cpu: what the machine ran besides
-# everything this benchmark started and wrk (another user's build, say), both in % of one core.
-# --timeout 60s: an 8 MiB response through a slow path must count, not be dropped after wrk's 2 s.
-load() { # url, host header (or -), seconds, pids whose CPU to count (space-separated, or -)
-  local out t0 t1 a0 a1 m0 m1 wrk_ticks pids=() all host=()
-  [ "$4" != - ] && read -r -a pids <<<"$4"
-  [ "$2" != - ] && host=(-H "Host: $2")
-  read -r -a all <<<"$(descendants "${PIDS[@]}" | tr '\n' ' ')"
-  t0=$(ticks "${pids[@]}"); a0=$(ticks "${all[@]}"); m0=$(machine_ticks)
-  # wrk's own CPU: its parent shell's children times (fields 16, 17 of /proc/self/stat) once it has ended.
-  # shellcheck disable=SC2016 # expanded by that shell
-  out=$(sh -c 'wrk "$@"; echo "wrk-ticks $(cut -d" " -f16,17 /proc/$$/stat)"' wrk -t$THREADS -c"$CONNECTIONS" -d"$3"s \
-    --timeout 60s --latency "${host[@]}" "$1")
-  t1=$(ticks "${pids[@]}"); a1=$(ticks "${all[@]}"); m1=$(machine_ticks)
-  printf '### %s %s\n%s\n' "$1" "$2" "$out" >> "$WORK/wrk.txt"
-  wrk_ticks=$(awk '/^wrk-ticks/ { print $2 + $3 }' <<<"$out")
-  awk -v cpu="$(( (t1 - t0) * 100 / CLK_TCK / $3 ))" \
-      -v other="$(( (m1 - m0 - (a1 - a0) - wrk_ticks) * 100 / CLK_TCK / $3 ))" '
-    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /m$/) return v * 60000; if (v ~ /s$/) return v * 1000; return v }
-    function mib(v) { if (v ~ /GB$/) return v * 1024; if (v ~ /MB$/) return v + 0; if (v ~ /KB$/) return v / 1024; if (v ~ /B$/) return v / 1048576; return v }
-    /Requests\/sec/ { rps = $2 }
-    /Transfer\/sec/ { mibs = mib($2) }
-    /Non-2xx/ { errors += $NF }
-    /Socket errors/ { for (i = 4; i <= NF; i += 2) { v = $i; sub(",", "", v); errors += v } }
-    $1 == "50%" { p50 = ms($2) }
-    $1 == "99%" { p99 = ms($2) }
-    END { printf "%.1f %.2f %.2f %.1f %d %d %d\n", rps, p50, p99, mibs, errors, cpu, (other < 0 ? 0 : other) }' <<<"$out"
-  sleep 2   # what the last run left in flight drains before the next
-}
-
+# --- Load.
 SSH_PIDS="$(descendants "$SSHD_PID" | tr '\n' ' ')$SSH_PID"
 VEIL_PIDS="$GW_PID $NODE_PID"
 declare -A URL HOSTH CPU_PIDS
