@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
 /**
@@ -23,7 +24,7 @@ import java.util.stream.Stream;
  * process, against a stand-in gateway on a loopback port that answers every request with a 404
  * problem. So the archive holds what real commands load (picocli's model and help, reading and
  * validating job files, the client key and request signing, the HTTP client, problem answers),
- * and nothing leaves the machine. Output is discarded; exit codes do not matter.
+ * and nothing leaves the machine. Output is discarded; the exit codes are the stand-in's 404s.
  *
  * <p>{@code java -XX:ArchiveClassesAtExit=cli.jsa -cp cli.jar dev.veil.cli.ClassArchiveTraining <spec dir>}
  */
@@ -33,11 +34,19 @@ public final class ClassArchiveTraining {
 
   private ClassArchiveTraining() {}
 
+  /** What a training run did: each command's exit code, in order, and the requests the stand-in answered. */
+  record Run(List<Integer> exitCodes, int requests) {}
+
   public static void main(String[] args) throws IOException {
-    Path specs = Path.of(args.length > 0 ? args[0] : "spec");
+    train(Path.of(args.length > 0 ? args[0] : "spec"));
+  }
+
+  static Run train(Path specs) throws IOException {
     Path home = Files.createTempDirectory("veil-cli-training-");
+    AtomicInteger requests = new AtomicInteger();
+    List<Integer> exitCodes = new ArrayList<>();
     try (ServerSocket gateway = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
-      Thread answering = new Thread(() -> answer(gateway), "training-gateway");
+      Thread answering = new Thread(() -> answer(gateway, requests), "training-gateway");
       answering.setDaemon(true);
       answering.start();
       String url = "http://127.0.0.1:" + gateway.getLocalPort();
@@ -53,8 +62,9 @@ public final class ClassArchiveTraining {
             .forEach(file -> commands.add(new String[] {"job", "post", "--file", file.toString()}));
       }
       for (String[] command : commands) {
-        VeilCli.run(env, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), command);
+        exitCodes.add(VeilCli.run(env, new PrintWriter(new StringWriter()), new PrintWriter(new StringWriter()), command));
       }
+      return new Run(exitCodes, requests.get());
     } finally {
       try (Stream<Path> files = Files.walk(home)) {
         files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
@@ -62,12 +72,15 @@ public final class ClassArchiveTraining {
     }
   }
 
-  private static void answer(ServerSocket gateway) {
+  // One connection at a time, none allowed to stall the rest for long.
+  private static void answer(ServerSocket gateway, AtomicInteger requests) {
     while (!gateway.isClosed()) {
       try (Socket client = gateway.accept(); InputStream in = client.getInputStream(); OutputStream out = client.getOutputStream()) {
+        client.setSoTimeout(5000);
         drainRequest(in);
         out.write(NOT_FOUND);
-      } catch (IOException e) {
+        requests.incrementAndGet();
+      } catch (IOException | RuntimeException e) {
         if (gateway.isClosed()) {
           return;
         }

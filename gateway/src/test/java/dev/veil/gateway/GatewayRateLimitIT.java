@@ -91,7 +91,7 @@ class GatewayRateLimitIT {
       passed = passedOf6(gateway, unknownName, "192.0.2." + (++client));
       Thread.sleep(300);
     }
-    // Burst 5 over two replicas: 2 here (the refill, 1/s over two, adds none within the loop's few ms).
+    // Burst 5 over two replicas: 2 here (the refill, 1/s over two, one token every 2 s, adds none within the loop's few ms).
     assertThat(passed).isEqualTo(2);
 
     // The other replica gone (its heartbeats lapse), this one takes the whole limit again.

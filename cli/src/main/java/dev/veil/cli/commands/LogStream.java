@@ -14,10 +14,6 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -27,8 +23,6 @@ import tools.jackson.databind.JsonNode;
  */
 final class LogStream {
 
-  // The host sends a keep-alive every 15 s on an idle stream: three missed, the stream is dead.
-  private static final Duration SILENCE = Duration.ofSeconds(45);
   private static final int MAX_RECONNECTS_IN_A_ROW = 30;
 
   private final VeilCli.Context c;
@@ -94,12 +88,18 @@ final class LogStream {
     return null;
   }
 
-  /** Stops printing: no line is printed after this returns, and following ends. */
+  /**
+   * Stops printing: no line is printed after this returns, and following ends. The stream is
+   * closed on a thread of its own: closing a response stream waits for a read blocked on it (the
+   * JDK's HTTP streams hold a lock while they read), and the caller must not wait for that.
+   */
   void cancel() {
     cancelled = true;
     InputStream current = stream;
     if (current != null) {
-      close(current);
+      Thread closer = new Thread(() -> close(current), "veil-log-close");
+      closer.setDaemon(true);
+      closer.start();
     }
   }
 
@@ -112,18 +112,6 @@ final class LogStream {
     InputStream stream = c.gateway().nodeStream(nodeId, "/job-logs/" + jobId + (follow ? "" : "?follow=false"), session,
         last > 0 ? last : null);
     this.stream = stream;
-    AtomicLong heard = new AtomicLong(System.nanoTime());
-    ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(runnable -> {
-      Thread thread = new Thread(runnable, "veil-log-watchdog");
-      thread.setDaemon(true);
-      return thread;
-    });
-    // A connection that says nothing for too long is closed, which ends the read below.
-    watchdog.scheduleWithFixedDelay(() -> {
-      if (System.nanoTime() - heard.get() > SILENCE.toNanos()) {
-        close(stream);
-      }
-    }, 1, 1, TimeUnit.SECONDS);
     try (BufferedReader in = new BufferedReader(new InputStreamReader(stream, StandardCharsets.UTF_8))) {
       String line;
       Long id = null;
@@ -131,7 +119,6 @@ final class LogStream {
       String data = null;
       SealedLog.Opener opener = null;
       while ((line = in.readLine()) != null) {
-        heard.set(System.nanoTime());
         if (line.startsWith("id: ")) {
           id = Long.parseLong(line.substring(4).strip());
         } else if (line.startsWith("event: ")) {
@@ -167,13 +154,12 @@ final class LogStream {
       }
       return null;
     } catch (IOException e) {
-      // Dropped, or closed by the watchdog: the caller resumes when following.
+      // Dropped, or silent past the gateway client's read timeout (Gateway.STREAM_SILENCE; the
+      // agent writes a keep-alive comment well within it): the caller resumes when following.
       return null;
     } catch (SealedResult.NotOpened e) {
       throw new CliException(ExitCodes.DENIED, "the log of " + jobId + " does not open with this client's key ("
           + c.identity().encryptionKeyFile() + "): " + e.getMessage());
-    } finally {
-      watchdog.shutdownNow();
     }
   }
 

@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
-import java.net.Proxy;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,13 +28,17 @@ public final class Gateway {
     System.setProperty("sun.net.http.allowRestrictedHeaders", "true");
     // Never send a POST twice (a job posted twice) because a kept-alive connection had closed.
     System.setProperty("sun.net.http.retryPost", "false");
+    // (Both are read once, when the JDK's HTTP classes load: this class is the CLI's only user of them.)
   }
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(10);
   /** Longest silence within an answer (its headers, or between two reads of its body). */
   private static final Duration ANSWER_TIMEOUT = Duration.ofSeconds(90);
-  /** A log stream's agent writes a keep-alive comment while idle; the reader's own watchdog acts first. */
-  private static final Duration STREAM_TIMEOUT = Duration.ofSeconds(60);
+  /**
+   * Longest silence on a log stream: its agent writes a keep-alive comment every 15 s while idle,
+   * so a stream quiet this long is dead, and the read fails (the reader then resumes).
+   */
+  public static final Duration STREAM_SILENCE = Duration.ofSeconds(45);
   private static final String USER_AGENT = "veil-cli/0.1.0";
 
   private final CliSettings settings;
@@ -90,7 +93,7 @@ public final class Gateway {
     if (lastEventId != null) {
       headers.put("Last-Event-ID", Long.toString(lastEventId));
     }
-    Answer answer = exchange("GET", path, headers, null, STREAM_TIMEOUT);
+    Answer answer = exchange("GET", path, headers, null, STREAM_SILENCE);
     if (answer.status() / 100 != 2) {
       byte[] body;
       try (InputStream in = answer.body()) {
@@ -110,12 +113,13 @@ public final class Gateway {
    * HttpURLConnection rather than java.net.http.HttpClient: a CLI makes a request or two and
    * exits, and HttpClient's selector thread, waiting in native code, holds every exit of the JVM
    * up for 300 ms (the VM waits that long for threads in native before it gives up on them);
-   * HttpURLConnection keeps no thread. No proxy (as HttpClient had none), no redirects followed.
+   * HttpURLConnection keeps no thread. The JVM's default proxy selection (as HttpClient's), no
+   * redirects followed, a body always sent as JSON.
    */
   private Answer exchange(String method, String path, Map<String, String> headers, byte[] body, Duration timeout) {
     try {
       HttpURLConnection connection = (HttpURLConnection) URI.create(settings.gateway() + path).toURL()
-          .openConnection(Proxy.NO_PROXY);
+          .openConnection();
       connection.setConnectTimeout((int) CONNECT_TIMEOUT.toMillis());
       connection.setReadTimeout((int) timeout.toMillis());
       connection.setInstanceFollowRedirects(false);
@@ -126,6 +130,10 @@ public final class Gateway {
       boolean sendsBody = body != null || method.equals("POST") || method.equals("PUT");
       if (sendsBody) {
         byte[] bytes = body == null ? new byte[0] : body;
+        if (!headers.containsKey("Content-Type")) {
+          // Else HttpURLConnection says application/x-www-form-urlencoded.
+          connection.setRequestProperty("Content-Type", "application/json");
+        }
         // Buffered, not streamed: a streamed request answered 401 throws instead of answering.
         connection.setDoOutput(true);
         try (OutputStream out = connection.getOutputStream()) {

@@ -78,7 +78,8 @@ class GatewayTransportTest {
     gateway().api("POST", "/v1/sessions/x/revoke", null, null);
     gateway().api("GET", "/v1/jobs/J1?x=1", null, null);
 
-    assertThat(seen.get(0)).startsWith("POST /v1/sessions/x/revoke host=127.0.0.1:").endsWith("length=0 body=");
+    assertThat(seen.get(0)).startsWith("POST /v1/sessions/x/revoke host=127.0.0.1:")
+        .endsWith("type=application/json length=0 body=");
     assertThat(seen.get(1)).startsWith("GET /v1/jobs/J1?x=1 host=127.0.0.1:").contains("length=null");
   }
 

@@ -2,7 +2,6 @@ package dev.veil.gateway.limits;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Ticker;
 import io.github.bucket4j.Bucket;
 import io.github.bucket4j.BucketConfiguration;
 import io.github.bucket4j.ConsumptionProbe;
@@ -14,12 +13,13 @@ import java.util.function.IntSupplier;
 
 /**
  * One token bucket per client in this replica's memory (Bucket4j), in a cache bounded in size and
- * expiring buckets once idle long enough to have refilled (Caffeine): a bucket dropped then is one
- * that would be full, so expiry changes no answer, and a million clients passing once cost at most
- * {@code maxClients} buckets. Each of {@code replicas} replicas allows its share of the limit, as
- * Envoy's and nginx's local limits do: a client spread over them by the load balancer gets the
- * whole limit, one replica never gives more than its share. When the number of replicas changes,
- * buckets take the new share at their next request, keeping the fraction of tokens they had.
+ * expiring buckets once idle long enough to have refilled at the slowest share yet (Caffeine): a
+ * bucket dropped then is one that would be full, so expiry changes no answer, and a million clients passing once cost at most {@code maxClients} buckets. Each of
+ * {@code replicas} replicas allows its share of the limit, as Envoy's and nginx's local limits do:
+ * exactly 1/N of the rate (a rate of 1/s over 4 replicas is one token every 4 s on each), and 1/N of
+ * the burst but at least 1 token (a burst smaller than N allows N at once across the replicas). A
+ * client spread over them by the load balancer gets the whole limit. When the number of replicas
+ * changes, buckets take the new share at their next request, keeping the fraction of tokens they had.
  */
 public final class ClientBuckets {
 
@@ -46,11 +46,9 @@ public final class ClientBuckets {
     this.replicas = replicas;
     this.clock = clock;
     this.share = share(1);
-    // Idle for the time an empty bucket takes to fill: it is full, and a new one is the same.
-    long refillNanos = TimeUnit.SECONDS.toNanos(1) * Math.max(1, (burst + ratePerSecond - 1) / ratePerSecond);
     this.buckets = Caffeine.newBuilder()
         .maximumSize(maxClients)
-        .expireAfterAccess(Duration.ofNanos(refillNanos))
+        .expireAfterAccess(Duration.ofNanos(idleNanos(share)))
         .ticker(clock::currentTimeNanos)
         .build();
   }
@@ -85,20 +83,41 @@ public final class ClientBuckets {
     if (current.replicas != count) {
       current = share(count);
       share = current;
+      lengthenIdleTime(idleNanos(current));
     }
     return current;
   }
 
-  private Share share(int count) {
-    int rate = Math.max(1, ratePerSecond / count);
-    int size = Math.max(1, burst / count);
-    BucketConfiguration configuration = BucketConfiguration.builder()
-        .addLimit(limit -> limit.capacity(size).refillGreedy(rate, Duration.ofSeconds(1)))
-        .build();
-    return new Share(count, configuration);
+  // The time a share takes to fill from empty, and a second more: the cache notes a bucket's last
+  // use to within about a second (a read soon after the one before may not move it).
+  private static long idleNanos(Share share) {
+    return share.fillNanos() + TimeUnit.SECONDS.toNanos(1);
   }
 
-  private record Share(int replicas, BucketConfiguration configuration) {}
+  /*
+   * Buckets are dropped once idle for the time the slowest share yet takes to fill from empty:
+   * never sooner than their own share would fill them (a share fills in at most burst/rate seconds,
+   * N/rate when the burst is smaller than N). Only ever lengthened: kept longer, a bucket is full.
+   */
+  private synchronized void lengthenIdleTime(long fillNanos) {
+    buckets.policy().expireAfterAccess().ifPresent(policy -> {
+      if (policy.getExpiresAfter(TimeUnit.NANOSECONDS) < fillNanos) {
+        policy.setExpiresAfter(fillNanos, TimeUnit.NANOSECONDS);
+      }
+    });
+  }
+
+  private Share share(int count) {
+    long size = Math.max(1, burst / count);
+    BucketConfiguration configuration = BucketConfiguration.builder()
+        .addLimit(limit -> limit.capacity(size).refillGreedy(ratePerSecond, Duration.ofSeconds(count)))
+        .build();
+    // An empty bucket is full again after size tokens at ratePerSecond / count a second.
+    long fillNanos = (size * count * TimeUnit.SECONDS.toNanos(1) + ratePerSecond - 1) / ratePerSecond;
+    return new Share(count, configuration, fillNanos);
+  }
+
+  private record Share(int replicas, BucketConfiguration configuration, long fillNanos) {}
 
   /** A client's bucket and the share it was last configured with. */
   private static final class ClientBucket {

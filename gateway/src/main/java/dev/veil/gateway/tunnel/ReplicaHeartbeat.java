@@ -57,7 +57,7 @@ public final class ReplicaHeartbeat implements SmartLifecycle {
     if (current != null) {
       current.dispose();
       try {
-        registry.leave();
+        registry.leave(ttl);
       } catch (RuntimeException e) {
         log.warn("cannot remove this replica from the registry ({}); it lapses on its own", e.getClass().getSimpleName());
       }

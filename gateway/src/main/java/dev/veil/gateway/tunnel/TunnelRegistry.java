@@ -97,6 +97,16 @@ public final class TunnelRegistry {
       return redis.call('ZCOUNT', KEYS[2], string.format('(%d', now - tonumber(ARGV[3])), '+inf')
       """, Long.class);
 
+  // KEYS: this replica's key, the replicas; ARGV: TTL (ms), replica ID. Gone at once, and no longer
+  // counted among the live replicas (its last beat moved back a TTL); swept with the rest later.
+  private static final RedisScript<Long> LEAVE = RedisScript.of(NOW + """
+      redis.call('DEL', KEYS[1])
+      if redis.call('ZSCORE', KEYS[2], ARGV[2]) then
+        redis.call('ZADD', KEYS[2], now - tonumber(ARGV[1]), ARGV[2])
+      end
+      return 1
+      """, Long.class);
+
   // KEYS: the replicas; ARGV: lapsed for (ms), replica key prefix, held prefix, name key prefix, events.
   // A replica silent that long whose key is gone died: drop the names it still holds (those not taken over since).
   private static final RedisScript<Long> SWEEP = RedisScript.of(NOW + """
@@ -178,9 +188,13 @@ public final class TunnelRegistry {
         .defaultIfEmpty(0L);
   }
 
-  /** Marks this replica gone, so its names route nowhere at once. Blocking: on shutdown. */
-  void leave() {
-    redis.delete(REPLICA + replica.id()).block(timeout);
+  /**
+   * Marks this replica gone, so its names route nowhere at once and the others stop counting it
+   * ({@link #heartbeat}). Blocking: on shutdown.
+   */
+  void leave(Duration ttl) {
+    redis.execute(LEAVE, List.of(REPLICA + replica.id(), REPLICAS), List.of(Long.toString(ttl.toMillis()), replica.id()))
+        .next().block(timeout);
   }
 
   /** Whether {@code id} is a node that opened a tunnel within the node memory (offline now, perhaps). */

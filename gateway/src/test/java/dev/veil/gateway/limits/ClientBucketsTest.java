@@ -62,9 +62,24 @@ class ClientBucketsTest {
     advance(100);
     assertThat(buckets.take("c").retryAfterSeconds()).isEqualTo(1);
 
-    ClientBuckets slow = new ClientBuckets(1, 1, 1000, () -> 4, clock); // a quarter of 1/s: at least 1 a second
+    ClientBuckets slow = new ClientBuckets(1, 1, 1000, () -> 4, clock); // a quarter of 1/s: one token every 4 s
     slow.take("c");
-    assertThat(slow.take("c").retryAfterSeconds()).isEqualTo(1);
+    assertThat(slow.take("c").retryAfterSeconds()).isEqualTo(4);
+    advance(2500);
+    assertThat(slow.take("c").retryAfterSeconds()).isEqualTo(2);
+  }
+
+  @Test
+  void aRateSmallerThanTheReplicasIsSharedExactlyNotRoundedUp() {
+    ClientBuckets buckets = new ClientBuckets(1, 4, 1000, () -> 4, clock);
+    assertThat(allowedInARow(buckets, "c", 10)).isEqualTo(1); // a burst of 4 over 4 replicas
+    int allowed = 0;
+    for (int second = 0; second < 40; second++) {
+      advance(1000);
+      allowed += allowedInARow(buckets, "c", 3);
+    }
+    // 1/s across 4 replicas: 10 tokens in 40 s on this one, not 40.
+    assertThat(allowed).isEqualTo(10);
   }
 
   @Test
@@ -109,12 +124,37 @@ class ClientBucketsTest {
   }
 
   @Test
+  void aSharedBucketIsKeptUntilItsOwnShareHasRefilledIt() {
+    AtomicInteger replicas = new AtomicInteger(3);
+    // The share: 33 tokens at 10/3 a second, full again after 9.9 s; buckets are kept for the
+    // slowest share yet (one replica's: 100 at 10/s, 10 s) and a second (the cache notes uses to
+    // within a second).
+    ClientBuckets buckets = new ClientBuckets(10, 100, 1000, replicas::get, clock);
+    assertThat(allowedInARow(buckets, "a", 50)).isEqualTo(33);
+    advance(10_950);
+    assertThat(buckets.clients()).isEqualTo(1);
+    advance(100);
+    assertThat(buckets.clients()).isZero();
+
+    // Emptied with one replica (10 s to fill), then asked again with 200: its new share, one token
+    // at 10/200 a second, takes 20 s to fill, and buckets are kept that long (and a second).
+    replicas.set(1);
+    assertThat(allowedInARow(buckets, "b", 300)).isEqualTo(100);
+    replicas.set(200);
+    assertThat(buckets.take("b").allowed()).isFalse();
+    advance(20_500);
+    assertThat(buckets.clients()).isEqualTo(1);
+    advance(600);
+    assertThat(buckets.clients()).isZero();
+  }
+
+  @Test
   void aBucketIdleLongEnoughToBeFullIsDroppedAndNothingChanges() {
     ClientBuckets buckets = new ClientBuckets(10, 30, 1000, () -> 1, clock);
     assertThat(allowedInARow(buckets, "a", 30)).isEqualTo(30);
     assertThat(buckets.clients()).isEqualTo(1);
 
-    advance(2999); // not yet full (three seconds to refill 30 at 10/s): kept
+    advance(3999); // full after three seconds (30 at 10/s), and the second's slack: kept
     assertThat(buckets.clients()).isEqualTo(1);
     advance(1);
     assertThat(buckets.clients()).isZero();
