@@ -38,7 +38,7 @@ public final class Gateway {
    * Longest silence on a log stream: its agent writes a keep-alive comment every 15 s while idle,
    * so a stream quiet this long is dead, and the read fails (the reader then resumes).
    */
-  public static final Duration STREAM_SILENCE = Duration.ofSeconds(45);
+  private static final Duration STREAM_SILENCE = Duration.ofSeconds(45);
   private static final String USER_AGENT = "veil-cli/0.1.0";
 
   private final CliSettings settings;

@@ -99,10 +99,10 @@ public final class ClientBuckets {
    * never sooner than their own share would fill them (a share fills in at most burst/rate seconds,
    * N/rate when the burst is smaller than N). Only ever lengthened: kept longer, a bucket is full.
    */
-  private synchronized void lengthenIdleTime(long fillNanos) {
+  private synchronized void lengthenIdleTime(long idleNanos) {
     buckets.policy().expireAfterAccess().ifPresent(policy -> {
-      if (policy.getExpiresAfter(TimeUnit.NANOSECONDS) < fillNanos) {
-        policy.setExpiresAfter(fillNanos, TimeUnit.NANOSECONDS);
+      if (policy.getExpiresAfter(TimeUnit.NANOSECONDS) < idleNanos) {
+        policy.setExpiresAfter(idleNanos, TimeUnit.NANOSECONDS);
       }
     });
   }

@@ -12,8 +12,9 @@ import reactor.core.publisher.Flux;
  * Keeps this replica's entry alive in the registry (its URL inside the cluster and its relay
  * token) every third of {@code ttl}; on shutdown deletes it, so names it held route nowhere at once
  * instead of to a replica that is gone. A replica that dies without saying so lapses after {@code ttl};
- * at each beat it learns how many replicas are alive ({@link LiveReplicas}) and sweeps away the names of replicas lapsed for {@value #SWEEP_AFTER_TTLS}
- * TTLs (long past any pause a live one could come back from).
+ * at each beat it learns how many replicas are alive ({@link LiveReplicas}) and sweeps away the
+ * names of replicas lapsed for {@value #SWEEP_AFTER_TTLS} TTLs (long past any pause a live one could
+ * come back from).
  */
 public final class ReplicaHeartbeat implements SmartLifecycle {
 
