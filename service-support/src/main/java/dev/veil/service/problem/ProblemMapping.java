@@ -132,10 +132,18 @@ public final class ProblemMapping {
     return internal(error);
   }
 
-  /** The client closed the connection: nothing can be answered, and it is no failure of ours. */
+  /**
+   * The client closed the connection: nothing can be answered, and it is no failure of ours. An
+   * abort under the HTTP client's premature close is the upstream's connection closing while the
+   * request was sent to it: the client is still there and is owed an answer (502).
+   */
   public static boolean isClientGone(Throwable error) {
     for (Throwable t = error; t != null; t = t.getCause()) {
-      if (t.getClass().getName().equals("reactor.netty.channel.AbortedException")) {
+      String name = t.getClass().getName();
+      if (name.equals("reactor.netty.http.client.PrematureCloseException")) {
+        return false;
+      }
+      if (name.equals("reactor.netty.channel.AbortedException")) {
         return true;
       }
     }
