@@ -119,6 +119,19 @@ public class MarketClient {
     return http.get().uri("/v1/jobs/{id}", jobId).retrieve().bodyToMono(JobRecord.class);
   }
 
+  /**
+   * Whether the job has ended on the market with this node as its host: what a heartbeat that
+   * finds the job no longer running must tell apart from a lost claim, since the beat may cross
+   * this node's own result on the way (the result ends the job, the beat then finds it ended).
+   * False when the market cannot say (no such job, an error, no answer within the call timeout).
+   */
+  public Mono<Boolean> endedHere(String jobId) {
+    return job(jobId).timeout(CALL_TIMEOUT)
+        .map(record -> record.state().isFinal() && node.nodeId().equals(record.nodeId()))
+        .defaultIfEmpty(false)
+        .onErrorReturn(false);
+  }
+
   /** True when the market answers its health endpoint. */
   public Mono<Boolean> reachable() {
     return http.get().uri("/actuator/health").exchangeToMono(r -> r.releaseBody().thenReturn(r.statusCode().is2xxSuccessful()))

@@ -13,6 +13,7 @@ import dev.veil.agent.run.LogSpools;
 import dev.veil.agent.run.RunningJobs;
 import dev.veil.agent.support.Periodic;
 import dev.veil.model.job.JobDefinition;
+import dev.veil.model.market.HeartbeatResponse;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.result.FlowState;
 import dev.veil.model.result.JobStatus;
@@ -240,7 +241,8 @@ class JobLifecycle {
   /**
    * The job's heartbeat, every {@code heartbeat-interval} while it is held: it renews the claim
    * and says where the job stands. {@code ownerStop} runs when the answer carries a stop;
-   * {@code claimLost} when the market no longer gives the job to this host. A beat the market
+   * {@code claimLost} when the market no longer gives the job to this host (and it has not ended
+   * with this host's result, which a beat may cross on its way). A beat the market
    * does not answer (down, hung, Redis gone) is tried again within seconds rather than at the next
    * interval, so the lease is renewed as soon as the market is back; the job keeps running meanwhile.
    */
@@ -258,7 +260,10 @@ class JobLifecycle {
                 ownerStop.run();
               }
             })
-            .switchIfEmpty(Mono.fromRunnable(claimLost)),
+            // Not running on this host any more: lost, unless it was this host's own result that
+            // ended it while the beat was on its way (a market that cannot say counts as lost).
+            .switchIfEmpty(Mono.defer(() -> market.endedHere(job.jobId()))
+                .flatMap(endedHere -> endedHere ? Mono.<HeartbeatResponse>empty() : Mono.<HeartbeatResponse>fromRunnable(claimLost))),
         error -> { })
         .subscribe();
   }
