@@ -152,11 +152,11 @@ for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break;
 # as real ones are (zeros become o), so the gateway would look them up.
 register_names() { # count
   local replica=BenchReplica
-  { echo "HSET veil:tunnel:replica:$replica url http://127.0.0.1:1 token t"
+  { echo "HSET veil:{tunnel}:replica:$replica url http://127.0.0.1:1 token t"
     for i in $(seq 1 "$1"); do
-      printf 'HSET veil:tunnel:service:BenchService%033d replica %s node BenchNode%035d job j\n' "$i" "$replica" "$i"
+      printf 'HSET veil:{tunnel}:service:BenchService%033d replica %s node BenchNode%035d job j\n' "$i" "$replica" "$i"
     done; } | tr 0 o | redis-cli -p "$REDIS_PORT" >/dev/null
-  redis-cli -p "$REDIS_PORT" eval "return #redis.call('keys', 'veil:tunnel:service:*')" 0
+  redis-cli -p "$REDIS_PORT" eval "return #redis.call('keys', 'veil:{tunnel}:service:*')" 0
 }
 
 GW_PID=

@@ -293,12 +293,12 @@ class HostAgentIT {
       // Through the gateway and the agent's tunnel, at the ID anyone derives from the job.
       Awaitility.await().atMost(Duration.ofSeconds(60)).until(() -> suite.viaGateway(serviceId, "/").status() == 200);
       assertThat(suite.viaGateway(serviceId, "/").body()).containsIgnoringCase("nginx");
-      assertThat(redisConnection.sync().hgetall("veil:tunnel:service:" + serviceId)).containsEntry("job", job.jobId());
+      assertThat(redisConnection.sync().hgetall("veil:{tunnel}:service:" + serviceId)).containsEntry("job", job.jobId());
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> exposer.status(serviceId) == ServiceStatus.ONLINE);
 
       assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
       suite.awaitResult(job.jobId(), Duration.ofSeconds(60));
-      assertThat(redisConnection.sync().exists("veil:tunnel:service:" + serviceId)).isZero();
+      assertThat(redisConnection.sync().exists("veil:{tunnel}:service:" + serviceId)).isZero();
       assertThat(suite.viaGateway(serviceId, "/").status()).isEqualTo(404);
       assertThat(Suite.containersOf(docker, job.jobId())).isZero();
     }

@@ -290,7 +290,7 @@ class JobContainerHardeningIT {
 
       assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
       suite.awaitResult(job.jobId(), Duration.ofSeconds(30));
-      assertThat(connection.sync().exists("veil:tunnel:service:" + serviceId)).isZero();
+      assertThat(connection.sync().exists("veil:{tunnel}:service:" + serviceId)).isZero();
       assertThat(refused("127.0.0.1", port)).as("the published port is closed with the op").isTrue();
     }
   }

@@ -72,11 +72,11 @@ class MarketLifetimesIT extends MarketClients {
   }
 
   WebTestClient.ResponseSpec post(KeyPair owner) throws Exception {
-    return post(owner, JobMarketIT.spec("public-job.json"));
+    return post(owner, JobMarketBehaviour.spec("public-job.json"));
   }
 
   String posted(KeyPair owner) throws Exception {
-    return posted(owner, JobMarketIT.spec("public-job.json")).jobId();
+    return posted(owner, JobMarketBehaviour.spec("public-job.json")).jobId();
   }
 
   @Test
@@ -85,13 +85,13 @@ class MarketLifetimesIT extends MarketClients {
     for (int i = 0; i < 3; i++) {
       jobs.add(posted(alice));
     }
-    long queuedBefore = redis().zcard("veil:market:queue");
+    long queuedBefore = redis().zcard("veil:{market}:queue");
     post(alice).expectStatus().isEqualTo(429)
         .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
         .expectHeader().exists("Retry-After")
         .expectBody().jsonPath("$.detail").value(detail -> assertThat((String) detail).contains("3 jobs waiting"));
     // Refused means nothing written: the queue did not grow.
-    assertThat(redis().zcard("veil:market:queue")).isEqualTo(queuedBefore);
+    assertThat(redis().zcard("veil:{market}:queue")).isEqualTo(queuedBefore);
     // Another owner is not affected.
     posted(bob);
 
@@ -108,8 +108,8 @@ class MarketLifetimesIT extends MarketClients {
     post(alice).expectStatus().isEqualTo(429);
     clock.advance(Duration.ofSeconds(31));
     Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> job(claimed.jobId()).state() == JobState.QUEUED);
-    assertThat(redis().zscore("veil:market:owner-queued:" + owner, claimed.jobId())).isNotNull();
-    assertThat(redis().zcard("veil:market:owner-queued:" + owner)).isEqualTo(4);
+    assertThat(redis().zscore("veil:{market}:owner-queued:" + owner, claimed.jobId())).isNotNull();
+    assertThat(redis().zcard("veil:{market}:owner-queued:" + owner)).isEqualTo(4);
     assertThat(fourth).isNotNull();
   }
 
@@ -135,23 +135,23 @@ class MarketLifetimesIT extends MarketClients {
     JobRecord expired = job(jobs.get(0));
     assertThat(expired.finishedAt()).isNotNull();
     assertThat(expired.nodeId()).isNull();
-    assertThat(redis().zscore("veil:market:queue", jobs.get(0))).isNull();
+    assertThat(redis().zscore("veil:{market}:queue", jobs.get(0))).isNull();
     // Ended: it no longer counts, and it may not be stopped any more.
     posted(alice);
     http.post().uri("/v1/jobs/{id}/stop", jobs.get(0)).header("x-session-id", login.sessionId(alice)).exchange()
         .expectStatus().isEqualTo(409);
     // An expired job is kept for the retention, like any ended one, then it is gone.
-    assertThat(redis().pttl("veil:market:job:" + jobs.get(0))).isBetween(1L, 4000L);
+    assertThat(redis().pttl("veil:{market}:job:" + jobs.get(0))).isBetween(1L, 4000L);
   }
 
   @Test
   void aFinishedJobAndItsPublicResultAreKeptForTheRetentionThenGone() throws Exception {
     String jobId = posted(alice);
     NodeApi node = node();
-    JobMarketIT.claim(node, jobId);
-    assertThat(redis().pttl("veil:market:job:" + jobId)).as("running: its timeout plus the retention")
+    JobMarketBehaviour.claim(node, jobId);
+    assertThat(redis().pttl("veil:{market}:job:" + jobId)).as("running: its timeout plus the retention")
         .isGreaterThan(3_600_000L);
-    String resultId = node.send(HttpMethod.POST, "/v1/jobs/" + jobId + "/result", JobMarketIT.result(JobStatus.SUCCESS, "kept"))
+    String resultId = node.send(HttpMethod.POST, "/v1/jobs/" + jobId + "/result", JobMarketBehaviour.result(JobStatus.SUCCESS, "kept"))
         .expectStatus().isCreated().expectBody(ResultReceipt.class).returnResult().getResponseBody().resultId();
     assertThat(job(jobId).state()).isEqualTo(JobState.COMPLETED);
     http.get().uri("/v1/results/{id}", resultId).exchange().expectStatus().isOk();
@@ -166,10 +166,10 @@ class MarketLifetimesIT extends MarketClients {
   void everyKeyTheServicesWriteHasALifetimeButTheQueueAndTheLeases() throws Exception {
     NodeApi node = node();
     String running = posted(bob);
-    JobMarketIT.claim(node, running);
+    JobMarketBehaviour.claim(node, running);
     String done = posted(bob);
-    JobMarketIT.claim(node, done);
-    node.send(HttpMethod.POST, "/v1/jobs/" + done + "/result", JobMarketIT.result(JobStatus.SUCCESS, "done"))
+    JobMarketBehaviour.claim(node, done);
+    node.send(HttpMethod.POST, "/v1/jobs/" + done + "/result", JobMarketBehaviour.result(JobStatus.SUCCESS, "done"))
         .expectStatus().isCreated();
     String stopped = posted(alice);
     http.post().uri("/v1/jobs/{id}/stop", stopped).header("x-session-id", login.sessionId(alice)).exchange()
@@ -177,19 +177,19 @@ class MarketLifetimesIT extends MarketClients {
     String queued = posted(alice);
 
     // The two sets every job passes through are bounded by the jobs queued or running now.
-    Set<String> bounded = Set.of("veil:market:queue", "veil:market:leases");
+    Set<String> bounded = Set.of("veil:{market}:queue", "veil:{market}:leases");
     List<String> keys = allKeys();
-    assertThat(keys).contains("veil:market:job:" + queued, "veil:market:job:" + stopped, "veil:market:job:" + running,
-        "veil:market:job:" + done, "veil:market:owner-queued:" + Ed25519.id(alice.getPublic()));
+    assertThat(keys).contains("veil:{market}:job:" + queued, "veil:{market}:job:" + stopped, "veil:{market}:job:" + running,
+        "veil:{market}:job:" + done, "veil:{market}:owner-queued:" + Ed25519.id(alice.getPublic()));
     for (String key : keys) {
       if (!bounded.contains(key)) {
         assertThat(redis().pttl(key)).as("lifetime of " + key).isPositive();
       }
     }
-    for (String id : redis().zrange("veil:market:queue", 0, -1)) {
+    for (String id : redis().zrange("veil:{market}:queue", 0, -1)) {
       assertThat(job(id).state()).isEqualTo(JobState.QUEUED);
     }
-    for (String id : redis().zrange("veil:market:leases", 0, -1)) {
+    for (String id : redis().zrange("veil:{market}:leases", 0, -1)) {
       assertThat(job(id).state()).isEqualTo(JobState.RUNNING);
     }
   }

@@ -1,11 +1,17 @@
 package dev.veil.testsupport;
 
 import com.github.dockerjava.api.model.ExposedPort;
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.api.sync.RedisCommands;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.util.HashMap;
+import java.util.Map;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.wait.strategy.Wait;
 
@@ -60,4 +66,20 @@ public final class RedisContainers {
   public static String uri(GenericContainer<?> redis) {
     return "redis://" + redis.getHost() + ":" + redis.getMappedPort(PORT);
   }
+
+  /**
+   * Commands on a started container's Redis, as a test reads or arranges the store: one
+   * connection per container, kept for the JVM's life and not reconnected once the container has
+   * stopped (so a test class's container leaves nothing trying to reach it).
+   */
+  public static synchronized RedisCommands<String, String> commands(GenericContainer<?> redis) {
+    return CONNECTIONS.computeIfAbsent(uri(redis), uri -> {
+      RedisClient client = RedisClient.create(uri);
+      client.setOptions(ClientOptions.builder().autoReconnect(false).build());
+      Runtime.getRuntime().addShutdownHook(new Thread(client::shutdown, "redis-client-stop"));
+      return client.connect();
+    }).sync();
+  }
+
+  private static final Map<String, StatefulRedisConnection<String, String>> CONNECTIONS = new HashMap<>();
 }

@@ -17,15 +17,15 @@ import reactor.core.publisher.Mono;
  * Node {@code Nd9...} connected to replica {@code Rp4...}, forwarding public service {@code 3ng4...} of job {@code Ab1...}:
  *
  * <pre>
- * HSET veil:tunnel:node:Nd9... replica Rp4...
- * ZADD veil:tunnel:nodes-seen &lt;now&gt; Nd9...              -- a service can never be named after a node seen lately;
- * ZREMRANGEBYSCORE veil:tunnel:nodes-seen -inf (&lt;now - node-memory&gt;   PEXPIRE veil:tunnel:nodes-seen &lt;node-memory&gt;
- * HSET veil:tunnel:service:3ng4... replica Rp4... node Nd9... job Ab1...
+ * HSET veil:{tunnel}:node:Nd9... replica Rp4...
+ * ZADD veil:{tunnel}:nodes-seen &lt;now&gt; Nd9...              -- a service can never be named after a node seen lately;
+ * ZREMRANGEBYSCORE veil:{tunnel}:nodes-seen -inf (&lt;now - node-memory&gt;   PEXPIRE veil:{tunnel}:nodes-seen &lt;node-memory&gt;
+ * HSET veil:{tunnel}:service:3ng4... replica Rp4... node Nd9... job Ab1...
  *      [owner 7xK...]                                    -- a service its node opened to the job's owner only
- * SADD veil:tunnel:held:Rp4... node:Nd9... service:3ng4...   -- what each replica holds, to sweep if it dies
- * HSET veil:tunnel:replica:Rp4... url http://10.0.0.7:8080 token ...   PEXPIRE 15000 (renewed every 5 s)
- * ZADD veil:tunnel:replicas &lt;now&gt; Rp4...                -- when each replica last renewed
- * PUBLISH veil:tunnel:events service:3ng4...          -- on every change, so caches drop it at once
+ * SADD veil:{tunnel}:held:Rp4... node:Nd9... service:3ng4...   -- what each replica holds, to sweep if it dies
+ * HSET veil:{tunnel}:replica:Rp4... url http://10.0.0.7:8080 token ...   PEXPIRE 15000 (renewed every 5 s)
+ * ZADD veil:{tunnel}:replicas &lt;now&gt; Rp4...                -- when each replica last renewed
+ * PUBLISH veil:{tunnel}:events service:3ng4...          -- on every change, so caches drop it at once
  * </pre>
  *
  * A name whose replica's key has lapsed (that replica died) routes nowhere and may be taken over;
@@ -37,15 +37,15 @@ import reactor.core.publisher.Mono;
  */
 public final class TunnelRegistry {
 
-  public static final String NODE = "veil:tunnel:node:";
-  public static final String SERVICE = "veil:tunnel:service:";
-  public static final String NODES_SEEN = "veil:tunnel:nodes-seen";
-  public static final String REPLICA = "veil:tunnel:replica:";
-  public static final String REPLICAS = "veil:tunnel:replicas";
-  public static final String HELD = "veil:tunnel:held:";
-  public static final String EVENTS = "veil:tunnel:events";
-  /** A held name {@code node:<id>} or {@code service:<id>} is the key {@code veil:tunnel:<name>} and its event. */
-  private static final String NAME_KEY_PREFIX = "veil:tunnel:";
+  public static final String NODE = "veil:{tunnel}:node:";
+  public static final String SERVICE = "veil:{tunnel}:service:";
+  public static final String NODES_SEEN = "veil:{tunnel}:nodes-seen";
+  public static final String REPLICA = "veil:{tunnel}:replica:";
+  public static final String REPLICAS = "veil:{tunnel}:replicas";
+  public static final String HELD = "veil:{tunnel}:held:";
+  public static final String EVENTS = "veil:{tunnel}:events";
+  /** A held name {@code node:<id>} or {@code service:<id>} is the key {@code veil:{tunnel}:<name>} and its event. */
+  private static final String NAME_KEY_PREFIX = "veil:{tunnel}:";
 
   private static final String NOW = """
       local clock = redis.call('TIME')

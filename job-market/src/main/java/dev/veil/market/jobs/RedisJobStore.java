@@ -27,29 +27,29 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <pre>
  * -- post (script): within the owner's quota of queued jobs, or nothing
- * ZREMRANGEBYSCORE veil:market:owner-queued:7kJ... -inf (&lt;now - max queue time&gt;
- * ZCARD veil:market:owner-queued:7kJ...                        -- refused (429) at max-queued-jobs-per-owner
- * HSET veil:market:job:Ab1... owner 7kJ... state QUEUED definition '{"version":"0.1",...}' timeoutSeconds 3600 createdAt 1764000000000
- * PEXPIRE veil:market:job:Ab1... &lt;max queue time + retention&gt;
- * ZADD veil:market:queue 1764000000000 Ab1...                 -- FIFO by posting time
- * ZADD veil:market:owner-queued:7kJ... 1764000000000 Ab1...   -- the owner's queued jobs, for the quota
- * PEXPIRE veil:market:owner-queued:7kJ... &lt;max queue time + retention&gt;
+ * ZREMRANGEBYSCORE veil:{market}:owner-queued:7kJ... -inf (&lt;now - max queue time&gt;
+ * ZCARD veil:{market}:owner-queued:7kJ...                        -- refused (429) at max-queued-jobs-per-owner
+ * HSET veil:{market}:job:Ab1... owner 7kJ... state QUEUED definition '{"version":"0.1",...}' timeoutSeconds 3600 createdAt 1764000000000
+ * PEXPIRE veil:{market}:job:Ab1... &lt;max queue time + retention&gt;
+ * ZADD veil:{market}:queue 1764000000000 Ab1...                 -- FIFO by posting time
+ * ZADD veil:{market}:owner-queued:7kJ... 1764000000000 Ab1...   -- the owner's queued jobs, for the quota
+ * PEXPIRE veil:{market}:owner-queued:7kJ... &lt;max queue time + retention&gt;
  * PUBLISH veil:market:queued Ab1...                           -- wakes hosts waiting in a claim
  *
  * -- claim (script): pop the oldest queued job, mark it, lease it
- * ZPOPMIN veil:market:queue
- * HSET veil:market:job:Ab1... state RUNNING nodeId Nd9... claimedAt 1764000001000
- * PEXPIRE veil:market:job:Ab1... &lt;its timeout + retention&gt;
- * ZREM veil:market:owner-queued:7kJ... Ab1...
- * ZADD veil:market:leases 1764000031000 Ab1...                -- lease expiry = now + lease
+ * ZPOPMIN veil:{market}:queue
+ * HSET veil:{market}:job:Ab1... state RUNNING nodeId Nd9... claimedAt 1764000001000
+ * PEXPIRE veil:{market}:job:Ab1... &lt;its timeout + retention&gt;
+ * ZREM veil:{market}:owner-queued:7kJ... Ab1...
+ * ZADD veil:{market}:leases 1764000031000 Ab1...                -- lease expiry = now + lease
  *
  * -- heartbeat (script): only the holder renews
- * ZADD veil:market:leases XX 1764000061000 Ab1...
+ * ZADD veil:{market}:leases XX 1764000061000 Ab1...
  *
  * -- result (script): only the holder completes
- * HSET veil:market:job:Ab1... state COMPLETED resultId sha256:... finishedAt ...
- * PEXPIRE veil:market:job:Ab1... &lt;retention&gt;
- * ZREM veil:market:leases Ab1...
+ * HSET veil:{market}:job:Ab1... state COMPLETED resultId sha256:... finishedAt ...
+ * PEXPIRE veil:{market}:job:Ab1... &lt;retention&gt;
+ * ZREM veil:{market}:leases Ab1...
  *
  * PUBLISH veil:market:jobs Ab1...                             -- after every change: SSE watchers re-read
  * </pre>
@@ -66,10 +66,10 @@ import tools.jackson.databind.json.JsonMapper;
 @Repository
 public class RedisJobStore {
 
-  static final String JOB = "veil:market:job:";
-  static final String QUEUE = "veil:market:queue";
-  static final String LEASES = "veil:market:leases";
-  static final String OWNER_QUEUED = "veil:market:owner-queued:";
+  static final String JOB = "veil:{market}:job:";
+  static final String QUEUE = "veil:{market}:queue";
+  static final String LEASES = "veil:{market}:leases";
+  static final String OWNER_QUEUED = "veil:{market}:owner-queued:";
   /** Channel: a job ID whenever that job changes. */
   public static final String JOBS_CHANNEL = "veil:market:jobs";
   /** Channel: a job ID whenever a job enters the queue. */

@@ -169,7 +169,7 @@ public class RevocationFeed implements SmartLifecycle {
   private Mono<Void> beat() {
     return redis.execute(connection -> connection.serverCommands().info("server"))
         .next()
-        .map(info -> info.getProperty("run_id", "-"))
+        .map(RevocationFeed::runIds)
         .flatMap(run -> redis.execute(HEARTBEAT, List.of(RevocationKeys.EPOCH, RevocationKeys.SEQUENCE),
             List.of(RandomIds.next(), RevocationKeys.CHANNEL, Long.toString(settings.stateTtl().toMillis()), run)).then())
         .timeout(settings.heartbeat().multipliedBy(2).plusSeconds(2))
@@ -177,6 +177,20 @@ public class RevocationFeed implements SmartLifecycle {
           log.debug("heartbeat not published: {}", e.toString());
           return Mono.empty();
         });
+  }
+
+  /**
+   * Which Redis run the feed's state lives in: one server's {@code run_id}; on a Redis Cluster
+   * (whose {@code INFO} prefixes each entry with its node) every primary's, in order, so that a
+   * restart of any of them is taken as the feed's state possibly lost — never missed.
+   */
+  static String runIds(java.util.Properties info) {
+    String ids = info.stringPropertyNames().stream()
+        .filter(name -> name.equals("run_id") || name.endsWith(".run_id"))
+        .sorted()
+        .map(info::getProperty)
+        .collect(java.util.stream.Collectors.joining(","));
+    return ids.isEmpty() ? "-" : ids;
   }
 
   @Override

@@ -19,20 +19,20 @@ import reactor.core.publisher.Mono;
  * {@code 7kJ...}, created at 1764000000000 and expiring an hour later, scoped to job {@code Ab1...}:
  *
  * <pre>
- * HSET veil:session:s:9xQ... owner 7kJ... createdAt 1764000000000 expiresAt 1764003600000 jobId Ab1...
- * PEXPIREAT veil:session:s:9xQ... 1764003600000
- * ZADD veil:session:owner:7kJ... 1764003600000 9xQ...
- * PEXPIRE veil:session:owner:7kJ... &lt;max session lifetime&gt;
+ * HSET veil:{session}:s:9xQ... owner 7kJ... createdAt 1764000000000 expiresAt 1764003600000 jobId Ab1...
+ * PEXPIREAT veil:{session}:s:9xQ... 1764003600000
+ * ZADD veil:{session}:owner:7kJ... 1764003600000 9xQ...
+ * PEXPIRE veil:{session}:owner:7kJ... &lt;max session lifetime&gt;
  * </pre>
  *
  * <ul>
- *   <li>{@code veil:session:s:<handle>} is the session. Redis deletes it at {@code expiresAt};
+ *   <li>{@code veil:{session}:s:<handle>} is the session. Redis deletes it at {@code expiresAt};
  *       readers also compare {@code expiresAt} with the service clock, so a session is never valid
  *       past its time even before Redis gets round to it. The ID itself is stored nowhere.</li>
- *   <li>{@code veil:session:owner:<owner>} indexes an owner's sessions by expiry, to list them and
+ *   <li>{@code veil:{session}:owner:<owner>} indexes an owner's sessions by expiry, to list them and
  *       revoke them all. Members whose session has expired are pruned when the index is read;
  *       the index itself expires after the longest possible session lifetime.</li>
- *   <li>{@code veil:session:seen:<handle>} is the set of nodes that have validated the session
+ *   <li>{@code veil:{session}:seen:<handle>} is the set of nodes that have validated the session
  *       (noted in the same script that reads it; it expires with the session). A revocation tells
  *       exactly these nodes, on the revocation feed (see {@link RevocationKeys}), so a node that
  *       keeps a validated session for a while forgets it as soon as it is revoked.</li>
@@ -45,8 +45,8 @@ import reactor.core.publisher.Mono;
 @Repository
 public class RedisSessionStore {
 
-  static final String SESSION = "veil:session:s:";
-  static final String OWNER = "veil:session:owner:";
+  static final String SESSION = "veil:{session}:s:";
+  static final String OWNER = "veil:{session}:owner:";
 
   private static final RedisScript<Long> CREATE = RedisScript.of("""
       redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[2])

@@ -10,9 +10,9 @@ import org.springframework.stereotype.Component;
  *
  * <h2>Storage details</h2>
  * <pre>
- * SADD veil:session:seen:9xQ... 5Fn...            -- node 5Fn... validated session 9xQ... (expires with it)
- * SET veil:session:feed:epoch 3Jk... PX &lt;ttl&gt;     -- the feed's epoch: new whenever Redis lost it
- * INCR veil:session:feed:seq                       -- one more revocation notice in this epoch
+ * SADD veil:{session}:seen:9xQ... 5Fn...            -- node 5Fn... validated session 9xQ... (expires with it)
+ * SET veil:{session}:feed:epoch 3Jk... PX &lt;ttl&gt;     -- the feed's epoch: new whenever Redis lost it
+ * INCR veil:{session}:feed:seq                       -- one more revocation notice in this epoch
  * PUBLISH veil:session:revocations "r 3Jk... 17 9xQ... 5Fn..."   -- epoch, sequence, handle, nodes
  * PUBLISH veil:session:revocations "p 3Jk... 17"                  -- each replica's heartbeat
  * </pre>
@@ -23,9 +23,9 @@ import org.springframework.stereotype.Component;
 @Component
 public class RevocationKeys {
 
-  public static final String SEEN = "veil:session:seen:";
-  public static final String EPOCH = "veil:session:feed:epoch";
-  public static final String SEQUENCE = "veil:session:feed:seq";
+  public static final String SEEN = "veil:{session}:seen:";
+  public static final String EPOCH = "veil:{session}:feed:epoch";
+  public static final String SEQUENCE = "veil:{session}:feed:seq";
   public static final String CHANNEL = "veil:session:revocations";
 
   /**

@@ -1,0 +1,492 @@
+package dev.veil.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.veil.gateway.tunnel.ReplicaIdentity;
+import dev.veil.gateway.tunnel.TunnelRegistry;
+import dev.veil.gateway.tunnel.TunnelServer;
+import dev.veil.model.auth.Ed25519;
+import dev.veil.model.id.ExposeIds;
+import dev.veil.model.id.RandomIds;
+import dev.veil.testsupport.RedisContainers;
+import dev.veil.testsupport.ServiceProcess;
+import dev.veil.tunnel.ForwardName;
+import dev.veil.tunnel.SshKeys;
+import dev.veil.tunnel.TunnelClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.sshd.client.SshClient;
+import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.util.net.SshdSocketAddress;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * What a node can and cannot make the gateway do through its tunnel, with the gateway's default
+ * settings: real SSH on a real port, the agent's own tunnel client, a real Redis registry — one
+ * server ({@link TunnelIT}) or a three-primary cluster ({@link TunnelOnClusterIT}), the same tests.
+ */
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    "management.server.port=0", "veil.gateway.tunnel.port=0"})
+abstract class TunnelBehaviour {
+
+  static final String DOMAIN = "node.localhost";
+
+  /** How a gateway or session-service process started by a test finds the same Redis, as environment variables. */
+  abstract Map<String, String> redisEnvironment();
+
+  /** The same, as a command-line argument for a gateway started in this JVM. */
+  abstract String redisArgument();
+
+  /** {@code settings} and {@link #redisEnvironment()}, for a process a test starts. */
+  Map<String, String> withRedis(Map<String, String> settings) {
+    Map<String, String> all = new java.util.HashMap<>(settings);
+    all.putAll(redisEnvironment());
+    return all;
+  }
+
+  static Upstreams upstreams;
+  static Path hostKey;
+
+  @LocalServerPort
+  int port;
+
+  @Autowired
+  TunnelServer tunnels;
+
+  @Autowired
+  ReactiveStringRedisTemplate registry;
+
+  @Autowired
+  ReplicaIdentity replica;
+
+  GatewayClient gateway;
+  TestNodes nodes;
+
+  @DynamicPropertySource
+  static void properties(DynamicPropertyRegistry properties) throws IOException {
+    upstreams = new Upstreams();
+    hostKey = upstreams.standIn(properties);
+  }
+
+  @AfterAll
+  static void close() throws IOException {
+    upstreams.close();
+  }
+
+  @BeforeEach
+  void open() {
+    gateway = new GatewayClient(port);
+    nodes = new TestNodes(tunnels.port(), tunnels.fingerprint(), upstreams.runningJobs);
+  }
+
+  @AfterEach
+  void closeNodes() throws Exception {
+    nodes.close();
+  }
+
+  @Test
+  void aNodeIsReachedOnlyAtItsAgentsApiPathsNeverItsActuator() {
+    TestNodes.TestNode node = nodes.connect(upstreams.agent.port());
+
+    assertThat(gateway.get(node.id + "." + DOMAIN, "/node/info").body()).startsWith("agent GET /node/info");
+    assertThat(gateway.get(node.id + "." + DOMAIN, "/job-result/x").body()).startsWith("agent GET /job-result/x");
+    // AES-GCM, which the JDK runs on the CPU's AES instructions, not MINA's plain-Java ChaCha20.
+    assertThat(node.tunnel.cipher()).isEqualTo("aes128-gcm@openssh.com");
+    for (String path : new String[] {"/actuator/prometheus", "/actuator/health", "/", "/job-resultx", "/node/../actuator/health"}) {
+      GatewayClient.Reply reply = gateway.get(node.id + "." + DOMAIN, path);
+      assertThat(reply.status()).as(path).isEqualTo(404);
+      assertThat(reply.body()).as(path).doesNotStartWith("agent");
+    }
+  }
+
+  @Test
+  void aRogueKeyCannotMakeTheGatewayListenOrConnectAnywhere() throws Exception {
+    int secret = upstreams.secret.port();
+    KeyPair rogue = Ed25519.generate();
+    try (SshClient client = SshClient.setUpDefaultClient()) {
+      client.setServerKeyVerifier((session, address, key) -> SshKeys.hasFingerprint(key, tunnels.fingerprint()));
+      client.start();
+      try (ClientSession session = client.connect(Ed25519.id(rogue.getPublic()), "127.0.0.1", tunnels.port())
+          .verify(Duration.ofSeconds(10)).getSession()) {
+        session.addPublicKeyIdentity(SshKeys.forSsh(rogue));
+        session.auth().verify(Duration.ofSeconds(10));
+        SshdSocketAddress local = new SshdSocketAddress("127.0.0.1", upstreams.agent.port());
+        // Every way to name an address or a port for the gateway to listen on is refused.
+        for (SshdSocketAddress named : new SshdSocketAddress[] {
+            new SshdSocketAddress("127.0.0.1", 0), new SshdSocketAddress("0.0.0.0", 0), new SshdSocketAddress("localhost", 0),
+            new SshdSocketAddress("", 0), new SshdSocketAddress("127.0.0.1", secret), new SshdSocketAddress("169.254.169.254", 80),
+            new SshdSocketAddress("node", 8089), new SshdSocketAddress("node/../127.0.0.1", 0),
+            new SshdSocketAddress("public/" + RandomIds.next() + "/0/80", 0)}) {
+          assertThatThrownBy(() -> session.startRemotePortForwarding(named, local)).as(named.toString()).isInstanceOf(IOException.class);
+        }
+        // Nor can it make the gateway connect anywhere (direct-tcpip): the channel is refused, nothing is reached.
+        SshdSocketAddress bound = session.startLocalPortForwarding(new SshdSocketAddress("127.0.0.1", 0),
+            new SshdSocketAddress("127.0.0.1", secret));
+        try (Socket socket = new Socket("127.0.0.1", bound.getPort())) {
+          socket.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes());
+          socket.setSoTimeout(3000);
+          InputStream in = socket.getInputStream();
+          assertThat(readQuietly(in)).isEqualTo(-1);
+        }
+      }
+    }
+    String rogueId = Ed25519.id(rogue.getPublic());
+    for (String path : new String[] {"/node/info", "/actuator/health", "/"}) {
+      assertThat(gateway.get(rogueId + "." + DOMAIN, path).status()).as(path).isEqualTo(404);
+    }
+    assertThat(upstreams.secretHits.get()).isZero();
+  }
+
+  private static int readQuietly(InputStream in) {
+    try {
+      return in.read();
+    } catch (IOException closedOrTimedOut) {
+      return -1;
+    }
+  }
+
+  @Test
+  void aNodeCannotForwardUnderAnotherNodesOrJobsNames() throws Exception {
+    TestNodes.TestNode a = nodes.connect(upstreams.agent.port());
+    TestNodes.TestNode b = nodes.connect(upstreams.service.port());
+    String jobOfB = b.runJob();
+    String privateOfB = b.exposePrivate(upstreams.service.port());
+
+    // B's public service ID, from B's job: refused to A, granted to B.
+    ForwardName publicOfB = new ForwardName.PublicService(jobOfB, 0, 80);
+    assertThatThrownBy(() -> a.tunnel.forward(publicOfB, "127.0.0.1", upstreams.secret.port())).isInstanceOf(IOException.class);
+    b.tunnel.forward(publicOfB, "127.0.0.1", upstreams.service.port());
+    assertThat(gateway.get(ExposeIds.publicId(0, 80, jobOfB) + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+    // B's private ID, in use: refused to A, even for a job A runs.
+    assertThatThrownBy(() -> a.exposePrivate(privateOfB, upstreams.secret.port())).isInstanceOf(java.io.UncheckedIOException.class);
+    // A service named after a node: refused.
+    assertThatThrownBy(() -> a.exposePrivate(b.id, upstreams.secret.port())).isInstanceOf(java.io.UncheckedIOException.class);
+    // Logging in as B with A's key: refused by the handshake.
+    try (SshClient client = SshClient.setUpDefaultClient()) {
+      client.setServerKeyVerifier((session, address, key) -> true);
+      client.start();
+      try (ClientSession session = client.connect(b.id, "127.0.0.1", tunnels.port()).verify(Duration.ofSeconds(10)).getSession()) {
+        session.addPublicKeyIdentity(SshKeys.forSsh(a.key));
+        assertThatThrownBy(() -> session.auth().verify(Duration.ofSeconds(10))).isInstanceOf(IOException.class);
+      }
+    }
+    assertThat(gateway.get(privateOfB + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+    assertThat(gateway.get(b.id + "." + DOMAIN, "/node/info").status()).isEqualTo(404); // B's API delivers to the service stand-in, no such path
+    assertThat(upstreams.secretHits.get()).isZero();
+  }
+
+  @Test
+  void anAgentRefusesAGatewayWhoseHostKeyIsNotThePinnedOne() throws Exception {
+    String other = SshKeys.fingerprint(SshKeys.forSsh(Ed25519.generate()).getPublic());
+    try (TunnelClient client = new TunnelClient(Ed25519.generate(), other, Duration.ofSeconds(5))) {
+      assertThatThrownBy(() -> client.connect("127.0.0.1", tunnels.port(), Duration.ofSeconds(10))).isInstanceOf(IOException.class);
+    }
+    assertThatThrownBy(() -> new TunnelClient(Ed25519.generate(), "", Duration.ofSeconds(5)))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
+
+  @Test
+  void aDisconnectedNodeIsOfflineAndItsServiceGoneWithinASecondAndBackWhenItReconnects() {
+    KeyPair key = Ed25519.generate();
+    TestNodes.TestNode node = nodes.connect(key, upstreams.agent.port());
+    String serviceId = node.exposePrivate(upstreams.service.port());
+    assertThat(gateway.get(node.id + "." + DOMAIN, "/node/info").status()).isEqualTo(200);
+    assertThat(gateway.get(serviceId + "." + DOMAIN, "/").status()).isEqualTo(200);
+
+    node.tunnel.close();
+
+    // The node is known: 503 node-offline, to ask again; its private service is simply gone (404), never confirmed.
+    Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20)).until(() ->
+        gateway.get(node.id + "." + DOMAIN, "/node/info").status() == 503 && gateway.get(serviceId + "." + DOMAIN, "/").status() == 404);
+    GatewayClient.Reply offline = gateway.get(node.id + "." + DOMAIN, "/node/info");
+    assertThat(offline.header("Content-Type")).isEqualTo("application/problem+json");
+    assertThat(offline.header("Retry-After")).isEqualTo("5");
+    assertThat(offline.body()).contains("node-offline");
+    // A node never seen is not one: 404, like any unknown name.
+    assertThat(gateway.get(Ed25519.id(Ed25519.generate().getPublic()) + "." + DOMAIN, "/node/info").status()).isEqualTo(404);
+
+    TestNodes.TestNode again = nodes.connect(key, upstreams.agent.port());
+    again.exposePrivate(serviceId, upstreams.service.port());
+    assertThat(gateway.get(node.id + "." + DOMAIN, "/node/info").body()).startsWith("agent GET /node/info");
+    assertThat(gateway.get(serviceId + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+  }
+
+  /**
+   * 300 MiB each way and a WebSocket through a gateway process with a 256 MiB heap: a body held
+   * whole anywhere in the gateway would not fit.
+   */
+  @Test
+  void hundredsOfMegabytesStreamBothWaysThroughTheTunnelWithLessHeapThanTheBody() throws Exception {
+    Path key = Files.createTempDirectory("veil-gateway-").resolve("host.key");
+    String fingerprint = SshKeys.fingerprint(SshKeys.forSsh(dev.veil.model.auth.KeyFile.loadOrCreate(key)).getPublic());
+    int tunnelPort = RedisContainers.freePort();
+    try (ServiceProcess small = ServiceProcess.startWithManagementPort("gateway", withRedis(java.util.Map.of(
+        "VEIL_MARKET_URL", upstreams.serviceUrl(),
+        "VEIL_SESSION_URL", upstreams.agentUrl(), "VEIL_TUNNEL_PORT", Integer.toString(tunnelPort),
+        "VEIL_TUNNEL_HOST_KEY_FILE", key.toString(), "VEIL_GATEWAY_NODES_MAXREQUESTBODY", "512MB",
+        "VEIL_GATEWAY_RATELIMIT_ENABLED", "false")));
+         TestNodes viaSmall = new TestNodes(tunnelPort, fingerprint, upstreams.runningJobs)) {
+      int smallPort = Integer.parseInt(small.baseUrl().substring(small.baseUrl().lastIndexOf(':') + 1));
+      GatewayClient client = new GatewayClient(smallPort);
+      TestNodes.TestNode node = viaSmall.connect(upstreams.agent.port());
+      String uploads = node.exposePrivate(upstreams.agent.port());
+      String service = node.exposePrivate(upstreams.service.port());
+      int mib = 300;
+
+      java.security.MessageDigest sent = Upstreams.sha256();
+      reactor.core.publisher.Flux<io.netty.buffer.ByteBuf> upload = reactor.core.publisher.Flux.range(0, mib).map(i -> {
+        byte[] block = new byte[Upstreams.MIB];
+        java.util.Arrays.fill(block, (byte) (i * 13));
+        sent.update(block);
+        return io.netty.buffer.Unpooled.wrappedBuffer(block);
+      });
+      GatewayClient.Reply uploaded = client.exchange(io.netty.handler.codec.http.HttpMethod.POST, uploads + "." + DOMAIN,
+          "/upload", headers -> { }, upload);
+      assertThat(uploaded.body()).isEqualTo((long) mib * Upstreams.MIB + " " + java.util.HexFormat.of().formatHex(sent.digest()));
+
+      java.util.concurrent.atomic.AtomicLong received = new java.util.concurrent.atomic.AtomicLong();
+      Integer status = client.http().headers(h -> h.set("Host", service + "." + DOMAIN))
+          .get().uri(small.baseUrl() + "/big/" + mib)
+          .response((response, body) -> body.doOnNext(buf -> received.addAndGet(buf.readableBytes()))
+              .then(reactor.core.publisher.Mono.just(response.status().code())))
+          .blockLast(Duration.ofSeconds(120));
+      assertThat(status).isEqualTo(200);
+      assertThat(received.get()).isEqualTo((long) mib * Upstreams.MIB);
+
+      String echoed = client.http().headers(h -> h.set("Host", service + "." + DOMAIN))
+          .websocket().uri(small.baseUrl().replace("http:", "ws:") + "/ws")
+          .handle((in, out) -> out.sendString(reactor.core.publisher.Mono.just("through the tunnel"))
+              .then().thenMany(in.receive().asString().take(1)))
+          .blockFirst(Duration.ofSeconds(30));
+      assertThat(echoed).isEqualTo("echo:through the tunnel");
+      assertThat(small.log()).doesNotContain("OutOfMemoryError");
+    }
+  }
+
+  /**
+   * A service open to its job's owner only, through a gateway process that checks sessions with a
+   * real session-service: no session, another owner's, one of another job, a node-scoped one: 401;
+   * the owner's header, the link's cookie after the redirect, a WebSocket: through, and the service
+   * never sees the session.
+   */
+  @Test
+  void anOwnerOnlyServiceAdmitsItsJobsOwnerAloneAndNeverShowsTheServiceTheSession() throws Exception {
+    String token = "gateway-token-" + RandomIds.next();
+    Path key = Files.createTempDirectory("veil-gateway-").resolve("host.key");
+    String fingerprint = SshKeys.fingerprint(SshKeys.forSsh(dev.veil.model.auth.KeyFile.loadOrCreate(key)).getPublic());
+    int tunnelPort = RedisContainers.freePort();
+    try (ServiceProcess sessions = ServiceProcess.start("session-service", withRedis(java.util.Map.of(
+            "VEIL_SESSION_SERVICETOKENS_GATEWAY", token)));
+         ServiceProcess checking = ServiceProcess.startWithManagementPort("gateway", withRedis(java.util.Map.of(
+            "VEIL_MARKET_URL", upstreams.serviceUrl(),
+            "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_TUNNEL_PORT", Integer.toString(tunnelPort),
+            "VEIL_TUNNEL_HOST_KEY_FILE", key.toString(), "VEIL_GATEWAY_RATELIMIT_ENABLED", "false",
+            "VEIL_GATEWAY_SESSION_TOKEN", token)));
+         TestNodes viaChecking = new TestNodes(tunnelPort, fingerprint, upstreams.runningJobs, upstreams.jobOwners)) {
+      GatewayClient client = new GatewayClient(Integer.parseInt(checking.baseUrl().substring(checking.baseUrl().lastIndexOf(':') + 1)));
+      dev.veil.testsupport.ClientLogin login = new dev.veil.testsupport.ClientLogin(sessions.baseUrl());
+      java.security.KeyPair alice = dev.veil.model.auth.Ed25519.generate();
+      java.security.KeyPair bob = dev.veil.model.auth.Ed25519.generate();
+      TestNodes.TestNode node = viaChecking.connect(upstreams.agent.port());
+      String service = node.exposeOwnerOnly(upstreams.service.port(), dev.veil.model.auth.Ed25519.id(alice.getPublic()));
+      String open = node.exposePrivate(upstreams.service.port());
+      String host = service + "." + DOMAIN;
+      String jobId = node.jobOf(service);
+      String owners = login.login(alice, jobId, null).sessionId();
+
+      // A plain private service is open to whoever has its URL, as before.
+      assertThat(client.get(open + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+      GatewayClient.Reply nobody = client.get(host, "/");
+      assertThat(nobody.status()).isEqualTo(401);
+      assertThat(nobody.header("Content-Type")).isEqualTo("application/problem+json");
+      assertThat(nobody.body()).doesNotContain("hello");
+      for (String refused : List.of(login.login(bob, jobId, null).sessionId(), login.login(alice, RandomIds.next(), null).sessionId(),
+          login.login(alice, jobId, node.id).sessionId(), "not-a-session")) {
+        GatewayClient.Reply reply = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/",
+            headers -> headers.set("x-session-id", refused), null);
+        assertThat(reply.status()).as("another owner's, another job's, a node-scoped one, a made-up one").isEqualTo(401);
+      }
+
+      GatewayClient.Reply byHeader = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/headers",
+          headers -> headers.set("x-session-id", owners).set("Cookie", "theme=dark"), null);
+      assertThat(byHeader.status()).isEqualTo(200);
+      assertThat(byHeader.body()).isEqualTo("session=null cookie=theme=dark uri=/headers").doesNotContain(owners);
+      String unscoped = login.login(alice, null, null).sessionId();
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/", headers -> headers.set("x-session-id", unscoped),
+          null).status()).as("an unscoped session of the owner, in the header").isEqualTo(200);
+      assertThat(client.get(host, "/?veil-session=" + unscoped).status()).as("but never into a browser's cookie").isEqualTo(401);
+      // A service anyone may visit never gets a Veil session either: no link can hand one to a host.
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, open + "." + DOMAIN, "/headers?a=1&veil-session=" + owners,
+          headers -> headers.set("Cookie", "veil-session=" + owners + "; theme=dark"), null).body())
+          .isEqualTo("session=null cookie=theme=dark uri=/headers?a=1");
+      assertThat(client.get(open + "." + DOMAIN, "/headers?veil%2Dsession=" + owners + "&a=%E2%9C%93").body())
+          .as("its name encoded").isEqualTo("session=null cookie=null uri=/headers?a=%E2%9C%93");
+
+      GatewayClient.Reply link = client.get(host, "/page?tab=2&veil-session=" + owners);
+      assertThat(link.status()).isEqualTo(303);
+      assertThat(link.header("Location")).isEqualTo("/page?tab=2");
+      String setCookie = link.header("Set-Cookie");
+      assertThat(setCookie).startsWith("veil-session=" + owners + ";").containsIgnoringCase("HttpOnly").contains("SameSite=Lax")
+          .contains("Path=/").doesNotContain("Domain").doesNotContain("Secure");
+      assertThat(client.get(host, "/x?veil-session=" + login.login(bob, jobId, null).sessionId()).status()).isEqualTo(401);
+      GatewayClient.Reply encodedLink = client.get(host, "/page?veil%2Dsession=" + owners);
+      assertThat(encodedLink.status()).isEqualTo(303);
+      assertThat(encodedLink.header("Location")).isEqualTo("/page");
+      GatewayClient.Reply overHttps = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/?veil-session=" + owners,
+          headers -> headers.set("X-Forwarded-Proto", "https"), null);
+      assertThat(overHttps.header("Set-Cookie")).startsWith("__Host-veil-session=" + owners + ";").containsIgnoringCase("Secure");
+
+      GatewayClient.Reply byCookie = client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/headers",
+          headers -> headers.set("Cookie", "a=1; veil-session=" + owners + "; b=2"), null);
+      assertThat(byCookie.status()).isEqualTo(200);
+      assertThat(byCookie.body()).isEqualTo("session=null cookie=a=1; b=2 uri=/headers");
+      // A cookie another host of the node domain planted first does not lock the owner out.
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/", headers -> headers.set("Cookie",
+          "veil-session=" + login.login(bob, null, null).sessionId() + "; veil-session=" + owners), null).status()).isEqualTo(200);
+      // Over HTTPS only the cookie no other host can plant counts, and only from an HTTPS page of the service.
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/", headers -> headers
+          .set("X-Forwarded-Proto", "https").set("Cookie", "veil-session=" + owners), null).status()).isEqualTo(401);
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/", headers -> headers
+          .set("X-Forwarded-Proto", "https").set("Cookie", "__Host-veil-session=" + owners), null).status()).isEqualTo(200);
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.POST, host, "/headers", headers -> headers
+          .set("X-Forwarded-Proto", "https").set("Cookie", "__Host-veil-session=" + owners).set("Origin", "http://" + host), null)
+          .status()).as("a plain-HTTP page is not the HTTPS service's origin").isEqualTo(403);
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.POST, host, "/headers", headers -> headers
+          .set("X-Forwarded-Proto", "https").set("Cookie", "__Host-veil-session=" + owners).set("Origin", "https://" + host), null)
+          .status()).isEqualTo(200);
+      // With the cookie alone, a write from another service's page is refused; from the service's own, let through.
+      String otherOrigin = "http://" + open + "." + DOMAIN + ":" + checking.baseUrl().substring(checking.baseUrl().lastIndexOf(':') + 1);
+      // As a browser sends them: Origin names the host the page came from, as its Host header does (no port here).
+      String ownOrigin = "http://" + host;
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.POST, host, "/headers", headers -> headers
+          .set("Cookie", "veil-session=" + owners).set("Origin", otherOrigin), null).status()).isEqualTo(403);
+
+      String wsUrl = checking.baseUrl().replace("http:", "ws:") + "/ws";
+      assertThatThrownBy(() -> client.http().headers(h -> h.set("Host", host)).websocket().uri(wsUrl)
+          .handle((in, out) -> in.receive().asString()).blockFirst(Duration.ofSeconds(30)))
+          .as("a WebSocket without the owner's session is refused before the upgrade").hasMessageContaining("401");
+      assertThatThrownBy(() -> client.http().headers(h -> h.set("Host", host).set("Cookie", "veil-session=" + owners)
+              .set("Origin", otherOrigin)).websocket().uri(wsUrl)
+          .handle((in, out) -> in.receive().asString()).blockFirst(Duration.ofSeconds(30)))
+          .as("another job's page opening a WebSocket with the owner's cookie").hasMessageContaining("403");
+      String echoed = client.http().headers(h -> h.set("Host", host).set("Cookie", "veil-session=" + owners).set("Origin", ownOrigin))
+          .websocket().uri(wsUrl)
+          .handle((in, out) -> out.sendString(reactor.core.publisher.Mono.just("owner only"))
+              .then().thenMany(in.receive().asString().take(1)))
+          .blockFirst(Duration.ofSeconds(30));
+      assertThat(echoed).isEqualTo("echo:owner only");
+
+      // Through a second replica, which does not hold the tunnel: it checks, and the holder takes its word only with its token.
+      try (ServiceProcess relaying = ServiceProcess.startWithManagementPort("gateway", withRedis(java.util.Map.of(
+          "VEIL_MARKET_URL", upstreams.serviceUrl(),
+          "VEIL_SESSION_URL", sessions.baseUrl(), "VEIL_TUNNEL_PORT", Integer.toString(RedisContainers.freePort()),
+          "VEIL_TUNNEL_HOST_KEY_FILE", key.toString(), "VEIL_GATEWAY_RATELIMIT_ENABLED", "false",
+          "VEIL_GATEWAY_SESSION_TOKEN", token)))) {
+        GatewayClient second = new GatewayClient(Integer.parseInt(relaying.baseUrl().substring(relaying.baseUrl().lastIndexOf(':') + 1)));
+        assertThat(second.get(host, "/").status()).isEqualTo(401);
+        GatewayClient.Reply relayed = second.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/headers",
+            headers -> headers.set("x-session-id", owners), null);
+        assertThat(relayed.status()).isEqualTo(200);
+        assertThat(relayed.body()).isEqualTo("session=null cookie=null uri=/headers");
+      }
+      // A visitor who claims another replica admitted it, without that replica's token, is not believed.
+      assertThat(client.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/", headers -> headers
+          .set("x-veil-owner-admitted", service).set("x-veil-relay", "forged"), null).status()).isEqualTo(401);
+
+      // Nothing of a session in the gateway's log.
+      assertThat(checking.log()).doesNotContain(owners).doesNotContain(service);
+    }
+  }
+
+  @Test
+  void withTwoReplicasEveryNameWorksThroughTheOneWithoutTheTunnel() {
+    ConfigurableApplicationContext other = new SpringApplicationBuilder(GatewayApplication.class).run(
+        "--server.port=0", "--management.server.port=0", "--veil.gateway.tunnel.port=0",
+        redisArgument(),
+        "--veil.gateway.session-service-url=" + upstreams.agentUrl(), "--veil.gateway.market-url=" + upstreams.serviceUrl(),
+        "--veil.gateway.tunnel.host-key-file=" + hostKey);
+    try {
+      GatewayClient second = new GatewayClient(((WebServerApplicationContext) other).getWebServer().getPort());
+      TestNodes.TestNode node = nodes.connect(upstreams.agent.port());
+      String serviceId = node.exposePrivate(upstreams.service.port());
+
+      GatewayClient.Reply api = second.exchange(io.netty.handler.codec.http.HttpMethod.GET, node.id + "." + DOMAIN,
+          "/job-result/x", headers -> headers.set("x-session-id", "s3ss10n").set("x-veil-relay", "forged"), null);
+      assertThat(api.status()).isEqualTo(200);
+      assertThat(api.body()).startsWith("agent GET /job-result/x session=s3ss10n");
+      assertThat(second.get(serviceId + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+      // The replicas share the host key: an agent pins one fingerprint for all.
+      assertThat(other.getBean(TunnelServer.class).fingerprint()).isEqualTo(tunnels.fingerprint());
+
+      node.tunnel.close();
+      // Gone from the other replica at once too: offline (a known node), to ask again.
+      Awaitility.await().atMost(Duration.ofSeconds(1)).pollInterval(Duration.ofMillis(20))
+          .until(() -> second.get(node.id + "." + DOMAIN, "/node/info").status() == 503);
+    } finally {
+      other.close();
+    }
+  }
+
+  @Test
+  void nodesSeenAreRememberedForTheNodeMemoryAndNoLonger() {
+    String old = Ed25519.id(Ed25519.generate().getPublic());
+    // Seen long ago (score: milliseconds since the epoch): forgotten when the next node connects.
+    registry.opsForZSet().add(TunnelRegistry.NODES_SEEN, old, 1).block();
+    TestNodes.TestNode node = nodes.connect(upstreams.agent.port());
+    assertThat(registry.opsForZSet().score(TunnelRegistry.NODES_SEEN, node.id).block()).isNotNull();
+    assertThat(registry.opsForZSet().score(TunnelRegistry.NODES_SEEN, old).block()).isNull();
+    assertThat(registry.getExpire(TunnelRegistry.NODES_SEEN).block()).isPositive();
+    // A node seen lately still cannot be shadowed by a service of its name, even while it is offline.
+    TestNodes.TestNode other = nodes.connect(upstreams.service.port());
+    node.tunnel.close();
+    assertThatThrownBy(() -> other.exposePrivate(node.id, upstreams.secret.port())).isInstanceOf(java.io.UncheckedIOException.class);
+  }
+
+  @Test
+  void theNamesAReplicaHeldWhenItDiedAreSweptAway() {
+    String dead = "dead-" + RandomIds.next();
+    String node = Ed25519.id(Ed25519.generate().getPublic());
+    String service = RandomIds.next();
+    String takenOver = RandomIds.next();
+    registry.opsForHash().put(TunnelRegistry.NODE + node, "replica", dead).block();
+    registry.opsForHash().put(TunnelRegistry.SERVICE + service, "replica", dead).block();
+    // Since taken over by a live replica: it stays.
+    registry.opsForHash().put(TunnelRegistry.SERVICE + takenOver, "replica", "a-live-one").block();
+    registry.opsForSet().add(TunnelRegistry.HELD + dead, "node:" + node, "service:" + service, "service:" + takenOver).block();
+    // Its last beat a minute and a half ago; its own key long expired.
+    registry.opsForZSet().add(TunnelRegistry.REPLICAS, dead, System.currentTimeMillis() - 90_000).block();
+
+    Awaitility.await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> {
+      assertThat(registry.hasKey(TunnelRegistry.NODE + node).block()).isFalse();
+      assertThat(registry.hasKey(TunnelRegistry.SERVICE + service).block()).isFalse();
+      assertThat(registry.hasKey(TunnelRegistry.HELD + dead).block()).isFalse();
+      assertThat(registry.opsForZSet().score(TunnelRegistry.REPLICAS, dead).block()).isNull();
+    });
+    assertThat(registry.hasKey(TunnelRegistry.SERVICE + takenOver).block()).isTrue();
+    // This replica, alive, is not swept: its own names stay.
+    TestNodes.TestNode live = nodes.connect(upstreams.agent.port());
+    assertThat(gateway.get(live.id + "." + DOMAIN, "/node/info").status()).isEqualTo(200);
+    assertThat(registry.opsForSet().isMember(TunnelRegistry.HELD + replica.id(), "node:" + live.id).block()).isTrue();
+  }
+}

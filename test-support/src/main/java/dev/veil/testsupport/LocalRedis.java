@@ -1,0 +1,123 @@
+package dev.veil.testsupport;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.opentest4j.TestAbortedException;
+
+/**
+ * Redis processes run from the distribution's {@code redis-server} in a directory of their own,
+ * on loopback ports, for the topologies a container cannot give simply (a cluster, Sentinel).
+ * Stopping it stops them all and deletes the directory.
+ */
+final class LocalRedis implements AutoCloseable {
+
+  private final Path dir;
+  private final List<Process> processes = new ArrayList<>();
+
+  /**
+   * A place for Redis processes. Without {@code redis-server} and {@code redis-cli} on the PATH a
+   * test is skipped with the reason on a laptop, and fails with {@code CI=true}: {@code ./veil test}
+   * installs them.
+   */
+  LocalRedis(String what) {
+    boolean present = Stream.of(System.getenv("PATH").split(File.pathSeparator))
+        .anyMatch(p -> Files.isExecutable(Path.of(p, "redis-server")) && Files.isExecutable(Path.of(p, "redis-cli")));
+    if (!present) {
+      String why = "no redis-server and redis-cli on the PATH for " + what + "; ./veil test installs them";
+      if (ContainerEngineCondition.isCi(System.getenv("CI"))) {
+        throw new IllegalStateException("CI=true: " + why + " (a skipped test is not a passing one)");
+      }
+      throw new TestAbortedException(why);
+    }
+    try {
+      dir = Files.createTempDirectory("veil-redis-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  Path dir() {
+    return dir;
+  }
+
+  /** Starts {@code redis-server} with {@code arguments} on {@code port}, and waits until it answers. */
+  void server(int port, String... arguments) {
+    List<String> command = new ArrayList<>(List.of("redis-server"));
+    command.addAll(List.of(arguments));
+    try {
+      processes.add(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+          .redirectOutput(dir.resolve("redis-" + port + ".log").toFile()).start());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    await(() -> cli(port, "PING").contains("PONG"), "redis-server on " + port + " to answer");
+  }
+
+  /** {@code redis-cli -p port command...}: what it printed, or "" if it could not run. */
+  static String cli(int port, String... command) {
+    List<String> line = new ArrayList<>(List.of("redis-cli", "-h", "127.0.0.1", "-p", Integer.toString(port)));
+    line.addAll(List.of(command));
+    return run(line);
+  }
+
+  static String run(List<String> command) {
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      byte[] out = process.getInputStream().readAllBytes();
+      process.waitFor(30, TimeUnit.SECONDS);
+      return new String(out, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted running " + command, e);
+    }
+  }
+
+  static void await(BooleanSupplier condition, String what) {
+    Instant deadline = Instant.now().plus(Duration.ofSeconds(30));
+    while (!condition.getAsBoolean()) {
+      if (Instant.now().isAfter(deadline)) {
+        throw new IllegalStateException("timed out waiting for " + what);
+      }
+      try {
+        Thread.sleep(100);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted waiting for " + what, e);
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    processes.forEach(Process::destroy);
+    for (Process process : processes) {
+      try {
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+          process.destroyForcibly();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        process.destroyForcibly();
+      }
+    }
+    try (Stream<Path> files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+    } catch (IOException e) {
+      // a temporary directory left behind is harmless
+    }
+  }
+}
