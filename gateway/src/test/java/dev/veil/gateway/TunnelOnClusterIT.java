@@ -1,6 +1,7 @@
 package dev.veil.gateway;
 
 import dev.veil.testsupport.RedisCluster;
+import dev.veil.testsupport.RequiresRedisServer;
 import java.util.Map;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -12,6 +13,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * cluster, replicas started as processes given the seed nodes as an operator gives them
  * ({@code VEIL_REDIS_CLUSTER_NODES}).
  */
+@RequiresRedisServer
 @DirtiesContext
 class TunnelOnClusterIT extends TunnelBehaviour {
 

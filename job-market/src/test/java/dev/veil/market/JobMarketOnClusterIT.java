@@ -1,6 +1,7 @@
 package dev.veil.market;
 
 import dev.veil.testsupport.RedisCluster;
+import dev.veil.testsupport.RequiresRedisServer;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.util.Map;
 import org.springframework.test.annotation.DirtiesContext;
@@ -13,6 +14,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * by pub/sub through the cluster. The session-service it uses runs on the same cluster, given its
  * seed nodes as an operator gives them ({@code VEIL_REDIS_CLUSTER_NODES}).
  */
+@RequiresRedisServer
 @DirtiesContext
 class JobMarketOnClusterIT extends JobMarketBehaviour {
 

@@ -1,6 +1,7 @@
 package dev.veil.session;
 
 import dev.veil.testsupport.RedisCluster;
+import dev.veil.testsupport.RequiresRedisServer;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -11,6 +12,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * the slot that holds the feed's state reach a replica subscribed on whichever node, and a lost
  * store (every primary flushed) still makes every node forget.
  */
+@RequiresRedisServer
 @DirtiesContext
 class RevocationFeedOnClusterIT extends RevocationFeedBehaviour {
 

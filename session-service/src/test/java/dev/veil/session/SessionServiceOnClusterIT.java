@@ -1,6 +1,7 @@
 package dev.veil.session;
 
 import dev.veil.testsupport.RedisCluster;
+import dev.veil.testsupport.RequiresRedisServer;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -10,6 +11,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * {@link SessionServiceBehaviour} on a Redis Cluster of three primaries: every script's keys in
  * one hash slot, the revocation feed's pub/sub through the cluster, the health check on it.
  */
+@RequiresRedisServer
 @DirtiesContext
 class SessionServiceOnClusterIT extends SessionServiceBehaviour {
 

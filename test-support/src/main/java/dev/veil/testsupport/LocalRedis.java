@@ -27,25 +27,33 @@ final class LocalRedis implements AutoCloseable {
   private final List<Process> processes = new ArrayList<>();
 
   /**
-   * A place for Redis processes. Without {@code redis-server} and {@code redis-cli} on the PATH a
-   * test is skipped with the reason on a laptop, and fails with {@code CI=true}: {@code ./veil test}
-   * installs them.
+   * A place for Redis processes; {@code what} names them in errors. Needs {@code redis-server}
+   * and {@code redis-cli} (see {@link #requireInstalled}).
    */
   LocalRedis(String what) {
-    boolean present = Stream.of(System.getenv("PATH").split(File.pathSeparator))
-        .anyMatch(p -> Files.isExecutable(Path.of(p, "redis-server")) && Files.isExecutable(Path.of(p, "redis-cli")));
-    if (!present) {
-      String why = "no redis-server and redis-cli on the PATH for " + what + "; ./veil test installs them";
-      if (ContainerEngineCondition.isCi(System.getenv("CI"))) {
-        throw new IllegalStateException("CI=true: " + why + " (a skipped test is not a passing one)");
-      }
-      throw new TestAbortedException(why);
-    }
+    requireInstalled(what);
     try {
       dir = Files.createTempDirectory("veil-redis-");
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * Without {@code redis-server} and {@code redis-cli} on the PATH: a {@link TestAbortedException}
+   * (a skip) on a laptop, a failure with {@code CI=true}; {@code ./veil test} installs them.
+   */
+  static void requireInstalled(String what) {
+    boolean present = Stream.of(System.getenv("PATH").split(File.pathSeparator))
+        .anyMatch(p -> Files.isExecutable(Path.of(p, "redis-server")) && Files.isExecutable(Path.of(p, "redis-cli")));
+    if (present) {
+      return;
+    }
+    String why = "no redis-server and redis-cli on the PATH for " + what + "; ./veil test installs them";
+    if (ContainerEngineCondition.isCi(System.getenv("CI"))) {
+      throw new IllegalStateException("CI=true: " + why + " (a skipped test is not a passing one)");
+    }
+    throw new TestAbortedException(why);
   }
 
   Path dir() {
@@ -56,13 +64,29 @@ final class LocalRedis implements AutoCloseable {
   void server(int port, String... arguments) {
     List<String> command = new ArrayList<>(List.of("redis-server"));
     command.addAll(List.of(arguments));
+    Path log = dir.resolve("redis-" + port + ".log");
+    Process process;
     try {
-      processes.add(new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-          .redirectOutput(dir.resolve("redis-" + port + ".log").toFile()).start());
+      process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    await(() -> cli(port, "PING").contains("PONG"), "redis-server on " + port + " to answer");
+    processes.add(process);
+    await(() -> {
+      if (!process.isAlive()) {
+        throw new IllegalStateException("redis-server on " + port + " exited (" + process.exitValue() + "): " + tail(log));
+      }
+      return cli(port, "PING").contains("PONG");
+    }, "redis-server on " + port + " to answer");
+  }
+
+  private static String tail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log);
+      return String.join("\n", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
+    } catch (IOException e) {
+      return "(no log)";
+    }
   }
 
   /** {@code redis-cli -p port command...}: what it printed, or "" if it could not run. */
@@ -72,17 +96,26 @@ final class LocalRedis implements AutoCloseable {
     return run(line);
   }
 
+  /** Runs {@code command} for at most 30 s: what it printed, or "" if it could not start. */
   static String run(List<String> command) {
+    Path out = null;
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-      byte[] out = process.getInputStream().readAllBytes();
-      process.waitFor(30, TimeUnit.SECONDS);
-      return new String(out, StandardCharsets.UTF_8);
+      out = Files.createTempFile("veil-redis-cli-", ".out");
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+      if (!process.waitFor(30, TimeUnit.SECONDS)) {
+        process.destroyForcibly();
+        throw new IllegalStateException(command + " did not end within 30 s");
+      }
+      return Files.readString(out, StandardCharsets.UTF_8);
     } catch (IOException e) {
       return "";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted running " + command, e);
+    } finally {
+      if (out != null) {
+        out.toFile().delete();
+      }
     }
   }
 

@@ -62,8 +62,10 @@ public final class RedisCluster implements AutoCloseable {
       for (int i = 0; i < PRIMARIES; i++) {
         int port = RedisContainers.freePort();
         cluster.ports.add(port);
+        // The bus port is a free port of its own: the default, port + 10,000, overflows above 55,535.
         cluster.redis.server(port, "--port", Integer.toString(port), "--bind", "127.0.0.1",
-            "--cluster-enabled", "yes", "--cluster-config-file", "nodes-" + port + ".conf",
+            "--cluster-enabled", "yes", "--cluster-port", Integer.toString(RedisContainers.freePort()),
+            "--cluster-config-file", "nodes-" + port + ".conf",
             "--cluster-node-timeout", "5000", "--save", "", "--appendonly", "no");
       }
       List<String> create = new ArrayList<>(List.of("redis-cli", "--cluster", "create"));

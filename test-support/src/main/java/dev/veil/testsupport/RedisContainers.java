@@ -73,6 +73,8 @@ public final class RedisContainers {
    * stopped (so a test class's container leaves nothing trying to reach it).
    */
   public static synchronized RedisCommands<String, String> commands(GenericContainer<?> redis) {
+    // A later container on a port an earlier one used gets a connection of its own.
+    CONNECTIONS.computeIfPresent(uri(redis), (uri, connection) -> connection.isOpen() ? connection : null);
     return CONNECTIONS.computeIfAbsent(uri(redis), uri -> {
       RedisClient client = RedisClient.create(uri);
       client.setOptions(ClientOptions.builder().autoReconnect(false).build());

@@ -29,6 +29,23 @@ public final class RedisSentinel implements AutoCloseable {
     this.redis = redis;
   }
 
+  private static RedisSentinel shared;
+
+  /**
+   * One primary and Sentinel for the whole test JVM, started on first use and stopped when the JVM
+   * exits, emptied ({@code FLUSHALL}) on every call. Test classes using it close their Spring
+   * context after themselves ({@code @DirtiesContext}).
+   */
+  public static synchronized RedisSentinel shared() {
+    if (shared == null) {
+      shared = start();
+      RedisSentinel sentinel = shared;
+      Runtime.getRuntime().addShutdownHook(new Thread(sentinel::close, "redis-sentinel-stop"));
+    }
+    shared.commands().flushall();
+    return shared;
+  }
+
   /** Starts the primary and its Sentinel, and waits until the Sentinel names the primary. */
   public static RedisSentinel start() {
     RedisSentinel sentinel = new RedisSentinel(new LocalRedis("a Redis Sentinel"));

@@ -120,14 +120,16 @@ public class MarketClient {
   }
 
   /**
-   * Whether the job has ended on the market with this node as its host: what a heartbeat that
+   * Whether the job has ended on the market with this node's result: what a heartbeat that
    * finds the job no longer running must tell apart from a lost claim, since the beat may cross
    * this node's own result on the way (the result ends the job, the beat then finds it ended).
    * False when the market cannot say (no such job, an error, no answer within the call timeout).
    */
   public Mono<Boolean> endedHere(String jobId) {
     return job(jobId).timeout(CALL_TIMEOUT)
-        .map(record -> record.state().isFinal() && node.nodeId().equals(record.nodeId()))
+        // A result ends it: a job the market itself ended (its lease lapsed while a stop was
+        // asked for) keeps this node as its host but has no result, and was lost to this host.
+        .map(record -> record.state().isFinal() && record.resultId() != null && node.nodeId().equals(record.nodeId()))
         .defaultIfEmpty(false)
         .onErrorReturn(false);
   }

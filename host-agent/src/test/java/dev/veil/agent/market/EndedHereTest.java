@@ -61,8 +61,12 @@ class EndedHereTest {
   }
 
   private static JobRecord job(JobState state, String nodeId) throws IOException {
+    return job(state, nodeId, state.isFinal() ? "sha256:result" : null);
+  }
+
+  private static JobRecord job(JobState state, String nodeId, String resultId) throws IOException {
     return new JobRecord("job", "owner", state, VeilJson.readJobFile(Path.of("..", "spec", "public-job.json")), 60, 1L,
-        nodeId, nodeId == null ? null : 2L, null, null, state.isFinal() ? 3L : null, state.isFinal() ? "result" : null);
+        nodeId, nodeId == null ? null : 2L, null, null, state.isFinal() ? 3L : null, resultId);
   }
 
   @Test
@@ -82,6 +86,13 @@ class EndedHereTest {
     record.set(job(JobState.COMPLETED, "another-node"));
     assertThat(market.endedHere("job").block()).isFalse();
     record.set(null);
+    assertThat(market.endedHere("job").block()).isFalse();
+  }
+
+  @Test
+  void aJobTheMarketStoppedItselfWhileThisNodeHeldItWasLostHere() throws IOException {
+    // Its lease lapsed while its owner had asked it to stop: STOPPED, still naming this node, no result.
+    record.set(job(JobState.STOPPED, thisNode, null));
     assertThat(market.endedHere("job").block()).isFalse();
   }
 

@@ -6,6 +6,8 @@ import dev.veil.session.session.RevocationKeys;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -17,6 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
+import org.springframework.data.redis.connection.ReactiveRedisClusterConnection;
+import org.springframework.data.redis.connection.ReactiveRedisConnection;
 import org.springframework.data.redis.connection.ReactiveRedisConnectionFactory;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
@@ -167,9 +171,9 @@ public class RevocationFeed implements SmartLifecycle {
   }
 
   private Mono<Void> beat() {
-    return redis.execute(connection -> connection.serverCommands().info("server"))
+    return redis.execute(RevocationFeed::serverInfo)
         .next()
-        .map(RevocationFeed::runIds)
+        .map(info -> info.getProperty("run_id", "-"))
         .flatMap(run -> redis.execute(HEARTBEAT, List.of(RevocationKeys.EPOCH, RevocationKeys.SEQUENCE),
             List.of(RandomIds.next(), RevocationKeys.CHANNEL, Long.toString(settings.stateTtl().toMillis()), run)).then())
         .timeout(settings.heartbeat().multipliedBy(2).plusSeconds(2))
@@ -180,17 +184,16 @@ public class RevocationFeed implements SmartLifecycle {
   }
 
   /**
-   * Which Redis run the feed's state lives in: one server's {@code run_id}; on a Redis Cluster
-   * (whose {@code INFO} prefixes each entry with its node) every primary's, in order, so that a
-   * restart of any of them is taken as the feed's state possibly lost — never missed.
+   * {@code INFO server} of the Redis that holds the feed's state: the one server, or on a Redis
+   * Cluster the primary serving the feed's hash slot (a cluster-wide {@code INFO} would ask every
+   * node, replicas and failed ones included, and fail with any of them).
    */
-  static String runIds(java.util.Properties info) {
-    String ids = info.stringPropertyNames().stream()
-        .filter(name -> name.equals("run_id") || name.endsWith(".run_id"))
-        .sorted()
-        .map(info::getProperty)
-        .collect(java.util.stream.Collectors.joining(","));
-    return ids.isEmpty() ? "-" : ids;
+  private static Mono<Properties> serverInfo(ReactiveRedisConnection connection) {
+    if (connection instanceof ReactiveRedisClusterConnection cluster) {
+      return cluster.clusterGetNodeForKey(ByteBuffer.wrap(RevocationKeys.EPOCH.getBytes(StandardCharsets.UTF_8)))
+          .flatMap(node -> cluster.serverCommands().info(node, "server"));
+    }
+    return connection.serverCommands().info("server");
   }
 
   @Override

@@ -38,23 +38,6 @@ class RevocationFeedTest {
   }
 
   @Test
-  void theRedisRunIsOneServersRunIdOrEveryClusterPrimarysInOrder() {
-    java.util.Properties single = new java.util.Properties();
-    single.setProperty("redis_version", "7.0.15");
-    single.setProperty("run_id", "abc");
-    assertThat(RevocationFeed.runIds(single)).isEqualTo("abc");
-
-    java.util.Properties cluster = new java.util.Properties();
-    cluster.setProperty("127.0.0.1:7002.run_id", "c");
-    cluster.setProperty("127.0.0.1:7000.run_id", "a");
-    cluster.setProperty("127.0.0.1:7001.run_id", "b");
-    cluster.setProperty("127.0.0.1:7001.tcp_port", "7001");
-    assertThat(RevocationFeed.runIds(cluster)).isEqualTo("a,b,c");
-
-    assertThat(RevocationFeed.runIds(new java.util.Properties())).isEqualTo("-");
-  }
-
-  @Test
   void revocationsReachTheNodesTheyNameAndHeartbeatsEveryNode() {
     feed.accept("r E 1 handleA nodeY nodeX");
     feed.accept("r E 2 handleB nodeY");
