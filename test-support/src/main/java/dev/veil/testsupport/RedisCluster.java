@@ -56,7 +56,7 @@ public final class RedisCluster implements AutoCloseable {
   }
 
   /** Starts the three primaries, joins them into one cluster and waits until it serves every slot. */
-  public static RedisCluster start() {
+  private static RedisCluster start() {
     RedisCluster cluster = new RedisCluster(new LocalRedis("a Redis Cluster"));
     try {
       for (int i = 0; i < PRIMARIES; i++) {
@@ -92,7 +92,7 @@ public final class RedisCluster implements AutoCloseable {
   }
 
   /** {@code redis://127.0.0.1:p} of each primary, for a plain cluster client. */
-  public List<String> uris() {
+  private List<String> uris() {
     return ports.stream().map(port -> "redis://127.0.0.1:" + port).toList();
   }
 

@@ -72,11 +72,16 @@ public final class RedisContainers {
    * connection per container, kept for the JVM's life and not reconnected once the container has
    * stopped (so a test class's container leaves nothing trying to reach it).
    */
-  public static synchronized RedisCommands<String, String> commands(GenericContainer<?> redis) {
-    // A later container on a port an earlier one used gets a connection of its own.
-    CONNECTIONS.computeIfPresent(uri(redis), (uri, connection) -> connection.isOpen() ? connection : null);
-    return CONNECTIONS.computeIfAbsent(uri(redis), uri -> {
-      RedisClient client = RedisClient.create(uri);
+  public static RedisCommands<String, String> commands(GenericContainer<?> redis) {
+    return commands(uri(redis));
+  }
+
+  /** The same for a Redis at {@code uri} (a process a test started: {@link RedisSentinel}'s primary). */
+  static synchronized RedisCommands<String, String> commands(String uri) {
+    // A later Redis on a port an earlier one used gets a connection of its own.
+    CONNECTIONS.computeIfPresent(uri, (key, connection) -> connection.isOpen() ? connection : null);
+    return CONNECTIONS.computeIfAbsent(uri, key -> {
+      RedisClient client = RedisClient.create(key);
       client.setOptions(ClientOptions.builder().autoReconnect(false).build());
       Runtime.getRuntime().addShutdownHook(new Thread(client::shutdown, "redis-client-stop"));
       return client.connect();

@@ -1,7 +1,5 @@
 package dev.veil.testsupport;
 
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -22,14 +20,11 @@ public final class RedisSentinel implements AutoCloseable {
   private final LocalRedis redis;
   private final int primaryPort = RedisContainers.freePort();
   private final int sentinelPort = RedisContainers.freePort();
-  private RedisClient client;
-  private StatefulRedisConnection<String, String> connection;
+  private static RedisSentinel shared;
 
   private RedisSentinel(LocalRedis redis) {
     this.redis = redis;
   }
-
-  private static RedisSentinel shared;
 
   /**
    * One primary and Sentinel for the whole test JVM, started on first use and stopped when the JVM
@@ -47,7 +42,7 @@ public final class RedisSentinel implements AutoCloseable {
   }
 
   /** Starts the primary and its Sentinel, and waits until the Sentinel names the primary. */
-  public static RedisSentinel start() {
+  private static RedisSentinel start() {
     RedisSentinel sentinel = new RedisSentinel(new LocalRedis("a Redis Sentinel"));
     try {
       int primary = sentinel.primaryPort;
@@ -78,22 +73,13 @@ public final class RedisSentinel implements AutoCloseable {
     return "127.0.0.1:" + sentinelPort;
   }
 
-  /** Commands on the primary, as a test reads the store. */
-  public synchronized RedisCommands<String, String> commands() {
-    if (connection == null) {
-      client = RedisClient.create("redis://127.0.0.1:" + primaryPort);
-      connection = client.connect();
-    }
-    return connection.sync();
+  /** Commands on the primary, as a test reads the store (the connection {@link RedisContainers} keeps per address). */
+  public RedisCommands<String, String> commands() {
+    return RedisContainers.commands("redis://127.0.0.1:" + primaryPort);
   }
 
   @Override
-  public synchronized void close() {
-    if (connection != null) {
-      connection.close();
-      client.shutdown();
-      connection = null;
-    }
+  public void close() {
     redis.close();
   }
 }
