@@ -8,7 +8,6 @@ import io.lettuce.core.api.sync.RedisCommands;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.util.HashMap;
 import java.util.Map;
@@ -53,12 +52,34 @@ public final class RedisContainers {
         new PortBinding(Ports.Binding.bindPort(hostPort), new ExposedPort(PORT))));
   }
 
-  /** A free TCP port on this machine, for {@link #redisOnHostPort}. */
-  public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+  /**
+   * A free TCP port on this machine, for a server a test starts there ({@link #redisOnHostPort},
+   * a service process, a fixed agent port). Taken below Linux's ephemeral range (32768 and up):
+   * a port there, free when asked, can be taken by any outgoing connection before the server
+   * binds it (CI saw an agent fail to start so). Never the same port twice in one JVM.
+   */
+  public static synchronized int freePort() {
+    for (int tries = 0; tries < 500; tries++) {
+      int port = FIXED_PORTS_FROM + RANDOM.nextInt(FIXED_PORTS_TO - FIXED_PORTS_FROM);
+      if (!HANDED_OUT.contains(port) && bindable(port)) {
+        HANDED_OUT.add(port);
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port between " + FIXED_PORTS_FROM + " and " + FIXED_PORTS_TO);
+  }
+
+  private static final int FIXED_PORTS_FROM = 20000;
+  private static final int FIXED_PORTS_TO = 32768;
+  private static final java.util.Random RANDOM = new java.util.Random();
+  private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+
+  private static boolean bindable(int port) {
+    // On every address, as a server listening on 0.0.0.0 binds it (and loopback with it).
+    try (ServerSocket socket = new ServerSocket(port)) {
+      return true;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return false;
     }
   }
 
