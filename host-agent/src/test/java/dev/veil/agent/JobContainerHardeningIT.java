@@ -130,16 +130,17 @@ class JobContainerHardeningIT {
     assertThat(host.getPidsLimit()).isEqualTo((long) PIDS);
     assertThat(host.getPrivileged()).isFalse();
     assertThat(host.getBinds()).isNullOrEmpty();
-    String networkName = JobNetworks.name(job.jobId());
+    String nodeId = suite.record(job.jobId()).nodeId();
+    String networkName = JobNetworks.name(nodeId, job.jobId());
     assertThat(container.getNetworkSettings().getNetworks()).as("only the job's own network").containsOnlyKeys(networkName);
     Network network = docker.inspectNetworkCmd().withNetworkId(networkName).exec();
     assertThat(network.getInternal()).as("no route off the job's network").isTrue();
     String subnet = network.getIpam().getConfig().get(0).getSubnet();
     assertThat(hostAddressesIn(subnet)).as("a job exposing nothing: the host has no address on its network " + subnet).isEmpty();
-    NetworkInterface bridge = NetworkInterface.getByName(JobNetworks.bridge(job.jobId()));
+    NetworkInterface bridge = NetworkInterface.getByName(JobNetworks.bridge(nodeId, job.jobId()));
     assertThat(bridge).as("the host side of the job's network, named for a firewall rule on veil+").isNotNull();
     assertThat(bridge.inetAddresses().filter(address -> address instanceof Inet4Address)).isEmpty();
-    assertThat(network.getLabels()).containsEntry(EngineLabels.JOB, job.jobId()).containsKey(EngineLabels.NODE);
+    assertThat(network.getLabels()).containsEntry(EngineLabels.JOB, job.jobId()).containsEntry(EngineLabels.NODE, nodeId);
 
     assertThat(suite.stop(alice, job.jobId())).isEqualTo(200);
     OpState inside = op(suite.awaitResult(job.jobId(), Duration.ofSeconds(30)), "inside");

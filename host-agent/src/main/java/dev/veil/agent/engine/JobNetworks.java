@@ -59,26 +59,30 @@ public class JobNetworks {
     return Mono.fromCallable(call).subscribeOn(Schedulers.boundedElastic());
   }
 
-  /** The network of job {@code jobId}: {@code veil-<jobId>}. */
-  public static String name(String jobId) {
-    return "veil-" + jobId;
-  }
-
   /**
-   * The host side of the job's network, {@code veil<first 11 characters of the job ID>} (an
-   * interface name has at most 15): one firewall rule on {@code veil+} covers every job's bridge.
+   * The network of job {@code jobId} on node {@code nodeId}: {@code veil-<jobId>-<node tag>}.
+   * Several agents may share one engine, and a job re-queued from one of them may run on another
+   * while the first one's leftovers are still there: names are the node's as well as the job's.
    */
-  public static String bridge(String jobId) {
-    return "veil" + jobId.substring(0, Math.min(11, jobId.length()));
+  public static String name(String nodeId, String jobId) {
+    return "veil-" + jobId + "-" + EngineNames.nodeTag(nodeId);
   }
 
   /**
-   * Makes job {@code jobId}'s network and answers its name; {@code hostReachable}: the host gets
+   * The host side of the job's network, {@code veil<11 hex digits of the node's and job's digest>}
+   * (an interface name has at most 15): one firewall rule on {@code veil+} covers every job's bridge.
+   */
+  public static String bridge(String nodeId, String jobId) {
+    return "veil" + EngineNames.digest(nodeId, jobId).substring(0, 11);
+  }
+
+  /**
+   * Makes job {@code jobId}'s network on node {@code nodeId} and answers its name; {@code hostReachable}: the host gets
    * an address on it, for relaying exposed ports.
    */
-  public Mono<String> create(String jobId, Map<String, String> labels, boolean hostReachable) {
-    String name = name(jobId);
-    String bridge = bridge(jobId);
+  public Mono<String> create(String nodeId, String jobId, Map<String, String> labels, boolean hostReachable) {
+    String name = name(nodeId, jobId);
+    String bridge = bridge(nodeId, jobId);
     return blocking(() -> {
       if (!isPodman()) {
         docker.createNetworkCmd().withName(name).withDriver("bridge").withInternal(true).withLabels(labels)

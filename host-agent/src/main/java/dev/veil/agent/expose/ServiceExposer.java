@@ -13,6 +13,7 @@ import dev.veil.model.job.ExposedPort;
 import dev.veil.model.job.RunOperation;
 import dev.veil.model.result.ServiceStatus;
 import dev.veil.tunnel.ForwardName;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -20,6 +21,7 @@ import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * Exposes an op's ports: each published on the publish host by a {@link PortRelay} to the
@@ -56,7 +58,10 @@ public class ServiceExposer implements OpServices {
     List<ExposedPort> ports = run.args().expose().ports();
     boolean isPrivate = run.args().privateExpose();
     boolean ownerOnly = isPrivate && run.args().ownerOnly();
-    return engine.address(containerId, execution.network()).flatMapMany(address -> Flux.fromIterable(ports)
+    // A container just started may not have its address on the network yet: asked again, briefly.
+    return engine.address(containerId, execution.network())
+        .retryWhen(Retry.backoff(5, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(2)))
+        .flatMapMany(address -> Flux.fromIterable(ports)
             .concatMap(port -> PortRelay.open(properties.publishHost(), address, port.port()).map(relay -> {
               String serviceId = isPrivate ? ExposeIds.privateId() : ExposeIds.publicId(op.index(), port.port(), execution.jobId());
               relays.put(serviceId, relay);
@@ -69,7 +74,10 @@ public class ServiceExposer implements OpServices {
           op.services().add(service);
           statuses.put(service.serviceId(), ServiceStatus.UNKNOWN);
           monitors.put(service.serviceId(), monitor(service));
-          return tunnel.forward(forwards.get(service.serviceId()), properties.publishHost(), relays.get(service.serviceId()).port());
+          // The gateway refuses a forward it cannot check now (the market slow to say who holds the
+          // job): asked again for a few seconds before the op is given up as unreachable.
+          return tunnel.forward(forwards.get(service.serviceId()), properties.publishHost(), relays.get(service.serviceId()).port())
+              .retryWhen(Retry.backoff(5, Duration.ofMillis(500)).maxBackoff(Duration.ofSeconds(5)));
         })
         .then();
   }

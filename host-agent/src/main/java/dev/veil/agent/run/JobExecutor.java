@@ -6,6 +6,7 @@ import dev.veil.agent.engine.ContainerEngine;
 import dev.veil.agent.engine.ContainerExits;
 import dev.veil.agent.engine.ContainerSpec;
 import dev.veil.agent.engine.EngineLabels;
+import dev.veil.agent.engine.EngineNames;
 import dev.veil.agent.engine.ImageReference;
 import dev.veil.agent.engine.JobNetworks;
 import dev.veil.agent.engine.LogFollower;
@@ -29,12 +30,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
 import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 import reactor.util.retry.Retry;
 
 /**
@@ -131,7 +134,7 @@ public class JobExecutor {
     }
     boolean exposes = execution.ops().stream()
         .anyMatch(op -> op.op() instanceof RunOperation run && run.args() != null && run.args().expose() != null);
-    return networks.create(execution.jobId(), jobLabels(execution), exposes)
+    return networks.create(node.nodeId(), execution.jobId(), jobLabels(execution), exposes)
         .map(network -> {
           execution.network = network;
           return true;
@@ -183,7 +186,7 @@ public class JobExecutor {
   }
 
   private Mono<Void> createVolume(JobExecution execution, OpRun op, CreateVolumeOperation volume) {
-    String name = "veil-" + execution.jobId().substring(0, 12).toLowerCase() + "-" + volume.args().name();
+    String name = EngineNames.volume(node.nodeId(), execution.jobId(), volume.args().name());
     op.markStarted(clock.millis());
     return engine.createVolume(name, labels(execution, op)).doOnNext(created -> {
       execution.volumes.put(volume.args().name(), created);
@@ -243,7 +246,17 @@ public class JobExecutor {
         .filter(tick -> execution.journal().isFollowed())
         .concatMap(tick -> follower.readNew().onErrorResume(e -> Mono.empty()), 1)
         .subscribe();
-    Mono<String> stopAsked = Mono.firstWithValue(execution.stopped(), dependencyEnded(execution, op));
+    // A service nobody can reach is not left running until its timeout: the op is stopped, saying why.
+    Sinks.One<String> notExposed = Sinks.one();
+    AtomicBoolean exposeFailed = new AtomicBoolean();
+    Mono<Void> services = exposer.expose(execution, op, containerId).onErrorResume(e -> {
+      log.warn("job {}: its ports could not be exposed ({}); the op is stopped", execution.jobId(), e.getClass().getSimpleName());
+      op.errors.add("exposing its ports failed: " + describe(e) + "; the op was stopped: nobody could have reached it");
+      exposeFailed.set(true);
+      notExposed.tryEmitValue("its ports could not be exposed");
+      return Mono.empty();
+    });
+    Mono<String> stopAsked = Mono.firstWithValue(execution.stopped(), dependencyEnded(execution, op), notExposed.asMono());
     Mono<Void> stopper = stopAsked
         .flatMap(reason -> {
           op.stopReason = reason;
@@ -263,10 +276,6 @@ public class JobExecutor {
                   })));
         })
         .takeUntilOther(exit);
-    Mono<Void> services = exposer.expose(execution, op, containerId).onErrorResume(e -> {
-      op.errors.add("exposing its ports failed: " + describe(e));
-      return Mono.empty();
-    });
     return Mono.when(services, stopper.onErrorComplete(), exit.then())
         .then(exit)
         .flatMap(code -> {
@@ -293,8 +302,11 @@ public class JobExecutor {
           ResultPatterns.Extraction extraction = ResultPatterns.extract(op.op().results(), op.log);
           op.results = extraction.results();
           op.errors.addAll(extraction.errors());
-          OpStatus outcome = op.stopReason != null ? OpStatus.STOPPED : code == 0 ? OpStatus.SUCCESS : OpStatus.FAILED;
-          if (outcome == OpStatus.FAILED) {
+          // An op stopped because its ports could not be exposed failed; its error says why.
+          boolean unreachable = exposeFailed.get();
+          OpStatus outcome = unreachable ? OpStatus.FAILED
+              : op.stopReason != null ? OpStatus.STOPPED : code == 0 ? OpStatus.SUCCESS : OpStatus.FAILED;
+          if (outcome == OpStatus.FAILED && !unreachable) {
             op.errors.add("the container exited with code " + code);
           } else if (outcome == OpStatus.STOPPED) {
             op.errors.add("stopped: " + op.stopReason);
