@@ -29,6 +29,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -292,6 +293,51 @@ abstract class JobMarketBehaviour extends MarketClients {
         .expectStatus().isCreated().expectBody(ResultReceipt.class).returnResult().getResponseBody().resultId();
     http.get().uri("/v1/results/{id}", resultId).exchange().expectStatus().isOk()
         .expectBody().json("{\"status\":\"success\",\"startTime\":1000,\"endTime\":2000,\"errors\":[],\"opStates\":[]}", true);
+  }
+
+  JobRecord postWithKey(String session, String key, JobDefinition definition, int status) {
+    return http.post().uri("/v1/jobs").header("x-session-id", session).header("Idempotency-Key", key)
+        .contentType(MediaType.APPLICATION_JSON).bodyValue(new PostJobRequest(definition, null)).exchange()
+        .expectStatus().isEqualTo(status).expectBody(JobRecord.class).returnResult().getResponseBody();
+  }
+
+  @Test
+  void aPostRepeatedWithItsIdempotencyKeyMakesOneJobAndAnswersItAgain() throws Exception {
+    String session = login.sessionId(alice);
+    String key = UUID.randomUUID().toString();
+    JobRecord first = postWithKey(session, key, spec("public-job.json"), 201);
+
+    // The answer was lost (a timeout, a 503 after the store took too long): the client posts again, with its key.
+    JobRecord again = postWithKey(login.sessionId(alice), "\"" + key + "\"", spec("public-job.json"), 201);
+
+    assertThat(again.jobId()).isEqualTo(first.jobId());
+    assertThat(again.createdAt()).isEqualTo(first.createdAt());
+    // Without a key, or with a new one, every post is a new job.
+    assertThat(postWithKey(session, UUID.randomUUID().toString(), spec("public-job.json"), 201).jobId()).isNotEqualTo(first.jobId());
+    assertThat(posted(alice, spec("public-job.json")).jobId()).isNotEqualTo(first.jobId());
+  }
+
+  @Test
+  void anIdempotencyKeyIsItsOwnersAndForOnePostOnly() throws Exception {
+    String key = UUID.randomUUID().toString();
+    JobRecord alices = postWithKey(login.sessionId(alice), key, spec("public-job.json"), 201);
+
+    // Another owner's key of the same value is another key: nothing of Alice's is answered to Bob.
+    JobRecord bobs = postWithKey(login.sessionId(bob), key, spec("public-job.json"), 201);
+    assertThat(bobs.jobId()).isNotEqualTo(alices.jobId());
+    assertThat(bobs.owner()).isNotEqualTo(alices.owner());
+
+    // The key again with another job: refused, and nothing is made.
+    http.post().uri("/v1/jobs").header("x-session-id", login.sessionId(alice)).header("Idempotency-Key", key)
+        .contentType(MediaType.APPLICATION_JSON).bodyValue(new PostJobRequest(spec("private-send-template.json"), null))
+        .exchange().expectStatus().isEqualTo(422)
+        .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
+        .expectBody().jsonPath("$.detail").value(detail -> assertThat(detail.toString()).contains("Idempotency-Key"));
+    // A key that is no key: 400, naming the header.
+    http.post().uri("/v1/jobs").header("x-session-id", login.sessionId(alice)).header("Idempotency-Key", "short")
+        .contentType(MediaType.APPLICATION_JSON).bodyValue(new PostJobRequest(spec("public-job.json"), null))
+        .exchange().expectStatus().isBadRequest()
+        .expectBody().jsonPath("$.violations[0].path").isEqualTo("/headers/Idempotency-Key");
   }
 
   @Test

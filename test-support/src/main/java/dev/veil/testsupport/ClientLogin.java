@@ -49,6 +49,7 @@ public final class ClientLogin {
       HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(sessionServiceUrl + path))
           .header("Content-Type", "application/json")
           .POST(HttpRequest.BodyPublishers.ofByteArray(VeilJson.write(body))).build(), HttpResponse.BodyHandlers.ofByteArray());
+      Unavailable.check(response, path, new String(response.body()));
       if (response.statusCode() != 201) {
         throw new IllegalStateException(path + " answered " + response.statusCode() + ": " + new String(response.body()));
       }

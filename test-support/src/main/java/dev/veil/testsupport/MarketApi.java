@@ -29,10 +29,23 @@ public final class MarketApi {
 
   /** Posts {@code definition} as {@code owner}; the market's default timeout when {@code timeoutSeconds} is null. */
   public JobRecord post(KeyPair owner, JobDefinition definition, Long timeoutSeconds) throws IOException, InterruptedException {
-    HttpResponse<byte[]> posted = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/jobs"))
+    return post(owner, definition, timeoutSeconds, null);
+  }
+
+  /**
+   * The same, with an {@code Idempotency-Key} when {@code idempotencyKey} is not null: posted again
+   * with the same key after an answer that was lost or a 503, it makes the job once.
+   */
+  public JobRecord post(KeyPair owner, JobDefinition definition, Long timeoutSeconds, String idempotencyKey)
+      throws IOException, InterruptedException {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + "/v1/jobs"))
         .header("x-session-id", login.sessionId(owner)).header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(VeilJson.write(new PostJobRequest(definition, timeoutSeconds)))).build(),
-        HttpResponse.BodyHandlers.ofByteArray());
+        .POST(HttpRequest.BodyPublishers.ofByteArray(VeilJson.write(new PostJobRequest(definition, timeoutSeconds))));
+    if (idempotencyKey != null) {
+      request.header("Idempotency-Key", idempotencyKey);
+    }
+    HttpResponse<byte[]> posted = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
+    Unavailable.check(posted, "POST /v1/jobs", new String(posted.body()));
     if (posted.statusCode() != 201) {
       throw new IllegalStateException("POST /v1/jobs answered " + posted.statusCode() + ": " + new String(posted.body()));
     }

@@ -54,14 +54,24 @@ class JobController {
 
   /**
    * Posts a job. The definition is public as posted: for a private job, post the template with
-   * empty ops and {@code logistics.send = api-listen}, and send the real ops to the host.
+   * empty ops and {@code logistics.send = api-listen}, and send the real ops to the host. With an
+   * {@code Idempotency-Key}, the same post repeated (its answer was lost, or was a 503 after the
+   * store took too long) makes the job once and answers it again; the key reused for another post
+   * is 422. Keys are the owner's own, kept a day.
    */
   @PostMapping(path = "/v1/jobs", produces = MediaType.APPLICATION_JSON_VALUE)
   @ResponseStatus(HttpStatus.CREATED)
   @Operation(summary = "Post a job (x-session-id)")
   Mono<JobRecord> post(@RequestHeader(name = SessionOwners.HEADER, required = false) String sessionId,
-      @RequestBody PostJobRequest request) {
+      @RequestHeader(name = PostKey.HEADER, required = false) String idempotencyKey, @RequestBody PostJobRequest request) {
     List<Violation> violations = new ArrayList<>();
+    PostKey postKey = null;
+    try {
+      postKey = PostKey.of(idempotencyKey);
+    } catch (IllegalArgumentException unusable) {
+      violations.add(new Violation("/headers/" + PostKey.HEADER, unusable.getMessage()));
+    }
+    PostKey post = postKey;
     if (request.definition() == null) {
       violations.add(new Violation("/definition", "is required"));
     } else {
@@ -86,12 +96,22 @@ class JobController {
       long timeout = request.timeoutSeconds() == null ? properties.defaultJobTimeout().toSeconds() : request.timeoutSeconds();
       JobRecord job = new JobRecord(RandomIds.next(), owner, JobState.QUEUED, request.definition(), timeout,
           clock.millis(), null, null, null, null, null, null);
-      return jobs.create(job)
-          .flatMap(created -> created
-              ? Mono.fromRunnable(metrics::posted).thenReturn(job)
-              : Mono.<JobRecord>error(ProblemException.rateLimited("this key has " + jobs.maxQueuedPerOwner()
-                  + " jobs waiting in the queue, the most it may: stop some or wait until hosts claim them",
-                  Duration.ofMinutes(1))));
+      return jobs.create(job, post).flatMap(created -> {
+        if (created == RedisJobStore.Created.NEW) {
+          return Mono.fromRunnable(metrics::posted).thenReturn(job);
+        }
+        if (created == RedisJobStore.Created.QUOTA_FULL) {
+          return Mono.<JobRecord>error(ProblemException.rateLimited("this key has " + jobs.maxQueuedPerOwner()
+              + " jobs waiting in the queue, the most it may: stop some or wait until hosts claim them",
+              Duration.ofMinutes(1)));
+        }
+        if (!created.sameAsEarlier()) {
+          return Mono.<JobRecord>error(ProblemException.unprocessable(
+              "this Idempotency-Key was used for another post in the last 24 hours: use a new key for a new job"));
+        }
+        // The same post again: the job it made then, as it is now.
+        return find(created.earlierJobId());
+      });
     });
   }
 

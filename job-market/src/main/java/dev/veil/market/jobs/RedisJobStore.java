@@ -70,16 +70,25 @@ public class RedisJobStore {
   static final String QUEUE = "veil:{market}:queue";
   static final String LEASES = "veil:{market}:leases";
   static final String OWNER_QUEUED = "veil:{market}:owner-queued:";
+  /** {@code <owner>:<SHA-256 of the Idempotency-Key>} → {@code <job ID> <SHA-256 of what was posted>}, for a day. */
+  static final String POSTED = "veil:{market}:posted:";
+  static final Duration POSTED_KEPT = Duration.ofHours(24);
   /** Channel: a job ID whenever that job changes. */
   public static final String JOBS_CHANNEL = "veil:market:jobs";
   /** Channel: a job ID whenever a job enters the queue. */
   public static final String QUEUED_CHANNEL = "veil:market:queued";
 
-  // KEYS: job, queue, owner's queued set. ARGV: job ID, owner, definition, timeout seconds, posted at,
-  // quota, key lifetime (ms), oldest posting time still queued, queued channel, jobs channel.
-  private static final RedisScript<Long> CREATE = RedisScript.of("""
+  // KEYS: job, queue, owner's queued set, the post's idempotency record. ARGV: job ID, owner, definition,
+  // timeout seconds, posted at, quota, key lifetime (ms), oldest posting time still queued, queued channel,
+  // jobs channel, the post's fingerprint ('' without an Idempotency-Key), how long the record is kept (ms).
+  // Answers "created", "full" (nothing stored), or "posted <job ID> <fingerprint>" for a key already used.
+  private static final RedisScript<String> CREATE = RedisScript.of("""
+      if ARGV[11] ~= '' then
+        local posted = redis.call('GET', KEYS[4])
+        if posted then return 'posted ' .. posted end
+      end
       redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. ARGV[8])
-      if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[6]) then return 0 end
+      if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[6]) then return 'full' end
       redis.call('HSET', KEYS[1], 'owner', ARGV[2], 'state', 'QUEUED', 'definition', ARGV[3],
           'timeoutSeconds', ARGV[4], 'createdAt', ARGV[5])
       redis.call('PEXPIRE', KEYS[1], ARGV[7])
@@ -88,8 +97,9 @@ public class RedisJobStore {
       redis.call('PEXPIRE', KEYS[3], ARGV[7])
       redis.call('PUBLISH', ARGV[9], ARGV[1])
       redis.call('PUBLISH', ARGV[10], ARGV[1])
-      return 1
-      """, Long.class);
+      if ARGV[11] ~= '' then redis.call('SET', KEYS[4], ARGV[1] .. ' ' .. ARGV[11], 'PX', ARGV[12]) end
+      return 'created'
+      """, String.class);
 
   // ARGV: node, now, lease (ms), job key prefix, owner-queued prefix, retention (ms).
   private static final RedisScript<List> CLAIM = RedisScript.of("""
@@ -215,14 +225,37 @@ public class RedisJobStore {
     }
   }
 
-  /** Stores a new job and queues it, in one step; false (nothing stored) when its owner's quota of queued jobs is full. */
-  public Mono<Boolean> create(JobRecord job) {
-    return redis.execute(CREATE, List.of(JOB + job.jobId(), QUEUE, OWNER_QUEUED + job.owner()),
-            List.of(job.jobId(), job.owner(), json.writeValueAsString(job.definition()), Long.toString(job.timeoutSeconds()),
+  /**
+   * Stores a new job and queues it, in one step, unless its owner's quota of queued jobs is full
+   * or {@code post} (when given: the post's Idempotency-Key) was used before by the same owner.
+   */
+  public Mono<Created> create(JobRecord job, PostKey post) {
+    String definition = json.writeValueAsString(job.definition());
+    String fingerprint = post == null ? "" : PostKey.fingerprint(definition, job.timeoutSeconds());
+    return redis.execute(CREATE, List.of(JOB + job.jobId(), QUEUE, OWNER_QUEUED + job.owner(),
+                POSTED + job.owner() + ":" + (post == null ? "-" : post.digest())),
+            List.of(job.jobId(), job.owner(), definition, Long.toString(job.timeoutSeconds()),
                 Long.toString(job.createdAt()), Integer.toString(lifetimes.maxQueuedPerOwner()), lifetimes.queuedMillis(),
-                Long.toString(job.createdAt() - lifetimes.maxQueueTime().toMillis()), QUEUED_CHANNEL, JOBS_CHANNEL))
+                Long.toString(job.createdAt() - lifetimes.maxQueueTime().toMillis()), QUEUED_CHANNEL, JOBS_CHANNEL,
+                fingerprint, Long.toString(POSTED_KEPT.toMillis())))
         .next()
-        .map(created -> created == 1);
+        .map(answer -> switch (answer) {
+          case "created" -> Created.NEW;
+          case "full" -> Created.QUOTA_FULL;
+          default -> {
+            String[] earlier = answer.split(" ");
+            yield new Created(earlier[1], earlier[2].equals(fingerprint));
+          }
+        });
+  }
+
+  /**
+   * What a post did: {@link #NEW}, {@link #QUOTA_FULL}, or, for an Idempotency-Key used before, the
+   * job it made then and whether that post was the same as this one.
+   */
+  public record Created(String earlierJobId, boolean sameAsEarlier) {
+    public static final Created NEW = new Created(null, false);
+    public static final Created QUOTA_FULL = new Created("", false);
   }
 
   /** The most queued jobs one owner may have. */

@@ -8,8 +8,10 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 
 /**
- * A data store that cannot answer is 503 {@code store-unavailable}: the request may be retried,
- * nothing was accepted. That is Spring's {@link DataAccessException}, and Lettuce's own failures
+ * A data store that cannot answer is 503 {@code store-unavailable}: the request may be retried.
+ * Nothing was accepted when the store could not be reached; when it did not answer in time, a
+ * write may still have been made (the command was sent, only its answer is missing), and the
+ * answer says so — the market's posts take an {@code Idempotency-Key} for that. That is Spring's {@link DataAccessException}, and Lettuce's own failures
  * where Spring Data Redis does not translate them (a reactive command issued while the client is
  * disconnected fails with a bare {@code io.lettuce.core.RedisException}, "Currently not connected",
  * found by the market's outage test): every {@code RedisException} but an error Redis itself
@@ -21,6 +23,7 @@ public final class DataStoreFailures implements ProblemClassifier {
   private static final Logger log = LoggerFactory.getLogger(DataStoreFailures.class);
   private static final String LETTUCE_FAILURE = "io.lettuce.core.RedisException";
   private static final String REDIS_ANSWERED_AN_ERROR = "io.lettuce.core.RedisCommandExecutionException";
+  private static final String LETTUCE_TIMEOUT = "io.lettuce.core.RedisCommandTimeoutException";
 
   @Override
   public Optional<ProblemDetail> classify(Throwable error) {
@@ -28,10 +31,22 @@ public final class DataStoreFailures implements ProblemClassifier {
       if (t instanceof DataAccessException || isUnreachableRedis(t)) {
         log.warn("store unavailable: {}", t.getClass().getSimpleName());
         return Optional.of(ProblemMapping.problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.UNAVAILABLE, "Unavailable",
-            "the store cannot be reached right now; nothing was accepted. Retry shortly"));
+            timedOut(error)
+                ? "the store did not answer in time: a change asked for may or may not have been made. Retry shortly "
+                    + "(a post with the same Idempotency-Key is made once)"
+                : "the store cannot be reached right now; nothing was accepted. Retry shortly"));
       }
     }
     return Optional.empty();
+  }
+
+  private static boolean timedOut(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof org.springframework.dao.QueryTimeoutException || t.getClass().getName().equals(LETTUCE_TIMEOUT)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static boolean isUnreachableRedis(Throwable error) {

@@ -64,6 +64,12 @@ public final class ProblemException extends RuntimeException {
     return new ProblemException(HttpStatus.CONFLICT, ProblemTypes.CONFLICT, "Conflict", detail, retryAfter, null);
   }
 
+  /** 422: the request is well formed but cannot be done as asked (an Idempotency-Key reused for another request). */
+  public static ProblemException unprocessable(String detail) {
+    return new ProblemException(HttpStatus.UNPROCESSABLE_CONTENT, ProblemTypes.of(HttpStatus.UNPROCESSABLE_CONTENT),
+        "Unprocessable content", detail, null, null);
+  }
+
   /** 410: it was there and is gone for good. */
   public static ProblemException gone(String detail) {
     return new ProblemException(HttpStatus.GONE, ProblemTypes.GONE, "Gone", detail, null, null);
