@@ -76,7 +76,8 @@ public final class JobCommand extends MissingSubcommand {
       }
       String session = c.identity().login(null, null, 600L).sessionId();
       byte[] body = VeilJson.write(new PostJobRequest(job, timeoutMinutes == null ? null : timeoutMinutes * 60));
-      JobRecord posted = VeilJson.lenient().readValue(c.gateway().api("POST", "/v1/jobs", session, body).body(), JobRecord.class);
+      JobRecord posted = VeilJson.lenient().readValue(c.gateway().create("/v1/jobs", session, body, c.out()::progress).body(),
+          JobRecord.class);
       if (!await) {
         c.out().result(posted.jobId(), Map.of("jobId", posted.jobId()));
         return ExitCodes.OK;

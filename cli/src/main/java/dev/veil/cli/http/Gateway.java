@@ -13,6 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.Consumer;
 import tools.jackson.databind.JsonNode;
 import dev.veil.model.json.VeilJson;
 
@@ -67,17 +69,50 @@ public final class Gateway {
 
   /** A public API call ({@code /v1/...}); fails with the mapped exit code unless 2xx. */
   public Reply api(String method, String path, String sessionId, byte[] body) {
-    return send(method, path, null, sessionId, body, "application/json");
+    return send(method, path, null, sessionId, body, "application/json", Map.of());
+  }
+
+  /** How many times {@link #create} sends its post at most. */
+  static final int CREATE_ATTEMPTS = 4;
+  /** The longest {@link #create} waits between two attempts, whatever {@code Retry-After} says. */
+  static final Duration CREATE_MAX_WAIT = Duration.ofSeconds(10);
+
+  /**
+   * A {@code POST} that makes something (a job), made once: sent with an {@code Idempotency-Key},
+   * and sent again with the same key while the service cannot answer (502, 503, 504: it may have
+   * made it all the same, e.g. when its store answered too late), up to {@value #CREATE_ATTEMPTS}
+   * times, waiting as it asks (at most {@link #CREATE_MAX_WAIT}). {@code progress} hears of each wait.
+   */
+  public Reply create(String path, String sessionId, byte[] body, Consumer<String> progress) {
+    Map<String, String> key = Map.of("Idempotency-Key", UUID.randomUUID().toString());
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return send("POST", path, null, sessionId, body, "application/json", key);
+      } catch (Unavailable busy) {
+        if (attempt == CREATE_ATTEMPTS) {
+          throw busy;
+        }
+        Duration wait = Duration.ofSeconds(busy.retryAfterSeconds());
+        wait = wait.compareTo(CREATE_MAX_WAIT) > 0 ? CREATE_MAX_WAIT : wait;
+        progress.accept(busy.getMessage() + "; sending it again in " + wait.toSeconds() + " s (the same post: made once)");
+        try {
+          Thread.sleep(wait.toMillis());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw busy;
+        }
+      }
+    }
   }
 
   /** A call to a node's agent, by its name under the node domain. */
   public Reply node(String nodeId, String method, String path, String sessionId, byte[] body) {
-    return send(method, path, settings.hostOf(nodeId), sessionId, body, "application/json");
+    return send(method, path, settings.hostOf(nodeId), sessionId, body, "application/json", Map.of());
   }
 
   /** A call to a node's agent with a body of {@code contentType}. */
   public Reply node(String nodeId, String method, String path, String sessionId, byte[] body, String contentType) {
-    return send(method, path, settings.hostOf(nodeId), sessionId, body, contentType);
+    return send(method, path, settings.hostOf(nodeId), sessionId, body, contentType, Map.of());
   }
 
   /**
@@ -153,8 +188,9 @@ public final class Gateway {
     }
   }
 
-  private Reply send(String method, String path, String host, String sessionId, byte[] body, String contentType) {
-    Map<String, String> headers = new LinkedHashMap<>();
+  private Reply send(String method, String path, String host, String sessionId, byte[] body, String contentType,
+      Map<String, String> extra) {
+    Map<String, String> headers = new LinkedHashMap<>(extra);
     headers.put("Accept", "application/json");
     if (body != null) {
       headers.put("Content-Type", contentType);
@@ -216,8 +252,9 @@ public final class Gateway {
   }
 
   /**
-   * A service behind the gateway cannot answer now. {@link #safeToRepeat()} only for a 503: the
-   * request was not acted on; after a 502 or 504 it may have been.
+   * A service behind the gateway cannot answer now. {@link #safeToRepeat()} only for a 503 (the
+   * service says when to ask again); after a 502 or 504 a request may have been acted on, and a
+   * request that makes something is repeated only with its Idempotency-Key ({@link #create}).
    */
   public static final class Unavailable extends CliException {
 

@@ -28,6 +28,9 @@ class GatewayTransportTest {
   private volatile int status = 200;
   private volatile String answer = "{\"ok\":true}";
   private volatile String retryAfter;
+  /** Statuses to answer first, one per request, before {@link #status}. */
+  private final java.util.Queue<Integer> firstStatuses = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final List<String> keys = new CopyOnWriteArrayList<>();
 
   @BeforeEach
   void start() throws IOException {
@@ -40,7 +43,11 @@ class GatewayTransportTest {
           + " type=" + exchange.getRequestHeaders().getFirst("Content-Type")
           + " length=" + exchange.getRequestHeaders().getFirst("Content-Length")
           + " body=" + new String(body, StandardCharsets.UTF_8));
-      byte[] reply = answer.getBytes(StandardCharsets.UTF_8);
+      keys.add(String.valueOf(exchange.getRequestHeaders().getFirst("Idempotency-Key")));
+      Integer first = firstStatuses.poll();
+      int status = first != null ? first : this.status;
+      byte[] reply = (first == null ? answer : "{\"status\":" + status + ",\"detail\":\"store too slow\"}")
+          .getBytes(StandardCharsets.UTF_8);
       exchange.getResponseHeaders().set("Content-Type", status / 100 == 2 ? "application/json" : "application/problem+json");
       if (retryAfter != null) {
         exchange.getResponseHeaders().set("Retry-After", retryAfter);
@@ -94,6 +101,42 @@ class GatewayTransportTest {
           assertThat(e.getMessage()).contains("401").contains("session refused");
         });
     assertThat(seen).hasSize(1); // sent once, never repeated
+  }
+
+  @Test
+  void aPostThatMakesAJobIsSentAgainWithItsKeyWhileTheServiceCannotAnswerAndNothingElseIsRepeated() {
+    firstStatuses.addAll(List.of(503, 504));
+    retryAfter = "0";
+    List<String> heard = new CopyOnWriteArrayList<>();
+
+    Gateway.Reply reply = gateway().create("/v1/jobs", "s", "{}".getBytes(StandardCharsets.UTF_8), heard::add);
+
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(seen).hasSize(3);
+    // One key, the same on every attempt: the market makes the job once, however many arrived.
+    assertThat(keys).hasSize(3).doesNotContain("null").containsOnly(keys.get(0));
+    assertThat(heard).hasSize(2).allSatisfy(line -> assertThat(line).contains("the same post: made once"));
+
+    // Another post is another key; a plain API call carries none.
+    gateway().create("/v1/jobs", "s", "{}".getBytes(StandardCharsets.UTF_8), heard::add);
+    gateway().api("GET", "/v1/jobs/J1", null, null);
+    assertThat(keys.get(3)).isNotEqualTo(keys.get(0));
+    assertThat(keys.get(4)).isEqualTo("null");
+  }
+
+  @Test
+  void aPostThatMakesAJobGivesUpAfterItsAttemptsAndIsNeverRepeatedOnARefusal() {
+    status = 503;
+    retryAfter = "0";
+    assertThatThrownBy(() -> gateway().create("/v1/jobs", "s", "{}".getBytes(StandardCharsets.UTF_8), line -> { }))
+        .isInstanceOf(Gateway.Unavailable.class);
+    assertThat(seen).hasSize(Gateway.CREATE_ATTEMPTS);
+
+    seen.clear();
+    status = 429;
+    assertThatThrownBy(() -> gateway().create("/v1/jobs", "s", "{}".getBytes(StandardCharsets.UTF_8), line -> { }))
+        .isInstanceOf(CliException.class);
+    assertThat(seen).hasSize(1);
   }
 
   @Test
