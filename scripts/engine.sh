@@ -56,11 +56,13 @@ apt_ensure() {
 # What tests need beside the engine: Python's `cryptography`, which checks the sealing test
 # vectors independently of the Java code (common-model's SealingVectorsTest), and Redis itself,
 # run as processes for the topologies a container does not give simply (a three-primary cluster,
-# a primary under Sentinel: test-support's RedisCluster and RedisSentinel).
+# a primary under Sentinel: test-support's RedisCluster and RedisSentinel), and HAProxy, the load
+# balancer in front of the replicas of e2e's ScaleOutIT.
 ensure_test_tools() {
   python3 -c 'import cryptography.hazmat.primitives.asymmetric.x25519' >/dev/null 2>&1 \
     || apt_ensure python3 python3-cryptography
   { command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || apt_ensure redis-server redis-tools
+  command -v haproxy >/dev/null 2>&1 || apt_ensure haproxy
 }
 
 podman_socket_path() {

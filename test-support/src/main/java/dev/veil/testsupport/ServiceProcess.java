@@ -50,8 +50,16 @@ public final class ServiceProcess implements AutoCloseable {
   }
 
   private static ServiceProcess start(String module, Map<String, String> env, int managementPort) {
+    return startOn(module, env, RedisContainers.freePort(), managementPort);
+  }
+
+  /**
+   * Like {@link #start(String, Map)}, on ports the caller chose: for a service that others must
+   * know the address of before it starts (a load balancer's backend). {@code managementPort} 0:
+   * the actuator on {@code port}.
+   */
+  public static ServiceProcess startOn(String module, Map<String, String> env, int port, int managementPort) {
     Path jar = builtJar(module);
-    int port = RedisContainers.freePort();
     try {
       Path log = Files.createTempFile(module + "-", ".log");
       List<String> command = new ArrayList<>(List.of(
