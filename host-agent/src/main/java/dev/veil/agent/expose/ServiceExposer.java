@@ -60,7 +60,8 @@ public class ServiceExposer implements OpServices {
     boolean ownerOnly = isPrivate && run.args().ownerOnly();
     // A container just started may not have its address on the network yet: asked again, briefly.
     return engine.address(containerId, execution.network())
-        .retryWhen(Retry.backoff(5, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(2)))
+        .retryWhen(Retry.backoff(5, Duration.ofMillis(200)).maxBackoff(Duration.ofSeconds(2))
+            .onRetryExhaustedThrow((spec, signal) -> signal.failure()))
         .flatMapMany(address -> Flux.fromIterable(ports)
             .concatMap(port -> PortRelay.open(properties.publishHost(), address, port.port()).map(relay -> {
               String serviceId = isPrivate ? ExposeIds.privateId() : ExposeIds.publicId(op.index(), port.port(), execution.jobId());
@@ -76,8 +77,15 @@ public class ServiceExposer implements OpServices {
           monitors.put(service.serviceId(), monitor(service));
           // The gateway refuses a forward it cannot check now (the market slow to say who holds the
           // job): asked again for a few seconds before the op is given up as unreachable.
-          return tunnel.forward(forwards.get(service.serviceId()), properties.publishHost(), relays.get(service.serviceId()).port())
-              .retryWhen(Retry.backoff(5, Duration.ofMillis(500)).maxBackoff(Duration.ofSeconds(5)));
+          // Never again once withdrawn (the op stopped meanwhile): a forward asked for after its
+          // withdrawal would be routed to a closed relay, and kept.
+          return Mono.defer(() -> {
+                ForwardName name = forwards.get(service.serviceId());
+                PortRelay relay = relays.get(service.serviceId());
+                return name == null || relay == null ? Mono.<Void>empty() : tunnel.forward(name, properties.publishHost(), relay.port());
+              })
+              .retryWhen(Retry.backoff(5, Duration.ofMillis(500)).maxBackoff(Duration.ofSeconds(5))
+                  .onRetryExhaustedThrow((spec, signal) -> signal.failure()));
         })
         .then();
   }

@@ -30,7 +30,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;
@@ -58,6 +58,8 @@ import reactor.util.retry.Retry;
 public class JobExecutor {
 
   private static final Logger log = LoggerFactory.getLogger(JobExecutor.class);
+  /** The stop reason of an op whose ports could not be exposed. */
+  static final String NOT_EXPOSED = "its ports could not be exposed";
   private static final Duration WITHDRAW_BEFORE_STOP = Duration.ofSeconds(2);
   private static final Duration ENGINE_RETRY_FIRST = Duration.ofSeconds(1);
   private static final Duration ENGINE_RETRY_MAX = Duration.ofSeconds(5);
@@ -246,20 +248,23 @@ public class JobExecutor {
         .filter(tick -> execution.journal().isFollowed())
         .concatMap(tick -> follower.readNew().onErrorResume(e -> Mono.empty()), 1)
         .subscribe();
-    // A service nobody can reach is not left running until its timeout: the op is stopped, saying why.
+    // A service nobody can reach is not left running until its timeout: the op is stopped, saying
+    // why, unless it ended first. Exposing stops when the container ends.
     Sinks.One<String> notExposed = Sinks.one();
-    AtomicBoolean exposeFailed = new AtomicBoolean();
+    AtomicReference<String> exposeFailure = new AtomicReference<>();
     Mono<Void> services = exposer.expose(execution, op, containerId).onErrorResume(e -> {
       log.warn("job {}: its ports could not be exposed ({}); the op is stopped", execution.jobId(), e.getClass().getSimpleName());
-      op.errors.add("exposing its ports failed: " + describe(e) + "; the op was stopped: nobody could have reached it");
-      exposeFailed.set(true);
-      notExposed.tryEmitValue("its ports could not be exposed");
+      exposeFailure.set(describe(e));
+      notExposed.tryEmitValue(NOT_EXPOSED);
       return Mono.empty();
-    });
+    }).takeUntilOther(exit);
     Mono<String> stopAsked = Mono.firstWithValue(execution.stopped(), dependencyEnded(execution, op), notExposed.asMono());
     Mono<Void> stopper = stopAsked
         .flatMap(reason -> {
           op.stopReason = reason;
+          if (NOT_EXPOSED.equals(reason)) {
+            op.errors.add("exposing its ports failed: " + exposeFailure.get() + "; the op was stopped: nobody could have reached it");
+          }
           // Its services go first: nobody reaches a stopping job through them during its grace
           // period. A market that does not answer must not hold the stop up: the routes are
           // withdrawn again when the op ends.
@@ -303,7 +308,7 @@ public class JobExecutor {
           op.results = extraction.results();
           op.errors.addAll(extraction.errors());
           // An op stopped because its ports could not be exposed failed; its error says why.
-          boolean unreachable = exposeFailed.get();
+          boolean unreachable = NOT_EXPOSED.equals(op.stopReason);
           OpStatus outcome = unreachable ? OpStatus.FAILED
               : op.stopReason != null ? OpStatus.STOPPED : code == 0 ? OpStatus.SUCCESS : OpStatus.FAILED;
           if (outcome == OpStatus.FAILED && !unreachable) {
