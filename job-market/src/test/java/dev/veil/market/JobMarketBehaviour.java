@@ -208,6 +208,26 @@ abstract class JobMarketBehaviour extends MarketClients {
   }
 
   @Test
+  void aClaimCutBetweenItsTwoStepsPutsTheJobBackInTheQueueALeaseLater() throws Exception {
+    JobRecord posted = posted(alice, spec("public-job.json"));
+    // What a claim's first step leaves when its market dies before the second: the job out of the
+    // queue, in the claiming set, still QUEUED.
+    var redis = redis();
+    assertThat(redis.zrem("veil:{market}:queue", posted.jobId())).isEqualTo(1L);
+    redis.zadd("veil:{market}:claiming", clock.millis(), posted.jobId());
+    assertThat(redis.zscore("veil:{market}:queue", posted.jobId())).isNull();
+
+    clock.advance(Duration.ofSeconds(31));
+
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .untilAsserted(() -> assertThat(redis.zscore("veil:{market}:queue", posted.jobId())).isEqualTo((double) posted.createdAt()));
+    assertThat(redis.zscore("veil:{market}:claiming", posted.jobId())).isNull();
+    NodeApi host = node();
+    assertThat(claim(host, posted.jobId()).nodeId()).isEqualTo(host.id());
+    assertThat(redis.zscore("veil:{market}:claiming", posted.jobId())).as("a whole claim leaves nothing there").isNull();
+  }
+
+  @Test
   void anIdleHostWaitingInAClaimIsToldOfANewJob() throws Exception {
     NodeApi node = node();
     // Drain what earlier tests left, so the waiting claim can only be answered by the new job.
@@ -328,11 +348,13 @@ abstract class JobMarketBehaviour extends MarketClients {
     assertThat(bobs.owner()).isNotEqualTo(alices.owner());
 
     // The key again with another job: refused, and nothing is made.
+    long jobsBefore = redis().keys("veil:{market}:job:*").size();
     http.post().uri("/v1/jobs").header("x-session-id", login.sessionId(alice)).header("Idempotency-Key", key)
         .contentType(MediaType.APPLICATION_JSON).bodyValue(new PostJobRequest(spec("private-send-template.json"), null))
         .exchange().expectStatus().isEqualTo(422)
         .expectHeader().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)
         .expectBody().jsonPath("$.detail").value(detail -> assertThat(detail.toString()).contains("Idempotency-Key"));
+    assertThat(redis().keys("veil:{market}:job:*")).hasSize((int) jobsBefore);
     // A key that is no key: 400, naming the header.
     http.post().uri("/v1/jobs").header("x-session-id", login.sessionId(alice)).header("Idempotency-Key", "short")
         .contentType(MediaType.APPLICATION_JSON).bodyValue(new PostJobRequest(spec("public-job.json"), null))

@@ -80,7 +80,8 @@ public final class Gateway {
   /**
    * A {@code POST} that makes something (a job), made once: sent with an {@code Idempotency-Key},
    * and sent again with the same key while the service cannot answer (502, 503, 504: it may have
-   * made it all the same, e.g. when its store answered too late), up to {@value #CREATE_ATTEMPTS}
+   * made it all the same, e.g. when its store answered too late) or the gateway cannot be reached
+   * (the answer may be what was lost), up to {@value #CREATE_ATTEMPTS}
    * times, waiting as it asks (at most {@link #CREATE_MAX_WAIT}). {@code progress} hears of each wait.
    */
   public Reply create(String path, String sessionId, byte[] body, Consumer<String> progress) {
@@ -88,11 +89,13 @@ public final class Gateway {
     for (int attempt = 1; ; attempt++) {
       try {
         return send("POST", path, null, sessionId, body, "application/json", key);
-      } catch (Unavailable busy) {
-        if (attempt == CREATE_ATTEMPTS) {
+      } catch (CliException busy) {
+        // Unreachable: the answer may be what was lost (a reset, a timeout after sending).
+        boolean again = busy instanceof Unavailable || busy.exitCode() == ExitCodes.UNREACHABLE;
+        if (!again || attempt == CREATE_ATTEMPTS) {
           throw busy;
         }
-        Duration wait = Duration.ofSeconds(busy.retryAfterSeconds());
+        Duration wait = Duration.ofSeconds(busy instanceof Unavailable unavailable ? unavailable.retryAfterSeconds() : 1);
         wait = wait.compareTo(CREATE_MAX_WAIT) > 0 ? CREATE_MAX_WAIT : wait;
         progress.accept(busy.getMessage() + "; sending it again in " + wait.toSeconds() + " s (the same post: made once)");
         try {

@@ -5,6 +5,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.Limit;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import reactor.core.publisher.Mono;
@@ -33,7 +35,8 @@ import reactor.core.publisher.Mono;
  * a lifetime: names live as long as their forward, or, if their replica dies, until a live
  * replica sweeps them ({@link #sweepLapsed}); a replica's entry expires on its own; the nodes seen
  * are forgotten after {@code node-memory}. Scripts take the time from Redis ({@code TIME}), so
- * replicas with skewed clocks agree.
+ * replicas with skewed clocks agree, and declare every key they touch ({@code KEYS}): what a key
+ * depends on (a name's holder, a dead replica's names) is read first and checked again inside.
  */
 public final class TunnelRegistry {
 
@@ -63,14 +66,16 @@ public final class TunnelRegistry {
       return 1
       """, Long.class);
 
-  // KEYS: service key, nodes seen, events, this replica's held set;
-  // ARGV: replica, service ID, node, job, replica key prefix, public|private, the owner it is open to ('' for anyone).
+  // KEYS: service key, nodes seen, events, this replica's held set, the key of the replica holding the
+  // name now as read before ('-' for none); ARGV: replica, service ID, node, job, that replica ('' for none),
+  // public|private, the owner it is open to ('' for anyone). -1 when the holder changed since it was read.
   // A public ID is the job's own (the market said this node runs it): it wins over anyone squatting it.
   private static final RedisScript<Long> CLAIM_SERVICE = RedisScript.of("""
       if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
       local holder = redis.call('HMGET', KEYS[1], 'replica', 'node')
+      if (holder[1] or '') ~= ARGV[5] then return -1 end
       if ARGV[6] ~= 'public' and holder[1] and holder[2] ~= ARGV[3]
-          and redis.call('EXISTS', ARGV[5] .. holder[1]) == 1 then return 0 end
+          and redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
       redis.call('HSET', KEYS[1], 'replica', ARGV[1], 'node', ARGV[3], 'job', ARGV[4])
       redis.call('HDEL', KEYS[1], 'owner')
       if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'owner', ARGV[7]) end
@@ -107,25 +112,28 @@ public final class TunnelRegistry {
       return 1
       """, Long.class);
 
-  // KEYS: the replicas; ARGV: lapsed for (ms), replica key prefix, held prefix, name key prefix, events.
-  // A replica silent that long whose key is gone died: drop the names it still holds (those not taken over since).
-  private static final RedisScript<Long> SWEEP = RedisScript.of(NOW + """
-      local lapsed = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', now - tonumber(ARGV[1])), 'LIMIT', 0, 10)
-      local dropped = 0
-      for _, replica in ipairs(lapsed) do
-        if redis.call('EXISTS', ARGV[2] .. replica) == 0 then
-          local held = ARGV[3] .. replica
-          for _, name in ipairs(redis.call('SPOP', held, 500)) do
-            if redis.call('HGET', ARGV[4] .. name, 'replica') == replica then
-              redis.call('DEL', ARGV[4] .. name)
-              redis.call('PUBLISH', ARGV[5], name)
-              dropped = dropped + 1
-            end
-          end
-          if redis.call('SCARD', held) == 0 then redis.call('ZREM', KEYS[1], replica) end
-        end
-      end
-      return dropped
+  // A replica silent for long whose key is gone died: the names it still holds (those not taken over
+  // since) are dropped, one script per name, then the replica is forgotten once it holds none. Java
+  // reads the lapsed replicas and their held names first, so every key is declared.
+  // KEYS: the replicas, the replica's key, its held set, the name's key, events; ARGV: lapsed for (ms), replica, name.
+  // 1 when the name was dropped.
+  private static final RedisScript<Long> DROP_LAPSED = RedisScript.of(NOW + """
+      local beat = redis.call('ZSCORE', KEYS[1], ARGV[2])
+      if not beat or tonumber(beat) >= now - tonumber(ARGV[1]) or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+      if redis.call('SREM', KEYS[3], ARGV[3]) == 0 then return 0 end
+      if redis.call('HGET', KEYS[4], 'replica') ~= ARGV[2] then return 0 end
+      redis.call('DEL', KEYS[4])
+      redis.call('PUBLISH', KEYS[5], ARGV[3])
+      return 1
+      """, Long.class);
+
+  // KEYS: the replicas, the replica's key, its held set; ARGV: lapsed for (ms), replica. Forgets a dead replica that holds nothing.
+  private static final RedisScript<Long> FORGET_LAPSED = RedisScript.of(NOW + """
+      local beat = redis.call('ZSCORE', KEYS[1], ARGV[2])
+      if not beat or tonumber(beat) >= now - tonumber(ARGV[1]) or redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+      if redis.call('SCARD', KEYS[3]) > 0 then return 0 end
+      redis.call('ZREM', KEYS[1], ARGV[2])
+      return 1
       """, Long.class);
 
   private final ReactiveStringRedisTemplate redis;
@@ -151,9 +159,24 @@ public final class TunnelRegistry {
    * node's live tunnel holds it; {@code owner} non-null: open to that owner only. Blocking.
    */
   boolean claimService(String serviceId, String nodeId, String jobId, boolean publicId, String owner) {
-    return run(CLAIM_SERVICE, List.of(SERVICE + serviceId, NODES_SEEN, EVENTS, HELD + replica.id()),
-        List.of(replica.id(), serviceId, nodeId, jobId, REPLICA, publicId ? "public" : "private", owner == null ? "" : owner));
+    // The script checks the holder's replica is alive, so its key is read first; a holder that
+    // changed meanwhile is read again.
+    for (int attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
+      String holder = redis.<String, String>opsForHash().get(SERVICE + serviceId, "replica").defaultIfEmpty("").block(timeout);
+      Long done = redis.execute(CLAIM_SERVICE, List.of(SERVICE + serviceId, NODES_SEEN, EVENTS, HELD + replica.id(),
+                REPLICA + (holder == null || holder.isEmpty() ? "-" : holder)),
+            List.of(replica.id(), serviceId, nodeId, jobId, holder == null ? "" : holder, publicId ? "public" : "private",
+                owner == null ? "" : owner))
+          .next().block(timeout);
+      if (done == null || done != -1) {
+        return done != null && done == 1;
+      }
+    }
+    return false;
   }
+
+  /** How often a service claim reads its name's holder again when it changed between the read and the script. */
+  static final int CLAIM_ATTEMPTS = 3;
 
   /** Drops a name while it still points at this replica. Blocking. */
   boolean release(RegistryTarget.Kind kind, String id) {
@@ -182,11 +205,22 @@ public final class TunnelRegistry {
    * died without releasing them); answers how many. Safe on every replica at once.
    */
   Mono<Long> sweepLapsed(Duration lapsedFor) {
-    return redis.execute(SWEEP, List.of(REPLICAS),
-            List.of(Long.toString(lapsedFor.toMillis()), REPLICA, HELD, NAME_KEY_PREFIX, EVENTS))
-        .next()
-        .defaultIfEmpty(0L);
+    String lapsed = Long.toString(lapsedFor.toMillis());
+    return redis.execute(TIME_MILLIS, List.of(), List.of()).next()
+        .flatMapMany(now -> redis.opsForZSet().rangeByScore(REPLICAS,
+            Range.rightOpen(Double.NEGATIVE_INFINITY, (double) (now - lapsedFor.toMillis())), Limit.limit().count(10)))
+        .filterWhen(dead -> redis.hasKey(REPLICA + dead).map(alive -> !alive))
+        .concatMap(dead -> redis.opsForSet().scan(HELD + dead)
+            .concatMap(name -> redis.execute(DROP_LAPSED, List.of(REPLICAS, REPLICA + dead, HELD + dead, NAME_KEY_PREFIX + name,
+                EVENTS), List.of(lapsed, dead, name)).next())
+            .reduce(0L, Long::sum)
+            .flatMap(dropped -> redis.execute(FORGET_LAPSED, List.of(REPLICAS, REPLICA + dead, HELD + dead), List.of(lapsed, dead))
+                .next().thenReturn(dropped)))
+        .reduce(0L, Long::sum);
   }
+
+  // Redis's clock in ms, the one the replicas' beats are scored by.
+  private static final RedisScript<Long> TIME_MILLIS = RedisScript.of(NOW + "return now", Long.class);
 
   /**
    * Marks this replica gone, so its names route nowhere at once and the others stop counting it

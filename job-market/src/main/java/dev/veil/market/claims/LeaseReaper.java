@@ -15,9 +15,11 @@ import reactor.core.publisher.Flux;
 /**
  * Finds jobs whose host stopped heart-beating and queues them again (or, if their owner asked
  * them to stop, stops them), and ends {@code EXPIRED} the jobs no host claimed within
- * {@code max-queue-time}. Safe to run in several market instances at once: each sweep is one
- * atomic script, so each job is handled exactly once. No lease is re-queued while hosts could not
- * have renewed it ({@link ReapGrace}: after a start, a stall or a failed sweep).
+ * {@code max-queue-time}, and puts back in the queue a job whose claim was cut between its two
+ * steps (a market stopped) a lease ago. Safe to run in several market instances at once: each job
+ * is handled by one atomic script that checks it still needs it, so exactly once. No lease is
+ * re-queued while hosts could not have renewed it ({@link ReapGrace}: after a start, a stall or a
+ * failed sweep).
  */
 @Component
 class LeaseReaper {
@@ -29,8 +31,10 @@ class LeaseReaper {
   private final Counter requeued;
   private final Counter expired;
   private final ReapGrace grace;
+  private final Duration lease;
 
   LeaseReaper(RedisJobStore jobs, Clock clock, MeterRegistry meters, MarketProperties properties) {
+    this.lease = properties.lease();
     this.jobs = jobs;
     this.clock = clock;
     Duration grace = properties.reapGrace() == null ? properties.lease() : properties.reapGrace();
@@ -50,6 +54,8 @@ class LeaseReaper {
             requeued.increment();
             log.info("job {} lost its host (no heartbeat within the lease): queued again or stopped", jobId);
           })
+          .thenMany(jobs.requeueCutClaims(clock.millis() - lease.toMillis()))
+          .doOnNext(jobId -> log.info("job {} queued again: the claim that took it from the queue was cut off", jobId))
           .thenMany(jobs.expireUnclaimed(clock.millis()))
           .doOnNext(jobId -> {
             expired.increment();

@@ -141,7 +141,7 @@ class JobController {
         .flatMap(owner -> find(jobId).filter(job -> job.owner().equals(owner)))
         // Someone else's job answers exactly as a job that does not exist.
         .switchIfEmpty(Mono.error(() -> ProblemException.notFound("no such job")))
-        .flatMap(job -> jobs.stop(jobId, clock.millis()))
+        .flatMap(job -> jobs.stop(jobId, job.owner(), clock.millis()))
         .flatMap(outcome -> outcome == RedisJobStore.StopOutcome.ALREADY_FINISHED
             ? Mono.error(ProblemException.conflict("the job has already finished"))
             : find(jobId));

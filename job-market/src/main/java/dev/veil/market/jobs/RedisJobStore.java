@@ -9,6 +9,8 @@ import dev.veil.model.result.JobStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.springframework.data.domain.Range;
+import org.springframework.data.redis.connection.Limit;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.data.redis.core.script.RedisScript;
 import org.springframework.stereotype.Repository;
@@ -17,10 +19,13 @@ import reactor.core.publisher.Mono;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Jobs, the queue and the leases in Redis. Every state change is one Lua script, so each is
- * atomic: a job is posted whole or not at all, within its owner's quota; a job is claimed by
- * exactly one host, a lease renews only for its holder, a result completes only the holder's
- * job, and an expired lease re-queues a job exactly once.
+ * Jobs, the queue and the leases in Redis. Every state change is a Lua script that declares every
+ * key it touches ({@code KEYS}, all in the {@code {market}} hash slot), so each is atomic and runs
+ * on a Redis Cluster as on one server: a job is posted whole or not at all, within its owner's
+ * quota; a job is claimed by exactly one host, a lease renews only for its holder, a result
+ * completes only the holder's job, and an expired lease re-queues a job exactly once. Where a
+ * script's keys depend on data (a job's owner, the queue's head), that data is read first: an
+ * owner never changes, and a popped job waits in the claiming set until the second step leases it.
  *
  * <h2>Storage details</h2>
  * Job {@code Ab1...} posted by {@code 7kJ...} at 1764000000000, claimed by node {@code Nd9...}:
@@ -36,8 +41,13 @@ import tools.jackson.databind.json.JsonMapper;
  * PEXPIRE veil:{market}:owner-queued:7kJ... &lt;max queue time + retention&gt;
  * PUBLISH veil:market:queued Ab1...                           -- wakes hosts waiting in a claim
  *
- * -- claim (script): pop the oldest queued job, mark it, lease it
+ * -- claim, first script: pop the oldest queued job into the claiming set
  * ZPOPMIN veil:{market}:queue
+ * ZADD veil:{market}:claiming 1764000001000 Ab1...               -- put back in the queue by the reaper a lease later if
+ *                                                                -- the second step never comes (the market stopped)
+ * HGET veil:{market}:job:Ab1... owner                           -- (not a script: an owner never changes)
+ * -- claim, second script: mark it, lease it
+ * ZREM veil:{market}:claiming Ab1...
  * HSET veil:{market}:job:Ab1... state RUNNING nodeId Nd9... claimedAt 1764000001000
  * PEXPIRE veil:{market}:job:Ab1... &lt;its timeout + retention&gt;
  * ZREM veil:{market}:owner-queued:7kJ... Ab1...
@@ -70,7 +80,12 @@ public class RedisJobStore {
   static final String QUEUE = "veil:{market}:queue";
   static final String LEASES = "veil:{market}:leases";
   static final String OWNER_QUEUED = "veil:{market}:owner-queued:";
-  /** {@code <owner>:<SHA-256 of the Idempotency-Key>} → {@code <job ID> <SHA-256 of what was posted>}, for a day. */
+  /** Jobs popped from the queue by a claim not yet leased, by when the claim began. */
+  static final String CLAIMING = "veil:{market}:claiming";
+  /**
+   * {@code <owner>:<SHA-256 of the Idempotency-Key>} → {@code <job ID> <SHA-256 of what was posted>},
+   * for a day (or {@code retention}, if shorter: never longer than the job it names).
+   */
   static final String POSTED = "veil:{market}:posted:";
   static final Duration POSTED_KEPT = Duration.ofHours(24);
   /** Channel: a job ID whenever that job changes. */
@@ -101,23 +116,42 @@ public class RedisJobStore {
       return 'created'
       """, String.class);
 
-  // ARGV: node, now, lease (ms), job key prefix, owner-queued prefix, retention (ms).
-  private static final RedisScript<List> CLAIM = RedisScript.of("""
-      while true do
-        local popped = redis.call('ZPOPMIN', KEYS[1])
-        if #popped == 0 then return {} end
-        local key = ARGV[4] .. popped[1]
-        local job = redis.call('HMGET', key, 'state', 'owner', 'timeoutSeconds')
-        if job[1] == 'QUEUED' then
-          redis.call('HSET', key, 'state', 'RUNNING', 'nodeId', ARGV[1], 'claimedAt', ARGV[2])
-          redis.call('HDEL', key, 'hostStatus')
-          redis.call('PEXPIRE', key, tonumber(job[3]) * 1000 + tonumber(ARGV[6]))
-          redis.call('ZREM', ARGV[5] .. job[2], popped[1])
-          redis.call('ZADD', KEYS[2], tonumber(ARGV[2]) + tonumber(ARGV[3]), popped[1])
-          return {popped[1], popped[2]}
-        end
-      end
+  // A claim is two scripts, so that each declares every key it touches: the first pops the oldest
+  // queued ID into the claiming set (its job's keys are not known before), the second leases that
+  // job to the node. A claim cut between them (the market died) is put back in the queue by the
+  // reaper once it is older than a lease (REQUEUE_CLAIMING).
+  // KEYS: queue, claiming. ARGV: now. Answers {job ID, posted at}, or nothing when the queue is empty.
+  private static final RedisScript<List> CLAIM_POP = RedisScript.of("""
+      local popped = redis.call('ZPOPMIN', KEYS[1])
+      if #popped == 0 then return {} end
+      redis.call('ZADD', KEYS[2], ARGV[1], popped[1])
+      return popped
       """, List.class);
+
+  // KEYS: claiming, leases, job, the owner's queued set. ARGV: node, now, lease (ms), job ID, owner, retention (ms).
+  // 1: leased to the node; 0: not claimable (stopped, expired or gone meanwhile, or put back by the reaper).
+  private static final RedisScript<Long> CLAIM_LEASE = RedisScript.of("""
+      if redis.call('ZREM', KEYS[1], ARGV[4]) == 0 then return 0 end
+      local job = redis.call('HMGET', KEYS[3], 'state', 'owner', 'timeoutSeconds')
+      if job[1] ~= 'QUEUED' or job[2] ~= ARGV[5] then return 0 end
+      redis.call('HSET', KEYS[3], 'state', 'RUNNING', 'nodeId', ARGV[1], 'claimedAt', ARGV[2])
+      redis.call('HDEL', KEYS[3], 'hostStatus')
+      redis.call('PEXPIRE', KEYS[3], tonumber(job[3]) * 1000 + tonumber(ARGV[6]))
+      redis.call('ZREM', KEYS[4], ARGV[4])
+      redis.call('ZADD', KEYS[2], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[4])
+      return 1
+      """, Long.class);
+
+  // KEYS: claiming, queue, job. ARGV: job ID, the latest claim start still in progress. 1 when put back.
+  private static final RedisScript<Long> REQUEUE_CLAIMING = RedisScript.of("""
+      local started = redis.call('ZSCORE', KEYS[1], ARGV[1])
+      if not started or tonumber(started) > tonumber(ARGV[2]) then return 0 end
+      redis.call('ZREM', KEYS[1], ARGV[1])
+      local job = redis.call('HMGET', KEYS[3], 'state', 'createdAt')
+      if job[1] ~= 'QUEUED' then return 0 end
+      redis.call('ZADD', KEYS[2], job[2], ARGV[1])
+      return 1
+      """, Long.class);
 
   private static final RedisScript<Long> HEARTBEAT = RedisScript.of("""
       if redis.call('HGET', KEYS[1], 'state') ~= 'RUNNING' or redis.call('HGET', KEYS[1], 'nodeId') ~= ARGV[1] then
@@ -142,12 +176,12 @@ public class RedisJobStore {
       return state
       """, String.class);
 
-  // ARGV: now, job ID, owner-queued prefix, retention (ms).
+  // KEYS: job, queue, the owner's queued set. ARGV: now, job ID, owner, retention (ms).
   private static final RedisScript<String> STOP = RedisScript.of("""
       local job = redis.call('HMGET', KEYS[1], 'state', 'owner')
-      if job[1] == 'QUEUED' then
+      if job[1] == 'QUEUED' and job[2] == ARGV[3] then
         redis.call('ZREM', KEYS[2], ARGV[2])
-        redis.call('ZREM', ARGV[3] .. job[2], ARGV[2])
+        redis.call('ZREM', KEYS[3], ARGV[2])
         redis.call('HSET', KEYS[1], 'state', 'STOPPED', 'finishedAt', ARGV[1])
         redis.call('PEXPIRE', KEYS[1], ARGV[4])
         return 'STOPPED'
@@ -159,49 +193,43 @@ public class RedisJobStore {
       return 'FINISHED'
       """, String.class);
 
-  // ARGV: now, job key prefix, owner-queued prefix, retention (ms), queued lifetime (ms).
-  private static final RedisScript<List> REAP = RedisScript.of("""
-      local expired = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, 100)
-      local changed = {}
-      for _, id in ipairs(expired) do
-        local key = ARGV[2] .. id
-        redis.call('ZREM', KEYS[1], id)
-        local job = redis.call('HMGET', key, 'state', 'stopRequested', 'owner', 'createdAt')
-        if job[1] == 'RUNNING' then
-          if job[2] == '1' then
-            redis.call('HSET', key, 'state', 'STOPPED', 'finishedAt', ARGV[1])
-            redis.call('PEXPIRE', key, ARGV[4])
-          else
-            redis.call('HSET', key, 'state', 'QUEUED')
-            redis.call('HDEL', key, 'nodeId', 'claimedAt', 'hostStatus')
-            redis.call('PEXPIRE', key, ARGV[5])
-            redis.call('ZADD', KEYS[2], job[4], id)
-            redis.call('ZADD', ARGV[3] .. job[3], job[4], id)
-            redis.call('PEXPIRE', ARGV[3] .. job[3], ARGV[5])
-          end
-          table.insert(changed, id)
-        end
+  // One expired lease: the job re-queued, or ended STOPPED when a stop was asked for. Java finds the
+  // expired leases and reads each job's owner first (it never changes), so every key is declared.
+  // KEYS: leases, queue, job, the owner's queued set. ARGV: now, job ID, owner, retention (ms), queued lifetime (ms).
+  // 1 when the job changed; 0 when its lease was renewed or dropped meanwhile, or it is no longer running.
+  private static final RedisScript<Long> REAP = RedisScript.of("""
+      local lease = redis.call('ZSCORE', KEYS[1], ARGV[2])
+      if not lease or tonumber(lease) > tonumber(ARGV[1]) then return 0 end
+      redis.call('ZREM', KEYS[1], ARGV[2])
+      local job = redis.call('HMGET', KEYS[3], 'state', 'stopRequested', 'owner', 'createdAt')
+      if job[1] ~= 'RUNNING' or job[3] ~= ARGV[3] then return 0 end
+      if job[2] == '1' then
+        redis.call('HSET', KEYS[3], 'state', 'STOPPED', 'finishedAt', ARGV[1])
+        redis.call('PEXPIRE', KEYS[3], ARGV[4])
+      else
+        redis.call('HSET', KEYS[3], 'state', 'QUEUED')
+        redis.call('HDEL', KEYS[3], 'nodeId', 'claimedAt', 'hostStatus')
+        redis.call('PEXPIRE', KEYS[3], ARGV[5])
+        redis.call('ZADD', KEYS[2], job[4], ARGV[2])
+        redis.call('ZADD', KEYS[4], job[4], ARGV[2])
+        redis.call('PEXPIRE', KEYS[4], ARGV[5])
       end
-      return changed
-      """, List.class);
+      return 1
+      """, Long.class);
 
-  // KEYS: queue. ARGV: now, oldest posting time still allowed in the queue, job key prefix, owner-queued prefix, retention (ms).
-  private static final RedisScript<List> EXPIRE_UNCLAIMED = RedisScript.of("""
-      local stale = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2], 'LIMIT', 0, 100)
-      local ended = {}
-      for _, id in ipairs(stale) do
-        local key = ARGV[3] .. id
-        redis.call('ZREM', KEYS[1], id)
-        local job = redis.call('HMGET', key, 'state', 'owner')
-        if job[1] == 'QUEUED' then
-          redis.call('ZREM', ARGV[4] .. job[2], id)
-          redis.call('HSET', key, 'state', 'EXPIRED', 'finishedAt', ARGV[1])
-          redis.call('PEXPIRE', key, ARGV[5])
-          table.insert(ended, id)
-        end
-      end
-      return ended
-      """, List.class);
+  // One job queued past max-queue-time, ended EXPIRED. KEYS: queue, job, the owner's queued set.
+  // ARGV: now, oldest posting time still allowed in the queue, job ID, owner, retention (ms). 1 when it ended.
+  private static final RedisScript<Long> EXPIRE_UNCLAIMED = RedisScript.of("""
+      local posted = redis.call('ZSCORE', KEYS[1], ARGV[3])
+      if not posted or tonumber(posted) >= tonumber(ARGV[2]) then return 0 end
+      redis.call('ZREM', KEYS[1], ARGV[3])
+      local job = redis.call('HMGET', KEYS[2], 'state', 'owner')
+      if job[1] ~= 'QUEUED' or job[2] ~= ARGV[4] then return 0 end
+      redis.call('ZREM', KEYS[3], ARGV[3])
+      redis.call('HSET', KEYS[2], 'state', 'EXPIRED', 'finishedAt', ARGV[1])
+      redis.call('PEXPIRE', KEYS[2], ARGV[5])
+      return 1
+      """, Long.class);
 
   private final ReactiveStringRedisTemplate redis;
   private final JsonMapper json = VeilJson.strict();
@@ -237,7 +265,7 @@ public class RedisJobStore {
             List.of(job.jobId(), job.owner(), definition, Long.toString(job.timeoutSeconds()),
                 Long.toString(job.createdAt()), Integer.toString(lifetimes.maxQueuedPerOwner()), lifetimes.queuedMillis(),
                 Long.toString(job.createdAt() - lifetimes.maxQueueTime().toMillis()), QUEUED_CHANNEL, JOBS_CHANNEL,
-                fingerprint, Long.toString(POSTED_KEPT.toMillis())))
+                fingerprint, Long.toString(Math.min(POSTED_KEPT.toMillis(), lifetimes.retention().toMillis()))))
         .next()
         .map(answer -> switch (answer) {
           case "created" -> Created.NEW;
@@ -277,13 +305,52 @@ public class RedisJobStore {
 
   /** Claims the oldest queued job for {@code nodeId}; empty when the queue is empty. */
   public Mono<Claimed> claim(String nodeId, long nowMillis, Duration lease) {
-    return redis.execute(CLAIM, List.of(QUEUE, LEASES),
-            List.of(nodeId, Long.toString(nowMillis), Long.toString(lease.toMillis()), JOB, OWNER_QUEUED,
-                lifetimes.retentionMillis()))
-        .next()
-        .filter(result -> !result.isEmpty())
-        .map(result -> new Claimed((String) result.get(0), (long) Double.parseDouble(result.get(1).toString())))
+    return claim(nodeId, nowMillis, lease, 1)
+        .filter(claimed -> claimed != NOTHING_QUEUED)
         .flatMap(claimed -> changed(claimed.jobId()).thenReturn(claimed));
+  }
+
+  // A popped job that was no longer claimable (stopped or expired meanwhile) is skipped: the next one is tried.
+  private Mono<Claimed> claim(String nodeId, long nowMillis, Duration lease, int attempt) {
+    return claimOnce(nodeId, nowMillis, lease).switchIfEmpty(Mono.defer(() -> attempt < MAX_SKIPPED
+        ? claim(nodeId, nowMillis, lease, attempt + 1) : Mono.just(NOTHING_QUEUED)));
+  }
+
+  /** How many unclaimable jobs one claim skips before it answers "nothing" (the long-poll asks again). */
+  static final int MAX_SKIPPED = 16;
+  private static final Claimed NOTHING_QUEUED = new Claimed("", 0);
+
+  // The oldest queued job leased to the node; NOTHING_QUEUED for an empty queue; empty when the popped job was not claimable.
+  private Mono<Claimed> claimOnce(String nodeId, long nowMillis, Duration lease) {
+    return redis.execute(CLAIM_POP, List.of(QUEUE, CLAIMING), List.of(Long.toString(nowMillis)))
+        .next()
+        .flatMap(popped -> {
+          if (popped.isEmpty()) {
+            return Mono.just(NOTHING_QUEUED);
+          }
+          String jobId = popped.get(0).toString();
+          long postedAt = (long) Double.parseDouble(popped.get(1).toString());
+          return ownerOf(jobId).flatMap(owner -> redis.execute(CLAIM_LEASE,
+                  List.of(CLAIMING, LEASES, JOB + jobId, OWNER_QUEUED + owner),
+                  List.of(nodeId, Long.toString(nowMillis), Long.toString(lease.toMillis()), jobId, owner,
+                      lifetimes.retentionMillis()))
+              .next())
+              .filter(leased -> leased == 1L)
+              .map(leased -> new Claimed(jobId, postedAt));
+        });
+  }
+
+  /**
+   * Puts back in the queue the jobs whose claim was cut between its two steps (the market
+   * stopped) and began before {@code olderThanMillis}; answers their IDs.
+   */
+  public Flux<String> requeueCutClaims(long olderThanMillis) {
+    return redis.opsForZSet().rangeByScore(CLAIMING, Range.closed(Double.NEGATIVE_INFINITY, (double) olderThanMillis),
+            Limit.limit().count(BATCH))
+        .concatMap(id -> redis.execute(REQUEUE_CLAIMING, List.of(CLAIMING, QUEUE, JOB + id),
+                List.of(id, Long.toString(olderThanMillis))).next()
+            .filter(back -> back == 1L)
+            .flatMap(back -> redis.convertAndSend(QUEUED_CHANNEL, id).thenReturn(id)));
   }
 
   /** A claimed job and when it was posted. */
@@ -311,9 +378,10 @@ public class RedisJobStore {
   }
 
   /** Stops a queued job at once, or asks the holder of a running one to stop. Answers the outcome. */
-  public Mono<StopOutcome> stop(String jobId, long nowMillis) {
-    return redis.execute(STOP, List.of(JOB + jobId, QUEUE),
-            List.of(Long.toString(nowMillis), jobId, OWNER_QUEUED, lifetimes.retentionMillis()))
+  /** Stops {@code owner}'s job (the owner as its record names it: it never changes, so it may be read first). */
+  public Mono<StopOutcome> stop(String jobId, String owner, long nowMillis) {
+    return redis.execute(STOP, List.of(JOB + jobId, QUEUE, OWNER_QUEUED + owner),
+            List.of(Long.toString(nowMillis), jobId, owner, lifetimes.retentionMillis()))
         .next()
         .map(outcome -> switch (outcome) {
           case "STOPPED" -> StopOutcome.STOPPED;
@@ -327,21 +395,32 @@ public class RedisJobStore {
 
   /** Re-queues (or stops) jobs whose lease expired before {@code nowMillis}; answers their IDs. */
   public Flux<String> reapExpiredLeases(long nowMillis) {
-    return redis.execute(REAP, List.of(LEASES, QUEUE),
-            List.of(Long.toString(nowMillis), JOB, OWNER_QUEUED, lifetimes.retentionMillis(), lifetimes.queuedMillis()))
-        .next()
-        .flatMapMany(ids -> Flux.fromIterable((List<?>) ids).map(Object::toString))
-        .concatMap(id -> redis.convertAndSend(QUEUED_CHANNEL, id).then(changed(id)).thenReturn(id));
+    return redis.opsForZSet().rangeByScore(LEASES, Range.closed(Double.NEGATIVE_INFINITY, (double) nowMillis),
+            Limit.limit().count(BATCH))
+        .concatMap(id -> ownerOf(id).flatMap(owner -> redis.execute(REAP, List.of(LEASES, QUEUE, JOB + id, OWNER_QUEUED + owner),
+                List.of(Long.toString(nowMillis), id, owner, lifetimes.retentionMillis(), lifetimes.queuedMillis())).next())
+            .filter(changed -> changed == 1L)
+            .flatMap(changed -> redis.convertAndSend(QUEUED_CHANNEL, id).then(changed(id)).thenReturn(id)));
+  }
+
+  /** The most leases reaped, or queued jobs expired, in one round. */
+  static final int BATCH = 100;
+
+  // A job's owner, read before a script that touches the owner's keys: it never changes. "-" for a
+  // job whose record is gone (the script then finds nothing to change).
+  private Mono<String> ownerOf(String jobId) {
+    return redis.<String, String>opsForHash().get(JOB + jobId, "owner").defaultIfEmpty("-");
   }
 
   /** Ends {@code EXPIRED} the jobs still queued {@code max-queue-time} after they were posted; answers their IDs. */
   public Flux<String> expireUnclaimed(long nowMillis) {
-    return redis.execute(EXPIRE_UNCLAIMED, List.of(QUEUE),
-            List.of(Long.toString(nowMillis), Long.toString(nowMillis - lifetimes.maxQueueTime().toMillis()), JOB,
-                OWNER_QUEUED, lifetimes.retentionMillis()))
-        .next()
-        .flatMapMany(ids -> Flux.fromIterable((List<?>) ids).map(Object::toString))
-        .concatMap(id -> changed(id).thenReturn(id));
+    long oldestAllowed = nowMillis - lifetimes.maxQueueTime().toMillis();
+    return redis.opsForZSet().rangeByScore(QUEUE, Range.rightOpen(Double.NEGATIVE_INFINITY, (double) oldestAllowed),
+            Limit.limit().count(BATCH))
+        .concatMap(id -> ownerOf(id).flatMap(owner -> redis.execute(EXPIRE_UNCLAIMED, List.of(QUEUE, JOB + id, OWNER_QUEUED + owner),
+                List.of(Long.toString(nowMillis), Long.toString(oldestAllowed), id, owner, lifetimes.retentionMillis())).next())
+            .filter(ended -> ended == 1L)
+            .flatMap(ended -> changed(id).thenReturn(id)));
   }
 
   public Mono<Long> queuedCount() {

@@ -11,7 +11,7 @@ import org.springframework.http.ProblemDetail;
  * A data store that cannot answer is 503 {@code store-unavailable}: the request may be retried.
  * Nothing was accepted when the store could not be reached; when it did not answer in time, a
  * write may still have been made (the command was sent, only its answer is missing), and the
- * answer says so — the market's posts take an {@code Idempotency-Key} for that. That is Spring's {@link DataAccessException}, and Lettuce's own failures
+ * answer says so (the market's posts take an {@code Idempotency-Key}, to be repeated safely). That is Spring's {@link DataAccessException}, and Lettuce's own failures
  * where Spring Data Redis does not translate them (a reactive command issued while the client is
  * disconnected fails with a bare {@code io.lettuce.core.RedisException}, "Currently not connected",
  * found by the market's outage test): every {@code RedisException} but an error Redis itself
@@ -32,8 +32,8 @@ public final class DataStoreFailures implements ProblemClassifier {
         log.warn("store unavailable: {}", t.getClass().getSimpleName());
         return Optional.of(ProblemMapping.problem(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.UNAVAILABLE, "Unavailable",
             timedOut(error)
-                ? "the store did not answer in time: a change asked for may or may not have been made. Retry shortly "
-                    + "(a post with the same Idempotency-Key is made once)"
+                ? "the store did not answer in time: a change asked for may or may not have been made; check before "
+                    + "repeating it. Retry shortly"
                 : "the store cannot be reached right now; nothing was accepted. Retry shortly"));
       }
     }

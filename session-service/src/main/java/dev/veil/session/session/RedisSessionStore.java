@@ -61,39 +61,23 @@ public class RedisSessionStore {
       """, Long.class);
 
   /**
-   * Lua shared by the revocation scripts: tells the nodes that validated a session (its "seen"
-   * set) that it is gone, on the revocation feed's channel, numbered in sequence within the
-   * feed's epoch. ARGV[1] is the seen-key prefix, ARGV[2] the epoch key, ARGV[3] a fresh epoch
-   * should none exist, ARGV[4] the sequence key, ARGV[5] the channel, ARGV[6] the keys' lifetime (ms).
+   * Revokes one session: deletes it and its index entry, and tells the nodes that validated it
+   * (its "seen" set) that it is gone, on the revocation feed's channel, numbered in sequence
+   * within the feed's epoch. Every key it touches is declared (KEYS: session, owner's index, seen
+   * set, feed epoch, feed sequence). ARGV: the handle, a fresh epoch should none exist, the
+   * channel, the feed keys' lifetime (ms). 0 when the owner has no such session.
    */
-  private static final String NOTIFY = RevocationKeys.EPOCH_FUNCTION + """
-      local function notify(handle)
-        local seen = ARGV[1] .. handle
-        local nodes = redis.call('SMEMBERS', seen)
-        if #nodes == 0 then return end
-        redis.call('DEL', seen)
-        local epoch = feed_epoch(ARGV[2], ARGV[3], ARGV[6])
-        local seq = redis.call('INCR', ARGV[4])
-        redis.call('PEXPIRE', ARGV[4], ARGV[6])
-        redis.call('PUBLISH', ARGV[5], 'r ' .. epoch .. ' ' .. seq .. ' ' .. handle .. ' ' .. table.concat(nodes, ' '))
-      end
-      """;
-
-  private static final RedisScript<Long> REVOKE = RedisScript.of(NOTIFY + """
-      if redis.call('ZREM', KEYS[2], ARGV[7]) == 0 then return 0 end
+  private static final RedisScript<Long> REVOKE = RedisScript.of(RevocationKeys.EPOCH_FUNCTION + """
+      if redis.call('ZREM', KEYS[2], ARGV[1]) == 0 then return 0 end
       local removed = redis.call('DEL', KEYS[1])
-      notify(ARGV[7])
-      return removed
-      """, Long.class);
-
-  private static final RedisScript<Long> REVOKE_ALL = RedisScript.of(NOTIFY + """
-      local handles = redis.call('ZRANGE', KEYS[1], 0, -1)
-      local removed = 0
-      for _, handle in ipairs(handles) do
-        removed = removed + redis.call('DEL', ARGV[7] .. handle)
-        notify(handle)
+      local nodes = redis.call('SMEMBERS', KEYS[3])
+      if #nodes > 0 then
+        redis.call('DEL', KEYS[3])
+        local epoch = feed_epoch(KEYS[4], ARGV[2], ARGV[4])
+        local seq = redis.call('INCR', KEYS[5])
+        redis.call('PEXPIRE', KEYS[5], ARGV[4])
+        redis.call('PUBLISH', ARGV[3], 'r ' .. epoch .. ' ' .. seq .. ' ' .. ARGV[1] .. ' ' .. table.concat(nodes, ' '))
       end
-      redis.call('DEL', KEYS[1])
       return removed
       """, Long.class);
 
@@ -183,12 +167,23 @@ public class RedisSessionStore {
 
   /** Revokes one of the owner's sessions; false when the owner has no such session. */
   public Mono<Boolean> revoke(String owner, String handle) {
-    return redis.execute(REVOKE, List.of(SESSION + handle, OWNER + owner), feed.scriptArgs(handle))
-        .next().map(removed -> removed > 0);
+    return revoked(owner, handle).map(removed -> removed > 0);
   }
 
-  /** Revokes every session of the owner; returns how many were live. */
+  private Mono<Long> revoked(String owner, String handle) {
+    return redis.execute(REVOKE, List.of(SESSION + handle, OWNER + owner, feed.seenPrefix() + handle, RevocationKeys.EPOCH,
+            RevocationKeys.SEQUENCE), feed.scriptArgs(handle))
+        .next().defaultIfEmpty(0L);
+  }
+
+  /**
+   * Revokes every session of the owner, one by one (each script declares the keys it touches, so
+   * the keys of sessions it reads from the index cannot be touched in the same script); returns
+   * how many were live. A session made while this runs is not revoked, as if made just after.
+   */
   public Mono<Long> revokeAll(String owner) {
-    return redis.execute(REVOKE_ALL, List.of(OWNER + owner), feed.scriptArgs(SESSION)).next().defaultIfEmpty(0L);
+    return redis.opsForZSet().range(OWNER + owner, Range.unbounded())
+        .concatMap(handle -> revoked(owner, handle))
+        .reduce(0L, Long::sum);
   }
 }

@@ -54,8 +54,8 @@ public class RevocationKeys {
     return SEEN;
   }
 
-  /** ARGV of a script using the shared notify function, ARGV[7] being {@code last}. */
-  List<String> scriptArgs(String last) {
-    return List.of(SEEN, EPOCH, RandomIds.next(), SEQUENCE, CHANNEL, Long.toString(settings.stateTtl().toMillis()), last);
+  /** ARGV of the revocation script for session {@code handle}: it, a fresh epoch, the channel, the feed keys' lifetime. */
+  List<String> scriptArgs(String handle) {
+    return List.of(handle, RandomIds.next(), CHANNEL, Long.toString(settings.stateTtl().toMillis()));
   }
 }
