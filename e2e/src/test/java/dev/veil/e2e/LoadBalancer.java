@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * HAProxy (Debian's) in front of a service's replicas, as an operator's load balancer or a
  * Kubernetes Service stands in front of them: each frontend on a port of its own, each backend
- * health-checked every two seconds, a replica that fails its check (or refuses a connection) taken out
- * and the connection sent to another. HTTP frontends balance per request; TCP ones (the tunnels)
+ * health-checked every two seconds and taken out after three failed checks; a connection a replica
+ * refuses is sent to another at once. HTTP frontends balance per request; TCP ones (the tunnels)
  * per connection.
  */
 final class LoadBalancer implements AutoCloseable {
@@ -77,7 +77,12 @@ final class LoadBalancer implements AutoCloseable {
       Process process = new ProcessBuilder("haproxy", "-db", "-f", config.toString()).redirectErrorStream(true)
           .redirectOutput(log.toFile()).start();
       LoadBalancer balancer = new LoadBalancer(process, log, statsPort);
-      balancer.awaitListening(frontends, Duration.ofSeconds(10));
+      try {
+        balancer.awaitListening(frontends, Duration.ofSeconds(10));
+      } catch (RuntimeException | IOException | InterruptedException e) {
+        balancer.close();
+        throw e;
+      }
       return balancer;
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -14,11 +14,14 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.KeyPair;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /** A client logging in to a running session-service with its Ed25519 key, as the CLI does. */
 public final class ClientLogin {
 
   private final HttpClient http = HttpClient.newHttpClient();
+  private final List<String> issued = new CopyOnWriteArrayList<>();
   private final String sessionServiceUrl;
 
   public ClientLogin(String sessionServiceUrl) {
@@ -36,8 +39,15 @@ public final class ClientLogin {
     ChallengeResponse challenge = post("/v1/challenges", new ChallengeRequest(publicKey), ChallengeResponse.class);
     String signature = Base58.encode(Ed25519.sign(client.getPrivate(), LoginChallenge.message(publicKey, challenge.challenge(),
         jobId, nodeId, ttlSeconds)));
-    return post("/v1/sessions", new SessionRequest(publicKey, challenge.challenge(), signature, jobId, nodeId, ttlSeconds),
-        SessionResponse.class);
+    SessionResponse session = post("/v1/sessions", new SessionRequest(publicKey, challenge.challenge(), signature, jobId,
+        nodeId, ttlSeconds), SessionResponse.class);
+    issued.add(session.sessionId());
+    return session;
+  }
+
+  /** Every session ID this client was given, to check none of them reached a log. */
+  public List<String> issued() {
+    return List.copyOf(issued);
   }
 
   public String sessionId(KeyPair client) {

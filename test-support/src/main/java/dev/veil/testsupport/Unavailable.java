@@ -4,8 +4,9 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 
 /**
- * A 503 from a Veil service: nothing was done, and the answer says when to ask again
- * ({@code Retry-After}). A client that retries does so on this, and on nothing else.
+ * A 502, 503 or 504 through the gateway: the service behind it could not answer now, and may or may
+ * not have done what was asked (a store that answered too late, a replica killed mid-request). A
+ * request that makes something is repeated on this only with its {@code Idempotency-Key}.
  */
 public final class Unavailable extends IllegalStateException {
 
@@ -21,11 +22,12 @@ public final class Unavailable extends IllegalStateException {
     return retryAfter;
   }
 
-  /** Throws {@link Unavailable} when {@code response} is a 503. */
+  /** Throws {@link Unavailable} when {@code response} is a 502, 503 or 504. */
   static void check(HttpResponse<?> response, String what, String body) {
-    if (response.statusCode() == 503) {
+    int status = response.statusCode();
+    if (status == 502 || status == 503 || status == 504) {
       long seconds = response.headers().firstValue("Retry-After").map(Long::parseLong).orElse(1L);
-      throw new Unavailable(what + " answered 503: " + body, Duration.ofSeconds(seconds));
+      throw new Unavailable(what + " answered " + status + ": " + body, Duration.ofSeconds(seconds));
     }
   }
 }
