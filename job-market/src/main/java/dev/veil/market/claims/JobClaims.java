@@ -26,7 +26,8 @@ import reactor.core.publisher.Mono;
 /**
  * Claims, heartbeats and results. A waiting claim tries at once, then again whenever a job is
  * queued (pub/sub) and at least once a second, so an idle host hears of a new job within a
- * second; Redis's atomic claim script guarantees one host per job however many try at once.
+ * second; the claim's two scripts (pop into the claiming set, then lease) give each job to one host
+ * however many try at once.
  */
 @Service
 public class JobClaims {

@@ -55,7 +55,10 @@ class LeaseReaper {
             log.info("job {} lost its host (no heartbeat within the lease): queued again or stopped", jobId);
           })
           .thenMany(jobs.requeueCutClaims(clock.millis() - lease.toMillis()))
-          .doOnNext(jobId -> log.info("job {} queued again: the claim that took it from the queue was cut off", jobId))
+          .doOnNext(jobId -> {
+            requeued.increment();
+            log.info("job {} queued again: the claim that took it from the queue was cut off", jobId);
+          })
           .thenMany(jobs.expireUnclaimed(clock.millis()))
           .doOnNext(jobId -> {
             expired.increment();

@@ -118,8 +118,9 @@ public class RedisJobStore {
 
   // A claim is two scripts, so that each declares every key it touches: the first pops the oldest
   // queued ID into the claiming set (its job's keys are not known before), the second leases that
-  // job to the node. A claim cut between them (the market died) is put back in the queue by the
-  // reaper once it is older than a lease (REQUEUE_CLAIMING).
+  // job to the node. A claim cut between them (the market died, or the host's long-poll ended or
+  // its connection closed in between) is put back in the queue by the reaper once it is older than
+  // a lease (REQUEUE_CLAIMING); meanwhile the job is QUEUED, in neither the queue nor the leases.
   // KEYS: queue, claiming. ARGV: now. Answers {job ID, posted at}, or nothing when the queue is empty.
   private static final RedisScript<List> CLAIM_POP = RedisScript.of("""
       local popped = redis.call('ZPOPMIN', KEYS[1])
@@ -303,7 +304,10 @@ public class RedisJobStore {
             longOrNull(f.get("finishedAt")), f.get("resultId")));
   }
 
-  /** Claims the oldest queued job for {@code nodeId}; empty when the queue is empty. */
+  /**
+   * Claims the oldest queued job for {@code nodeId}; empty when the queue is empty, or when
+   * {@value #MAX_SKIPPED} jobs popped in a row were no longer claimable (the long-poll asks again).
+   */
   public Mono<Claimed> claim(String nodeId, long nowMillis, Duration lease) {
     return claim(nodeId, nowMillis, lease, 1)
         .filter(claimed -> claimed != NOTHING_QUEUED)
@@ -377,8 +381,10 @@ public class RedisJobStore {
         .flatMap(state -> changed(jobId).thenReturn(state));
   }
 
-  /** Stops a queued job at once, or asks the holder of a running one to stop. Answers the outcome. */
-  /** Stops {@code owner}'s job (the owner as its record names it: it never changes, so it may be read first). */
+  /**
+   * Stops {@code owner}'s job: a queued one at once, a running one by asking its holder. The owner
+   * is the one its record names (it never changes, so it may be read first). Answers the outcome.
+   */
   public Mono<StopOutcome> stop(String jobId, String owner, long nowMillis) {
     return redis.execute(STOP, List.of(JOB + jobId, QUEUE, OWNER_QUEUED + owner),
             List.of(Long.toString(nowMillis), jobId, owner, lifetimes.retentionMillis()))

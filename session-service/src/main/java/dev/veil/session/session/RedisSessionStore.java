@@ -179,7 +179,8 @@ public class RedisSessionStore {
   /**
    * Revokes every session of the owner, one by one (each script declares the keys it touches, so
    * the keys of sessions it reads from the index cannot be touched in the same script); returns
-   * how many were live. A session made while this runs is not revoked, as if made just after.
+   * how many were live. A session made while this runs is not revoked, as if made just after; if
+   * Redis fails midway, those already revoked stay revoked and the rest live (the call fails: 503).
    */
   public Mono<Long> revokeAll(String owner) {
     return redis.opsForZSet().range(OWNER + owner, Range.unbounded())
