@@ -255,7 +255,6 @@ class ScaleOutIT {
     final Set<String> serviceIds = ConcurrentHashMap.newKeySet();
     /** Every host the client saw holding the job. */
     final Set<String> holders = ConcurrentHashMap.newKeySet();
-    final Set<String> sessionIds = ConcurrentHashMap.newKeySet();
     /** What this job's private definition prints, found nowhere else: its command is "echo <marker>". */
     final String marker = "hello world " + RandomIds.next().substring(0, 16);
     volatile String problem;
@@ -330,11 +329,7 @@ class ScaleOutIT {
     }
 
     private String session(String nodeId) {
-      return scoped.computeIfAbsent(nodeId, node -> {
-        String id = login.login(outcome.owner, outcome.jobId, node).sessionId();
-        outcome.sessionIds.add(id);
-        return id;
-      });
+      return scoped.computeIfAbsent(nodeId, node -> login.login(outcome.owner, outcome.jobId, node).sessionId());
     }
 
     private void step(JobRecord job, String claim) throws Exception {
