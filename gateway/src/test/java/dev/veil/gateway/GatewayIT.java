@@ -117,7 +117,7 @@ class GatewayIT {
         Mono.just(Unpooled.copiedBuffer(body, StandardCharsets.UTF_8)));
 
     assertThat(reply.status()).isEqualTo(200);
-    assertThat(reply.body()).isEqualTo("agent POST /job-definition/Job123?x=1%202 session=s3ss10n hop=null connection=null body=" + body);
+    assertThat(reply.body()).isEqualTo("agent POST /job-definition/Job123?x=1%202 session=s3ss10n hop=null connection=null body=" + body + " receipt=null");
   }
 
   @Test

@@ -420,6 +420,33 @@ abstract class TunnelBehaviour {
   }
 
   @Test
+  void aPrivateResultIsConfirmedToItsNodeOnlyOnceWrittenWholeToItsOwner() throws Exception {
+    TestNodes.TestNode node = nodes.connect(upstreams.agent.port());
+    String host = node.id + "." + DOMAIN;
+
+    // Read whole: the node gets back the token it gave, which the owner never sees; a client's own
+    // receipt header is not what the node gets.
+    GatewayClient.Reply whole = gateway.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/job-result/r-2-whole",
+        headers -> headers.set("x-veil-receipt", "forged"), null);
+    assertThat(whole.status()).isEqualTo(200);
+    assertThat(whole.body()).hasSize(2 * Upstreams.MIB);
+    assertThat(whole.header("x-veil-receipt-token")).isNull();
+    assertThat(upstreams.receiptsAsked).containsEntry("r-2-whole", "requested");
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> upstreams.receipts.containsKey("r-2-whole"));
+    assertThat(upstreams.receipts).containsEntry("r-2-whole", "token-of-r-2-whole");
+
+    // Anything but collecting a result asks for no receipt, whatever the client sends.
+    assertThat(gateway.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/node/info",
+        headers -> headers.set("x-veil-receipt", "requested"), null).body()).endsWith("receipt=null");
+
+    // The owner's connection breaks after the headers: the result was not written whole, no receipt.
+    assertThat(gateway.raw("GET /job-result/r-64-cut HTTP/1.1\r\nHost: " + host + "\r\n\r\n")).isEqualTo("HTTP/1.1 200 OK");
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> upstreams.receiptsAsked.containsKey("r-64-cut"));
+    Thread.sleep(2000);
+    assertThat(upstreams.receipts).doesNotContainKey("r-64-cut");
+  }
+
+  @Test
   void withTwoReplicasEveryNameWorksThroughTheOneWithoutTheTunnel() {
     ConfigurableApplicationContext other = new SpringApplicationBuilder(GatewayApplication.class).run(
         "--server.port=0", "--management.server.port=0", "--veil.gateway.tunnel.port=0",
@@ -436,6 +463,13 @@ abstract class TunnelBehaviour {
       assertThat(api.status()).isEqualTo(200);
       assertThat(api.body()).startsWith("agent GET /job-result/x session=s3ss10n");
       assertThat(second.get(serviceId + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+      // A result collected through the replica without the tunnel: that one, which writes to the
+      // owner, asks for the receipt and sends it, through the one with the tunnel.
+      GatewayClient.Reply result = second.get(node.id + "." + DOMAIN, "/job-result/r-1-relayed");
+      assertThat(result.status()).isEqualTo(200);
+      assertThat(result.header("x-veil-receipt-token")).isNull();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> upstreams.receipts.containsKey("r-1-relayed"));
+      assertThat(upstreams.receipts).containsEntry("r-1-relayed", "token-of-r-1-relayed");
       // The replicas share the host key: an agent pins one fingerprint for all.
       assertThat(other.getBean(TunnelServer.class).fingerprint()).isEqualTo(tunnels.fingerprint());
 

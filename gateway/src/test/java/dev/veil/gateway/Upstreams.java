@@ -41,6 +41,10 @@ final class Upstreams implements AutoCloseable {
   final Map<String, String> runningJobs = new ConcurrentHashMap<>();
   /** The market stand-in's job owners, job ID → owner (else {@code "o"}). */
   final Map<String, String> jobOwners = new ConcurrentHashMap<>();
+  /** The agent's private results: job ID → the {@code x-veil-receipt} header its result was asked for with. */
+  final Map<String, String> receiptsAsked = new ConcurrentHashMap<>();
+  /** The agent's private results: job ID → the receipt token a gateway sent back. */
+  final Map<String, String> receipts = new ConcurrentHashMap<>();
   /** Bytes the agent received on its last upload. */
   final AtomicLong lastUploadBytes = new AtomicLong(-1);
 
@@ -58,6 +62,22 @@ final class Upstreams implements AutoCloseable {
                   .doOnComplete(() -> lastUploadBytes.set(bytes.get()))
                   .then(Mono.fromSupplier(() -> bytes.get() + " " + HexFormat.of().formatHex(sha.digest()))));
             })
+            // A private result of <mib> MiB for job "r-<mib>-<name>", with a receipt token when asked for one.
+            .route(request -> request.method() == io.netty.handler.codec.http.HttpMethod.GET
+                && request.uri().startsWith("/job-result/r-"), (request, response) -> {
+              String jobId = request.uri().substring("/job-result/".length());
+              String asked = request.requestHeaders().get("x-veil-receipt");
+              receiptsAsked.put(jobId, String.valueOf(asked));
+              if ("requested".equals(asked)) {
+                response.header("x-veil-receipt-token", "token-of-" + jobId);
+              }
+              return response.send(Flux.range(0, Integer.parseInt(jobId.split("-")[1]))
+                  .map(i -> (ByteBuf) Unpooled.wrappedBuffer(new byte[MIB])));
+            })
+            .post("/job-result/{jobId}/receipt", (request, response) -> {
+              receipts.put(request.param("jobId"), String.valueOf(request.requestHeaders().get("x-veil-receipt-token")));
+              return response.status(204).send();
+            })
             .route(request -> true, (request, response) -> response
                 .header("x-agent-saw-host", String.valueOf(request.requestHeaders().get("host")))
                 .sendString(request.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("")
@@ -65,7 +85,8 @@ final class Upstreams implements AutoCloseable {
                         + " session=" + request.requestHeaders().get("x-session-id")
                         + " hop=" + request.requestHeaders().get("x-hop-secret")
                         + " connection=" + request.requestHeaders().get("connection")
-                        + " body=" + body))))
+                        + " body=" + body
+                        + " receipt=" + request.requestHeaders().get("x-veil-receipt")))))
         .bindNow();
     service = HttpServer.create().host("127.0.0.1").port(0)
         .route(routes -> routes

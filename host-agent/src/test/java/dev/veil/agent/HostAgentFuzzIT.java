@@ -89,6 +89,7 @@ class HostAgentFuzzIT {
             Endpoint.open("POST", "/job-definition/{jobId}").with(Credential.SESSION).body(definition),
             Endpoint.open("GET", "/job-result/{jobId}").with(Credential.SESSION),
             Endpoint.open("HEAD", "/job-result/{jobId}").with(Credential.SESSION),
+            Endpoint.open("POST", "/job-result/{jobId}/receipt"),
             Endpoint.open("GET", "/service/url/{jobId}").with(Credential.SESSION),
             Endpoint.open("POST", "/job/{jobId}/job-definition").with(Credential.SESSION).body(definition),
             Endpoint.open("GET", "/job/{jobId}/results").with(Credential.SESSION),

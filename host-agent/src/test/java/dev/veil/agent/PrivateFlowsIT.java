@@ -53,7 +53,8 @@ class PrivateFlowsIT {
   @DynamicPropertySource
   static void network(DynamicPropertyRegistry registry) throws Exception {
     suite = new Suite(redis);
-    suite.agentProperties(registry, AGENT_PORT, "veil.agent.service-url-format", "https://%s.node.k8s.dev.nos.ci");
+    suite.agentProperties(registry, AGENT_PORT, "veil.agent.service-url-format", "https://%s.node.k8s.dev.nos.ci",
+        "veil.agent.result-receipt-timeout", "PT3S");
   }
 
   @AfterAll
@@ -143,12 +144,18 @@ class PrivateFlowsIT {
     assertThat(output.getAll()).doesNotContain(marker);
   }
 
-  @Test
-  void privateReceiveTheOwnerGetsTheResultOnceAndThePublicOnlyTheEmptyOne() throws Exception {
+  /** The seed's private-receive template running "echo hello world" for alice, its result held. */
+  JobRecord helloWorldHeldForAlice() throws Exception {
     String template = spec("private-receive-template.json").replace("\"ops\": []",
         "\"ops\": [{\"type\": \"container/run\", \"id\": \"hello-world\", \"args\": {\"cmd\": \"echo hello world\", \"image\": \"ubuntu\"}}]");
     JobRecord job = suite.post(alice, Suite.job(template), null);
     awaitHostStatus(job.jobId(), JobStatus.WAITING_FOR_RESULT);
+    return job;
+  }
+
+  @Test
+  void privateReceiveTheOwnerGetsTheResultOnceAndThePublicOnlyTheEmptyOne() throws Exception {
+    JobRecord job = helloWorldHeldForAlice();
     String session = scopedSession(alice, job.jobId());
 
     // A HEAD says the result is there, and takes nothing: the one collection is the GET's.
@@ -170,6 +177,53 @@ class PrivateFlowsIT {
     HttpResponse<String> second = get("/job-result/" + job.jobId(), session);
     assertThat(second.statusCode()).isEqualTo(410);
     assertThat(second.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+  }
+
+  HttpResponse<String> collectForARelay(String jobId, String session) throws Exception {
+    return suite.http.send(HttpRequest.newBuilder(URI.create(AGENT + "/job-result/" + jobId))
+        .header("x-session-id", session).header("x-veil-receipt", "requested").build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  HttpResponse<String> receipt(String jobId, String token) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(AGENT + "/job-result/" + jobId + "/receipt"))
+        .POST(HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      request.header("x-veil-receipt-token", token);
+    }
+    return suite.http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void aResultARelayTakesIsCollectedByItsReceiptAndHeldAgainWithoutOne() throws Exception {
+    JobRecord job = helloWorldHeldForAlice();
+    String session = scopedSession(alice, job.jobId());
+
+    // A relay (the gateway) takes it, and never confirms: the gateway died before the owner had it all.
+    HttpResponse<String> lost = collectForARelay(job.jobId(), session);
+    assertThat(lost.statusCode()).isEqualTo(200);
+    String lostToken = lost.headers().firstValue("x-veil-receipt-token").orElseThrow();
+
+    // Asked again (through another gateway): once the receipt's 3 s are out, the result again, whole.
+    HttpResponse<String> again = collectForARelay(job.jobId(), session);
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(again.body()).isEqualTo(lost.body()).contains("hello world");
+    String token = again.headers().firstValue("x-veil-receipt-token").orElseThrow();
+    assertThat(token).isNotEqualTo(lostToken);
+    assertThat(suite.record(job.jobId()).hostStatus()).isEqualTo(JobStatus.WAITING_FOR_RESULT);
+
+    // Only this delivery's token collects it; anything else is a 404 that says nothing.
+    for (String wrong : new String[] {lostToken, token.substring(1), null}) {
+      HttpResponse<String> refused = receipt(job.jobId(), wrong);
+      assertThat(refused.statusCode()).as(String.valueOf(wrong)).isEqualTo(404);
+      assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    }
+    assertThat(receipt(RandomIds.next(), token).statusCode()).isEqualTo(404);
+    assertThat(receipt(job.jobId(), token).statusCode()).isEqualTo(204);
+
+    FlowState published = suite.awaitResult(job.jobId(), Duration.ofSeconds(30));
+    assertThat(published.status()).isEqualTo(JobStatus.SUCCESS);
+    assertThat(get("/job-result/" + job.jobId(), session).statusCode()).isEqualTo(410);
+    assertThat(receipt(job.jobId(), token).statusCode()).isEqualTo(404);
   }
 
   @Test

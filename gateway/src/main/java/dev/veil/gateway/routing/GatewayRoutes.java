@@ -9,6 +9,7 @@ import dev.veil.gateway.limits.ClientAddresses;
 import dev.veil.gateway.limits.RequestBodyLimit;
 import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
 import org.springframework.context.annotation.Bean;
@@ -17,7 +18,8 @@ import org.springframework.context.annotation.Configuration;
 /**
  * The routes, in the order they are tried:
  * <ol>
- *   <li>{@code node}: Host {@code <nodeId>.<node domain>} of a node whose tunnel is open → its agent API (API paths only);</li>
+ *   <li>{@code node}: Host {@code <nodeId>.<node domain>} of a node whose tunnel is open → its agent API (API paths only;
+ *       a private result is confirmed to the node once written whole, {@link ResultReceipts});</li>
  *   <li>{@code service}: Host {@code <serviceId>.<node domain>} of a forwarded service → through its node's tunnel (HTTP and
  *       WebSocket); one open to its job's owner only admits that owner's sessions alone ({@link OwnerOnlyAccess});</li>
  *   <li>{@code unknown-name}: any other host under the node domain → 404, the same for "never
@@ -44,8 +46,9 @@ class GatewayRoutes {
 
   @Bean
   RouteLocator veilRoutes(RouteLocatorBuilder routes, RegisteredName names, GatewayProperties properties,
-      OwnerSessions ownerSessions) {
+      OwnerSessions ownerSessions, MeterRegistry meters) {
     ToRegisteredTarget toTarget = new ToRegisteredTarget();
+    ResultReceipts receipts = new ResultReceipts(meters);
     OwnerOnlyAccess ownerOnly = new OwnerOnlyAccess(ownerSessions, new ClientAddresses(properties.rateLimit()));
     NodeApiPaths nodeApiPaths = new NodeApiPaths(properties.nodes().apiPaths());
     RequestBodyLimit nodeApiBodies = new RequestBodyLimit(properties.nodes().maxApiRequestBody());
@@ -57,7 +60,7 @@ class GatewayRoutes {
     long claimTimeout = properties.api().claimResponseTimeout().toMillis();
     return routes.routes()
         .route("node", r -> r.order(0).asyncPredicate(names.is(RegistryTarget.Kind.NODE))
-            .filters(f -> f.filters(nodeApiPaths, nodeApiBodies, toTarget))
+            .filters(f -> f.filters(nodeApiPaths, nodeApiBodies, receipts, toTarget))
             .metadata(RESPONSE_TIMEOUT_ATTR, nodeApiTimeout)
             .uri(REGISTRY_URI))
         .route("service", r -> r.order(1).asyncPredicate(names.is(RegistryTarget.Kind.SERVICE))

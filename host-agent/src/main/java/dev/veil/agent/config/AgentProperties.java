@@ -38,6 +38,8 @@ import org.springframework.validation.annotation.Validated;
  * @param sessionUrl        session-service, which the agent asks (node-signed) whether a client's session is valid
  * @param definitionDeadline how long a job waits for its private definition before it ends with a logistics error
  * @param resultDeadline    how long a privately received result is held for its owner before it is deleted
+ * @param resultReceiptTimeout how long a result the gateway relayed counts as in flight, waiting for the gateway's receipt
+ *                          that its owner's connection took the last byte; without one it is held again, to be asked for again
  * @param serviceUrlFormat  a private service's URL, {@code %s} standing for its ID
  * @param privateKey        AES-256 key (base64) for private data at rest; empty: generated into {@code <data-dir>/private.key}
  * @param containerMemory   memory each job container may use, swap included; beyond it the container is killed and its op fails saying so
@@ -71,6 +73,7 @@ public record AgentProperties(
     @DefaultValue("http://localhost:8081") @NotBlank String sessionUrl,
     @DefaultValue("PT10M") @NotNull Duration definitionDeadline,
     @DefaultValue("PT30M") @NotNull Duration resultDeadline,
+    @DefaultValue("PT30S") @NotNull Duration resultReceiptTimeout,
     @DefaultValue("https://%s.node.localhost") @NotBlank String serviceUrlFormat,
     @DefaultValue("") String privateKey,
     @DefaultValue("2GB") @NotNull DataSize containerMemory,
@@ -80,7 +83,8 @@ public record AgentProperties(
     @DefaultValue @Valid Tunnel tunnel) {
 
   public AgentProperties {
-    if (definitionDeadline.isZero() || definitionDeadline.isNegative() || resultDeadline.isZero() || resultDeadline.isNegative()) {
+    if (definitionDeadline.isZero() || definitionDeadline.isNegative() || resultDeadline.isZero() || resultDeadline.isNegative()
+        || resultReceiptTimeout.isZero() || resultReceiptTimeout.isNegative()) {
       throw new IllegalArgumentException("veil.agent deadlines must be positive: a private job never waits unbounded");
     }
     // The engines refuse a container limited to less than 6 MiB.

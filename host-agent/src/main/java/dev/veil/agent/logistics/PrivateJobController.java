@@ -11,6 +11,7 @@ import dev.veil.model.job.RunArgs;
 import dev.veil.model.json.CanonicalJson;
 import dev.veil.model.json.MalformedJsonException;
 import dev.veil.model.json.VeilJson;
+import dev.veil.model.result.DeliveryReceipt;
 import dev.veil.model.result.ServiceStatus;
 import dev.veil.model.market.JobRecord;
 import dev.veil.model.sealing.SealedDefinition;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -235,7 +237,26 @@ class PrivateJobController {
       }
       SealedResult.Writer sealTo = sealTo(job);
       // HEAD answers as GET would, but takes nothing: a result is collected once, by a GET.
-      return request.getMethod() == HttpMethod.HEAD ? results.peek(job.jobId()) : results.deliver(job.jobId(), sealTo, response);
+      boolean receipt = DeliveryReceipt.REQUESTED.equals(request.getHeaders().getFirst(DeliveryReceipt.REQUEST_HEADER));
+      return request.getMethod() == HttpMethod.HEAD ? results.peek(job.jobId())
+          : results.deliver(job.jobId(), sealTo, receipt, response);
+    });
+  }
+
+  /**
+   * {@code POST /job-result/{jobId}/receipt} with {@value DeliveryReceipt#TOKEN_HEADER}: the
+   * gateway that relayed the result says its owner's connection took the last byte
+   * ({@link DeliveryReceipt}); 204, and the result is collected. The token is the proof, so no
+   * session is asked for; any other token, job or state is a 404 that says nothing more.
+   */
+  @PostMapping(path = "/job-result/{jobId}/receipt")
+  Mono<ResponseEntity<Void>> receipt(@RequestHeader(name = DeliveryReceipt.TOKEN_HEADER, required = false) String token,
+      @PathVariable String jobId) {
+    return Mono.fromSupplier(() -> {
+      if (!results.receipt(jobId, token)) {
+        throw ProblemException.notFound("no delivery of this job's result waits for this receipt");
+      }
+      return ResponseEntity.noContent().build();
     });
   }
 

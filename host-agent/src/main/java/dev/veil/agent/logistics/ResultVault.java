@@ -1,5 +1,8 @@
 package dev.veil.agent.logistics;
 
+import dev.veil.agent.config.AgentProperties;
+import dev.veil.agent.tunnel.GatewayTunnel;
+import dev.veil.model.result.DeliveryReceipt;
 import dev.veil.model.sealing.SealedResult;
 import dev.veil.service.problem.ProblemException;
 import java.io.IOException;
@@ -8,6 +11,12 @@ import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.context.event.EventListener;
 import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.MediaType;
@@ -26,7 +35,12 @@ import reactor.core.scheduler.Schedulers;
  * (each authenticated before it is sent); nothing of it is kept whole in memory, ever.
  *
  * <p>A result counts as collected only once its last byte has been handed to the connection: a
- * delivery that fails or is cut off midway leaves it held, to be asked for again.
+ * delivery that fails or is cut off midway leaves it held, to be asked for again. Through a
+ * gateway, that connection is the tunnel, and the bytes are still on their way: a delivery that
+ * asks for a receipt ({@link DeliveryReceipt}) is in flight until the gateway confirms the owner's
+ * connection took the last byte, and is held again if no receipt comes within
+ * {@code veil.agent.result-receipt-timeout}. A request for the result while one is in flight waits
+ * a few seconds for that to settle, then answers as it turned out.
  */
 @Component
 public class ResultVault {
@@ -43,7 +57,12 @@ public class ResultVault {
   /** What happened to a held result. */
   public enum Outcome { COLLECTED, EXPIRED }
 
+  private static final Logger log = LoggerFactory.getLogger(ResultVault.class);
+  /** How long a request for a result in flight waits for its receipt before it is answered 409. */
+  private static final Duration IN_FLIGHT_WAIT = Duration.ofSeconds(5);
+
   private final Map<String, Held> held = new ConcurrentHashMap<>();
+  private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
   private final Map<String, Boolean> expected = new ConcurrentHashMap<>();
   // Remembers recently ended results, bounded, so a second read is 410.
   private final Map<String, Boolean> gone = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>() {
@@ -53,11 +72,29 @@ public class ResultVault {
     }
   });
   private final PrivateStore store;
+  private final Duration receiptTimeout;
+  private final Duration inFlightWait;
 
-  private record Held(Sinks.One<Outcome> outcome) {}
+  /** A held result; {@code lastReceipt}: the token of its last delivery, if one went unconfirmed (a late receipt still counts). */
+  private record Held(Sinks.One<Outcome> outcome, String lastReceipt) {
 
-  public ResultVault(PrivateStore store) {
+    Held(Sinks.One<Outcome> outcome) {
+      this(outcome, null);
+    }
+  }
+
+  /** A result relayed whole, waiting for the relay's receipt; {@code settled} completes with the wait. */
+  private record InFlight(Held result, String receipt, Sinks.Empty<Void> settled) {}
+
+  @Autowired
+  public ResultVault(PrivateStore store, AgentProperties properties) {
+    this(store, properties.resultReceiptTimeout(), IN_FLIGHT_WAIT);
+  }
+
+  ResultVault(PrivateStore store, Duration receiptTimeout, Duration inFlightWait) {
     this.store = store;
+    this.receiptTimeout = receiptTimeout;
+    this.inFlightWait = inFlightWait;
   }
 
   /** Marks a job whose result will be held, so reads before it ends answer 409 rather than 404. */
@@ -67,7 +104,7 @@ public class ResultVault {
 
   /** True for a job whose result is, was or will be held here. */
   public boolean knows(String jobId) {
-    return expected.containsKey(jobId) || held.containsKey(jobId) || gone.containsKey(jobId);
+    return expected.containsKey(jobId) || held.containsKey(jobId) || inFlight.containsKey(jobId) || gone.containsKey(jobId);
   }
 
   /**
@@ -81,9 +118,13 @@ public class ResultVault {
         .take(deadline)
         .defaultIfEmpty(Outcome.EXPIRED)
         .doOnNext(done -> {
+          gone.put(jobId, true);
           held.remove(jobId);
           expected.remove(jobId);
-          gone.put(jobId, true);
+          InFlight relayed = inFlight.remove(jobId);
+          if (relayed != null) {
+            relayed.settled().tryEmitEmpty();
+          }
         });
   }
 
@@ -94,29 +135,105 @@ public class ResultVault {
    * that fails or is cut off leaves it held, unless its deadline passed meanwhile.
    */
   public Mono<Void> deliver(String jobId, ServerHttpResponse response) {
-    return deliver(jobId, null, response);
+    return deliver(jobId, null, false, response);
   }
 
   /**
    * As {@link #deliver(String, ServerHttpResponse)}; with {@code sealTo} the result goes out sealed
    * to that key ({@link SealedResult}, {@value SealedResult#MEDIA_TYPE}), chunk by chunk as it is
    * read, so only the owner's private key opens it: not the gateway, not whoever holds the session.
+   * With {@code receipt} the response carries a {@link DeliveryReceipt} token, and the result stays
+   * in flight, not collected, until {@link #receipt} is called with it.
    */
-  public Mono<Void> deliver(String jobId, SealedResult.Writer sealTo, ServerHttpResponse response) {
-    return Mono.defer(() -> {
+  public Mono<Void> deliver(String jobId, SealedResult.Writer sealTo, boolean receipt, ServerHttpResponse response) {
+    return afterInFlight(jobId, () -> {
       Held result = held.remove(jobId);
       if (result == null) {
         return Mono.error(unavailable(jobId));
+      }
+      String token = receipt ? DeliveryReceipt.newToken() : null;
+      if (token != null) {
+        response.getHeaders().set(DeliveryReceipt.TOKEN_HEADER, token);
       }
       Flux<DataBuffer> body = sealTo == null ? plain(jobId, response) : sealed(jobId, sealTo, response);
       response.getHeaders().setContentType(sealTo == null ? MediaType.APPLICATION_JSON : SEALED);
       return response.writeWith(body)
           .doOnSuccess(done -> {
-            gone.put(jobId, true);
-            result.outcome().tryEmitValue(Outcome.COLLECTED);
+            if (token == null) {
+              collected(jobId, result);
+            } else {
+              awaitReceipt(jobId, result, token);
+            }
           })
           .doOnCancel(() -> restore(jobId, result))
           .doOnError(error -> restore(jobId, result));
+    });
+  }
+
+  /**
+   * The relay's receipt for a delivery: true, and the result is collected, when {@code token} is
+   * the one that delivery carried (also when it came too late and the result was held again,
+   * unless it is being delivered anew); false for any other token, job or state.
+   */
+  public boolean receipt(String jobId, String token) {
+    InFlight relayed = inFlight.get(jobId);
+    if (relayed != null && DeliveryReceipt.matches(relayed.receipt(), token) && inFlight.remove(jobId, relayed)) {
+      collected(jobId, relayed.result());
+      relayed.settled().tryEmitEmpty();
+      return true;
+    }
+    Held again = held.get(jobId);
+    if (again != null && DeliveryReceipt.matches(again.lastReceipt(), token) && held.remove(jobId, again)) {
+      collected(jobId, again);
+      return true;
+    }
+    return false;
+  }
+
+  private void collected(String jobId, Held result) {
+    gone.put(jobId, true);
+    result.outcome().tryEmitValue(Outcome.COLLECTED);
+  }
+
+  private void awaitReceipt(String jobId, Held result, String token) {
+    inFlight.put(jobId, new InFlight(result, token, Sinks.empty()));
+    Schedulers.parallel().schedule(() -> unconfirmed(jobId, token), receiptTimeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  // No receipt in time, or none can come: the gateway died, or the owner's connection broke, before the last byte.
+  private void unconfirmed(String jobId, String token) {
+    InFlight relayed = inFlight.get(jobId);
+    if (relayed == null || !relayed.receipt().equals(token) || !inFlight.remove(jobId, relayed)) {
+      return;
+    }
+    if (!gone.containsKey(jobId)) {
+      held.putIfAbsent(jobId, new Held(relayed.result().outcome(), token));
+      log.info("job {}: no receipt came from the gateway that its owner took the result; it is held again", jobId);
+    }
+    relayed.settled().tryEmitEmpty();
+  }
+
+  /**
+   * The tunnel closed: the gateway at its other end is gone or cut off, and no receipt for what
+   * went through it can come that way. Every result in flight is held again at once, for its
+   * owner to ask again without waiting out the receipt's timeout (a receipt that still comes, by
+   * another way, still counts).
+   */
+  @EventListener
+  public void onTunnelClosed(GatewayTunnel.Closed closed) {
+    java.util.List.copyOf(inFlight.entrySet()).forEach(relayed -> unconfirmed(relayed.getKey(), relayed.getValue().receipt()));
+  }
+
+  // A request for a result in flight waits, briefly, for its receipt, then is answered as it turned out.
+  private Mono<Void> afterInFlight(String jobId, Supplier<Mono<Void>> then) {
+    return Mono.defer(() -> {
+      InFlight relayed = inFlight.get(jobId);
+      if (relayed == null) {
+        return then.get();
+      }
+      return relayed.settled().asMono()
+          .timeout(inFlightWait, Mono.empty())
+          .then(Mono.defer(() -> inFlight.containsKey(jobId) ? Mono.error(unavailable(jobId)) : then.get()));
     });
   }
 
@@ -183,7 +300,7 @@ public class ResultVault {
    * is held, else the 409 or 410 a {@code GET} would get.
    */
   public Mono<Void> peek(String jobId) {
-    return held.containsKey(jobId) ? Mono.empty() : Mono.error(unavailable(jobId));
+    return afterInFlight(jobId, () -> held.containsKey(jobId) ? Mono.empty() : Mono.error(unavailable(jobId)));
   }
 
   private RuntimeException unavailable(String jobId) {

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
@@ -47,10 +48,18 @@ public class GatewayTunnel implements SmartLifecycle, HealthIndicator, Applicati
   private volatile Tunnel tunnel;
   private volatile Thread dialer;
   private volatile boolean running;
+  private final ApplicationEventPublisher events;
 
-  public GatewayTunnel(AgentProperties properties, NodeIdentity identity, MeterRegistry meters) {
+  /**
+   * Published when a tunnel that was open has closed: nothing sent into it can be answered
+   * through it any more (a result's receipt among them).
+   */
+  public record Closed() {}
+
+  public GatewayTunnel(AgentProperties properties, NodeIdentity identity, MeterRegistry meters, ApplicationEventPublisher events) {
     this.settings = properties.tunnel();
     this.identity = identity;
+    this.events = events;
     Gauge.builder("veil.agent.tunnel.connected", this, t -> t.isConnected() ? 1 : 0).register(meters);
     Gauge.builder("veil.agent.tunnel.forwards", wanted, Map::size).register(meters);
   }
@@ -140,6 +149,7 @@ public class GatewayTunnel implements SmartLifecycle, HealthIndicator, Applicati
         delay = FIRST_DELAY;
         closed.await();
         tunnel = null;
+        events.publishEvent(new Closed());
         if (running) {
           log.warn("tunnel to the gateway closed; dialing again");
         }

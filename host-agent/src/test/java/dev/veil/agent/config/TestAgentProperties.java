@@ -14,7 +14,7 @@ public final class TestAgentProperties {
     return new AgentProperties(marketUrl, dir.resolve("node.key"), dir, "", "127.0.0.1", 1, 32,
         Duration.ofSeconds(20), Duration.ofSeconds(10), 1000, 10000, 16384, maxPublishedResultBytes, Duration.ofSeconds(20),
         Duration.ofSeconds(5), Duration.ofSeconds(2), Duration.ofMinutes(1), false, "0.1.0", "http://s",
-        Duration.ofMinutes(10), Duration.ofMinutes(30), "https://%s", privateKey,
+        Duration.ofMinutes(10), Duration.ofMinutes(30), Duration.ofSeconds(30), "https://%s", privateKey,
         DataSize.ofGigabytes(2), 1.0, 1024, Duration.ofMinutes(10),
         new AgentProperties.Tunnel("localhost", 2222, "", Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(5)));
   }
