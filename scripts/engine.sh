@@ -63,6 +63,10 @@ ensure_test_tools() {
     || apt_ensure python3 python3-cryptography
   { command -v redis-server && command -v redis-cli; } >/dev/null 2>&1 || apt_ensure redis-server redis-tools
   command -v haproxy >/dev/null 2>&1 || apt_ensure haproxy
+  # Renders deploy/kubernetes (KubernetesManifestsTest); any kubectl with kustomize will do.
+  command -v kubectl >/dev/null 2>&1 || apt_ensure kubernetes-client
+  # Verifies deploy/host's systemd unit (HostUnitTest).
+  command -v systemd-analyze >/dev/null 2>&1 || apt_ensure systemd
 }
 
 podman_socket_path() {

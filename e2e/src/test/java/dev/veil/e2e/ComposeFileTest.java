@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +23,6 @@ import org.yaml.snakeyaml.Yaml;
 class ComposeFileTest {
 
   static final List<String> MODULES = List.of("session-service", "job-market", "gateway", "host-agent");
-  private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Z0-9_]+)");
   private static final Pattern LOCAL_URL = Pattern.compile("(?:https?|redis)://127\\.0\\.0\\.1:(\\d+)");
 
   static Map<String, Map<String, Object>> services;
@@ -73,21 +70,11 @@ class ComposeFileTest {
   }
 
   @Test
-  void everySettingPassedIsOneTheModuleReads() throws IOException {
+  void everySettingPassedIsOneTheModuleReads() {
     for (String module : MODULES) {
-      String yaml = Files.readString(LocalSuite.HOME.resolve(module).resolve("src/main/resources/application.yml"));
-      List<String> placeholders = new ArrayList<>();
-      Matcher m = PLACEHOLDER.matcher(yaml);
-      while (m.find()) {
-        placeholders.add(m.group(1));
-      }
-      Map<String, Boolean> keys = relaxedKeys(new Yaml().load(yaml));
+      ModuleSettings settings = ModuleSettings.of(module);
       for (String name : env(module).keySet()) {
-        boolean springOwn = name.startsWith("SERVER_") || name.startsWith("MANAGEMENT_SERVER_") || name.startsWith("SPRING_");
-        String relaxed = name.toLowerCase().replace("_", "");
-        boolean bound = keys.entrySet().stream().anyMatch(k -> k.getValue() ? relaxed.startsWith(k.getKey()) : relaxed.equals(k.getKey()));
-        assertThat(springOwn || placeholders.contains(name) || bound)
-            .as("%s passes %s, which its application.yml neither reads nor binds", module, name).isTrue();
+        assertThat(settings.reads(name)).as("%s passes %s, which its application.yml neither reads nor binds", module, name).isTrue();
       }
     }
   }
@@ -157,23 +144,4 @@ class ComposeFileTest {
     assertThat(env("gateway")).containsEntry("MANAGEMENT_SERVER_ADDRESS", "127.0.0.1").doesNotContainKey("SERVER_ADDRESS");
   }
 
-  /** Every key of an application.yml in relaxed form (lower case, no dots or dashes), true where its value is a map. */
-  @SuppressWarnings("unchecked")
-  static Map<String, Boolean> relaxedKeys(Map<String, Object> yaml) {
-    Map<String, Boolean> keys = new LinkedHashMap<>();
-    collect("", yaml, keys);
-    return keys;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static void collect(String prefix, Map<String, Object> node, Map<String, Boolean> keys) {
-    node.forEach((key, value) -> {
-      String path = prefix + key.toLowerCase().replace("-", "").replace(".", "");
-      if (value instanceof Map<?, ?> child && !child.isEmpty()) {
-        collect(path, (Map<String, Object>) child, keys);
-      } else {
-        keys.put(path, value instanceof Map<?, ?>);
-      }
-    });
-  }
 }
