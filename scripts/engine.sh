@@ -14,7 +14,7 @@
 # the real images cannot be pulled.
 #
 # Exports: DOCKER_HOST, VEIL_ENGINE (docker|podman), VEIL_TEST_REDIS_IMAGE,
-#          VEIL_TEST_BUSYBOX_IMAGE, TESTCONTAINERS_RYUK_DISABLED (podman only).
+#          VEIL_TEST_BUSYBOX_IMAGE, VEIL_TEST_JRE_IMAGE, TESTCONTAINERS_RYUK_DISABLED (podman only).
 
 veil_log() { printf 'veil: %s\n' "$*" >&2; }
 
@@ -65,6 +65,8 @@ ensure_test_tools() {
   command -v haproxy >/dev/null 2>&1 || apt_ensure haproxy
   # Renders deploy/kubernetes (KubernetesManifestsTest); any kubectl with kustomize will do.
   command -v kubectl >/dev/null 2>&1 || apt_ensure kubernetes-client
+  # Runs docker-compose.yml against the engine's Docker-compatible socket (ComposeStackIT).
+  command -v docker-compose >/dev/null 2>&1 || apt_ensure docker-compose
   # Verifies deploy/host's systemd unit (HostUnitTest).
   command -v systemd-analyze >/dev/null 2>&1 || apt_ensure systemd
 }
@@ -165,6 +167,7 @@ ensure_engine() {
 
 VEIL_BUSYBOX_LOCAL=localhost/veil-busybox:test
 VEIL_REDIS_LOCAL=localhost/veil-redis:test
+VEIL_JRE_LOCAL=localhost/veil-jre:test
 
 engine_cli() { if [ "$VEIL_ENGINE" = docker ]; then docker "$@"; else podman "$@"; fi; }
 image_exists() { engine_cli image inspect "$1" >/dev/null 2>&1; }
@@ -194,21 +197,60 @@ build_busybox_image() {
   rm -rf "$work"
 }
 
+# Copies into root $1 the shared libraries that the binaries $2... load (those the host has).
+copy_libraries() {
+  local root=$1 lib bin; shift
+  for lib in $(for bin in "$@"; do ldd "$bin" 2>/dev/null | grep -o '/[^ ]*'; done | sort -u); do
+    [ -e "$root$lib" ] && continue
+    mkdir -p "$root$(dirname "$lib")"
+    cp -L "$lib" "$root$lib"
+  done
+}
+
 build_redis_image() {
   image_exists "$VEIL_REDIS_LOCAL" && return 0
-  apt_ensure redis-server
+  apt_ensure redis-server redis-tools
   local work; work=$(mktemp -d)
   mkdir -p "$work/r/usr/bin" "$work/r/data" "$work/r/tmp"
-  cp /usr/bin/redis-server "$work/r/usr/bin/"
-  local lib
-  for lib in $(ldd /usr/bin/redis-server | grep -o '/[^ ]*'); do
-    mkdir -p "$work/r$(dirname "$lib")"
-    cp -L "$lib" "$work/r$lib"
-  done
+  # redis-cli too: docker-compose.yml's health check pings with it.
+  cp /usr/bin/redis-server /usr/bin/redis-cli "$work/r/usr/bin/"
+  copy_libraries "$work/r" /usr/bin/redis-server /usr/bin/redis-cli
   veil_log "building $VEIL_REDIS_LOCAL from the distribution's redis-server"
   import_dir "$work/r" "$VEIL_REDIS_LOCAL" \
     'CMD ["/usr/bin/redis-server", "--bind", "0.0.0.0", "--protected-mode", "no", "--save", ""]' \
     'EXPOSE 6379' 'WORKDIR /data' || veil_die "could not build $VEIL_REDIS_LOCAL"
+  rm -rf "$work"
+}
+
+# A JRE base image for the Dockerfile's runtime stage (--build-arg JRE_IMAGE), made offline
+# from the distribution's JDK: a jlink runtime, busybox for a shell, curl for the health checks,
+# and the unprivileged user veil (10001) the Dockerfile runs as. Where eclipse-temurin can be
+# pulled, that is used instead.
+build_jre_image() {
+  image_exists "$VEIL_JRE_LOCAL" && return 0
+  apt_ensure busybox-static curl
+  local jdk; jdk=$(dirname "$(dirname "$(readlink -f "$(command -v javac || command -v java)")")")
+  [ -d "$jdk/jmods" ] || veil_die "no JDK with jmods at $jdk: install openjdk-17-jdk-headless"
+  local work; work=$(mktemp -d)
+  local root=$work/jre
+  mkdir -p "$root/opt" "$root/bin" "$root/usr/bin" "$root/etc" "$root/tmp" "$root/var/lib/veil"
+  veil_log "building $VEIL_JRE_LOCAL from the distribution's JDK (jlink), busybox and curl"
+  "$jdk/bin/jlink" --add-modules ALL-MODULE-PATH --module-path "$jdk/jmods" --strip-debug --no-header-files \
+    --no-man-pages --compress=2 --output "$root/opt/java" >>"$VEIL_ENGINE_STATE/image-build.log" 2>&1 \
+    || veil_die "jlink failed (see $VEIL_ENGINE_STATE/image-build.log)"
+  cp /bin/busybox "$root/bin/busybox"
+  local applet
+  for applet in $(/bin/busybox --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"
+  done
+  cp /usr/bin/curl "$root/usr/bin/curl"
+  copy_libraries "$root" /usr/bin/curl "$root/opt/java/bin/java" "$root"/opt/java/lib/*.so "$root"/opt/java/lib/server/libjvm.so
+  printf 'root:x:0:0:root:/root:/bin/sh\nveil:x:10001:10001:veil:/var/lib/veil:/bin/sh\n' > "$root/etc/passwd"
+  printf 'root:x:0:\nveil:x:10001:\n' > "$root/etc/group"
+  chown 10001:10001 "$root/var/lib/veil"
+  chmod 1777 "$root/tmp"
+  import_dir "$root" "$VEIL_JRE_LOCAL" 'ENV PATH=/opt/java/bin:/usr/bin:/bin' 'ENV JAVA_HOME=/opt/java' \
+    'CMD ["java", "-version"]' || veil_die "could not build $VEIL_JRE_LOCAL"
   rm -rf "$work"
 }
 
@@ -250,5 +292,11 @@ ensure_images() {
     veil_log "no registry serves nginx: building an offline stand-in (busybox httpd on port 80)"
     build_nginx_standin
   fi
-  veil_log "images: redis=$VEIL_TEST_REDIS_IMAGE busybox=$VEIL_TEST_BUSYBOX_IMAGE"
+  if image_exists eclipse-temurin:17-jre || try_pull docker.io/library/eclipse-temurin:17-jre; then
+    export VEIL_TEST_JRE_IMAGE=${VEIL_TEST_JRE_IMAGE:-eclipse-temurin:17-jre}
+  else
+    build_jre_image
+    export VEIL_TEST_JRE_IMAGE=$VEIL_JRE_LOCAL
+  fi
+  veil_log "images: redis=$VEIL_TEST_REDIS_IMAGE busybox=$VEIL_TEST_BUSYBOX_IMAGE jre=$VEIL_TEST_JRE_IMAGE"
 }

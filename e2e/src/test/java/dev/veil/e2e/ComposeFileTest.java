@@ -15,10 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 /**
- * docker-compose.yml cannot run here (no Docker engine, no registry for its base images), so its
- * wiring is checked against the code it starts: every service is built from a real module, every
- * setting it passes is one that module reads, every URL points at the port of the service it
- * names, and start order follows health.
+ * docker-compose.yml's wiring, checked against the code it starts (ComposeStackIT runs it): every
+ * service is built from a real module, every setting it passes is one that module reads, every
+ * URL points at the port of the service it names, and start order follows health.
  */
 class ComposeFileTest {
 
@@ -124,7 +123,8 @@ class ComposeFileTest {
   @SuppressWarnings("unchecked")
   void theAgentDrivesTheHostsEngineAndNamesServicesUnderTheGatewaysDomain() {
     Map<String, String> agent = env("host-agent");
-    assertThat((List<String>) services.get("host-agent").get("volumes")).contains("/var/run/docker.sock:/var/run/docker.sock");
+    assertThat((List<String>) services.get("host-agent").get("volumes"))
+        .contains("${VEIL_ENGINE_SOCKET:-/var/run/docker.sock}:/var/run/docker.sock");
     assertThat(agent).containsEntry("DOCKER_HOST", "unix:///var/run/docker.sock");
     assertThat(agent.get("VEIL_AGENT_SERVICEURLFORMAT"))
         .isEqualTo("http://%s." + env("gateway").get("VEIL_NODE_DOMAIN") + ":" + env("gateway").get("PORT"));

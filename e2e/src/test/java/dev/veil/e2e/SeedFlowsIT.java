@@ -9,7 +9,6 @@ import dev.veil.model.market.JobRecord;
 import dev.veil.model.market.JobState;
 import dev.veil.model.result.FlowState;
 import dev.veil.model.result.JobStatus;
-import dev.veil.model.result.ServiceStatus;
 import dev.veil.model.result.ServiceUrls;
 import dev.veil.testsupport.ClientLogin;
 import dev.veil.testsupport.MarketApi;
@@ -80,21 +79,11 @@ class SeedFlowsIT {
   }
 
   JobRecord awaitHostStatus(String jobId, JobStatus status) {
-    AtomicReference<JobRecord> seen = new AtomicReference<>();
-    await().until(() -> {
-      seen.set(market.record(jobId));
-      return seen.get().hostStatus() == status;
-    });
-    return seen.get();
+    return ClientWaits.hostStatus(market, jobId, status);
   }
 
   JobRecord awaitEnd(String jobId) {
-    AtomicReference<JobRecord> seen = new AtomicReference<>();
-    await().until(() -> {
-      seen.set(market.record(jobId));
-      return seen.get().state().isFinal();
-    });
-    return seen.get();
+    return ClientWaits.end(market, jobId);
   }
 
   /** The seed's: curl -X POST "http://${NODE_ID}.node.localhost:8080/job-definition/${JOB_ID}" -H "x-session-id: ..." ... */
@@ -285,20 +274,12 @@ class SeedFlowsIT {
     JobRecord job = market.post(alice, VeilJson.readJobFile(spec("private-expose-job.json")), 600L);
     String session = scopedSession(alice, job.jobId());
 
-    AtomicReference<ServiceUrls> urls = new AtomicReference<>();
-    await().until(() -> {
-      Curl.Reply reply = curlGet("/service/url/" + job.jobId(), session);
-      if (reply.status() != 200) {
-        return false;
-      }
-      urls.set(VeilJson.readStrict(reply.body().getBytes(), ServiceUrls.class));
-      return urls.get().status() == ServiceStatus.ONLINE;
-    });
-    assertThat(urls.get().urls()).hasSize(1);
-    String serviceId = urls.get().urls().keySet().iterator().next();
+    ServiceUrls found = ClientWaits.onlineUrls(() -> curlGet("/service/url/" + job.jobId(), session));
+    assertThat(found.urls()).hasSize(1);
+    String serviceId = found.urls().keySet().iterator().next();
     assertThat(serviceId).isNotEqualTo(ExposeIds.publicId(0, 80, job.jobId()));
-    assertThat(urls.get().urls().get(serviceId).port()).isEqualTo(80);
-    assertThat(urls.get().urls().get(serviceId).url()).isEqualTo(suite.urlOf(serviceId));
+    assertThat(found.urls().get(serviceId).port()).isEqualTo(80);
+    assertThat(found.urls().get(serviceId).url()).isEqualTo(suite.urlOf(serviceId));
 
     Curl.Reply page = Curl.run(suite.urlOf(serviceId) + "/");
     assertThat(page.status()).isEqualTo(200);
