@@ -435,6 +435,12 @@ abstract class TunnelBehaviour {
     Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> upstreams.receipts.containsKey("r-2-whole"));
     assertThat(upstreams.receipts).containsEntry("r-2-whole", "token-of-r-2-whole");
 
+    // A node that cannot take a receipt gets it again.
+    assertThat(gateway.get(host, "/job-result/r-1-flaky").status()).isEqualTo(200);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> upstreams.receipts.containsKey("r-1-flaky"));
+    assertThat(upstreams.receipts).containsEntry("r-1-flaky", "token-of-r-1-flaky");
+    assertThat(upstreams.receiptAttempts.get("r-1-flaky")).hasValue(2);
+
     // Anything but collecting a result asks for no receipt, whatever the client sends.
     assertThat(gateway.exchange(io.netty.handler.codec.http.HttpMethod.GET, host, "/node/info",
         headers -> headers.set("x-veil-receipt", "requested"), null).body()).endsWith("receipt=null");

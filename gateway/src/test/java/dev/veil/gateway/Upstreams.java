@@ -43,6 +43,8 @@ final class Upstreams implements AutoCloseable {
   final Map<String, String> jobOwners = new ConcurrentHashMap<>();
   /** The agent's private results: job ID → the {@code x-veil-receipt} header its result was asked for with. */
   final Map<String, String> receiptsAsked = new ConcurrentHashMap<>();
+  /** The agent's private results: job ID → receipts a gateway tried to send. */
+  final Map<String, AtomicInteger> receiptAttempts = new ConcurrentHashMap<>();
   /** The agent's private results: job ID → the receipt token a gateway sent back. */
   final Map<String, String> receipts = new ConcurrentHashMap<>();
   /** Bytes the agent received on its last upload. */
@@ -75,7 +77,12 @@ final class Upstreams implements AutoCloseable {
                   .map(i -> (ByteBuf) Unpooled.wrappedBuffer(new byte[MIB])));
             })
             .post("/job-result/{jobId}/receipt", (request, response) -> {
-              receipts.put(request.param("jobId"), String.valueOf(request.requestHeaders().get("x-veil-receipt-token")));
+              String jobId = request.param("jobId");
+              // A job named "...-flaky" cannot take its first receipt: the gateway must send it again.
+              if (receiptAttempts.computeIfAbsent(jobId, j -> new AtomicInteger()).incrementAndGet() == 1 && jobId.endsWith("-flaky")) {
+                return response.status(503).send();
+              }
+              receipts.put(jobId, String.valueOf(request.requestHeaders().get("x-veil-receipt-token")));
               return response.status(204).send();
             })
             .route(request -> true, (request, response) -> response

@@ -45,10 +45,14 @@ class GatewayRoutes {
   }
 
   @Bean
+  ResultReceipts resultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters) {
+    return new ResultReceipts(hosts, registry, meters);
+  }
+
+  @Bean
   RouteLocator veilRoutes(RouteLocatorBuilder routes, RegisteredName names, GatewayProperties properties,
-      OwnerSessions ownerSessions, MeterRegistry meters) {
+      OwnerSessions ownerSessions, ResultReceipts receipts) {
     ToRegisteredTarget toTarget = new ToRegisteredTarget();
-    ResultReceipts receipts = new ResultReceipts(meters);
     OwnerOnlyAccess ownerOnly = new OwnerOnlyAccess(ownerSessions, new ClientAddresses(properties.rateLimit()));
     NodeApiPaths nodeApiPaths = new NodeApiPaths(properties.nodes().apiPaths());
     RequestBodyLimit nodeApiBodies = new RequestBodyLimit(properties.nodes().maxApiRequestBody());

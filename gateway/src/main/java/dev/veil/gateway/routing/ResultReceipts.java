@@ -4,9 +4,12 @@ import dev.veil.gateway.registry.RegistryTarget;
 import dev.veil.gateway.tunnel.RelayedRequests;
 import dev.veil.gateway.tunnel.ReplicaIdentity;
 import dev.veil.model.result.DeliveryReceipt;
+import dev.veil.gateway.registry.RegistryCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -15,13 +18,16 @@ import org.slf4j.LoggerFactory;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.reactive.function.client.WebClient;
+import org.springframework.web.reactive.function.client.WebClientResponseException;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
+import reactor.util.retry.Retry;
 
 /**
  * Receipts for private results ({@link DeliveryReceipt}): a node counts its result collected only
@@ -34,27 +40,47 @@ import reactor.core.publisher.Mono;
  * <p>A request another replica passed on (it holds the node's tunnel) goes through as it came: the
  * replica that took it from the owner asked for the receipt and sends it, through this one.
  *
+ * <p>A receipt is sent again, backing off, for up to {@value #RETRY_FOR_MINUTES} minutes while the
+ * node cannot take it (its tunnel reconnecting, a replica restarting), the node looked up anew each
+ * time: the node still counts a late receipt. A node's own 404 (no delivery waits for this token)
+ * ends it. At most {@value #MAX_PENDING} are under way at once. At shutdown, receipts still under
+ * way get a few seconds to finish.
+ *
  * <p>Ordered before {@link NettyWriteResponseFilter}, so the chain it waits on includes the write
  * to the owner's connection.
  */
-public final class ResultReceipts implements GatewayFilter, Ordered {
+public final class ResultReceipts implements GatewayFilter, Ordered, DisposableBean {
 
   public static final int ORDER = NettyWriteResponseFilter.WRITE_RESPONSE_FILTER_ORDER - 1;
+  static final int RETRY_FOR_MINUTES = 10;
+  /** Receipts under way at once, retries included; more are not sent (their results are held again). */
+  static final int MAX_PENDING = 10_000;
 
   private static final Logger log = LoggerFactory.getLogger(ResultReceipts.class);
   private static final Pattern RESULT_PATH = Pattern.compile("^/(?:job-result/([^/]+)|job/([^/]+)/results)$");
-  private static final Duration RECEIPT_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+  private static final Duration FIRST_RETRY = Duration.ofMillis(500);
+  private static final Duration LONGEST_RETRY = Duration.ofSeconds(30);
+  private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(5);
 
   private final WebClient http;
+  private final NodeDomainHost hosts;
+  private final RegistryCache registry;
+  private final AtomicInteger pending = new AtomicInteger();
   private final Counter sent;
+  private final Counter retried;
   private final Counter failed;
 
-  public ResultReceipts(MeterRegistry meters) {
+  public ResultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters) {
     this.http = WebClient.create();
+    this.hosts = hosts;
+    this.registry = registry;
     this.sent = Counter.builder("veil.gateway.result.receipts").tag("outcome", "sent")
-        .description("receipts sent to nodes for private results written whole to their owners").register(meters);
+        .description("receipts a node took for private results written whole to their owners").register(meters);
+    this.retried = Counter.builder("veil.gateway.result.receipts").tag("outcome", "retried")
+        .description("receipt attempts a node could not take, sent again").register(meters);
     this.failed = Counter.builder("veil.gateway.result.receipts").tag("outcome", "failed")
-        .description("receipts a node did not take: it holds the result again after its timeout").register(meters);
+        .description("receipts given up: the node holds the result again, for its owner to ask again").register(meters);
   }
 
   @Override
@@ -76,6 +102,7 @@ public final class ResultReceipts implements GatewayFilter, Ordered {
       return chain.filter(asking);
     }
     String jobId = result.group(1) != null ? result.group(1) : result.group(2);
+    String host = exchange.getRequest().getHeaders().getFirst(HttpHeaders.HOST);
     AtomicReference<String> token = new AtomicReference<>();
     asking.getResponse().beforeCommit(() -> {
       HttpHeaders headers = asking.getResponse().getHeaders();
@@ -87,34 +114,70 @@ public final class ResultReceipts implements GatewayFilter, Ordered {
         .doOnSuccess(done -> {
           if (token.get() != null && HttpStatus.OK.equals(asking.getResponse().getStatusCode())) {
             // Not chained: the owner's response ends now; the receipt need not hold it up.
-            send(asking, jobId, token.get()).subscribe();
+            if (pending.incrementAndGet() > MAX_PENDING) {
+              // Bounded, whatever nodes answer: beyond it the node holds the result again.
+              pending.decrementAndGet();
+              failed.increment();
+              return;
+            }
+            send(host, jobId, token.get()).doFinally(signal -> pending.decrementAndGet()).subscribe();
           }
         });
   }
 
-  private Mono<Void> send(ServerWebExchange exchange, String jobId, String token) {
-    RegistryTarget target = exchange.getRequiredAttribute(RegisteredName.TARGET_ATTR);
-    return http.post()
-        .uri(target.base().resolve(DeliveryReceipt.path(jobId)))
-        .headers(headers -> {
-          headers.set(DeliveryReceipt.TOKEN_HEADER, token);
-          if (target.isRelay()) {
-            // To the replica that holds the tunnel: it routes by the node's name, and believes the token.
-            headers.set(HttpHeaders.HOST, exchange.getRequest().getHeaders().getFirst(HttpHeaders.HOST));
-            headers.set(ReplicaIdentity.RELAY_HEADER, target.relayToken());
-          }
-        })
-        .retrieve()
-        .toBodilessEntity()
-        .timeout(RECEIPT_TIMEOUT)
+  // To the node's tunnel wherever it is now: this replica's, or the replica that holds it.
+  private Mono<Void> send(String host, String jobId, String token) {
+    String nodeId = hosts.id(host).orElse("");
+    return registry.resolve(nodeId)
+        .map(found -> found.filter(target -> target.kind() == RegistryTarget.Kind.NODE)
+            .orElseThrow(() -> new NodeAway("no tunnel of the node is open")))
+        .flatMap(target -> http.post()
+            .uri(target.base().resolve(DeliveryReceipt.path(jobId)))
+            .headers(headers -> {
+              headers.set(DeliveryReceipt.TOKEN_HEADER, token);
+              if (target.isRelay()) {
+                // To the replica that holds the tunnel: it routes by the node's name, and believes the token.
+                headers.set(HttpHeaders.HOST, host);
+                headers.set(ReplicaIdentity.RELAY_HEADER, target.relayToken());
+              }
+            })
+            .retrieve()
+            .toBodilessEntity()
+            .timeout(ATTEMPT_TIMEOUT))
+        .retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_RETRY).maxBackoff(LONGEST_RETRY)
+            .filter(error -> !isNodeRefusal(error))
+            .doBeforeRetry(signal -> retried.increment()))
+        .timeout(Duration.ofMinutes(RETRY_FOR_MINUTES))
         .doOnSuccess(answer -> sent.increment())
         .doOnError(error -> {
           failed.increment();
-          log.info("a node did not take the receipt for job {}'s result ({}); it holds the result again after its timeout",
-              jobId, error.getClass().getSimpleName());
+          log.info("gave up the receipt for job {}'s result ({}); its node holds the result again for its owner",
+              jobId, isNodeRefusal(error) ? "the node has no delivery waiting for it" : error.getClass().getSimpleName());
         })
         .onErrorComplete()
         .then();
+  }
+
+  // The node's own answer that no delivery waits for this token: sending again changes nothing.
+  private static boolean isNodeRefusal(Throwable error) {
+    return error instanceof WebClientResponseException response && response.getStatusCode().value() == 404;
+  }
+
+  private static final class NodeAway extends RuntimeException {
+    NodeAway(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  @Override
+  public void destroy() throws InterruptedException {
+    long until = System.nanoTime() + SHUTDOWN_WAIT.toNanos();
+    while (pending.get() > 0 && System.nanoTime() < until) {
+      Thread.sleep(50);
+    }
+    if (pending.get() > 0) {
+      log.info("{} receipt(s) still under way at shutdown: their nodes hold those results again", pending.get());
+    }
   }
 
   @Override

@@ -54,8 +54,14 @@ public class ResultVault {
 
   private static final int READ_BUFFER = 64 * 1024;
 
-  /** What happened to a held result. */
-  public enum Outcome { COLLECTED, EXPIRED }
+  /**
+   * What happened to a held result: collected; its deadline passed; or its deadline passed after
+   * it was delivered whole through a gateway whose receipt never came (the owner may well have it).
+   */
+  public enum Outcome { COLLECTED, EXPIRED, UNCONFIRMED }
+
+  /** Tokens of unconfirmed deliveries kept per result, so a receipt that comes late still counts. */
+  static final int KEPT_RECEIPTS = 4;
 
   private static final Logger log = LoggerFactory.getLogger(ResultVault.class);
   /** How long a request for a result in flight waits for its receipt before it is answered 409. */
@@ -72,14 +78,30 @@ public class ResultVault {
     }
   });
   private final PrivateStore store;
+  // Every change of a result's state (held, in flight, gone) happens under this lock; the
+  // delivery's streaming does not.
+  private final Object states = new Object();
   private final Duration receiptTimeout;
   private final Duration inFlightWait;
 
-  /** A held result; {@code lastReceipt}: the token of its last delivery, if one went unconfirmed (a late receipt still counts). */
-  private record Held(Sinks.One<Outcome> outcome, String lastReceipt) {
+  /**
+   * A held result; {@code unconfirmed}: the tokens of its last deliveries through a gateway that
+   * sent no receipt (a late receipt still counts), newest last.
+   */
+  private record Held(Sinks.One<Outcome> outcome, java.util.List<String> unconfirmed) {
 
     Held(Sinks.One<Outcome> outcome) {
-      this(outcome, null);
+      this(outcome, java.util.List.of());
+    }
+
+    Held unconfirmed(String token) {
+      java.util.List<String> tokens = new java.util.ArrayList<>(unconfirmed);
+      tokens.add(token);
+      return new Held(outcome, java.util.List.copyOf(tokens.subList(Math.max(0, tokens.size() - KEPT_RECEIPTS), tokens.size())));
+    }
+
+    boolean confirms(String token) {
+      return unconfirmed.stream().anyMatch(sent -> DeliveryReceipt.matches(sent, token));
     }
   }
 
@@ -116,16 +138,22 @@ public class ResultVault {
     held.put(jobId, new Held(outcome));
     return outcome.asMono()
         .take(deadline)
-        .defaultIfEmpty(Outcome.EXPIRED)
-        .doOnNext(done -> {
-          gone.put(jobId, true);
-          held.remove(jobId);
-          expected.remove(jobId);
-          InFlight relayed = inFlight.remove(jobId);
-          if (relayed != null) {
-            relayed.settled().tryEmitEmpty();
-          }
-        });
+        .doOnNext(collected -> ended(jobId))
+        .switchIfEmpty(Mono.fromSupplier(() -> ended(jobId)));
+  }
+
+  // The result's end, whichever way: nothing of it is held or in flight any more.
+  private Outcome ended(String jobId) {
+    synchronized (states) {
+      gone.put(jobId, true);
+      Held left = held.remove(jobId);
+      expected.remove(jobId);
+      InFlight relayed = inFlight.remove(jobId);
+      if (relayed != null) {
+        relayed.settled().tryEmitEmpty();
+      }
+      return relayed != null || (left != null && !left.unconfirmed().isEmpty()) ? Outcome.UNCONFIRMED : Outcome.EXPIRED;
+    }
   }
 
   /**
@@ -147,7 +175,10 @@ public class ResultVault {
    */
   public Mono<Void> deliver(String jobId, SealedResult.Writer sealTo, boolean receipt, ServerHttpResponse response) {
     return afterInFlight(jobId, () -> {
-      Held result = held.remove(jobId);
+      Held result;
+      synchronized (states) {
+        result = held.remove(jobId);
+      }
       if (result == null) {
         return Mono.error(unavailable(jobId));
       }
@@ -176,40 +207,58 @@ public class ResultVault {
    * unless it is being delivered anew); false for any other token, job or state.
    */
   public boolean receipt(String jobId, String token) {
-    InFlight relayed = inFlight.get(jobId);
-    if (relayed != null && DeliveryReceipt.matches(relayed.receipt(), token) && inFlight.remove(jobId, relayed)) {
-      collected(jobId, relayed.result());
-      relayed.settled().tryEmitEmpty();
-      return true;
+    synchronized (states) {
+      InFlight relayed = inFlight.get(jobId);
+      if (relayed != null && DeliveryReceipt.matches(relayed.receipt(), token)) {
+        inFlight.remove(jobId);
+        collected(jobId, relayed.result());
+        relayed.settled().tryEmitEmpty();
+        return true;
+      }
+      Held again = held.get(jobId);
+      if (again != null && again.confirms(token)) {
+        held.remove(jobId);
+        collected(jobId, again);
+        return true;
+      }
+      return false;
     }
-    Held again = held.get(jobId);
-    if (again != null && DeliveryReceipt.matches(again.lastReceipt(), token) && held.remove(jobId, again)) {
-      collected(jobId, again);
-      return true;
-    }
-    return false;
   }
 
   private void collected(String jobId, Held result) {
-    gone.put(jobId, true);
+    synchronized (states) {
+      gone.put(jobId, true);
+    }
     result.outcome().tryEmitValue(Outcome.COLLECTED);
   }
 
   private void awaitReceipt(String jobId, Held result, String token) {
-    inFlight.put(jobId, new InFlight(result, token, Sinks.empty()));
+    synchronized (states) {
+      if (gone.containsKey(jobId)) {
+        // Its deadline passed while it was written: it was deleted, no receipt can collect it.
+        return;
+      }
+      inFlight.put(jobId, new InFlight(result, token, Sinks.empty()));
+    }
     Schedulers.parallel().schedule(() -> unconfirmed(jobId, token), receiptTimeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
   // No receipt in time, or none can come: the gateway died, or the owner's connection broke, before the last byte.
   private void unconfirmed(String jobId, String token) {
-    InFlight relayed = inFlight.get(jobId);
-    if (relayed == null || !relayed.receipt().equals(token) || !inFlight.remove(jobId, relayed)) {
-      return;
+    InFlight relayed;
+    synchronized (states) {
+      relayed = inFlight.get(jobId);
+      if (relayed == null || !relayed.receipt().equals(token)) {
+        return;
+      }
+      inFlight.remove(jobId);
+      if (gone.containsKey(jobId)) {
+        relayed.settled().tryEmitEmpty();
+        return;
+      }
+      held.putIfAbsent(jobId, relayed.result().unconfirmed(token));
     }
-    if (!gone.containsKey(jobId)) {
-      held.putIfAbsent(jobId, new Held(relayed.result().outcome(), token));
-      log.info("job {}: no receipt came from the gateway that its owner took the result; it is held again", jobId);
-    }
+    log.info("job {}: no receipt came from the gateway that its owner took the result; it is held again", jobId);
     relayed.settled().tryEmitEmpty();
   }
 
@@ -311,8 +360,10 @@ public class ResultVault {
 
   // A result whose deadline passed during the delivery is gone; any other is held again.
   private void restore(String jobId, Held result) {
-    if (!gone.containsKey(jobId)) {
-      held.putIfAbsent(jobId, result);
+    synchronized (states) {
+      if (!gone.containsKey(jobId)) {
+        held.putIfAbsent(jobId, result);
+      }
     }
   }
 }

@@ -96,8 +96,13 @@ class ResultDelivery {
   private Mono<Void> holding(JobRecord job, FlowState publicCopy, Duration deadline, Consumer<JobStatus> hostStatus) {
     hostStatus.accept(JobStatus.WAITING_FOR_RESULT);
     vault.expect(job.jobId());
-    return vault.hold(job.jobId(), deadline).flatMap(outcome -> publisher.publish(job.jobId(),
-        outcome != ResultVault.Outcome.EXPIRED ? publicCopy : publicCopy.withError(
-            "the private result was not collected within " + properties.resultDeadline().toSeconds() + " s and was deleted")));
+    return vault.hold(job.jobId(), deadline).flatMap(outcome -> publisher.publish(job.jobId(), switch (outcome) {
+      case COLLECTED -> publicCopy;
+      case EXPIRED -> publicCopy.withError(
+          "the private result was not collected within " + properties.resultDeadline().toSeconds() + " s and was deleted");
+      case UNCONFIRMED -> publicCopy.withError("the private result was delivered whole through the gateway, but no receipt "
+          + "came that its owner took it; it was held again until the deadline (" + properties.resultDeadline().toSeconds()
+          + " s) and deleted");
+    }));
   }
 }

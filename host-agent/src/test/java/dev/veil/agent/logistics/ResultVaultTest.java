@@ -137,6 +137,48 @@ class ResultVaultTest {
   }
 
   @Test
+  void aResultWhoseDeadlinePassesWhileARelayWritesItIsNeitherInFlightNorCollectableAfterwards() {
+    ResultVault vault = vault("{}", Duration.ofMinutes(1));
+    Mono<ResultVault.Outcome> outcome = vault.hold("job", Duration.ofMillis(100)).cache();
+    outcome.subscribe();
+    MockServerHttpResponse slow = new MockServerHttpResponse();
+    slow.setWriteHandler(body -> Mono.delay(Duration.ofMillis(1000)).then(body.doOnNext(DataBufferUtils::release).then()));
+
+    StepVerifier.create(vault.deliver("job", null, true, slow)).verifyComplete();
+
+    StepVerifier.create(outcome).expectNext(ResultVault.Outcome.EXPIRED).verifyComplete();
+    assertThat(vault.receipt("job", slow.getHeaders().getFirst(DeliveryReceipt.TOKEN_HEADER))).isFalse();
+    // Gone at once: not a 5 s wait on a delivery in flight.
+    StepVerifier.create(vault.peek("job")).expectErrorMatches(ResultVaultTest::isGone).verify(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void aResultDeliveredWithoutAReceiptUntilItsDeadlineEndsUnconfirmedNotUncollected() {
+    ResultVault vault = vault("{}", Duration.ofMillis(50));
+    Mono<ResultVault.Outcome> outcome = vault.hold("job", Duration.ofMillis(600)).cache();
+    outcome.subscribe();
+    StepVerifier.create(vault.deliver("job", null, true, receiving(new AtomicReference<>()))).verifyComplete();
+
+    StepVerifier.create(outcome).expectNext(ResultVault.Outcome.UNCONFIRMED).expectComplete().verify(Duration.ofSeconds(5));
+  }
+
+  @Test
+  void aLateReceiptOfAnEarlierUnconfirmedDeliveryStillCounts() {
+    ResultVault vault = vault("{}", Duration.ofMillis(50));
+    Mono<ResultVault.Outcome> outcome = vault.hold("job", Duration.ofMinutes(1)).cache();
+    outcome.subscribe();
+    MockServerHttpResponse first = receiving(new AtomicReference<>());
+    StepVerifier.create(vault.deliver("job", null, true, first)).verifyComplete();
+    StepVerifier.create(Mono.delay(Duration.ofMillis(300)).then(vault.deliver("job", null, true, receiving(new AtomicReference<>()))))
+        .verifyComplete();
+    // Both unconfirmed now: the first delivery's receipt, sent again late, collects it.
+    StepVerifier.create(Mono.delay(Duration.ofMillis(300)).then(vault.peek("job"))).verifyComplete();
+
+    assertThat(vault.receipt("job", first.getHeaders().getFirst(DeliveryReceipt.TOKEN_HEADER))).isTrue();
+    StepVerifier.create(outcome).expectNext(ResultVault.Outcome.COLLECTED).verifyComplete();
+  }
+
+  @Test
   void aResultStillInFlightWhenTheWaitRunsOutIsAConflictToRetry() {
     ResultVault vault = vault("{}", Duration.ofMinutes(1));
     vault.hold("job", Duration.ofMinutes(1)).subscribe();
