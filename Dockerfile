@@ -25,11 +25,15 @@ FROM ${JRE_IMAGE} AS runtime
 RUN command -v curl >/dev/null 2>&1 \
     || (apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*)
 # An unprivileged user; the host agent overrides it where it must reach the engine's socket.
-RUN id -u veil >/dev/null 2>&1 || useradd --system --uid 10001 --home-dir /var/lib/veil --create-home veil
+RUN id -u veil >/dev/null 2>&1 || (groupadd --system --gid 10001 veil \
+    && useradd --system --uid 10001 --gid 10001 --home-dir /var/lib/veil --create-home veil)
 WORKDIR /var/lib/veil
 # Numeric, so Kubernetes can tell it is not root (runAsNonRoot).
 USER 10001
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-jar", "/opt/veil/app.jar"]
+# The heap's share of the container's memory limit, leaving the rest to metaspace, threads and
+# Netty's direct buffers; an environment variable, so a deployment can set its own.
+ENV JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=60"
+ENTRYPOINT ["java", "-jar", "/opt/veil/app.jar"]
 
 FROM runtime AS prebuilt
 ARG MODULE

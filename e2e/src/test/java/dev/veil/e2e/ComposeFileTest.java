@@ -121,6 +121,25 @@ class ComposeFileTest {
 
   @Test
   @SuppressWarnings("unchecked")
+  void aServiceRunAsItsImagesUserKeepsItsVolumesInItsHome() {
+    // A new named volume takes the owner of the image's folder it is mounted on; the image's home,
+    // /var/lib/veil, is its user's (Dockerfile). Anywhere else Docker makes it root's, unwritable.
+    assertThat(LocalSuite.HOME.resolve("Dockerfile")).content().contains("--home-dir /var/lib/veil").contains("USER 10001");
+    for (String module : MODULES) {
+      if ("root".equals(services.get(module).get("user"))) {
+        continue;
+      }
+      for (String volume : (List<String>) services.get(module).getOrDefault("volumes", List.of())) {
+        String path = volume.split(":")[1];
+        assertThat(path.equals("/var/lib/veil") || path.startsWith("/var/lib/veil/")).as(module + " mounts " + volume).isTrue();
+      }
+      env(module).values().stream().filter(value -> value.startsWith("/var/lib/"))
+          .forEach(path -> assertThat(path).as(module).startsWith("/var/lib/veil/"));
+    }
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
   void theAgentDrivesTheHostsEngineAndNamesServicesUnderTheGatewaysDomain() {
     Map<String, String> agent = env("host-agent");
     assertThat((List<String>) services.get("host-agent").get("volumes"))

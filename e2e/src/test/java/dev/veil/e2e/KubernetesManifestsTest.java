@@ -83,10 +83,17 @@ class KubernetesManifestsTest {
     Path copy = dir.resolve("kubernetes");
     copyTree(LocalSuite.HOME.resolve("deploy/kubernetes"), copy);
     Path overlay = copy.resolve("overlays/example");
-    // The secrets, made as the overlay's comments say (the host key in the gateway's own format).
+    // The secrets, made as the overlay's comments say; the host key with their openssl commands,
+    // and it must be one the gateway reads.
     Files.writeString(overlay.resolve("market-session-token"), RandomIds.next());
     Files.writeString(overlay.resolve("gateway-session-token"), RandomIds.next());
-    KeyFile.loadOrCreate(overlay.resolve("host.key"));
+    Path hostKey = overlay.resolve("host.key");
+    Process key = new ProcessBuilder("sh", "-c", "openssl genpkey -algorithm ed25519 -out host.key && openssl pkey -in host.key -pubout >> host.key")
+        .directory(overlay.toFile()).redirectErrorStream(true).start();
+    String said = new String(key.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(key.waitFor(1, TimeUnit.MINUTES) && key.exitValue() == 0).as("openssl: " + said).isTrue();
+    Files.setPosixFilePermissions(hostKey, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    assertThat(KeyFile.load(hostKey).getPublic().getAlgorithm()).isIn("Ed25519", "EdDSA");
 
     String rendered = kustomize(overlay);
     ObjectMapper yaml = new YAMLMapper(new YAMLFactory());

@@ -118,7 +118,7 @@ class RequestConformanceIT {
     cases.add(c(m, "unacceptable Accept is 406", "/v1/jobs/abc", args("-H", "Accept: text/plain"), 406, "not-acceptable"));
     cases.add(c(m, "wrong Content-Type is 415", "/v1/jobs",
         args("-X", "POST", "-H", "Content-Type: text/plain", "-d", "{}"), 415, "unsupported-media-type"));
-    cases.add(c(m, "body over the limit (4 MB; 1 MB at the gateway) is 413", "/v1/jobs",
+    cases.add(c(m, "body over the limit (4 MB, at the market and the gateway) is 413", "/v1/jobs",
         args("-X", "POST", "-H", json, "--data-binary", "@" + json5MB), 413, "body-too-large"));
     cases.add(c(m, "broken JSON is 400 saying where", "/v1/jobs",
         args("-X", "POST", "-H", json, "-d", "{\"definition\": "), 400, "malformed-request"));

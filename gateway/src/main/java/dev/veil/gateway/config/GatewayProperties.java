@@ -98,7 +98,7 @@ public record GatewayProperties(
    * claim long-polls (the market holds it up to its {@code max-claim-wait}, 20 s), so
    * {@code POST /v1/claims} alone waits {@code claimResponseTimeout}.
    */
-  public record Api(@DefaultValue("1MB") @NotNull DataSize maxRequestBody,
+  public record Api(@DefaultValue("4MB") @NotNull DataSize maxRequestBody,
                     @DefaultValue("10s") @NotNull Duration responseTimeout,
                     @DefaultValue("30s") @NotNull Duration claimResponseTimeout) implements Upstream {}
 

@@ -134,9 +134,14 @@ public class MarketClient {
         .onErrorReturn(false);
   }
 
-  /** True when the market answers its health endpoint. */
+  /**
+   * True when the market answers: a public read of this node's registration ({@code GET
+   * /v1/nodes/{nodeId}}, 200, or 404 while not registered), a path the gateway routes too, for a
+   * host that reaches the market through it (the market's actuator is never routed).
+   */
   public Mono<Boolean> reachable() {
-    return http.get().uri("/actuator/health").exchangeToMono(r -> r.releaseBody().thenReturn(r.statusCode().is2xxSuccessful()))
+    return http.get().uri("/v1/nodes/{nodeId}", node.nodeId())
+        .exchangeToMono(r -> r.releaseBody().thenReturn(r.statusCode().is2xxSuccessful() || r.statusCode().value() == 404))
         .timeout(Duration.ofSeconds(3)).onErrorReturn(false);
   }
 
