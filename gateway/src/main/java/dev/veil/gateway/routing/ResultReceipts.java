@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
@@ -21,11 +22,16 @@ import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
+import org.reactivestreams.Publisher;
+import org.springframework.core.io.buffer.DataBuffer;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
 import org.springframework.web.server.ServerWebExchange;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
@@ -104,15 +110,19 @@ public final class ResultReceipts implements GatewayFilter, Ordered, DisposableB
     String jobId = result.group(1) != null ? result.group(1) : result.group(2);
     String host = exchange.getRequest().getHeaders().getFirst(HttpHeaders.HOST);
     AtomicReference<String> token = new AtomicReference<>();
-    asking.getResponse().beforeCommit(() -> {
-      HttpHeaders headers = asking.getResponse().getHeaders();
+    WholeBody whole = new WholeBody(asking.getResponse());
+    ServerWebExchange counting = asking.mutate().response(whole).build();
+    whole.beforeCommit(() -> {
+      HttpHeaders headers = whole.getHeaders();
       token.set(headers.getFirst(DeliveryReceipt.TOKEN_HEADER));
       headers.remove(DeliveryReceipt.TOKEN_HEADER);
       return Mono.empty();
     });
-    return chain.filter(asking)
+    return chain.filter(counting)
         .doOnSuccess(done -> {
-          if (token.get() != null && HttpStatus.OK.equals(asking.getResponse().getStatusCode())) {
+          // Written whole: the node's body ran to its end, every byte was written, and the owner's
+          // connection is still there (a connection that went away can end a write without an error).
+          if (token.get() != null && HttpStatus.OK.equals(whole.getStatusCode()) && whole.ranToItsEnd() && whole.isOpen()) {
             // Not chained: the owner's response ends now; the receipt need not hold it up.
             if (pending.incrementAndGet() > MAX_PENDING) {
               // Bounded, whatever nodes answer: beyond it the node holds the result again.
@@ -123,6 +133,35 @@ public final class ResultReceipts implements GatewayFilter, Ordered, DisposableB
             send(host, jobId, token.get()).doFinally(signal -> pending.decrementAndGet()).subscribe();
           }
         });
+  }
+
+  /** The owner's response, noting whether the body handed to it ran to its end. */
+  private static final class WholeBody extends ServerHttpResponseDecorator {
+
+    private final AtomicBoolean ended = new AtomicBoolean();
+
+    WholeBody(ServerHttpResponse response) {
+      super(response);
+    }
+
+    @Override
+    public Mono<Void> writeWith(Publisher<? extends DataBuffer> body) {
+      return super.writeWith(Flux.from(body).doOnComplete(() -> ended.set(true)));
+    }
+
+    @Override
+    public Mono<Void> writeAndFlushWith(Publisher<? extends Publisher<? extends DataBuffer>> body) {
+      return super.writeAndFlushWith(Flux.from(body).doOnComplete(() -> ended.set(true)));
+    }
+
+    boolean ranToItsEnd() {
+      return ended.get();
+    }
+
+    boolean isOpen() {
+      Object connection = ServerHttpResponseDecorator.getNativeResponse(getDelegate());
+      return !(connection instanceof reactor.netty.Connection netty) || netty.channel().isActive();
+    }
   }
 
   // To the node's tunnel wherever it is now: this replica's, or the replica that holds it.
