@@ -22,7 +22,7 @@ import reactor.core.publisher.Mono;
 import reactor.util.retry.Retry;
 
 /**
- * Registry lookups: a node whose tunnel this replica holds is answered from memory; anything else
+ * Registry lookups: a node or service whose tunnel this replica holds is answered from memory; anything else
  * from Redis through a small local cache, found and not found alike. Every change a gateway
  * announces on {@value TunnelRegistry#EVENTS} drops that ID at once, so a closed forward stops
  * working with the next request; the TTL bounds only what is never announced (a replica dying).
@@ -51,11 +51,15 @@ public class RegistryCache implements SmartLifecycle, HealthIndicator {
     CaffeineCacheMetrics.monitor(meters, cache, "veil.gateway.registry");
   }
 
-  /** What {@code id} names now: a node, a service, or nothing. */
+  /**
+   * What {@code id} names now: a node, a service, or nothing. A forward this replica holds is
+   * answered from memory before the cache: a name forwarded here again must route at once, even
+   * while its announcement (which drops an earlier "not found") is still on its way back.
+   */
   public Mono<Optional<RegistryTarget>> resolve(String id) {
-    Optional<RegistryTarget> node = lookup.findLocalNode(id);
-    if (node.isPresent()) {
-      return Mono.just(node);
+    Optional<RegistryTarget> held = lookup.findLocal(id);
+    if (held.isPresent()) {
+      return Mono.just(held);
     }
     if (!listening.get()) {
       return lookup.find(id);
@@ -64,12 +68,12 @@ public class RegistryCache implements SmartLifecycle, HealthIndicator {
     return Mono.fromFuture(() -> cache.get(id, (key, executor) -> lookup.find(key).toFuture()), true);
   }
 
-  /** What {@code id} names among the tunnels this replica holds: for a request another replica passed on. */
   /** Whether {@code id} is a node seen lately (asked only for a name nothing routes now). */
   public Mono<Boolean> isKnownNode(String id) {
     return lookup.isKnownNode(id);
   }
 
+  /** What {@code id} names among the tunnels this replica holds: for a request another replica passed on. */
   public Optional<RegistryTarget> resolveLocal(String id) {
     return lookup.findLocal(id);
   }

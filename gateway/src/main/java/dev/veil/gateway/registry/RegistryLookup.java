@@ -32,11 +32,6 @@ public class RegistryLookup {
     return local(RegistryTarget.Kind.NODE, id).or(() -> local(RegistryTarget.Kind.SERVICE, id));
   }
 
-  /** A node's tunnel held here: the one lookup that needs nothing else (a node always wins). */
-  public Optional<RegistryTarget> findLocalNode(String id) {
-    return local(RegistryTarget.Kind.NODE, id);
-  }
-
   public Mono<Optional<RegistryTarget>> find(String id) {
     return registry.find(id).map(holder -> holder.flatMap(found -> found.url() == null
         ? local(found.kind(), id)
