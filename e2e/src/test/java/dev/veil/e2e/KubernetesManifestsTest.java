@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.veil.model.auth.KeyFile;
 import dev.veil.model.id.RandomIds;
+import dev.veil.testsupport.ToolsOnPath;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
@@ -50,7 +51,6 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,13 +114,7 @@ class KubernetesManifestsTest {
   }
 
   private static String kustomize(Path overlay) throws IOException, InterruptedException {
-    boolean present = Stream.of(System.getenv("PATH").split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, "kubectl")));
-    if (!present) {
-      if ("true".equals(System.getenv("CI"))) {
-        throw new IllegalStateException("kubectl is missing: ./veil test installs it (Debian's kubernetes-client)");
-      }
-      Assumptions.abort("kubectl is not installed (./veil test installs Debian's kubernetes-client): the manifests were not rendered");
-    }
+    ToolsOnPath.require("rendering the Kubernetes manifests", "kubectl");
     Process kubectl = new ProcessBuilder("kubectl", "kustomize", overlay.toString())
         .redirectError(ProcessBuilder.Redirect.DISCARD).start();
     byte[] out = kubectl.getInputStream().readAllBytes();

@@ -1,6 +1,5 @@
 package dev.veil.testsupport;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -44,16 +43,7 @@ final class LocalRedis implements AutoCloseable {
    * (a skip) on a laptop, a failure with {@code CI=true}; {@code ./veil test} installs them.
    */
   static void requireInstalled(String what) {
-    boolean present = Stream.of(System.getenv("PATH").split(File.pathSeparator))
-        .anyMatch(p -> Files.isExecutable(Path.of(p, "redis-server")) && Files.isExecutable(Path.of(p, "redis-cli")));
-    if (present) {
-      return;
-    }
-    String why = "no redis-server and redis-cli on the PATH for " + what + "; ./veil test installs them";
-    if (ContainerEngineCondition.isCi(System.getenv("CI"))) {
-      throw new IllegalStateException("CI=true: " + why + " (a skipped test is not a passing one)");
-    }
-    throw new TestAbortedException(why);
+    ToolsOnPath.require(what, "redis-server", "redis-cli");
   }
 
   Path dir() {
