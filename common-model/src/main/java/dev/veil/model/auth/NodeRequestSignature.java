@@ -1,15 +1,14 @@
 package dev.veil.model.auth;
 
 import dev.veil.model.id.Base58;
+import dev.veil.model.id.Digests;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -116,15 +115,7 @@ public record NodeRequestSignature(String nodeId, long timestamp, String nonce, 
 
   static byte[] signedBytes(String audience, String method, String pathAndQuery, long timestamp, String nonce, byte[] body) {
     String text = String.join("\n", DOMAIN, audience, method.toUpperCase(java.util.Locale.ROOT), pathAndQuery,
-        Long.toString(timestamp), nonce, sha256Hex(body == null ? new byte[0] : body));
+        Long.toString(timestamp), nonce, Digests.sha256Hex(body == null ? new byte[0] : body));
     return text.getBytes(StandardCharsets.UTF_8);
-  }
-
-  private static String sha256Hex(byte[] bytes) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
   }
 }

@@ -1,10 +1,8 @@
 package dev.veil.model.json;
 
+import dev.veil.model.id.Digests;
 import dev.veil.model.job.JobDefinition;
 import java.io.ByteArrayOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.TreeMap;
 import tools.jackson.core.JsonGenerator;
@@ -40,11 +38,7 @@ public final class CanonicalJson {
 
   /** Lowercase hex SHA-256 of the canonical bytes of {@code definition}. */
   public static String sha256(JobDefinition definition) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes(definition)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
+    return Digests.sha256Hex(bytes(definition));
   }
 
   private static void write(JsonNode node, JsonGenerator gen) {

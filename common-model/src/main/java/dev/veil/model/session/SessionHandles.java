@@ -1,9 +1,7 @@
 package dev.veil.model.session;
 
 import dev.veil.model.id.Base58;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import dev.veil.model.id.Digests;
 
 /**
  * A session's handle: base58 of SHA-256 of its ID. Redis is keyed by handles, so a copy of the
@@ -15,10 +13,6 @@ public final class SessionHandles {
   private SessionHandles() {}
 
   public static String of(String sessionId) {
-    try {
-      return Base58.encode(MessageDigest.getInstance("SHA-256").digest(sessionId.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
+    return Base58.encode(Digests.sha256(sessionId));
   }
 }

@@ -1,9 +1,6 @@
 package dev.veil.agent.engine;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.veil.model.id.Digests;
 
 /**
  * Names of what the agent makes on the engine (networks, bridges, volumes). They are the node's
@@ -17,24 +14,16 @@ public final class EngineNames {
 
   /** Eight hex digits of the node ID's SHA-256: short, lower-case, the same for every job of the node. */
   static String nodeTag(String nodeId) {
-    return sha256(nodeId).substring(0, 8);
+    return Digests.sha256Hex(nodeId).substring(0, 8);
   }
 
   /** SHA-256 of the node and job IDs, in lower-case hex. */
   static String digest(String nodeId, String jobId) {
-    return sha256(nodeId + "/" + jobId);
+    return Digests.sha256Hex(nodeId + "/" + jobId);
   }
 
   /** A volume a job's op creates: {@code veil-<first 12 of the job ID, lower case>-<node tag>-<its name>}. */
   public static String volume(String nodeId, String jobId, String name) {
     return "veil-" + jobId.substring(0, Math.min(12, jobId.length())).toLowerCase() + "-" + nodeTag(nodeId) + "-" + name;
-  }
-
-  private static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
   }
 }

@@ -1,9 +1,6 @@
 package dev.veil.market.jobs;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import dev.veil.model.id.Digests;
 import java.util.regex.Pattern;
 
 /**
@@ -27,19 +24,11 @@ record PostKey(String digest) {
     if (!token.matches()) {
       throw new IllegalArgumentException("must be 8 to 128 letters, digits or ._:+/=- (a UUID or a random ID)");
     }
-    return new PostKey(sha256(token.group(1)));
+    return new PostKey(Digests.sha256Hex(token.group(1)));
   }
 
   /** What was posted, to tell a repeat of the same post from another post with a reused key. */
   static String fingerprint(String definition, long timeoutSeconds) {
-    return sha256(definition + "\n" + timeoutSeconds);
-  }
-
-  private static String sha256(String text) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every JVM has SHA-256", e);
-    }
+    return Digests.sha256Hex(definition + "\n" + timeoutSeconds);
   }
 }

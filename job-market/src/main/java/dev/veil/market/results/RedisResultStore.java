@@ -1,14 +1,12 @@
 package dev.veil.market.results;
 
 import dev.veil.market.config.MarketProperties;
+import dev.veil.model.id.Digests;
 import dev.veil.model.json.CanonicalJson;
 import dev.veil.model.json.VeilJson;
 import dev.veil.model.result.FlowState;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.regex.Pattern;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.stereotype.Repository;
@@ -54,10 +52,6 @@ public class RedisResultStore {
   }
 
   static String contentId(byte[] bytes) {
-    try {
-      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java platform has SHA-256", e);
-    }
+    return "sha256:" + Digests.sha256Hex(bytes);
   }
 }
