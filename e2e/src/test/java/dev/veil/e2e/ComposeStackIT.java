@@ -216,12 +216,11 @@ class ComposeStackIT {
 
   /** The seed's: curl -X POST "http://${NODE_ID}.node.localhost:8080/job-definition/${JOB_ID}" -H "x-session-id: ..." ... */
   static Curl.Reply curlSendDefinition(String jobId, String sessionId) {
-    return Curl.run("-X", "POST", urlOf(nodeId) + "/job-definition/" + jobId, "-H", "x-session-id: " + sessionId,
-        "-H", "Content-Type: application/json", "-d", "@spec/job-definition-request.json");
+    return Curl.sendDefinition(urlOf(nodeId), jobId, sessionId);
   }
 
   static Curl.Reply curlGet(String path, String sessionId) {
-    return Curl.run(urlOf(nodeId) + path, "-H", "x-session-id: " + sessionId, "-H", "Accept: application/json");
+    return Curl.ownerGet(urlOf(nodeId), path, sessionId);
   }
 
   @Test

@@ -38,6 +38,17 @@ final class Curl {
     return headers;
   }
 
+  /** The seed's send-definition command: {@code spec/job-definition-request.json} to the node at {@code nodeUrl}. */
+  static Reply sendDefinition(String nodeUrl, String jobId, String sessionId) {
+    return run("-X", "POST", nodeUrl + "/job-definition/" + jobId, "-H", "x-session-id: " + sessionId,
+        "-H", "Content-Type: application/json", "-d", "@spec/job-definition-request.json");
+  }
+
+  /** The seed's GET of an owner's endpoint ({@code /job-result/..}, {@code /service/url/..}) on the node at {@code nodeUrl}. */
+  static Reply ownerGet(String nodeUrl, String path, String sessionId) {
+    return run(nodeUrl + path, "-H", "x-session-id: " + sessionId, "-H", "Accept: application/json");
+  }
+
   static Reply run(String... args) {
     try {
       Path body = Files.createTempFile("veil-e2e-curl-", ".body");

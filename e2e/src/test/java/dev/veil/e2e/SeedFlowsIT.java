@@ -88,14 +88,12 @@ class SeedFlowsIT {
 
   /** The seed's: curl -X POST "http://${NODE_ID}.node.localhost:8080/job-definition/${JOB_ID}" -H "x-session-id: ..." ... */
   Curl.Reply curlSendDefinition(String jobId, String sessionId) {
-    return Curl.run("-X", "POST", suite.urlOf(suite.nodeId) + "/job-definition/" + jobId,
-        "-H", "x-session-id: " + sessionId, "-H", "Content-Type: application/json",
-        "-d", "@spec/job-definition-request.json");
+    return Curl.sendDefinition(suite.urlOf(suite.nodeId), jobId, sessionId);
   }
 
   /** The seed's: curl "http://${NODE_ID}.node.localhost:8080/<path>" -H "x-session-id: ..." -H "Accept: application/json" */
   Curl.Reply curlGet(String path, String sessionId) {
-    return Curl.run(suite.urlOf(suite.nodeId) + path, "-H", "x-session-id: " + sessionId, "-H", "Accept: application/json");
+    return Curl.ownerGet(suite.urlOf(suite.nodeId), path, sessionId);
   }
 
   // --- ./veil up itself
