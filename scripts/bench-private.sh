@@ -146,7 +146,8 @@ check_quantiles() { # before, after
 
 sample() { # file
   {
-    echo "gateway:server $(timer "http://127.0.0.1:$VEIL_GATEWAY_MANAGEMENT_PORT/actuator/prometheus" http_server_requests_seconds 'method="GET"')"
+    # The node route's own timer: most node requests never reach WebFlux (NodeDataPlane serves them).
+    echo "gateway:node-route $(timer "http://127.0.0.1:$VEIL_GATEWAY_MANAGEMENT_PORT/actuator/prometheus" spring_cloud_gateway_requests_seconds 'routeId="node"')"
     echo "agent:server:/service/url $(timer "$AGENT/actuator/prometheus" http_server_requests_seconds 'uri="/service/url/{jobId}"')"
     echo "agent:client:validate $(timer "$AGENT/actuator/prometheus" http_client_requests_seconds 'uri="/v1/sessions/validate"')"
     echo "session:server:validate $(timer "http://127.0.0.1:$VEIL_SESSION_PORT/actuator/prometheus" http_server_requests_seconds 'uri="/v1/sessions/validate"')"

@@ -321,11 +321,99 @@ class GatewayIT {
   @Test
   void perRouteLatencyAndStatusesAreMeasured() {
     gateway.get(nodeId + "." + DOMAIN, "/metered");
+    // Through the chain (a result read), so WebFlux's own timer has a request of this test's.
+    gateway.get(nodeId + "." + DOMAIN, "/job-result/metered");
+    // A method a client made up is not a timer of its own.
+    gateway.exchange(HttpMethod.valueOf("BREW"), nodeId + "." + DOMAIN, "/metered", h -> { }, null);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+        meters.find("spring.cloud.gateway.requests").tag("routeId", "node").tag("httpMethod", "OTHER").timer() != null);
 
     assertThat(meters.find("spring.cloud.gateway.requests").tag("routeId", "node").tag("status", "OK").timer())
         .isNotNull()
         .satisfies(timer -> assertThat(timer.count()).isPositive());
     // The server's own timer stays with Spring Cloud Gateway's Observation layer off.
     assertThat(meters.find("http.server.requests").timers()).isNotEmpty();
+    assertThat(meters.find("spring.cloud.gateway.requests").tag("routeId", "node").tag("httpMethod", "OTHER").timer())
+        .isNotNull();
+    assertThat(meters.find("spring.cloud.gateway.requests").timers())
+        .extracting(timer -> timer.getId().getTag("httpMethod"))
+        .doesNotContain("BREW");
+    // The direct path and the chain time a route as one series: the same tags.
+    assertThat(meters.find("spring.cloud.gateway.requests").tag("routeId", "node").timers())
+        .extracting(timer -> timer.getId().getTag("routeUri")).containsOnly("http://registry.invalid:80");
+  }
+
+  /**
+   * A node's API and an open service, the common case, are served outside Spring Cloud Gateway's
+   * filter chain (NodeDataPlane): WebFlux's server timer never sees them, the route timer does.
+   * A node's result read still takes the chain (it carries a delivery receipt).
+   */
+  @Test
+  void theCommonCaseIsServedOutsideTheFilterChainAndStillTimedByRoute() {
+    String serviceId = node.exposePrivate(upstreams.service.port());
+    double chainBefore = serverRequests();
+    double nodeBefore = routeRequests("node");
+    double serviceBefore = routeRequests("service");
+
+    assertThat(gateway.get(nodeId + "." + DOMAIN, "/node/info").status()).isEqualTo(200);
+    assertThat(gateway.get(serviceId + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+
+    // Timers are recorded as a response completes, which the client may see a moment before.
+    Awaitility.await().atMost(Duration.ofSeconds(5))
+        .until(() -> routeRequests("node") == nodeBefore + 1 && routeRequests("service") == serviceBefore + 1);
+    assertThat(serverRequests()).isEqualTo(chainBefore);
+
+    assertThat(gateway.get(nodeId + "." + DOMAIN, "/job-result/J1").status()).isEqualTo(200);
+    Awaitility.await().atMost(Duration.ofSeconds(5))
+        .until(() -> serverRequests() == chainBefore + 1 && routeRequests("node") == nodeBefore + 2);
+  }
+
+  /**
+   * What reaches the agent is the same on both paths: the client's own headers, less hop-by-hop
+   * and forwarding ones (no trusted proxies are set) and a receipt request of its own, with the
+   * forward's Host — compared header by header with a result read, which takes the chain.
+   */
+  @Test
+  void theAgentSeesTheSameHeadersOnTheDirectPathAsThroughTheChain() {
+    java.util.function.Consumer<io.netty.handler.codec.http.HttpHeaders> sent = h -> h
+        .set("x-session-id", "s-1").set("Cookie", "a=b").set("Accept", "application/json").set("X-Custom", "kept")
+        .set("X-Forwarded-For", "203.0.113.9").set("X-Forwarded-Host", "evil.example").set("Forwarded", "for=203.0.113.9")
+        .set("x-veil-receipt", "requested").set("TE", "trailers").set("Keep-Alive", "timeout=5")
+        .set("Proxy-Authorization", "Basic eDp4").set("Trailer", "x");
+    GatewayClient.Reply direct = gateway.exchange(HttpMethod.GET, nodeId + "." + DOMAIN, "/job/echo-headers", sent, null);
+    GatewayClient.Reply chain = gateway.exchange(HttpMethod.GET, nodeId + "." + DOMAIN, "/job-result/echo-headers", sent, null);
+    assertThat(direct.status()).isEqualTo(200);
+    assertThat(chain.status()).isEqualTo(200);
+
+    java.util.List<String> directLines = java.util.List.of(direct.body().split("\n"));
+    // The chain asks a result read for a receipt; the rest must match line for line.
+    java.util.List<String> chainLines = java.util.Arrays.stream(chain.body().split("\n"))
+        .filter(line -> !line.equals("x-veil-receipt: requested")).toList();
+    assertThat(directLines).containsExactlyElementsOf(chainLines);
+    assertThat(directLines).contains("x-session-id: s-1", "cookie: a=b", "x-custom: kept")
+        .anyMatch(line -> line.startsWith("host: 127.0.0.1:"))
+        .noneMatch(line -> line.startsWith("x-forwarded") || line.startsWith("forwarded") || line.startsWith("x-veil-receipt")
+            || line.startsWith("te:") || line.startsWith("keep-alive") || line.startsWith("proxy-authorization")
+            || line.startsWith("trailer"));
+  }
+
+  @Test
+  void aHangingAgentApiIs504OnTheDirectPathToo() {
+    String slowNode = nodes.connect(upstreams.hanging.getLocalPort()).id;
+
+    GatewayClient.Reply reply = gateway.get(slowNode + "." + DOMAIN, "/node/info");
+
+    assertThat(reply.status()).isEqualTo(504);
+    assertThat(reply.header("Content-Type")).isEqualTo("application/problem+json");
+    assertThat(reply.body()).contains("upstream-timeout");
+  }
+
+  private double serverRequests() {
+    return meters.find("http.server.requests").timers().stream().mapToDouble(io.micrometer.core.instrument.Timer::count).sum();
+  }
+
+  private double routeRequests(String route) {
+    return meters.find("spring.cloud.gateway.requests").tag("routeId", route).timers().stream()
+        .mapToDouble(io.micrometer.core.instrument.Timer::count).sum();
   }
 }

@@ -39,6 +39,9 @@ class GatewayRateLimitIT {
   int port;
 
   @org.springframework.beans.factory.annotation.Autowired
+  dev.veil.gateway.tunnel.TunnelServer tunnels;
+
+  @org.springframework.beans.factory.annotation.Autowired
   org.springframework.data.redis.core.ReactiveStringRedisTemplate store;
 
   @org.springframework.test.context.DynamicPropertySource
@@ -74,6 +77,33 @@ class GatewayRateLimitIT {
 
     GatewayClient.Reply otherClient = gateway.exchange(HttpMethod.GET, unknownName, "/", h -> h.set("X-Forwarded-For", "198.51.100.9"), null);
     assertThat(otherClient.status()).isEqualTo(404);
+  }
+
+  /** The same limit for a node's API reached on the direct path (NodeDataPlane), which skips the filter chain. */
+  @Test
+  void aNodesApiOnTheDirectPathIsLimitedTheSame() throws Exception {
+    reactor.netty.DisposableServer agent = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+        .handle((request, response) -> response.sendString(reactor.core.publisher.Mono.just("agent"))).bindNow();
+    try (TestNodes nodes = new TestNodes(tunnels.port(), tunnels.fingerprint(), new java.util.concurrent.ConcurrentHashMap<>())) {
+      String host = nodes.connect(agent.port()).id + ".node.localhost";
+      GatewayClient gateway = new GatewayClient(port);
+      List<Integer> statuses = new ArrayList<>();
+      GatewayClient.Reply limited = null;
+      for (int i = 0; i < 12; i++) {
+        GatewayClient.Reply reply = gateway.exchange(HttpMethod.GET, host, "/node/info", h -> h.set("X-Forwarded-For", "203.0.113.30"), null);
+        statuses.add(reply.status());
+        limited = reply.status() == 429 ? reply : limited;
+      }
+      assertThat(statuses.subList(0, 5)).containsOnly(200);
+      assertThat(statuses).containsOnly(200, 429).contains(429);
+      assertThat(limited.header("Content-Type")).isEqualTo("application/problem+json");
+      assertThat(limited.header("Retry-After")).isEqualTo("1");
+      assertThat(limited.body()).contains("rate-limited");
+      assertThat(gateway.exchange(HttpMethod.GET, host, "/node/info", h -> h.set("X-Forwarded-For", "198.51.100.30"), null).body())
+          .isEqualTo("agent");
+    } finally {
+      agent.disposeNow();
+    }
   }
 
   @Test

@@ -53,6 +53,11 @@ final class Upstreams implements AutoCloseable {
   Upstreams() throws IOException {
     agent = HttpServer.create().host("127.0.0.1").port(0)
         .route(routes -> routes
+            // Every header the agent received, "name: value" a line, sorted (names lower-cased).
+            .route(request -> request.uri().endsWith("/echo-headers"), (request, response) -> response.sendString(Mono.just(
+                request.requestHeaders().entries().stream()
+                    .map(header -> header.getKey().toLowerCase(java.util.Locale.ROOT) + ": " + header.getValue())
+                    .sorted().collect(java.util.stream.Collectors.joining("\n")))))
             .post("/upload", (request, response) -> {
               MessageDigest sha = sha256();
               AtomicLong bytes = new AtomicLong();

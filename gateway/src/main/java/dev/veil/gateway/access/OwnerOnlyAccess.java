@@ -131,7 +131,8 @@ public final class OwnerOnlyAccess implements GatewayFilter {
   }
 
   // Cheap enough for every request to a service: most carry neither.
-  private static boolean carriesSession(ServerHttpRequest request) {
+  /** Whether a request carries a Veil session by link or cookie, which never goes on to a host. */
+  public static boolean carriesSession(ServerHttpRequest request) {
     if (!paramValues(request.getURI().getRawQuery()).isEmpty()) {
       return true;
     }

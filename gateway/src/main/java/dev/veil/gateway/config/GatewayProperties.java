@@ -85,13 +85,18 @@ public record GatewayProperties(
    * ({@code apiPaths}, prefixes) reach a node: its actuator or anything else it serves never does.
    * An exposed service may take its time to answer ({@code responseTimeout}); an agent's own API
    * answers at once or not at all ({@code apiResponseTimeout}).
+   *
+   * <p>{@code directPath}: a request to a node or an open service whose tunnel this replica holds
+   * is served by {@code NodeDataPlane}, outside Spring Cloud Gateway's filter chain (the same
+   * rules, about twice the throughput); off, every request takes the chain — for comparison only.
    */
   public record Nodes(@DefaultValue("256MB") @NotNull DataSize maxRequestBody,
                       @DefaultValue("30s") @NotNull Duration responseTimeout,
                       @DefaultValue("1MB") @NotNull DataSize maxApiRequestBody,
                       @DefaultValue("10s") @NotNull Duration apiResponseTimeout,
                       @DefaultValue({"/job-definition/", "/job-result/", "/job-logs/", "/service/url/", "/job/", "/node/info"})
-                      @NotNull java.util.List<String> apiPaths) implements Upstream {}
+                      @NotNull java.util.List<String> apiPaths,
+                      @DefaultValue("true") boolean directPath) implements Upstream {}
 
   /**
    * To the public APIs: small bodies, answered within {@code responseTimeout} or 504; a host's

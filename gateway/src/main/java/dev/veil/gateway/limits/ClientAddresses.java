@@ -1,33 +1,71 @@
 package dev.veil.gateway.limits;
 
 import dev.veil.gateway.config.GatewayProperties;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import org.springframework.cloud.gateway.support.ipresolver.RemoteAddressResolver;
-import org.springframework.cloud.gateway.support.ipresolver.XForwardedRemoteAddressResolver;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 
 /**
  * Who sent a request, as the rate limit and session look-ups count it: the connection's address,
- * or, behind {@code trusted-proxy-hops} proxies, the address they say they saw
- * ({@code X-Forwarded-For}). An IPv6 zone is dropped.
+ * or, behind {@code trusted-proxy-hops} proxies, the address they say they saw: the entry of a
+ * single {@code X-Forwarded-For} header that many places from its end (the first if it has fewer),
+ * as Spring Cloud Gateway's {@code XForwardedRemoteAddressResolver} picks it; several such headers
+ * count as none. An IP address is normalised and its IPv6 zone dropped; anything else a proxy
+ * wrote is taken as it is (never looked up in DNS) — it is only ever a key.
  */
 public final class ClientAddresses {
 
-  private final RemoteAddressResolver resolver;
+  private static final String X_FORWARDED_FOR = "X-Forwarded-For";
+  // Only what InetAddress parses without a DNS look-up: a dotted quad of bytes, or an IPv6 literal
+  // (with a colon it is never looked up: a bad one is an error, not a name).
+  private static final Pattern IP_LITERAL = Pattern.compile(
+      "((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])|[0-9A-Fa-f:.%]*:[0-9A-Fa-f:.%]*");
+  private static final int MAX_NAME = 255;
+
+  private final int trustedHops;
 
   public ClientAddresses(GatewayProperties.RateLimit settings) {
-    this.resolver = settings.trustedProxyHops() > 0
-        ? XForwardedRemoteAddressResolver.maxTrustedIndex(settings.trustedProxyHops())
-        : new RemoteAddressResolver() {};
+    this.trustedHops = settings.trustedProxyHops();
   }
 
   /** The client's address, or {@code "unknown"}. */
   public String of(ServerWebExchange exchange) {
-    InetSocketAddress client = resolver.resolve(exchange);
-    if (client == null || client.getAddress() == null) {
+    return of(exchange.getRequest());
+  }
+
+  /** The client's address, or {@code "unknown"}. */
+  public String of(ServerHttpRequest request) {
+    if (trustedHops > 0) {
+      List<String> forwarded = request.getHeaders().get(X_FORWARDED_FOR);
+      if (forwarded != null && forwarded.size() == 1 && !forwarded.get(0).isBlank()) {
+        String[] entries = forwarded.get(0).split(",");
+        return named(entries[Math.max(0, entries.length - trustedHops)].trim());
+      }
+    }
+    InetSocketAddress client = request.getRemoteAddress();
+    return client == null || client.getAddress() == null ? "unknown" : withoutZone(client.getAddress().getHostAddress());
+  }
+
+  private static String named(String entry) {
+    if (entry.isEmpty()) {
       return "unknown";
     }
-    String address = client.getAddress().getHostAddress();
+    if (IP_LITERAL.matcher(entry).matches()) {
+      try {
+        // A literal: parsed, no look-up.
+        return withoutZone(InetAddress.getByName(entry).getHostAddress());
+      } catch (UnknownHostException e) {
+        return "unknown";
+      }
+    }
+    return entry.length() > MAX_NAME ? entry.substring(0, MAX_NAME) : entry;
+  }
+
+  private static String withoutZone(String address) {
     int zone = address.indexOf('%');
     return zone < 0 ? address : address.substring(0, zone);
   }

@@ -9,6 +9,7 @@ import java.time.Duration;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.GlobalFilter;
 import org.springframework.core.Ordered;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
 
@@ -39,13 +40,19 @@ public final class ClientRateLimit implements GlobalFilter, Ordered {
       // Counted against its client by the replica that took it; here its address is that replica's.
       return chain.filter(exchange);
     }
-    ClientBuckets.Decision decision = buckets.take(clients.of(exchange));
+    ProblemException refusal = refusal(exchange.getRequest());
+    return refusal == null ? chain.filter(exchange) : Mono.error(refusal);
+  }
+
+  /** Takes a token for the request's client: null if it may go on, else the 429 to answer with. */
+  public ProblemException refusal(ServerHttpRequest request) {
+    ClientBuckets.Decision decision = buckets.take(clients.of(request));
     if (decision.allowed()) {
-      return chain.filter(exchange);
+      return null;
     }
     refused.increment();
-    return Mono.error(ProblemException.rateLimited("too many requests from this client; slow down",
-        Duration.ofSeconds(decision.retryAfterSeconds())));
+    return ProblemException.rateLimited("too many requests from this client; slow down",
+        Duration.ofSeconds(decision.retryAfterSeconds()));
   }
 
   @Override

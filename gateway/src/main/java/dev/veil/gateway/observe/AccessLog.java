@@ -13,6 +13,7 @@ import org.springframework.cloud.gateway.route.Route;
 import org.springframework.core.Ordered;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 import org.springframework.web.server.WebFilter;
 import org.springframework.web.server.WebFilterChain;
@@ -49,10 +50,22 @@ public final class AccessLog implements WebFilter, Ordered {
   }
 
   private void write(ServerWebExchange exchange, long started) {
-    String hostHeader = exchange.getRequest().getHeaders().getFirst(HttpHeaders.HOST);
-    RegistryTarget target = exchange.getAttribute(RegisteredName.TARGET_ATTR);
+    Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
+    write(exchange.getRequest(), exchange.getAttribute(RegisteredName.TARGET_ATTR), route == null ? null : route.getId(),
+        exchange.getResponse().getStatusCode(), started);
+  }
+
+  /**
+   * The line for a request answered outside the filter chain ({@code NodeDataPlane}), written as
+   * its response starts: {@code target} is what it was routed to, {@code started} from {@link System#nanoTime()}.
+   */
+  public void write(ServerHttpRequest request, RegistryTarget target, String routeId, HttpStatusCode status, long started) {
+    if (!log.isInfoEnabled()) {
+      return;
+    }
+    String hostHeader = request.getHeaders().getFirst(HttpHeaders.HOST);
     String host;
-    String path = exchange.getRequest().getURI().getRawPath();
+    String path = request.getURI().getRawPath();
     if (hostHeader == null || !PLAIN_HOST.matcher(hostHeader).matches()) {
       // Not a name we route by (user info, odd characters): never echo it, it may hold anything.
       host = "<unparsed>";
@@ -64,11 +77,9 @@ public final class AccessLog implements WebFilter, Ordered {
       host = "<redacted>." + nodeDomain;
       path = target == null ? path : "<redacted>";
     }
-    Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
-    HttpStatusCode status = exchange.getResponse().getStatusCode();
-    InetSocketAddress client = exchange.getRequest().getRemoteAddress();
-    log.info("{} {} {} route={} status={} ms={} client={}", exchange.getRequest().getMethod(), host, path,
-        route == null ? "-" : route.getId(), status == null ? 200 : status.value(),
+    InetSocketAddress client = request.getRemoteAddress();
+    log.info("{} {} {} route={} status={} ms={} client={}", request.getMethod(), host, path,
+        routeId == null ? "-" : routeId, status == null ? 200 : status.value(),
         (System.nanoTime() - started) / 1_000_000,
         client == null || client.getAddress() == null ? "-" : client.getAddress().getHostAddress());
   }

@@ -22,8 +22,12 @@ public final class NodeApiPaths implements GatewayFilter {
 
   @Override
   public Mono<Void> filter(ServerWebExchange exchange, GatewayFilterChain chain) {
-    String path = exchange.getRequest().getURI().getRawPath();
-    boolean api = prefixes.stream().anyMatch(path::startsWith) && !path.contains("/../") && !path.contains("%");
-    return api ? chain.filter(exchange) : Mono.error(ProblemException.notFound("not found"));
+    return allows(exchange.getRequest().getURI().getRawPath()) ? chain.filter(exchange)
+        : Mono.error(ProblemException.notFound("not found"));
+  }
+
+  /** Whether {@code rawPath} is one of the agent's API paths. */
+  public boolean allows(String rawPath) {
+    return prefixes.stream().anyMatch(rawPath::startsWith) && !rawPath.contains("/../") && !rawPath.contains("%");
   }
 }

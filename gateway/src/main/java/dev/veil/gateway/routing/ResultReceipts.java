@@ -8,7 +8,6 @@ import dev.veil.gateway.registry.RegistryCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -77,6 +76,15 @@ public final class ResultReceipts implements GatewayFilter, Ordered, DisposableB
   private final Counter retried;
   private final Counter failed;
 
+  /** Whether a request to a node collects a private result, and so is one this filter asks a receipt for. */
+  public static boolean isCollecting(HttpMethod method, String rawPath) {
+    return isCollecting(method, RESULT_PATH.matcher(rawPath));
+  }
+
+  private static boolean isCollecting(HttpMethod method, Matcher result) {
+    return method == HttpMethod.GET && result.matches();
+  }
+
   public ResultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters) {
     this.http = WebClient.create();
     this.hosts = hosts;
@@ -95,7 +103,7 @@ public final class ResultReceipts implements GatewayFilter, Ordered, DisposableB
       return chain.filter(exchange);
     }
     Matcher result = RESULT_PATH.matcher(exchange.getRequest().getURI().getRawPath());
-    boolean collecting = exchange.getRequest().getMethod() == HttpMethod.GET && result.matches();
+    boolean collecting = isCollecting(exchange.getRequest().getMethod(), result);
     ServerWebExchange asking = exchange.mutate()
         .request(request -> request.headers(headers -> {
           headers.remove(DeliveryReceipt.REQUEST_HEADER);

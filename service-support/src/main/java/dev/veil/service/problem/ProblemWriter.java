@@ -29,8 +29,12 @@ public class ProblemWriter {
   }
 
   public Mono<Void> write(ServerWebExchange exchange, Throwable error) {
+    return write(exchange.getResponse(), error);
+  }
+
+  /** The same, for a response answered outside WebFlux's exchange (a handler on the server's own request and response). */
+  public Mono<Void> write(ServerHttpResponse response, Throwable error) {
     ResponseEntity<ProblemDetail> answer = mapping.toResponse(error);
-    ServerHttpResponse response = exchange.getResponse();
     response.setStatusCode(answer.getStatusCode());
     response.getHeaders().addAll(answer.getHeaders());
     return writer.write(Mono.justOrEmpty(answer.getBody()), PROBLEM, MediaType.APPLICATION_PROBLEM_JSON, response, Map.of());

@@ -1,0 +1,280 @@
+package dev.veil.gateway.dataplane;
+
+import dev.veil.gateway.access.OwnerOnlyAccess;
+import dev.veil.gateway.config.GatewayProperties;
+import dev.veil.gateway.limits.ClientRateLimit;
+import dev.veil.gateway.observe.AccessLog;
+import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.gateway.routing.NodeApiPaths;
+import dev.veil.gateway.routing.NodeDomainHost;
+import dev.veil.gateway.routing.ResultReceipts;
+import dev.veil.gateway.tunnel.LocalForwards;
+import dev.veil.gateway.tunnel.RelayedRequests;
+import dev.veil.gateway.tunnel.ReplicaIdentity;
+import dev.veil.model.result.DeliveryReceipt;
+import dev.veil.service.problem.ProblemException;
+import dev.veil.service.problem.ProblemMapping;
+import dev.veil.service.problem.ProblemWriter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.buffer.ByteBuf;
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.core.io.buffer.DataBufferLimitException;
+import org.springframework.core.io.buffer.NettyDataBufferFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.server.reactive.HttpHandler;
+import org.springframework.http.server.reactive.ServerHttpRequest;
+import org.springframework.http.server.reactive.ServerHttpResponse;
+import org.springframework.web.cors.reactive.CorsUtils;
+import org.springframework.web.server.ResponseStatusException;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.SignalType;
+import reactor.netty.Connection;
+import reactor.netty.http.client.HttpClient;
+import reactor.netty.http.client.HttpClientResponse;
+
+/**
+ * The {@code *.node} data plane's common case, served without Spring Cloud Gateway's filter chain:
+ * a request to a node's agent API, or to an exposed service open to anyone, whose tunnel this
+ * replica holds. It does what the {@code node} and {@code service} routes do for such a request —
+ * the per-client rate limit, the API path allow-list, the body limit, hop-by-hop and forwarding
+ * headers dropped, the access log line, the route timer, the response timeout (504), an
+ * unreachable forward (503) — and proxies straight to the forward's loopback port with the
+ * gateway's own HTTP client and pool. docs/benchmarks.md has the profile that made it worth it.
+ *
+ * <p>Everything else goes down the chain unchanged: names not held here (relayed to the replica
+ * that holds them), requests another replica passed on, WebSockets and other upgrades, a node's
+ * result reads (they carry delivery receipts), paths outside the agent's API (the chain's 404),
+ * services open to their job's owner only, a request to an open service carrying a Veil session
+ * (the chain strips it), and CORS preflights (the chain answers them itself).
+ */
+public final class NodeDataPlane implements HttpHandler {
+
+  static final String NODE_ROUTE = "node";
+  static final String SERVICE_ROUTE = "service";
+  /** As Spring Cloud Gateway tags the two routes' URI (the default port added). */
+  private static final String ROUTE_URI = "http://registry.invalid:80";
+  private static final String TIMER = "spring.cloud.gateway.requests";
+
+  private final HttpHandler chain;
+  private final NodeDomainHost hosts;
+  private final LocalForwards forwards;
+  private final NodeApiPaths apiPaths;
+  private final GatewayProperties.Nodes limits;
+  private final HttpClient client;
+  private final Set<String> hopByHop;
+  private final ClientRateLimit rateLimit;
+  private final AccessLog accessLog;
+  private final ProblemWriter problems;
+  private final MeterRegistry meters;
+  private final NettyDataBufferFactory buffers = new NettyDataBufferFactory(io.netty.buffer.ByteBufAllocator.DEFAULT);
+
+  /**
+   * @param chain     WebFlux and Spring Cloud Gateway: every request this does not serve
+   * @param hopByHop  header names (lower case) never passed on, either way
+   * @param rateLimit null when the rate limit is off
+   * @param accessLog null when the access log is off
+   */
+  NodeDataPlane(HttpHandler chain, NodeDomainHost hosts, LocalForwards forwards, GatewayProperties.Nodes limits,
+      HttpClient client, Set<String> hopByHop, ClientRateLimit rateLimit, AccessLog accessLog, ProblemWriter problems,
+      MeterRegistry meters) {
+    this.chain = chain;
+    this.hosts = hosts;
+    this.forwards = forwards;
+    this.apiPaths = new NodeApiPaths(limits.apiPaths());
+    this.limits = limits;
+    this.client = client;
+    this.hopByHop = Set.copyOf(hopByHop);
+    this.rateLimit = rateLimit;
+    this.accessLog = accessLog;
+    this.problems = problems;
+    this.meters = meters;
+  }
+
+  @Override
+  public Mono<Void> handle(ServerHttpRequest request, ServerHttpResponse response) {
+    Direct direct = direct(request);
+    return direct == null ? chain.handle(request, response) : proxy(request, response, direct);
+  }
+
+  /** Where a request goes if this serves it; null sends it down the chain. */
+  Direct direct(ServerHttpRequest request) {
+    HttpHeaders headers = request.getHeaders();
+    if (headers.containsHeader(ReplicaIdentity.RELAY_HEADER) || headers.containsHeader(RelayedRequests.OWNER_ADMITTED_HEADER)
+        || headers.containsHeader(HttpHeaders.UPGRADE) || CorsUtils.isPreFlightRequest(request)) {
+      // CORS preflights too: the chain's handler mapping answers them itself, never a host.
+      return null;
+    }
+    Optional<String> id = hosts.id(headers.getFirst(HttpHeaders.HOST));
+    if (id.isEmpty()) {
+      return null;
+    }
+    String path = request.getURI().getRawPath();
+    Optional<LocalForwards.Forward> node = forwards.forward(RegistryTarget.Kind.NODE, id.get());
+    if (node.isPresent()) {
+      return apiPaths.allows(path) && !ResultReceipts.isCollecting(request.getMethod(), path)
+          ? new Direct(RegistryTarget.Kind.NODE, id.get(), node.get().port(), limits.maxApiRequestBody().toBytes(),
+              limits.apiResponseTimeout())
+          : null;
+    }
+    Optional<LocalForwards.Forward> service = forwards.forward(RegistryTarget.Kind.SERVICE, id.get());
+    return service.isPresent() && service.get().ownerOnly() == null && !OwnerOnlyAccess.carriesSession(request)
+        ? new Direct(RegistryTarget.Kind.SERVICE, id.get(), service.get().port(), limits.maxRequestBody().toBytes(),
+            limits.responseTimeout())
+        : null;
+  }
+
+  private Mono<Void> proxy(ServerHttpRequest request, ServerHttpResponse response, Direct direct) {
+    long started = System.nanoTime();
+    if (accessLog != null) {
+      response.beforeCommit(() -> {
+        accessLog.write(request, direct.target(), direct.routeId(), response.getStatusCode(), started);
+        return Mono.empty();
+      });
+    }
+    Mono<Void> served;
+    ProblemException refused = rateLimit == null ? null : rateLimit.refusal(request);
+    if (refused != null) {
+      served = Mono.error(refused);
+    } else if (request.getHeaders().getContentLength() > direct.maxBody()) {
+      served = Mono.error(tooLarge(direct));
+    } else {
+      served = forward(request, response, direct);
+    }
+    return served
+        // A client gone is no one to answer (the chain's error handler skips it too).
+        .onErrorResume(error -> !response.isCommitted() && !ProblemMapping.isClientGone(error), error -> {
+          // Nothing of a host's answer (its cookies, its Content-Type) goes out with a problem.
+          response.getHeaders().clear();
+          return problems.write(response, error);
+        })
+        // Timed when answered or failed; a request its client left is not (as the chain's timer).
+        .doFinally(signal -> {
+          if (signal != SignalType.CANCEL) {
+            record(request, response, direct, started);
+          }
+        });
+  }
+
+  private Mono<Void> forward(ServerHttpRequest request, ServerHttpResponse response, Direct direct) {
+    Flux<ByteBuf> body = request.getBody().map(NettyDataBufferFactory::toByteBuf);
+    if (request.getHeaders().getContentLength() < 0) {
+      // Chunked: counted as it passes, cut off at the cap; no upstream receives more.
+      AtomicLong seen = new AtomicLong();
+      body = body.handle((buffer, sink) -> {
+        if (seen.addAndGet(buffer.readableBytes()) > direct.maxBody()) {
+          buffer.release();
+          sink.error(tooLarge(direct));
+        } else {
+          sink.next(buffer);
+        }
+      });
+    }
+    Flux<ByteBuf> sent = body;
+    return client
+        .request(io.netty.handler.codec.http.HttpMethod.valueOf(request.getMethod().name()))
+        .uri("http://127.0.0.1:" + direct.port() + pathAndQuery(request.getURI()))
+        .send((upstream, out) -> {
+          io.netty.handler.codec.http.HttpHeaders to = upstream.requestHeaders();
+          Set<String> listed = connectionTokens(request.getHeaders().get(HttpHeaders.CONNECTION));
+          request.getHeaders().forEach((name, values) -> {
+            if (passesOn(name, direct, listed)) {
+              to.set(name, values);
+            }
+          });
+          return out.send(sent);
+        })
+        // The timeout bounds the wait for the response's headers (from the request's start, its
+        // upload included), as the chain's does; a body may then take its time (a live log's stream).
+        .responseConnection((upstream, connection) -> Mono.just(new Answer(upstream, connection)))
+        .next()
+        .timeout(direct.timeout(), Mono.error(() -> new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT,
+            "no response headers within " + direct.timeout())))
+        .flatMap(answer -> {
+          response.setStatusCode(HttpStatusCode.valueOf(answer.upstream().status().code()));
+          HttpHeaders to = response.getHeaders();
+          io.netty.handler.codec.http.HttpHeaders from = answer.upstream().responseHeaders();
+          Set<String> listed = connectionTokens(from.getAll(HttpHeaders.CONNECTION));
+          from.forEach(header -> {
+            String lower = header.getKey().toLowerCase(Locale.ROOT);
+            if (!hopByHop.contains(lower) && !listed.contains(lower) && !DeliveryReceipt.TOKEN_HEADER.equals(lower)) {
+              to.add(header.getKey(), header.getValue());
+            }
+          });
+          return response.writeWith(answer.connection().inbound().receive().retain().map(buffers::wrap));
+        });
+  }
+
+  private record Answer(HttpClientResponse upstream, Connection connection) {}
+
+  private boolean passesOn(String name, Direct direct, Set<String> listed) {
+    String lower = name.toLowerCase(Locale.ROOT);
+    // Host: the forward's own (the client sets it from the URI), as the chain sends it.
+    // Forwarding headers: dropped as the chain drops them when no trusted proxies are set.
+    return !hopByHop.contains(lower) && !listed.contains(lower) && !lower.equals("host") && !lower.equals("forwarded")
+        && !lower.startsWith("x-forwarded-") && !(direct.kind() == RegistryTarget.Kind.NODE && lower.equals(DeliveryReceipt.REQUEST_HEADER));
+  }
+
+  /** Headers a {@code Connection} header names: hop-by-hop too (RFC 9110 7.6.1), never passed on. */
+  private static Set<String> connectionTokens(List<String> connection) {
+    if (connection == null || connection.isEmpty()) {
+      return Set.of();
+    }
+    Set<String> tokens = new HashSet<>();
+    for (String value : connection) {
+      for (String token : value.split(",")) {
+        tokens.add(token.trim().toLowerCase(Locale.ROOT));
+      }
+    }
+    return tokens;
+  }
+
+  private static String pathAndQuery(URI uri) {
+    String query = uri.getRawQuery();
+    return uri.getRawPath() + (query == null ? "" : "?" + query);
+  }
+
+  private static DataBufferLimitException tooLarge(Direct direct) {
+    return new DataBufferLimitException("request body over " + direct.maxBody() + " bytes");
+  }
+
+  /** Spring Cloud Gateway's route timer, with its tags: the node and service routes' numbers stay whole. */
+  private void record(ServerHttpRequest request, ServerHttpResponse response, Direct direct, long started) {
+    HttpStatusCode code = response.getStatusCode();
+    int value = code == null ? 200 : code.value();
+    HttpStatus status = HttpStatus.resolve(value);
+    HttpStatus.Series series = HttpStatus.Series.resolve(value);
+    Timer.builder(TIMER)
+        .tag("routeId", direct.routeId())
+        .tag("routeUri", ROUTE_URI)
+        .tag("outcome", series == null ? "CUSTOM" : series.name())
+        .tag("status", status == null ? "CUSTOM" : status.name())
+        .tag("httpStatusCode", Integer.toString(value))
+        .tag("httpMethod", request.getMethod().name())
+        .register(meters)
+        .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+  }
+
+  /** A request this serves: to {@code port} on loopback, with its route's limits. */
+  record Direct(RegistryTarget.Kind kind, String id, int port, long maxBody, Duration timeout) {
+
+    String routeId() {
+      return kind == RegistryTarget.Kind.NODE ? NODE_ROUTE : SERVICE_ROUTE;
+    }
+
+    RegistryTarget target() {
+      return new RegistryTarget(kind, id, URI.create("http://127.0.0.1:" + port), null, null);
+    }
+  }
+}

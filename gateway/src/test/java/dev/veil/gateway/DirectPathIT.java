@@ -1,0 +1,141 @@
+package dev.veil.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.veil.gateway.tunnel.TunnelServer;
+import dev.veil.testsupport.RedisContainers;
+import dev.veil.testsupport.RequiresContainerEngine;
+import io.netty.handler.codec.http.HttpMethod;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+import org.testcontainers.containers.GenericContainer;
+import org.testcontainers.junit.jupiter.Container;
+import org.testcontainers.junit.jupiter.Testcontainers;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.netty.DisposableServer;
+import reactor.netty.http.server.HttpServer;
+
+/**
+ * The direct path's timing rules (NodeDataPlane), with a short response timeout: it bounds the
+ * wait for a response's headers, never a body's pace (a live log may be quiet for long), as
+ * through the filter chain; and what it leaves to the chain, CORS preflights.
+ */
+@RequiresContainerEngine
+@Testcontainers
+@SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
+    "management.server.port=0",
+    "veil.gateway.tunnel.port=0",
+    "veil.gateway.nodes.api-response-timeout=2s"})
+class DirectPathIT {
+
+  private static final Duration QUIET = Duration.ofMillis(2500);
+
+  @Container
+  @ServiceConnection(name = "redis")
+  static final GenericContainer<?> redis = RedisContainers.redis();
+
+  @DynamicPropertySource
+  static void hostKey(DynamicPropertyRegistry properties) throws IOException {
+    String key = Files.createTempDirectory("veil-gateway-").resolve("host.key").toString();
+    properties.add("veil.gateway.tunnel.host-key-file", () -> key);
+  }
+
+  @LocalServerPort
+  int port;
+
+  @Autowired
+  TunnelServer tunnels;
+
+  final AtomicInteger agentRequests = new AtomicInteger();
+  DisposableServer agent;
+  ServerSocket silent;
+  final List<Socket> held = new ArrayList<>();
+  TestNodes nodes;
+  GatewayClient gateway;
+
+  @BeforeEach
+  void start() throws IOException {
+    // Headers and a first line at once, then lines each after a pause longer than the timeout.
+    agent = HttpServer.create().host("127.0.0.1").port(0)
+        .handle((request, response) -> {
+          agentRequests.incrementAndGet();
+          return response.header("Content-Type", "text/event-stream")
+              .sendString(Flux.concat(Mono.just("a\n"), Mono.delay(QUIET).map(t -> "b\n"), Mono.delay(QUIET).map(t -> "c\n")));
+        })
+        .bindNow();
+    silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    Thread acceptor = new Thread(() -> {
+      while (!silent.isClosed()) {
+        try {
+          held.add(silent.accept());
+        } catch (IOException closed) {
+          return;
+        }
+      }
+    }, "silent-agent");
+    acceptor.setDaemon(true);
+    acceptor.start();
+    nodes = new TestNodes(tunnels.port(), tunnels.fingerprint(), new ConcurrentHashMap<>());
+    gateway = new GatewayClient(port);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    nodes.close();
+    agent.disposeNow();
+    silent.close();
+    for (Socket socket : held) {
+      socket.close();
+    }
+  }
+
+  @Test
+  void aBodyQuieterThanTheResponseTimeoutStillComesWhole() {
+    String node = nodes.connect(agent.port()).id + ".node.localhost";
+
+    GatewayClient.Reply reply = gateway.get(node, "/job-logs/j1");
+
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(reply.body()).isEqualTo("a\nb\nc\n");
+  }
+
+  @Test
+  void noHeadersWithinTheResponseTimeoutIs504Problem() {
+    String node = nodes.connect(silent.getLocalPort()).id + ".node.localhost";
+
+    GatewayClient.Reply reply = gateway.get(node, "/job-logs/j1");
+
+    assertThat(reply.status()).isEqualTo(504);
+    assertThat(reply.header("Content-Type")).isEqualTo("application/problem+json");
+    assertThat(reply.body()).contains("upstream-timeout");
+  }
+
+  @Test
+  void aCorsPreflightIsAnsweredByTheGatewayNeverAHost() {
+    String node = nodes.connect(agent.port()).id + ".node.localhost";
+
+    GatewayClient.Reply reply = gateway.exchange(HttpMethod.OPTIONS, node, "/job-logs/j1",
+        h -> h.set("Origin", "https://example.org").set("Access-Control-Request-Method", "GET"), null);
+
+    assertThat(reply.status()).isEqualTo(200);
+    assertThat(agentRequests.get()).isZero();
+  }
+}
