@@ -12,9 +12,13 @@
 #   6. the tunnel alone: the gateway's loopback listener for that node's forward;
 #   7. nginx in front of that same tunnel (a second proxy nginx, to the forward port): what an
 #      HTTP proxy as lean as nginx costs on top of the tunnel, the fair comparison for 4 and 5;
+#   8. BenchProxy (tunnel's test classes), the least a Reactor Netty proxy costs (server, pooled
+#      client, headers, streamed bodies; no routing, no filters), to the upstream and in front of
+#      the same tunnel: how near a lean Reactor Netty handler for *.node could get;
 # then 4 and 5 again with 10,000 names in the registry instead of 10; and, small responses only,
 # the gateway with the rate limit on and the access log off (the rate limit's own cost), and the
-# bare gateway with WebFlux's server observation (http.server.requests) off (its cost). On 4 or more cores the
+# bare gateway with every request through Spring Cloud Gateway's filter chain (direct-path off: the
+# path every *.node request took before NodeDataPlane). On 4 or more cores the
 # upstream and wrk get a core each (taskset) and the proxies the rest; on fewer, all share them.
 # Loopback only, each run bounded in time. Prints a Markdown report. See docs/benchmarks.md.
 #
@@ -22,7 +26,9 @@
 #
 # Env: WARMUP (seconds of small-response load on each gateway before anything is measured, 90:
 #      its throughput was still climbing after 60 s on 2 cores),
-#      KEEP_LOGS (a directory to copy the logs and wrk's raw output to), GATEWAY_JAVA_OPTS.
+#      KEEP_LOGS (a directory to copy the logs and wrk's raw output to), GATEWAY_JAVA_OPTS,
+#      GATEWAYS (the gateway configurations to measure, default "default bare chain limited";
+#      bare carries rows 6-8's tunnel rows), PROXY_WARMUP (seconds of load on BenchProxy first, 45).
 # Installs wrk, nginx-light, haproxy, redis-server, curl from Debian if missing; builds the gateway
 # jar and the bench node (tunnel's test classes) if missing.
 set -euo pipefail
@@ -37,11 +43,14 @@ cd "$VEIL_HOME"
 DURATION=${1:-15}
 CONNECTIONS=${2:-200}
 WARMUP=${WARMUP:-90}
+PROXY_WARMUP=${PROXY_WARMUP:-45}
+GATEWAYS=${GATEWAYS:-default bare chain limited}
 THREADS=2
 PIDS=()
-# Served under an agent API path, so the gateway's default path filter lets it through.
-SMALL=/job-result/small
-LARGE=/job-result/large
+# Served under an agent API path, so the gateway's default path filter lets them through; not a
+# result read (GET /job-result/{id}), which always takes the filter chain for its delivery receipt.
+SMALL=/job-logs/small
+LARGE=/job-logs/large
 
 die() { echo "bench: $*" >&2; exit 1; }
 
@@ -104,7 +113,7 @@ CONF
 }
 
 # --- Upstream: its own nginx, one worker.
-mkdir -p "$WORK/www/job-result"
+mkdir -p "$WORK/www/job-logs"
 head -c 64 /dev/zero | tr '\0' 'x' > "$WORK/www$SMALL"
 head -c $((8 * 1024 * 1024)) /dev/urandom > "$WORK/www$LARGE"
 chmod -R a+rX "$WORK/www"
@@ -181,6 +190,23 @@ stop_gateway() {
 }
 
 declare -A R
+# BenchProxy in front of a target port, warmed up; measures small and large as rows "$1-small|large".
+measure_bench_proxy() { # row name, target port, extra CPU pids
+  local row=$1 target=$2 extra=${3:-} port pid
+  take_port port 18380
+  "${PROXY_CPUS[@]}" java -Xms1g -Xmx1g -cp "$NODE_CP" dev.veil.tunnel.BenchProxy "$port" "$target" \
+    >"$WORK/$row.out" 2>"$WORK/$row.log" & PIDS+=($!)
+  pid=$!
+  wait_http "http://127.0.0.1:$port$SMALL" "BenchProxy ($row)"
+  echo "bench: $row: warming up ${PROXY_WARMUP} s" >&2
+  load "http://127.0.0.1:$port$SMALL" - "$PROXY_WARMUP" - >/dev/null
+  load "http://127.0.0.1:$port$LARGE" - 5 - >/dev/null
+  R[$row-small]=$(load "http://127.0.0.1:$port$SMALL" - "$DURATION" "$pid $extra")
+  R[$row-large]=$(load "http://127.0.0.1:$port$LARGE" - "$DURATION" "$pid $extra")
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 measure_gateway() { # name, small only (0/1), extra gateway args...
   local name=$1 small_only=$2; shift 2
   echo "bench: gateway $name: warming up ${WARMUP} s" >&2
@@ -213,6 +239,7 @@ measure_gateway() { # name, small only (0/1), extra gateway args...
     R[nginx-tunnel-small]=$(load "http://127.0.0.1:$NGINX_TUNNEL_PORT$SMALL" - "$DURATION" "$cpu")
     R[nginx-tunnel-large]=$(load "http://127.0.0.1:$NGINX_TUNNEL_PORT$LARGE" - "$DURATION" "$cpu")
     for pid in $(descendants "$nginx_tunnel"); do kill "$pid" 2>/dev/null || true; done
+    measure_bench_proxy rn-tunnel "$NODE_FWD_PORT" "$GW_PID $NODE_PID"
   fi
   NAMES=$(( $(register_names 9999) + 1 ))
   R[$name-10k-small]=$(load "$url$SMALL" "$host" "$DURATION" "$GW_PID $NODE_PID")
@@ -232,12 +259,19 @@ for size in small large; do
   R[haproxy-$size]=$(load "http://127.0.0.1:$HAPROXY_PORT$path" - "$DURATION" "$HAPROXY_PID")
 done
 
-measure_gateway default 0 --veil.gateway.rate-limit.replenish-rate=1000000 --veil.gateway.rate-limit.burst-capacity=1000000
-measure_gateway bare 0 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false
-measure_gateway limited 1 --veil.gateway.rate-limit.replenish-rate=1000000 --veil.gateway.rate-limit.burst-capacity=1000000 \
-  --veil.gateway.access-log=false
-measure_gateway unobserved 1 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false \
-  --management.observations.enable.http.server.requests=false
+measure_bench_proxy rn "$UP_PORT"
+
+for gateway in $GATEWAYS; do
+  case $gateway in
+    default) measure_gateway default 0 --veil.gateway.rate-limit.replenish-rate=1000000 --veil.gateway.rate-limit.burst-capacity=1000000 ;;
+    bare) measure_gateway bare 0 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false ;;
+    limited) measure_gateway limited 1 --veil.gateway.rate-limit.replenish-rate=1000000 --veil.gateway.rate-limit.burst-capacity=1000000 \
+      --veil.gateway.access-log=false ;;
+    chain) measure_gateway chain 0 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false \
+      --veil.gateway.nodes.direct-path=false ;;
+    *) die "unknown gateway configuration $gateway (GATEWAYS: default bare chain limited)" ;;
+  esac
+done
 
 # --- Report.
 declare -A LABEL=(
@@ -248,11 +282,14 @@ declare -A LABEL=(
   [bare]="Veil gateway, proxy only (rate limit and access log off), through the tunnel"
   [tunnel]="the tunnel alone (the gateway's forward port, no HTTP proxy)"
   [nginx-tunnel]="nginx reverse proxy in front of the same tunnel (its forward port)"
+  [rn]="BenchProxy: the least Reactor Netty proxy (one JVM), to the upstream"
+  [rn-tunnel]="BenchProxy in front of the same tunnel (its forward port)"
   [limited]="Veil gateway, rate limit on, access log off"
-  [unobserved]="Veil gateway, proxy only, WebFlux server observation off"
+  [chain]="Veil gateway, proxy only, every request through Spring Cloud Gateway's filter chain (direct-path off)"
   [default-10k]="Veil gateway as configured by default, 10,000 names registered"
-  [bare-10k]="Veil gateway, proxy only, 10,000 names registered")
-field() { awk -v i="$2" '{ print $i }' <<<"${R[$1]}"; }
+  [bare-10k]="Veil gateway, proxy only, 10,000 names registered"
+  [chain-10k]="Veil gateway, proxy only, filter chain, 10,000 names registered")
+field() { awk -v i="$2" '{ print $i }' <<<"${R[$1]:-}"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "–" }'; }
 added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f", a - b }'; }
 
@@ -261,6 +298,7 @@ table() { # size, throughput column (1 req/s, 4 MiB/s), rows...
   echo "| path | req/s | p50 ms | p99 ms | MiB/s | × nginx | × direct | added p99 ms (vs direct) | proxy CPU, % of a core | other load, % of a core | errors |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|"
   for p in "$@"; do
+    [ -n "${R[$p-$size]:-}" ] || continue   # a configuration GATEWAYS left out
     read -r rps p50 p99 mibs errs cpu other <<<"${R[$p-$size]}"
     printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n' "${LABEL[$p]}" "$rps" "$p50" "$p99" "$mibs" \
       "$(ratio "$(field "$p-$size" "$col")" "$(field "nginx-$size" "$col")")" \
@@ -273,7 +311,7 @@ verdict() { # what, value, op, target
     ok = (op == ">=") ? (v >= t) : (v <= t)
     printf "| %s | %s | %s %s | %s |\n", w, v, op, t, ok ? "met" : "**not met**" }'
 }
-small_rows=(direct nginx haproxy default bare tunnel nginx-tunnel)
+small_rows=(direct nginx haproxy rn default bare tunnel nginx-tunnel rn-tunnel)
 
 cat <<REPORT
 Machine: $CORES cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(java -version 2>&1 | head -1); $(nginx -v 2>&1); $(haproxy -v 2>&1 | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2).
@@ -285,11 +323,11 @@ Names: $NAMES_SMALL registered names, then $NAMES (the bench node, whose tunnel 
 Small (64 B):
 
 $(table small 1 "${small_rows[@]}")
-$(table small 1 default-10k bare-10k limited unobserved | tail -n +3)
+$(table small 1 chain default-10k bare-10k chain-10k limited | tail -n +3)
 
 Large (8 MiB):
 
-$(table large 4 direct nginx haproxy default bare tunnel nginx-tunnel)
+$(table large 4 direct nginx haproxy rn default bare chain tunnel nginx-tunnel rn-tunnel)
 
 | target (issue #16, same run) | value | target | |
 |---|---|---|---|
@@ -300,6 +338,7 @@ $(verdict "default p99 − nginx p99, small (ms)" "$(added "$(field default-smal
 $(verdict "default, 10,000 names ÷ 10 names, small req/s (names of this replica's own tunnels)" "$(ratio "$(field default-10k-small 1)" "$(field default-small 1)")" ">=" 0.95)
 
 On the same tunnel (the gateway's HTTP layer alone against nginx's): default ÷ nginx-in-front-of-the-tunnel, small req/s $(ratio "$(field default-small 1)" "$(field nginx-tunnel-small 1)"); bare $(ratio "$(field bare-small 1)" "$(field nginx-tunnel-small 1)"); large MiB/s default $(ratio "$(field default-large 4)" "$(field nginx-tunnel-large 4)").
+The least Reactor Netty proxy (BenchProxy) ÷ nginx, small req/s: to the upstream $(ratio "$(field rn-small 1)" "$(field nginx-small 1)"), in front of the tunnel $(ratio "$(field rn-tunnel-small 1)" "$(field nginx-tunnel-small 1)"); bare gateway ÷ BenchProxy on the tunnel $(ratio "$(field bare-small 1)" "$(field rn-tunnel-small 1)").
 Rate limit alone (rate limit on, access log off) ÷ bare, small req/s: $(ratio "$(field limited-small 1)" "$(field bare-small 1)"); default ÷ rate limit alone (the access log's share): $(ratio "$(field default-small 1)" "$(field limited-small 1)").
-WebFlux server observation off ÷ on (bare, small req/s): $(ratio "$(field unobserved-small 1)" "$(field bare-small 1)").
+Direct path ÷ filter chain (bare, small req/s): $(ratio "$(field bare-small 1)" "$(field chain-small 1)"); large MiB/s: $(ratio "$(field bare-large 4)" "$(field chain-large 4)").
 REPORT
