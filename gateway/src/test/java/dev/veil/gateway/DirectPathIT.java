@@ -7,13 +7,8 @@ import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.RequiresContainerEngine;
 import io.netty.handler.codec.http.HttpMethod;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -66,8 +61,7 @@ class DirectPathIT {
 
   final AtomicInteger agentRequests = new AtomicInteger();
   DisposableServer agent;
-  ServerSocket silent;
-  final List<Socket> held = new ArrayList<>();
+  SilentServer silent;
   TestNodes nodes;
   GatewayClient gateway;
 
@@ -81,18 +75,7 @@ class DirectPathIT {
               .sendString(Flux.concat(Mono.just("a\n"), Mono.delay(QUIET).map(t -> "b\n"), Mono.delay(QUIET).map(t -> "c\n")));
         })
         .bindNow();
-    silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    Thread acceptor = new Thread(() -> {
-      while (!silent.isClosed()) {
-        try {
-          held.add(silent.accept());
-        } catch (IOException closed) {
-          return;
-        }
-      }
-    }, "silent-agent");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    silent = new SilentServer();
     nodes = new TestNodes(tunnels.port(), tunnels.fingerprint(), new ConcurrentHashMap<>());
     gateway = new GatewayClient(port);
   }
@@ -102,9 +85,6 @@ class DirectPathIT {
     nodes.close();
     agent.disposeNow();
     silent.close();
-    for (Socket socket : held) {
-      socket.close();
-    }
   }
 
   @Test
@@ -119,7 +99,7 @@ class DirectPathIT {
 
   @Test
   void noHeadersWithinTheResponseTimeoutIs504Problem() {
-    String node = nodes.connect(silent.getLocalPort()).id + ".node.localhost";
+    String node = nodes.connect(silent.port()).id + ".node.localhost";
 
     GatewayClient.Reply reply = gateway.get(node, "/job-logs/j1");
 

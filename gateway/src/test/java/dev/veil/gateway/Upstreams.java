@@ -1,15 +1,11 @@
 package dev.veil.gateway;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import io.netty.buffer.ByteBuf;
@@ -35,8 +31,7 @@ final class Upstreams implements AutoCloseable {
   final DisposableServer secret;
   final AtomicInteger secretHits = new AtomicInteger();
   /** Accepts connections and never answers. */
-  final ServerSocket hanging;
-  private final List<Socket> held = new CopyOnWriteArrayList<>();
+  final SilentServer hanging;
   /** The market stand-in's jobs: job ID → the node running it (what {@code GET /v1/jobs/{id}} answers). */
   final Map<String, String> runningJobs = new ConcurrentHashMap<>();
   /** The market stand-in's job owners, job ID → owner (else {@code "o"}). */
@@ -130,18 +125,7 @@ final class Upstreams implements AutoCloseable {
           return response.sendString(Mono.just("secret"));
         })
         .bindNow();
-    hanging = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
-    Thread acceptor = new Thread(() -> {
-      while (!hanging.isClosed()) {
-        try {
-          held.add(hanging.accept());
-        } catch (IOException closed) {
-          return;
-        }
-      }
-    }, "hanging-upstream");
-    acceptor.setDaemon(true);
-    acceptor.start();
+    hanging = new SilentServer();
   }
 
   /**
@@ -165,7 +149,7 @@ final class Upstreams implements AutoCloseable {
   }
 
   String hangingUrl() {
-    return "http://127.0.0.1:" + hanging.getLocalPort();
+    return "http://127.0.0.1:" + hanging.port();
   }
 
   static MessageDigest sha256() {
@@ -182,8 +166,5 @@ final class Upstreams implements AutoCloseable {
     service.disposeNow();
     secret.disposeNow();
     hanging.close();
-    for (Socket socket : held) {
-      socket.close();
-    }
   }
 }
