@@ -88,7 +88,8 @@ public record GatewayProperties(
    *
    * <p>{@code directPath}: a request to a node or an open service whose tunnel this replica holds
    * is served by {@code NodeDataPlane}, outside Spring Cloud Gateway's filter chain (the same
-   * rules, about twice the throughput); off, every request takes the chain — for comparison only.
+   * rules, 1.7× the chain's throughput in docs/benchmarks.md); off, every request takes the chain —
+   * for comparison only.
    */
   public record Nodes(@DefaultValue("256MB") @NotNull DataSize maxRequestBody,
                       @DefaultValue("30s") @NotNull Duration responseTimeout,
