@@ -108,6 +108,46 @@ class DirectPathIT {
     assertThat(reply.body()).contains("upstream-timeout");
   }
 
+  /**
+   * A status line no HTTP answer has (42): 502 problem, and the upstream connection is closed, not
+   * left checked out of the pool with nobody to read it (the upstream sees its end).
+   */
+  @Test
+  void anOutOfRangeStatusIs502AndItsConnectionIsNotKept() throws Exception {
+    AtomicInteger ended = new AtomicInteger();
+    try (java.net.ServerSocket odd = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      Thread server = new Thread(() -> {
+        while (!odd.isClosed()) {
+          try (java.net.Socket connection = odd.accept()) {
+            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(connection.getInputStream(),
+                java.nio.charset.StandardCharsets.ISO_8859_1));
+            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+              // the request's head
+            }
+            connection.getOutputStream().write("HTTP/1.1 42 Odd\r\nContent-Length: 2\r\n\r\nok".getBytes(
+                java.nio.charset.StandardCharsets.ISO_8859_1));
+            connection.getOutputStream().flush();
+            while (in.read() >= 0) {
+              // until the gateway lets the connection go
+            }
+            ended.incrementAndGet();
+          } catch (IOException closed) {
+            ended.incrementAndGet();
+          }
+        }
+      }, "odd-status-agent");
+      server.setDaemon(true);
+      server.start();
+      String node = nodes.connect(odd.getLocalPort()).id + ".node.localhost";
+
+      GatewayClient.Reply reply = gateway.get(node, "/job-logs/j1");
+
+      assertThat(reply.status()).isEqualTo(502);
+      assertThat(reply.header("Content-Type")).isEqualTo("application/problem+json");
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ended.get() == 1);
+    }
+  }
+
   @Test
   void aCorsPreflightIsAnsweredByTheGatewayNeverAHost() {
     String node = nodes.connect(agent.port()).id + ".node.localhost";

@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.HttpHeaders;
@@ -182,6 +183,8 @@ public final class NodeDataPlane implements HttpHandler {
       });
     }
     Flux<ByteBuf> sent = body;
+    // The upstream connection until its body is handed on: released here if that never happens.
+    AtomicReference<Connection> unclaimed = new AtomicReference<>();
     return client
         .request(io.netty.handler.codec.http.HttpMethod.valueOf(request.getMethod().name()))
         .uri("http://127.0.0.1:" + direct.port() + pathAndQuery(request.getURI()))
@@ -197,12 +200,19 @@ public final class NodeDataPlane implements HttpHandler {
         })
         // The timeout bounds the wait for the response's headers (from the request's start, its
         // upload included), as the chain's does; a body may then take its time (a live log's stream).
-        .responseConnection((upstream, connection) -> Mono.just(new Answer(upstream, connection)))
+        .responseConnection((upstream, connection) -> {
+          unclaimed.set(connection);
+          return Mono.just(new Answer(upstream, connection));
+        })
         .next()
         .timeout(direct.timeout(), Mono.error(() -> new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT,
             "no response headers within " + direct.timeout())))
         .flatMap(answer -> {
-          response.setStatusCode(HttpStatusCode.valueOf(answer.upstream().status().code()));
+          int status = answer.upstream().status().code();
+          if (status < 100 || status > 999) {
+            return Mono.error(ProblemException.badUpstreamAnswer("the upstream answered with status " + status));
+          }
+          response.setStatusCode(HttpStatusCode.valueOf(status));
           HttpHeaders to = response.getHeaders();
           io.netty.handler.codec.http.HttpHeaders from = answer.upstream().responseHeaders();
           Set<String> listed = connectionTokens(from.getAll(HttpHeaders.CONNECTION));
@@ -212,7 +222,15 @@ public final class NodeDataPlane implements HttpHandler {
               to.add(header.getKey(), header.getValue());
             }
           });
-          return response.writeWith(answer.connection().inbound().receive().retain().map(buffers::wrap));
+          return response.writeWith(answer.connection().inbound().receive().retain().map(buffers::wrap)
+              .doOnSubscribe(subscription -> unclaimed.set(null)));
+        })
+        .doFinally(signal -> {
+          // Answered but its body never read (an error or a timeout in between): not left checked out of the pool.
+          Connection left = unclaimed.getAndSet(null);
+          if (left != null) {
+            left.dispose();
+          }
         });
   }
 
@@ -249,18 +267,16 @@ public final class NodeDataPlane implements HttpHandler {
     return new DataBufferLimitException("request body over " + direct.maxBody() + " bytes");
   }
 
-  /** Spring Cloud Gateway's route timer, with its tags: the node and service routes' numbers stay whole. */
+  /** Spring Cloud Gateway's route timer, with its tags as it makes them: the node and service routes' numbers stay whole. */
   private void record(ServerHttpRequest request, ServerHttpResponse response, Direct direct, long started) {
     HttpStatusCode code = response.getStatusCode();
-    int value = code == null ? 200 : code.value();
-    HttpStatus status = HttpStatus.resolve(value);
-    HttpStatus.Series series = HttpStatus.Series.resolve(value);
+    HttpStatus known = code == null ? null : HttpStatus.resolve(code.value());
     Timer.builder(TIMER)
         .tag("routeId", direct.routeId())
         .tag("routeUri", ROUTE_URI)
-        .tag("outcome", series == null ? "CUSTOM" : series.name())
-        .tag("status", status == null ? "CUSTOM" : status.name())
-        .tag("httpStatusCode", Integer.toString(value))
+        .tag("outcome", known == null ? "CUSTOM" : known.series().name())
+        .tag("status", known == null ? "CUSTOM" : known.name())
+        .tag("httpStatusCode", code == null ? "NA" : Integer.toString(code.value()))
         .tag("httpMethod", request.getMethod().name())
         .register(meters)
         .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);

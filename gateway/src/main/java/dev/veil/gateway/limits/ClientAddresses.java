@@ -1,11 +1,11 @@
 package dev.veil.gateway.limits;
 
 import dev.veil.gateway.config.GatewayProperties;
+import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.List;
-import java.util.regex.Pattern;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 
@@ -20,10 +20,6 @@ import org.springframework.web.server.ServerWebExchange;
 public final class ClientAddresses {
 
   private static final String X_FORWARDED_FOR = "X-Forwarded-For";
-  // Only what InetAddress parses without a DNS look-up: a dotted quad of bytes, or an IPv6 literal
-  // (with a colon it is never looked up: a bad one is an error, not a name).
-  private static final Pattern IP_LITERAL = Pattern.compile(
-      "((25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])|[0-9A-Fa-f:.%]*:[0-9A-Fa-f:.%]*");
   private static final int MAX_NAME = 255;
 
   private final int trustedHops;
@@ -54,10 +50,11 @@ public final class ClientAddresses {
     if (entry.isEmpty()) {
       return "unknown";
     }
-    if (IP_LITERAL.matcher(entry).matches()) {
+    // An address literal, parsed as such (Netty's parser never looks anything up, nor does getByAddress).
+    byte[] literal = NetUtil.createByteArrayFromIpAddressString(entry);
+    if (literal != null) {
       try {
-        // A literal: parsed, no look-up.
-        return withoutZone(InetAddress.getByName(entry).getHostAddress());
+        return withoutZone(InetAddress.getByAddress(literal).getHostAddress());
       } catch (UnknownHostException e) {
         return "unknown";
       }

@@ -44,6 +44,9 @@ class ClientAddressesTest {
     assertThat(behind(1).of(from(PROXY).header("X-Forwarded-For", "dead.beef").build())).isEqualTo("dead.beef");
     assertThat(behind(1).of(from(PROXY).header("X-Forwarded-For", "999.1.1.1").build())).isEqualTo("999.1.1.1");
     assertThat(behind(1).of(from(PROXY).header("X-Forwarded-For", "x".repeat(1000)).build())).hasSize(255);
+    for (String odd : new String[] {".:", "%:", "..::1", "fe80::1%abc"}) {
+      assertThat(behind(1).of(from(PROXY).header("X-Forwarded-For", odd).build())).as(odd).isNotEqualTo("10.0.0.5");
+    }
   }
 
   @Test

@@ -93,6 +93,12 @@ public final class ProblemException extends RuntimeException {
         detail, retryAfter, null);
   }
 
+  /** 502: the service behind answered with something that is not an HTTP answer to pass on (a status out of range). */
+  public static ProblemException badUpstreamAnswer(String detail) {
+    return new ProblemException(HttpStatus.BAD_GATEWAY, ProblemTypes.UPSTREAM_UNREACHABLE, "Bad upstream answer", detail,
+        null, null);
+  }
+
   /** 503: the node is known but not connected now (its host restarting or cut off); come back after {@code retryAfter}. */
   public static ProblemException nodeOffline(String detail, Duration retryAfter) {
     return new ProblemException(HttpStatus.SERVICE_UNAVAILABLE, ProblemTypes.NODE_OFFLINE, "Node offline", detail,
