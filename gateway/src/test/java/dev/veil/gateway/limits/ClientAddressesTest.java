@@ -9,7 +9,7 @@ import org.springframework.mock.http.server.reactive.MockServerHttpRequest;
 
 class ClientAddressesTest {
 
-  private static final InetSocketAddress PROXY = new InetSocketAddress("10.0.0.5", 40000);
+  private static final InetSocketAddress PROXY = new InetSocketAddress("127.0.0.5", 40000);
 
   private static ClientAddresses behind(int hops) {
     return new ClientAddresses(new GatewayProperties.RateLimit(true, 100, 200, hops, 1000));
@@ -21,7 +21,7 @@ class ClientAddressesTest {
 
   @Test
   void withoutTrustedProxiesTheConnectionsAddressCountsWhateverTheHeaderSays() {
-    assertThat(behind(0).of(from(PROXY).header("X-Forwarded-For", "203.0.113.7").build())).isEqualTo("10.0.0.5");
+    assertThat(behind(0).of(from(PROXY).header("X-Forwarded-For", "203.0.113.7").build())).isEqualTo("127.0.0.5");
   }
 
   @Test
@@ -45,14 +45,14 @@ class ClientAddressesTest {
     assertThat(behind(1).of(from(PROXY).header("X-Forwarded-For", "999.1.1.1").build())).isEqualTo("999.1.1.1");
     assertThat(behind(1).of(from(PROXY).header("X-Forwarded-For", "x".repeat(1000)).build())).hasSize(255);
     for (String odd : new String[] {".:", "%:", "..::1", "fe80::1%abc"}) {
-      assertThat(behind(1).of(from(PROXY).header("X-Forwarded-For", odd).build())).as(odd).isNotEqualTo("10.0.0.5");
+      assertThat(behind(1).of(from(PROXY).header("X-Forwarded-For", odd).build())).as(odd).isNotEqualTo("127.0.0.5");
     }
   }
 
   @Test
   void twoForwardedForHeadersOrAnEmptyOneCountAsNone() {
     assertThat(behind(1).of(from(PROXY).header("X-Forwarded-For", "203.0.113.7").header("X-Forwarded-For", "198.51.100.1").build()))
-        .isEqualTo("10.0.0.5");
-    assertThat(behind(1).of(from(PROXY).header("X-Forwarded-For", " ").build())).isEqualTo("10.0.0.5");
+        .isEqualTo("127.0.0.5");
+    assertThat(behind(1).of(from(PROXY).header("X-Forwarded-For", " ").build())).isEqualTo("127.0.0.5");
   }
 }
