@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.veil.gateway.tunnel.TunnelServer;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.RequiresContainerEngine;
+import dev.veil.testsupport.SilentServer;
 import io.netty.handler.codec.http.HttpMethod;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -22,6 +22,7 @@ import dev.veil.model.result.OpStatus;
 import dev.veil.model.result.ServiceStatus;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.RequiresContainerEngine;
+import dev.veil.testsupport.SilentServer;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
@@ -29,7 +30,6 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
@@ -41,7 +41,6 @@ import java.security.KeyPair;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -248,7 +247,7 @@ class JobContainerHardeningIT {
 
   @Test
   void aJobCannotReachAListenerOnTheHostsLoopbackNorTheAgentsPort() throws Exception {
-    try (CountingListener listener = new CountingListener()) {
+    try (SilentServer listener = new SilentServer()) {
       // The op exposes a port, so the host is on the job's network (at its gateway, the subnet's
       // first address): the one address of the host a job can send to at all. Nothing else is tried.
       JobRecord job = suite.post(alice, Suite.job("""
@@ -307,7 +306,7 @@ class JobContainerHardeningIT {
 
   @Test
   void aPullThatDoesNotFinishFailsTheOpAtThePullTimeout() throws Exception {
-    try (SilentRegistry registry = new SilentRegistry()) {
+    try (SilentServer registry = new SilentServer()) {
       String image = "127.0.0.1:" + registry.port() + "/veil-silent:1";
       JobRecord job = suite.post(alice, Suite.job("""
           {"version": "0.1", "type": "container", "ops": [
@@ -324,7 +323,7 @@ class JobContainerHardeningIT {
 
   @Test
   void theJobsTimeoutCancelsAPull() throws Exception {
-    try (SilentRegistry registry = new SilentRegistry()) {
+    try (SilentServer registry = new SilentServer()) {
       String image = "127.0.0.1:" + registry.port() + "/veil-silent:2";
       long posted = System.currentTimeMillis();
       JobRecord job = suite.post(alice, Suite.job("""
@@ -340,51 +339,6 @@ class JobContainerHardeningIT {
       assertThat(stuck.errors()).containsExactly("not run: the job was stopped (timeout) while its image was pulled");
       // Well before the pull's own timeout of 4 s would have ended it.
       assertThat(result.endTime() - result.startTime()).isLessThan(3_500);
-    }
-  }
-
-  /** A listener on the host's loopback that counts the connections it accepts. */
-  static final class CountingListener extends SilentRegistry {
-
-    CountingListener() throws IOException {
-      super();
-    }
-  }
-
-  /** A "registry" on loopback that accepts connections and never answers: a pull to it hangs. */
-  static class SilentRegistry implements AutoCloseable {
-
-    private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    private final List<Socket> accepted = new CopyOnWriteArrayList<>();
-
-    SilentRegistry() throws IOException {
-      Thread acceptor = new Thread(() -> {
-        while (!server.isClosed()) {
-          try {
-            accepted.add(server.accept());
-          } catch (IOException closed) {
-            return;
-          }
-        }
-      }, "silent-registry");
-      acceptor.setDaemon(true);
-      acceptor.start();
-    }
-
-    int port() {
-      return server.getLocalPort();
-    }
-
-    int connections() {
-      return accepted.size();
-    }
-
-    @Override
-    public void close() throws IOException {
-      server.close();
-      for (Socket socket : accepted) {
-        socket.close();
-      }
     }
   }
 }
