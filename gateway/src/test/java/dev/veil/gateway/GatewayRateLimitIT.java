@@ -44,6 +44,9 @@ class GatewayRateLimitIT {
   @org.springframework.beans.factory.annotation.Autowired
   org.springframework.data.redis.core.ReactiveStringRedisTemplate store;
 
+  @org.springframework.beans.factory.annotation.Autowired
+  dev.veil.gateway.tunnel.ReplicaIdentity replica;
+
   @org.springframework.test.context.DynamicPropertySource
   static void hostKey(org.springframework.test.context.DynamicPropertyRegistry properties) throws java.io.IOException {
     java.nio.file.Path key = java.nio.file.Files.createTempDirectory("veil-gateway-").resolve("host.key");
@@ -101,6 +104,45 @@ class GatewayRateLimitIT {
       assertThat(limited.body()).contains("rate-limited");
       assertThat(gateway.exchange(HttpMethod.GET, host, "/node/info", h -> h.set("X-Forwarded-For", "198.51.100.30"), null).body())
           .isEqualTo("agent");
+    } finally {
+      agent.disposeNow();
+    }
+  }
+
+  /**
+   * A request another replica passed on with this replica's relay token was limited there, by its
+   * client's address: the direct path does not limit it again here (by the relaying replica's
+   * address, one bucket for all its clients). A forged token counts for nothing.
+   */
+  @Test
+  void aRequestAnotherReplicaPassedOnIsNotLimitedAgainHere() throws Exception {
+    reactor.netty.DisposableServer agent = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+        .handle((request, response) -> response.sendString(reactor.core.publisher.Mono.just(
+            "agent relay=" + request.requestHeaders().get("x-veil-relay")))).bindNow();
+    try (TestNodes nodes = new TestNodes(tunnels.port(), tunnels.fingerprint(), new java.util.concurrent.ConcurrentHashMap<>())) {
+      String host = nodes.connect(agent.port()).id + ".node.localhost";
+      String token = store.<String, String>opsForHash()
+          .get(dev.veil.gateway.tunnel.TunnelRegistry.REPLICA + replica.id(), "token").block();
+      assertThat(token).isNotBlank();
+      GatewayClient gateway = new GatewayClient(port);
+      List<Integer> relayed = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        GatewayClient.Reply reply = gateway.exchange(HttpMethod.GET, host, "/node/info",
+            h -> h.set("X-Forwarded-For", "203.0.113.40").set("x-veil-relay", token), null);
+        relayed.add(reply.status());
+        if (i == 0) {
+          assertThat(reply.body()).isEqualTo("agent relay=null");
+        }
+      }
+      assertThat(relayed).containsOnly(200);
+
+      List<Integer> forged = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        forged.add(gateway.exchange(HttpMethod.GET, host, "/node/info",
+            h -> h.set("X-Forwarded-For", "203.0.113.41").set("x-veil-relay", "forged-" + token), null).status());
+      }
+      assertThat(forged.subList(0, 5)).containsOnly(200);
+      assertThat(forged).containsOnly(200, 429).contains(429);
     } finally {
       agent.disposeNow();
     }

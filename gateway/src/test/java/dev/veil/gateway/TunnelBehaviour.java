@@ -18,6 +18,8 @@ import dev.veil.testsupport.ServiceProcess;
 import dev.veil.tunnel.ForwardName;
 import dev.veil.tunnel.SshKeys;
 import dev.veil.tunnel.TunnelClient;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -89,6 +91,9 @@ abstract class TunnelBehaviour {
 
   @Autowired
   LocalForwards localForwards;
+
+  @Autowired
+  MeterRegistry meters;
 
   GatewayClient gateway;
   TestNodes nodes;
@@ -504,6 +509,7 @@ abstract class TunnelBehaviour {
       assertThat(api.status()).isEqualTo(200);
       assertThat(api.body()).startsWith("agent GET /job-result/x session=s3ss10n");
       assertThat(second.get(serviceId + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+      theCommonCaseTakesTheDirectPathOnBothReplicas(second, other.getBean(MeterRegistry.class), node.id, serviceId);
       // A result collected through the replica without the tunnel: that one, which writes to the
       // owner, asks for the receipt and sends it, through the one with the tunnel.
       GatewayClient.Reply result = second.get(node.id + "." + DOMAIN, "/job-result/r-1-relayed");
@@ -521,6 +527,49 @@ abstract class TunnelBehaviour {
     } finally {
       other.close();
     }
+  }
+
+  /**
+   * Through a replica without the tunnel, a node's API and an open service take the direct path on
+   * both replicas (NodeDataPlane): passed on with the holder's token and the client's Host, served
+   * from the tunnel by the holder. Neither replica's WebFlux server timer sees them, both route
+   * timers do, and the agent sees the same headers as through the replica that holds the tunnel.
+   */
+  private void theCommonCaseTakesTheDirectPathOnBothReplicas(GatewayClient second, MeterRegistry otherMeters, String nodeId,
+      String serviceId) {
+    java.util.function.Consumer<io.netty.handler.codec.http.HttpHeaders> sent = h -> h
+        .set("x-session-id", "s-1").set("Cookie", "a=b").set("X-Custom", "kept")
+        .set("X-Forwarded-For", "203.0.113.9").set("Forwarded", "for=203.0.113.9").set("x-veil-receipt", "requested");
+    double[] server = {serverRequests(meters), serverRequests(otherMeters)};
+    double[] nodeRoute = {routeRequests(meters, "node"), routeRequests(otherMeters, "node")};
+    double[] serviceRoute = {routeRequests(meters, "service"), routeRequests(otherMeters, "service")};
+
+    GatewayClient.Reply here = gateway.exchange(io.netty.handler.codec.http.HttpMethod.GET, nodeId + "." + DOMAIN,
+        "/job/echo-headers", sent, null);
+    GatewayClient.Reply relayed = second.exchange(io.netty.handler.codec.http.HttpMethod.GET, nodeId + "." + DOMAIN,
+        "/job/echo-headers", sent, null);
+    assertThat(relayed.status()).isEqualTo(200);
+    assertThat(relayed.body()).isEqualTo(here.body())
+        .contains("x-session-id: s-1", "x-custom: kept", "host: 127.0.0.1:")
+        .doesNotContain("x-veil-relay", "x-forwarded", "forwarded:", "x-veil-receipt");
+    assertThat(second.get(serviceId + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+
+    // Timers are recorded as a response completes, which the client may see a moment before.
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
+        routeRequests(meters, "node") == nodeRoute[0] + 2 && routeRequests(otherMeters, "node") == nodeRoute[1] + 1
+            && routeRequests(meters, "service") == serviceRoute[0] + 1
+            && routeRequests(otherMeters, "service") == serviceRoute[1] + 1);
+    assertThat(serverRequests(meters)).isEqualTo(server[0]);
+    assertThat(serverRequests(otherMeters)).isEqualTo(server[1]);
+  }
+
+  private static double serverRequests(MeterRegistry registry) {
+    return registry.find("http.server.requests").timers().stream().mapToDouble(Timer::count).sum();
+  }
+
+  private static double routeRequests(MeterRegistry registry, String route) {
+    return registry.find("spring.cloud.gateway.requests").tag("routeId", route).timers().stream()
+        .mapToDouble(Timer::count).sum();
   }
 
   @Test

@@ -3,8 +3,11 @@ package dev.veil.gateway.dataplane;
 import dev.veil.gateway.config.GatewayProperties;
 import dev.veil.gateway.limits.ClientRateLimit;
 import dev.veil.gateway.observe.AccessLog;
+import dev.veil.gateway.registry.RegistryCache;
+import dev.veil.gateway.routing.NodeApiPaths;
 import dev.veil.gateway.routing.NodeDomainHost;
 import dev.veil.gateway.tunnel.LocalForwards;
+import dev.veil.gateway.tunnel.ReplicaIdentity;
 import dev.veil.service.problem.ProblemWriter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.beans.factory.ObjectProvider;
@@ -21,10 +24,12 @@ import reactor.netty.http.client.HttpClient;
 class DataPlaneConfig {
 
   @Bean
-  WebHttpHandlerBuilderCustomizer nodeDataPlane(NodeDomainHost hosts, LocalForwards forwards, GatewayProperties properties,
-      HttpClient gatewayHttpClient, RemoveHopByHopHeadersFilter hopByHop, ObjectProvider<ClientRateLimit> rateLimit,
-      ObjectProvider<AccessLog> accessLog, ProblemWriter problems, MeterRegistry meters) {
-    return builder -> builder.httpHandlerDecorator(chain -> new NodeDataPlane(chain, hosts, forwards, properties.nodes(),
-        gatewayHttpClient, hopByHop.getHeaders(), rateLimit.getIfAvailable(), accessLog.getIfAvailable(), problems, meters));
+  WebHttpHandlerBuilderCustomizer nodeDataPlane(NodeDomainHost hosts, LocalForwards forwards, RegistryCache registry,
+      ReplicaIdentity replica, GatewayProperties properties, NodeApiPaths apiPaths, HttpClient gatewayHttpClient,
+      RemoveHopByHopHeadersFilter hopByHop, ObjectProvider<ClientRateLimit> rateLimit, ObjectProvider<AccessLog> accessLog,
+      ProblemWriter problems, MeterRegistry meters) {
+    return builder -> builder.httpHandlerDecorator(chain -> new NodeDataPlane(chain, hosts, forwards, registry, replica,
+        properties.nodes(), apiPaths, gatewayHttpClient, hopByHop.getHeaders(), rateLimit.getIfAvailable(),
+        accessLog.getIfAvailable(), problems, meters));
   }
 }

@@ -2,8 +2,10 @@ package dev.veil.gateway.dataplane;
 
 import dev.veil.gateway.access.OwnerOnlyAccess;
 import dev.veil.gateway.config.GatewayProperties;
+import dev.veil.gateway.limits.BodyCap;
 import dev.veil.gateway.limits.ClientRateLimit;
 import dev.veil.gateway.observe.AccessLog;
+import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
 import dev.veil.gateway.routing.NodeApiPaths;
 import dev.veil.gateway.routing.NodeDomainHost;
@@ -26,9 +28,7 @@ import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
-import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
@@ -47,18 +47,22 @@ import reactor.netty.http.client.HttpClientResponse;
 
 /**
  * The {@code *.node} data plane's common case, served without Spring Cloud Gateway's filter chain:
- * a request to a node's agent API, or to an exposed service open to anyone, whose tunnel this
- * replica holds. It does what the {@code node} and {@code service} routes do for such a request —
- * the per-client rate limit, the API path allow-list, the body limit, hop-by-hop and forwarding
- * headers dropped, the access log line, the route timer, the response timeout (504), an
- * unreachable forward (503) — and proxies straight to the forward's loopback port with the
- * gateway's own HTTP client and pool. docs/benchmarks.md has the profile that made it worth it.
+ * a request to a node's agent API, or to an exposed service open to anyone. It does what the
+ * {@code node} and {@code service} routes do for such a request — the per-client rate limit, the
+ * API path allow-list, the body limit, hop-by-hop and forwarding headers dropped, the access log
+ * line, the route timer, the response timeout (504), an unreachable forward (503) — and proxies
+ * with the gateway's own HTTP client and pool: to the forward's loopback port when this replica
+ * holds the tunnel; else, when the registry names the replica that holds it, to that replica with
+ * its relay token and the client's Host, as the routes relay. A request passed on here with this
+ * replica's token is served from the tunnel held here without a second rate limit (the replica
+ * that took it applied it). docs/benchmarks.md has the profile that made it worth it.
  *
- * <p>Everything else goes down the chain unchanged: names not held here (relayed to the replica
- * that holds them), requests another replica passed on, WebSockets and other upgrades, a node's
- * result reads (they carry delivery receipts), paths outside the agent's API (the chain's 404),
- * services open to their job's owner only, a request to an open service carrying a Veil session
- * (the chain strips it), and CORS preflights (the chain answers them itself).
+ * <p>Everything else goes down the chain unchanged: names nothing routes (404, node offline), a
+ * registry that did not answer, a relay token that is not this replica's, WebSockets and other
+ * upgrades, a node's result reads (they carry delivery receipts), paths outside the agent's API
+ * (the chain's 404), services open to their job's owner only (and requests another replica
+ * admitted to one), a request to an open service carrying a Veil session (the chain strips it),
+ * and CORS preflights (the chain answers them itself).
  */
 public final class NodeDataPlane implements HttpHandler {
 
@@ -67,10 +71,13 @@ public final class NodeDataPlane implements HttpHandler {
   /** As Spring Cloud Gateway tags the two routes' URI (the default port added). */
   private static final String ROUTE_URI = "http://registry.invalid:80";
   private static final String TIMER = "spring.cloud.gateway.requests";
+  private static final String LOOPBACK = "http://127.0.0.1:";
 
   private final HttpHandler chain;
   private final NodeDomainHost hosts;
   private final LocalForwards forwards;
+  private final RegistryCache registry;
+  private final ReplicaIdentity replica;
   private final NodeApiPaths apiPaths;
   private final GatewayProperties.Nodes limits;
   private final HttpClient client;
@@ -87,13 +94,15 @@ public final class NodeDataPlane implements HttpHandler {
    * @param rateLimit null when the rate limit is off
    * @param accessLog null when the access log is off
    */
-  NodeDataPlane(HttpHandler chain, NodeDomainHost hosts, LocalForwards forwards, GatewayProperties.Nodes limits,
-      HttpClient client, Set<String> hopByHop, ClientRateLimit rateLimit, AccessLog accessLog, ProblemWriter problems,
-      MeterRegistry meters) {
+  NodeDataPlane(HttpHandler chain, NodeDomainHost hosts, LocalForwards forwards, RegistryCache registry,
+      ReplicaIdentity replica, GatewayProperties.Nodes limits, NodeApiPaths apiPaths, HttpClient client, Set<String> hopByHop, ClientRateLimit rateLimit, AccessLog accessLog,
+      ProblemWriter problems, MeterRegistry meters) {
     this.chain = chain;
     this.hosts = hosts;
     this.forwards = forwards;
-    this.apiPaths = new NodeApiPaths(limits.apiPaths());
+    this.registry = registry;
+    this.replica = replica;
+    this.apiPaths = apiPaths;
     this.limits = limits;
     this.client = client;
     this.hopByHop = Set.copyOf(hopByHop);
@@ -105,51 +114,91 @@ public final class NodeDataPlane implements HttpHandler {
 
   @Override
   public Mono<Void> handle(ServerHttpRequest request, ServerHttpResponse response) {
-    Direct direct = direct(request);
-    return direct == null ? chain.handle(request, response) : proxy(request, response, direct);
-  }
-
-  /** Where a request goes if this serves it; null sends it down the chain. */
-  Direct direct(ServerHttpRequest request) {
     HttpHeaders headers = request.getHeaders();
-    if (headers.containsHeader(ReplicaIdentity.RELAY_HEADER) || headers.containsHeader(RelayedRequests.OWNER_ADMITTED_HEADER)
-        || headers.containsHeader(HttpHeaders.UPGRADE) || CorsUtils.isPreFlightRequest(request)) {
+    if (headers.containsHeader(RelayedRequests.OWNER_ADMITTED_HEADER) || headers.containsHeader(HttpHeaders.UPGRADE)
+        || CorsUtils.isPreFlightRequest(request)) {
       // CORS preflights too: the chain's handler mapping answers them itself, never a host.
-      return null;
+      return chain.handle(request, response);
     }
     Optional<String> id = hosts.id(headers.getFirst(HttpHeaders.HOST));
     if (id.isEmpty()) {
-      return null;
+      return chain.handle(request, response);
     }
-    String path = request.getURI().getRawPath();
-    Optional<LocalForwards.Forward> node = forwards.forward(RegistryTarget.Kind.NODE, id.get());
+    String relayToken = headers.getFirst(ReplicaIdentity.RELAY_HEADER);
+    if (relayToken != null) {
+      // Passed on by another replica, which rate-limited it: served from a tunnel held here or by the chain
+      // (a forged token, a name no longer held here); never passed on again.
+      Direct direct = replica.isRelayToken(relayToken) ? local(request, id.get(), true) : null;
+      return direct == null ? chain.handle(request, response) : proxy(request, response, direct);
+    }
+    Direct direct = local(request, id.get(), false);
+    if (direct != null) {
+      return proxy(request, response, direct);
+    }
+    // Not held here: to the replica that holds it, if the registry says one does; else the chain
+    // answers (404, node offline, a registry that did not answer).
+    return registry.resolve(id.get())
+        .onErrorReturn(Optional.empty())
+        .flatMap(target -> {
+          Direct relay = target.filter(RegistryTarget::isRelay).map(held -> passOn(request, held)).orElse(null);
+          return relay == null ? chain.handle(request, response) : proxy(request, response, relay);
+        });
+  }
+
+  /** A request for a tunnel this replica holds, if this serves it; null sends it down the chain. */
+  Direct local(ServerHttpRequest request, String id, boolean relayed) {
+    Optional<LocalForwards.Forward> node = forwards.forward(RegistryTarget.Kind.NODE, id);
     if (node.isPresent()) {
-      return apiPaths.allows(path) && !ResultReceipts.isCollecting(request.getMethod(), path)
-          ? new Direct(RegistryTarget.Kind.NODE, id.get(), node.get().port(), limits.maxApiRequestBody().toBytes(),
-              limits.apiResponseTimeout())
+      return served(request, RegistryTarget.Kind.NODE, null)
+          ? new Direct(RegistryTarget.Kind.NODE, id, LOOPBACK + node.get().port(), null, relayed,
+              limits.maxApiRequestBody().toBytes(), limits.apiResponseTimeout())
           : null;
     }
-    Optional<LocalForwards.Forward> service = forwards.forward(RegistryTarget.Kind.SERVICE, id.get());
-    return service.isPresent() && service.get().ownerOnly() == null && !OwnerOnlyAccess.carriesSession(request)
-        ? new Direct(RegistryTarget.Kind.SERVICE, id.get(), service.get().port(), limits.maxRequestBody().toBytes(),
-            limits.responseTimeout())
+    Optional<LocalForwards.Forward> service = forwards.forward(RegistryTarget.Kind.SERVICE, id);
+    return service.isPresent() && served(request, RegistryTarget.Kind.SERVICE, service.get().ownerOnly())
+        ? new Direct(RegistryTarget.Kind.SERVICE, id, LOOPBACK + service.get().port(), null, relayed,
+            limits.maxRequestBody().toBytes(), limits.responseTimeout())
         : null;
+  }
+
+  /** A request for a tunnel another replica holds, if this passes it on; null sends it down the chain. */
+  private Direct passOn(ServerHttpRequest request, RegistryTarget held) {
+    if (!served(request, held.kind(), held.ownerOnly())) {
+      return null;
+    }
+    return held.kind() == RegistryTarget.Kind.NODE
+        ? new Direct(held.kind(), held.id(), held.base().toString(), held.relayToken(), false,
+            limits.maxApiRequestBody().toBytes(), limits.apiResponseTimeout())
+        : new Direct(held.kind(), held.id(), held.base().toString(), held.relayToken(), false,
+            limits.maxRequestBody().toBytes(), limits.responseTimeout());
+  }
+
+  /**
+   * Whether this serves a request to such a target: a node's API but its result reads (delivery
+   * receipts), a service open to anyone unless the request carries a session (the chain strips it).
+   */
+  private boolean served(ServerHttpRequest request, RegistryTarget.Kind kind, RegistryTarget.OwnerOnly ownerOnly) {
+    if (kind == RegistryTarget.Kind.NODE) {
+      String path = request.getURI().getRawPath();
+      return apiPaths.allows(path) && !ResultReceipts.isCollecting(request.getMethod(), path);
+    }
+    return ownerOnly == null && !OwnerOnlyAccess.carriesSession(request);
   }
 
   private Mono<Void> proxy(ServerHttpRequest request, ServerHttpResponse response, Direct direct) {
     long started = System.nanoTime();
     if (accessLog != null) {
       response.beforeCommit(() -> {
-        accessLog.write(request, direct.target(), direct.routeId(), response.getStatusCode(), started);
+        accessLog.write(request, direct.kind(), direct.id(), direct.routeId(), response.getStatusCode(), started);
         return Mono.empty();
       });
     }
     Mono<Void> served;
-    ProblemException refused = rateLimit == null ? null : rateLimit.refusal(request);
+    ProblemException refused = rateLimit == null || direct.relayed() ? null : rateLimit.refusal(request);
     if (refused != null) {
       served = Mono.error(refused);
     } else if (request.getHeaders().getContentLength() > direct.maxBody()) {
-      served = Mono.error(tooLarge(direct));
+      served = Mono.error(BodyCap.tooLarge(direct.maxBody()));
     } else {
       served = forward(request, response, direct);
     }
@@ -172,22 +221,14 @@ public final class NodeDataPlane implements HttpHandler {
     Flux<ByteBuf> body = request.getBody().map(NettyDataBufferFactory::toByteBuf);
     if (request.getHeaders().getContentLength() < 0) {
       // Chunked: counted as it passes, cut off at the cap; no upstream receives more.
-      AtomicLong seen = new AtomicLong();
-      body = body.handle((buffer, sink) -> {
-        if (seen.addAndGet(buffer.readableBytes()) > direct.maxBody()) {
-          buffer.release();
-          sink.error(tooLarge(direct));
-        } else {
-          sink.next(buffer);
-        }
-      });
+      body = BodyCap.counted(body, direct.maxBody(), ByteBuf::readableBytes, ByteBuf::release);
     }
     Flux<ByteBuf> sent = body;
     // The upstream connection until its body is handed on: released here if that never happens.
     AtomicReference<Connection> unclaimed = new AtomicReference<>();
     return client
         .request(io.netty.handler.codec.http.HttpMethod.valueOf(request.getMethod().name()))
-        .uri("http://127.0.0.1:" + direct.port() + pathAndQuery(request.getURI()))
+        .uri(direct.base() + pathAndQuery(request.getURI()))
         .send((upstream, out) -> {
           io.netty.handler.codec.http.HttpHeaders to = upstream.requestHeaders();
           Set<String> listed = connectionTokens(request.getHeaders().get(HttpHeaders.CONNECTION));
@@ -196,6 +237,11 @@ public final class NodeDataPlane implements HttpHandler {
               to.set(name, values);
             }
           });
+          if (direct.relayToken() != null) {
+            // To the replica that holds the tunnel: the client's Host (it routes by it) and that replica's token.
+            to.set(HttpHeaders.HOST, request.getHeaders().getFirst(HttpHeaders.HOST));
+            to.set(ReplicaIdentity.RELAY_HEADER, direct.relayToken());
+          }
           return out.send(sent);
         })
         // The timeout bounds the wait for the response's headers (from the request's start, its
@@ -241,7 +287,7 @@ public final class NodeDataPlane implements HttpHandler {
     // Host: the forward's own (the client sets it from the URI), as the chain sends it.
     // Forwarding headers: dropped as the chain drops them when no trusted proxies are set.
     return !hopByHop.contains(lower) && !listed.contains(lower) && !lower.equals("host") && !lower.equals("forwarded")
-        && !lower.startsWith("x-forwarded-") && !(direct.kind() == RegistryTarget.Kind.NODE && lower.equals(DeliveryReceipt.REQUEST_HEADER));
+        && !lower.startsWith("x-forwarded-") && !lower.equals(ReplicaIdentity.RELAY_HEADER) && !(direct.kind() == RegistryTarget.Kind.NODE && lower.equals(DeliveryReceipt.REQUEST_HEADER));
   }
 
   /** Headers a {@code Connection} header names: hop-by-hop too (RFC 9110 7.6.1), never passed on. */
@@ -263,10 +309,6 @@ public final class NodeDataPlane implements HttpHandler {
     return uri.getRawPath() + (query == null ? "" : "?" + query);
   }
 
-  private static DataBufferLimitException tooLarge(Direct direct) {
-    return new DataBufferLimitException("request body over " + direct.maxBody() + " bytes");
-  }
-
   /** Spring Cloud Gateway's route timer, with its tags as it makes them: the node and service routes' numbers stay whole. */
   private void record(ServerHttpRequest request, ServerHttpResponse response, Direct direct, long started) {
     HttpStatusCode code = response.getStatusCode();
@@ -282,15 +324,19 @@ public final class NodeDataPlane implements HttpHandler {
         .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
   }
 
-  /** A request this serves: to {@code port} on loopback, with its route's limits. */
-  record Direct(RegistryTarget.Kind kind, String id, int port, long maxBody, Duration timeout) {
+  /**
+   * A request this serves, with its route's limits.
+   *
+   * @param base       {@code http://127.0.0.1:<port>}, this replica's listener for the tunnel's
+   *                   forward; or the URL of the replica that holds the tunnel
+   * @param relayToken that replica's token when the request is passed on to it; else null
+   * @param relayed    passed on here by another replica (already rate-limited there)
+   */
+  record Direct(RegistryTarget.Kind kind, String id, String base, String relayToken, boolean relayed, long maxBody,
+      Duration timeout) {
 
     String routeId() {
       return kind == RegistryTarget.Kind.NODE ? NODE_ROUTE : SERVICE_ROUTE;
-    }
-
-    RegistryTarget target() {
-      return new RegistryTarget(kind, id, URI.create("http://127.0.0.1:" + port), null, null);
     }
   }
 }

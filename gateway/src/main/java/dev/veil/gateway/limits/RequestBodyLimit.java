@@ -1,11 +1,9 @@
 package dev.veil.gateway.limits;
 
-import java.util.concurrent.atomic.AtomicLong;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.core.Ordered;
 import org.springframework.core.io.buffer.DataBuffer;
-import org.springframework.core.io.buffer.DataBufferLimitException;
 import org.springframework.core.io.buffer.DataBufferUtils;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.http.server.reactive.ServerHttpRequestDecorator;
@@ -32,7 +30,7 @@ public final class RequestBodyLimit implements GatewayFilter, Ordered {
     ServerHttpRequest request = exchange.getRequest();
     long declared = request.getHeaders().getContentLength();
     if (declared > maxBytes) {
-      return Mono.error(tooLarge());
+      return Mono.error(BodyCap.tooLarge(maxBytes));
     }
     if (declared >= 0) {
       // The server reads exactly Content-Length bytes: the declared size is the size.
@@ -41,22 +39,10 @@ public final class RequestBodyLimit implements GatewayFilter, Ordered {
     ServerHttpRequest counted = new ServerHttpRequestDecorator(request) {
       @Override
       public Flux<DataBuffer> getBody() {
-        AtomicLong seen = new AtomicLong();
-        return super.getBody().handle((buffer, sink) -> {
-          if (seen.addAndGet(buffer.readableByteCount()) > maxBytes) {
-            DataBufferUtils.release(buffer);
-            sink.error(tooLarge());
-          } else {
-            sink.next(buffer);
-          }
-        });
+        return BodyCap.counted(super.getBody(), maxBytes, DataBuffer::readableByteCount, DataBufferUtils::release);
       }
     };
     return chain.filter(exchange.mutate().request(counted).build());
-  }
-
-  private DataBufferLimitException tooLarge() {
-    return new DataBufferLimitException("request body over " + maxBytes + " bytes");
   }
 
   @Override

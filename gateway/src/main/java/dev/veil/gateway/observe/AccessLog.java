@@ -51,15 +51,18 @@ public final class AccessLog implements WebFilter, Ordered {
 
   private void write(ServerWebExchange exchange, long started) {
     Route route = exchange.getAttribute(GATEWAY_ROUTE_ATTR);
-    write(exchange.getRequest(), exchange.getAttribute(RegisteredName.TARGET_ATTR), route == null ? null : route.getId(),
-        exchange.getResponse().getStatusCode(), started);
+    RegistryTarget target = exchange.getAttribute(RegisteredName.TARGET_ATTR);
+    write(exchange.getRequest(), target == null ? null : target.kind(), target == null ? null : target.id(),
+        route == null ? null : route.getId(), exchange.getResponse().getStatusCode(), started);
   }
 
   /**
    * The line for a request answered outside the filter chain ({@code NodeDataPlane}), written as
-   * its response starts: {@code target} is what it was routed to, {@code started} from {@link System#nanoTime()}.
+   * its response starts: {@code kind} and {@code id} name what it was routed to (both null when it
+   * was not), {@code started} is from {@link System#nanoTime()}.
    */
-  public void write(ServerHttpRequest request, RegistryTarget target, String routeId, HttpStatusCode status, long started) {
+  public void write(ServerHttpRequest request, RegistryTarget.Kind kind, String id, String routeId, HttpStatusCode status,
+      long started) {
     if (!log.isInfoEnabled()) {
       return;
     }
@@ -71,11 +74,11 @@ public final class AccessLog implements WebFilter, Ordered {
       host = "<unparsed>";
     } else if (!hosts.isUnderDomain(hostHeader)) {
       host = hostHeader;
-    } else if (target != null && target.kind() == RegistryTarget.Kind.NODE) {
-      host = target.id() + "." + nodeDomain;
+    } else if (kind == RegistryTarget.Kind.NODE) {
+      host = id + "." + nodeDomain;
     } else {
       host = "<redacted>." + nodeDomain;
-      path = target == null ? path : "<redacted>";
+      path = kind == null ? path : "<redacted>";
     }
     InetSocketAddress client = request.getRemoteAddress();
     log.info("{} {} {} route={} status={} ms={} client={}", request.getMethod(), host, path,

@@ -49,12 +49,17 @@ class GatewayRoutes {
     return new ResultReceipts(hosts, registry, meters);
   }
 
+  /** The node API's path allow-list: the node route's and the direct path's. */
+  @Bean
+  NodeApiPaths nodeApiPaths(GatewayProperties properties) {
+    return new NodeApiPaths(properties.nodes().apiPaths());
+  }
+
   @Bean
   RouteLocator veilRoutes(RouteLocatorBuilder routes, RegisteredName names, GatewayProperties properties,
-      OwnerSessions ownerSessions, ResultReceipts receipts) {
+      OwnerSessions ownerSessions, ResultReceipts receipts, NodeApiPaths nodeApiPaths) {
     ToRegisteredTarget toTarget = new ToRegisteredTarget();
     OwnerOnlyAccess ownerOnly = new OwnerOnlyAccess(ownerSessions, new ClientAddresses(properties.rateLimit()));
-    NodeApiPaths nodeApiPaths = new NodeApiPaths(properties.nodes().apiPaths());
     RequestBodyLimit nodeApiBodies = new RequestBodyLimit(properties.nodes().maxApiRequestBody());
     RequestBodyLimit serviceBodies = new RequestBodyLimit(properties.nodes().maxRequestBody());
     RequestBodyLimit apiBodies = new RequestBodyLimit(properties.api().maxRequestBody());
