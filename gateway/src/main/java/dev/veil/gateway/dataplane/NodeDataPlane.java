@@ -50,19 +50,21 @@ import reactor.netty.http.client.HttpClientResponse;
  * a request to a node's agent API, or to an exposed service open to anyone. It does what the
  * {@code node} and {@code service} routes do for such a request — the per-client rate limit, the
  * API path allow-list, the body limit, hop-by-hop and forwarding headers dropped, the access log
- * line, the route timer, the response timeout (504), an unreachable forward (503) — and proxies
- * with the gateway's own HTTP client and pool: to the forward's loopback port when this replica
- * holds the tunnel; else, when the registry names the replica that holds it, to that replica with
- * its relay token and the client's Host, as the routes relay. A request passed on here with this
- * replica's token is served from the tunnel held here without a second rate limit (the replica
- * that took it applied it). docs/benchmarks.md has the profile that made it worth it.
+ * line, the route timer, the response timeout (504), an unreachable forward or replica (503) — and
+ * proxies with the gateway's own HTTP client and pool: to the forward's loopback port when this
+ * replica holds the tunnel; else, when the registry cache already names the replica that holds it,
+ * to that replica with its relay token and the client's Host, as the routes relay. A request
+ * passed on here with this replica's token is served from the tunnel held here without a second
+ * rate limit (the replica that took it applied it). docs/benchmarks.md has the profile that made
+ * it worth it.
  *
- * <p>Everything else goes down the chain unchanged: names nothing routes (404, node offline), a
- * registry that did not answer, a relay token that is not this replica's, WebSockets and other
- * upgrades, a node's result reads (they carry delivery receipts), paths outside the agent's API
- * (the chain's 404), services open to their job's owner only (and requests another replica
- * admitted to one), a request to an open service carrying a Veil session (the chain strips it),
- * and CORS preflights (the chain answers them itself).
+ * <p>Everything else goes down the chain unchanged: names nothing routes (404, node offline) or
+ * not cached yet (the routes look them up, once), a registry that did not answer, a relay token
+ * that is not this replica's, WebSockets and other upgrades, a node's result reads (they carry
+ * delivery receipts), paths outside the agent's API (the chain's 404), services open to their
+ * job's owner only (and requests another replica admitted to one), a request to an open service
+ * carrying a Veil session (the chain strips it), and CORS preflights (the chain answers them
+ * itself).
  */
 public final class NodeDataPlane implements HttpHandler {
 
@@ -95,8 +97,8 @@ public final class NodeDataPlane implements HttpHandler {
    * @param accessLog null when the access log is off
    */
   NodeDataPlane(HttpHandler chain, NodeDomainHost hosts, LocalForwards forwards, RegistryCache registry,
-      ReplicaIdentity replica, GatewayProperties.Nodes limits, NodeApiPaths apiPaths, HttpClient client, Set<String> hopByHop, ClientRateLimit rateLimit, AccessLog accessLog,
-      ProblemWriter problems, MeterRegistry meters) {
+      ReplicaIdentity replica, GatewayProperties.Nodes limits, NodeApiPaths apiPaths, HttpClient client,
+      Set<String> hopByHop, ClientRateLimit rateLimit, AccessLog accessLog, ProblemWriter problems, MeterRegistry meters) {
     this.chain = chain;
     this.hosts = hosts;
     this.forwards = forwards;
@@ -135,14 +137,11 @@ public final class NodeDataPlane implements HttpHandler {
     if (direct != null) {
       return proxy(request, response, direct);
     }
-    // Not held here: to the replica that holds it, if the registry says one does; else the chain
-    // answers (404, node offline, a registry that did not answer).
-    return registry.resolve(id.get())
-        .onErrorReturn(Optional.empty())
-        .flatMap(target -> {
-          Direct relay = target.filter(RegistryTarget::isRelay).map(held -> passOn(request, held)).orElse(null);
-          return relay == null ? chain.handle(request, response) : proxy(request, response, relay);
-        });
+    // Not held here: to the replica that holds it, if the registry cache already says which. Anything
+    // else (a name not cached yet, or not found, a registry that did not answer) the routes look up
+    // once and answer (404, node offline, 503), caching the name for the requests that follow.
+    Direct relay = registry.peek(id.get()).filter(RegistryTarget::isRelay).map(held -> passOn(request, held)).orElse(null);
+    return relay == null ? chain.handle(request, response) : proxy(request, response, relay);
   }
 
   /** A request for a tunnel this replica holds, if this serves it; null sends it down the chain. */
@@ -334,6 +333,12 @@ public final class NodeDataPlane implements HttpHandler {
    */
   record Direct(RegistryTarget.Kind kind, String id, String base, String relayToken, boolean relayed, long maxBody,
       Duration timeout) {
+
+    @Override
+    public String toString() {
+      // Never print the token.
+      return "Direct[" + kind + ", relay=" + (relayToken != null) + ", relayed=" + relayed + "]";
+    }
 
     String routeId() {
       return kind == RegistryTarget.Kind.NODE ? NODE_ROUTE : SERVICE_ROUTE;

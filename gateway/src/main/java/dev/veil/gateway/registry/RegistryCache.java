@@ -8,6 +8,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -66,6 +67,21 @@ public class RegistryCache implements SmartLifecycle, HealthIndicator {
     }
     // Shared by concurrent requests for the same ID: one request going away must not cancel the others' lookup.
     return Mono.fromFuture(() -> cache.get(id, (key, executor) -> lookup.find(key).toFuture()), true);
+  }
+
+  /**
+   * What the cache holds for {@code id} now, without looking it up, waiting for a look-up under
+   * way, or counting a hit or a miss: for the direct path, which leaves every other case to the
+   * routes (they look it up once, and then the name is cached). Empty while registry changes are
+   * not listened to, when nothing is cached.
+   */
+  public Optional<RegistryTarget> peek(String id) {
+    if (!listening.get()) {
+      return Optional.empty();
+    }
+    CompletableFuture<Optional<RegistryTarget>> cached = cache.asMap().get(id);
+    return cached != null && cached.isDone() && !cached.isCompletedExceptionally()
+        ? cached.getNow(Optional.empty()) : Optional.empty();
   }
 
   /** Whether {@code id} is a node seen lately (asked only for a name nothing routes now). */
