@@ -18,7 +18,8 @@
 # then 4 and 5 again with 10,000 names in the registry instead of 10; and, small responses only,
 # the gateway with the rate limit on and the access log off (the rate limit's own cost), and the
 # bare gateway with every request through Spring Cloud Gateway's filter chain (direct-path off: the
-# path every *.node request took before NodeDataPlane). On 4 or more cores the
+# path every *.node request took before NodeDataPlane); and, for the bare gateway and the chain, a
+# second replica in front of it (a request passed on to the replica holding the tunnel). On 4 or more cores the
 # upstream and wrk get a core each (taskset) and the proxies the rest; on fewer, all share them.
 # Loopback only, each run bounded in time. Prints a Markdown report. See docs/benchmarks.md.
 #
@@ -80,6 +81,7 @@ trap 'exit 130' INT TERM
 
 take_port UP_PORT 18300; take_port NGINX_PORT 18310; take_port HAPROXY_PORT 18320; take_port REDIS_PORT 18330
 take_port GW_PORT 18340; take_port GW_MGMT_PORT 18350; take_port GW_TUNNEL_PORT 18360
+take_port GW2_PORT 18390; take_port GW2_MGMT_PORT 18400; take_port GW2_TUNNEL_PORT 18410
 
 # Cores: on 4 or more, the upstream on the last, wrk on the one before, the proxies on the rest.
 CORES=$(nproc)
@@ -189,6 +191,32 @@ stop_gateway() {
   redis-cli -p "$REDIS_PORT" flushall >/dev/null
 }
 
+# A second replica (same Redis, same host key, no tunnels of its own) with the same arguments as the
+# gateway being measured: a request to it for the bench node is passed on to the replica holding the
+# tunnel, as a load balancer in front of two replicas sends half the requests. Measures small and
+# large as rows "$1-relay-small|large", counting both gateway JVMs and the node's.
+measure_relay() { # name, extra gateway args...
+  local name=$1 pid; shift
+  # shellcheck disable=SC2086 # GATEWAY_JAVA_OPTS: words
+  PORT=$GW2_PORT MANAGEMENT_PORT=$GW2_MGMT_PORT VEIL_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
+    VEIL_TUNNEL_PORT=$GW2_TUNNEL_PORT VEIL_TUNNEL_HOST_KEY_FILE=$WORK/gateway-host.key \
+    "${PROXY_CPUS[@]}" java -Xms1g -Xmx1g ${GATEWAY_JAVA_OPTS:-} -jar "$jar" --veil.gateway.tunnel.bind-address=127.0.0.1 \
+    --server.address=127.0.0.1 --management.server.address=127.0.0.1 "$@" >"$WORK/gateway-$name-relay.log" 2>&1 & PIDS+=($!)
+  pid=$!
+  wait_http "http://127.0.0.1:$GW2_MGMT_PORT/actuator/info" "second replica ($name)"
+  local host=$NODE_ID.node.localhost url=http://127.0.0.1:$GW2_PORT
+  for _ in $(seq 60); do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $host" "$url$SMALL")" = 200 ] && break; sleep 0.5
+  done
+  echo "bench: gateway $name, through a second replica: warming up $((WARMUP / 2)) s" >&2
+  load "$url$SMALL" "$host" $((WARMUP / 2)) - >/dev/null
+  load "$url$LARGE" "$host" 5 - >/dev/null
+  R[$name-relay-small]=$(load "$url$SMALL" "$host" "$DURATION" "$pid $GW_PID $NODE_PID")
+  R[$name-relay-large]=$(load "$url$LARGE" "$host" "$DURATION" "$pid $GW_PID $NODE_PID")
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+}
+
 declare -A R
 # BenchProxy in front of a target port, warmed up; measures small and large as rows "$1-small|large".
 measure_bench_proxy() { # row name, target port, extra CPU pids
@@ -241,6 +269,7 @@ measure_gateway() { # name, small only (0/1), extra gateway args...
     for pid in $(descendants "$nginx_tunnel"); do kill "$pid" 2>/dev/null || true; done
     measure_bench_proxy rn-tunnel "$NODE_FWD_PORT" "$GW_PID $NODE_PID"
   fi
+  case $name in bare | chain) measure_relay "$name" "$@" ;; esac
   NAMES=$(( $(register_names 9999) + 1 ))
   R[$name-10k-small]=$(load "$url$SMALL" "$host" "$DURATION" "$GW_PID $NODE_PID")
   stop_gateway
@@ -288,7 +317,9 @@ declare -A LABEL=(
   [chain]="Veil gateway, proxy only, every request through Spring Cloud Gateway's filter chain (direct-path off)"
   [default-10k]="Veil gateway as configured by default, 10,000 names registered"
   [bare-10k]="Veil gateway, proxy only, 10,000 names registered"
-  [chain-10k]="Veil gateway, proxy only, filter chain, 10,000 names registered")
+  [chain-10k]="Veil gateway, proxy only, filter chain, 10,000 names registered"
+  [bare-relay]="Veil gateway, proxy only, through a second replica (relayed to the one holding the tunnel; CPU of both)"
+  [chain-relay]="Veil gateway, proxy only, filter chain, through a second replica (relayed; CPU of both)")
 field() { awk -v i="$2" '{ print $i }' <<<"${R[$1]:-}"; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "–" }'; }
 added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f", a - b }'; }
@@ -323,11 +354,11 @@ Names: $NAMES_SMALL registered names, then $NAMES (the bench node, whose tunnel 
 Small (64 B):
 
 $(table small 1 "${small_rows[@]}")
-$(table small 1 chain default-10k bare-10k chain-10k limited | tail -n +3)
+$(table small 1 chain default-10k bare-10k chain-10k limited bare-relay chain-relay | tail -n +3)
 
 Large (8 MiB):
 
-$(table large 4 direct nginx haproxy rn default bare chain tunnel nginx-tunnel rn-tunnel)
+$(table large 4 direct nginx haproxy rn default bare chain tunnel nginx-tunnel rn-tunnel bare-relay chain-relay)
 
 | target (issue #16, same run) | value | target | |
 |---|---|---|---|
@@ -341,4 +372,5 @@ On the same tunnel (the gateway's HTTP layer alone against nginx's): default ÷ 
 The least Reactor Netty proxy (BenchProxy) ÷ nginx, small req/s: to the upstream $(ratio "$(field rn-small 1)" "$(field nginx-small 1)"), in front of the tunnel $(ratio "$(field rn-tunnel-small 1)" "$(field nginx-tunnel-small 1)"); bare gateway ÷ BenchProxy on the tunnel $(ratio "$(field bare-small 1)" "$(field rn-tunnel-small 1)").
 Rate limit alone (rate limit on, access log off) ÷ bare, small req/s: $(ratio "$(field limited-small 1)" "$(field bare-small 1)"); default ÷ rate limit alone (the access log's share): $(ratio "$(field default-small 1)" "$(field limited-small 1)").
 Direct path ÷ filter chain (bare, small req/s): $(ratio "$(field bare-small 1)" "$(field chain-small 1)"); large MiB/s: $(ratio "$(field bare-large 4)" "$(field chain-large 4)").
+Through a second replica (relayed), direct path ÷ filter chain (bare, small req/s): $(ratio "$(field bare-relay-small 1)" "$(field chain-relay-small 1)"); large MiB/s: $(ratio "$(field bare-relay-large 4)" "$(field chain-relay-large 4)"); relayed ÷ held here (bare, small req/s): $(ratio "$(field bare-relay-small 1)" "$(field bare-small 1)").
 REPORT
