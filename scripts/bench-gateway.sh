@@ -170,14 +170,20 @@ register_names() { # count
   redis-cli -p "$REDIS_PORT" eval "return #redis.call('keys', 'veil:{tunnel}:service:*')" 0
 }
 
+# A gateway process in the background (its PID in $!), all on loopback, sharing Redis and the host key.
+launch_gateway() { # log name, port, management port, tunnel port, extra args...
+  local log=$1 port=$2 mgmt=$3 tunnel=$4; shift 4
+  # shellcheck disable=SC2086 # GATEWAY_JAVA_OPTS: words
+  PORT=$port MANAGEMENT_PORT=$mgmt VEIL_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
+    VEIL_TUNNEL_PORT=$tunnel VEIL_TUNNEL_HOST_KEY_FILE=$WORK/gateway-host.key \
+    "${PROXY_CPUS[@]}" java -Xms1g -Xmx1g ${GATEWAY_JAVA_OPTS:-} -jar "$jar" --veil.gateway.tunnel.bind-address=127.0.0.1 \
+    --server.address=127.0.0.1 --management.server.address=127.0.0.1 "$@" >"$WORK/gateway-$log.log" 2>&1 & PIDS+=($!)
+}
+
 GW_PID=
 start_gateway() { # name, extra args...
   local name=$1; shift
-  # shellcheck disable=SC2086 # GATEWAY_JAVA_OPTS: words
-  PORT=$GW_PORT MANAGEMENT_PORT=$GW_MGMT_PORT VEIL_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
-    VEIL_TUNNEL_PORT=$GW_TUNNEL_PORT VEIL_TUNNEL_HOST_KEY_FILE=$WORK/gateway-host.key \
-    "${PROXY_CPUS[@]}" java -Xms1g -Xmx1g ${GATEWAY_JAVA_OPTS:-} -jar "$jar" --veil.gateway.tunnel.bind-address=127.0.0.1 \
-    --server.address=127.0.0.1 --management.server.address=127.0.0.1 "$@" >"$WORK/gateway-$name.log" 2>&1 & PIDS+=($!)
+  launch_gateway "$name" "$GW_PORT" "$GW_MGMT_PORT" "$GW_TUNNEL_PORT" "$@"
   GW_PID=$!
   wait_http "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" "gateway ($name)"
   for _ in $(seq 60); do ss -Hltn "sport = :$GW_TUNNEL_PORT" | grep -q . && break; sleep 0.5; done
@@ -197,11 +203,7 @@ stop_gateway() {
 # large as rows "$1-relay-small|large", counting both gateway JVMs and the node's.
 measure_relay() { # name, extra gateway args...
   local name=$1 pid; shift
-  # shellcheck disable=SC2086 # GATEWAY_JAVA_OPTS: words
-  PORT=$GW2_PORT MANAGEMENT_PORT=$GW2_MGMT_PORT VEIL_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
-    VEIL_TUNNEL_PORT=$GW2_TUNNEL_PORT VEIL_TUNNEL_HOST_KEY_FILE=$WORK/gateway-host.key \
-    "${PROXY_CPUS[@]}" java -Xms1g -Xmx1g ${GATEWAY_JAVA_OPTS:-} -jar "$jar" --veil.gateway.tunnel.bind-address=127.0.0.1 \
-    --server.address=127.0.0.1 --management.server.address=127.0.0.1 "$@" >"$WORK/gateway-$name-relay.log" 2>&1 & PIDS+=($!)
+  launch_gateway "$name-relay" "$GW2_PORT" "$GW2_MGMT_PORT" "$GW2_TUNNEL_PORT" "$@"
   pid=$!
   wait_http "http://127.0.0.1:$GW2_MGMT_PORT/actuator/info" "second replica ($name)"
   local host=$NODE_ID.node.localhost url=http://127.0.0.1:$GW2_PORT
