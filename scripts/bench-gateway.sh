@@ -207,9 +207,9 @@ measure_relay() { # name, extra gateway args...
   pid=$!
   wait_http "http://127.0.0.1:$GW2_MGMT_PORT/actuator/info" "second replica ($name)"
   local host=$NODE_ID.node.localhost url=http://127.0.0.1:$GW2_PORT
-  for _ in $(seq 60); do
-    [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $host" "$url$SMALL")" = 200 ] && break; sleep 0.5
-  done
+  relays() { [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: $host" "$url$SMALL")" = 200 ]; }
+  for _ in $(seq 60); do relays && break; sleep 0.5; done
+  relays || die "the second replica ($name) does not pass requests on to the one holding the tunnel"
   echo "bench: gateway $name, through a second replica: warming up $((WARMUP / 2)) s" >&2
   load "$url$SMALL" "$host" $((WARMUP / 2)) - >/dev/null
   load "$url$LARGE" "$host" 5 - >/dev/null

@@ -511,6 +511,18 @@ abstract class TunnelBehaviour {
       assertThat(api.status()).isEqualTo(200);
       assertThat(api.body()).startsWith("agent GET /job-result/x session=s3ss10n");
       assertThat(second.get(serviceId + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
+      // The direct path passes on names the cache holds: both were looked up just now, by the routes
+      // (asked again if the cache was not listening yet, or an announcement dropped them since).
+      RegistryCache otherCache = other.getBean(RegistryCache.class);
+      Awaitility.await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200)).until(() -> {
+        if (otherCache.peek(node.id).isEmpty()) {
+          second.get(node.id + "." + DOMAIN, "/node/info");
+        }
+        if (otherCache.peek(serviceId).isEmpty()) {
+          second.get(serviceId + "." + DOMAIN, "/");
+        }
+        return otherCache.peek(node.id).isPresent() && otherCache.peek(serviceId).isPresent();
+      });
       theCommonCaseTakesTheDirectPathOnBothReplicas(second, other.getBean(MeterRegistry.class), node.id, serviceId);
       // A result collected through the replica without the tunnel: that one, which writes to the
       // owner, asks for the receipt and sends it, through the one with the tunnel.
@@ -542,7 +554,7 @@ abstract class TunnelBehaviour {
     java.util.function.Consumer<io.netty.handler.codec.http.HttpHeaders> sent = h -> h
         .set("x-session-id", "s-1").set("Cookie", "a=b").set("X-Custom", "kept")
         .set("X-Forwarded-For", "203.0.113.9").set("Forwarded", "for=203.0.113.9").set("x-veil-receipt", "requested");
-    double[] server = {serverRequests(meters), serverRequests(otherMeters)};
+    double[] server = settledServerRequests(meters, otherMeters);
     double[] nodeRoute = {routeRequests(meters, "node"), routeRequests(otherMeters, "node")};
     double[] serviceRoute = {routeRequests(meters, "service"), routeRequests(otherMeters, "service")};
 
@@ -584,6 +596,7 @@ abstract class TunnelBehaviour {
     try {
       double server = serverRequests(meters);
       GatewayClient.Reply routes = gateway.get(service + "." + DOMAIN, "/");
+      assertThat(registryCache.peek(service)).as("cached by the routes' look-up").isPresent();
       GatewayClient.Reply direct = gateway.get(service + "." + DOMAIN, "/");
 
       for (GatewayClient.Reply reply : List.of(routes, direct)) {
@@ -597,6 +610,19 @@ abstract class TunnelBehaviour {
     } finally {
       registry.delete(TunnelRegistry.REPLICA + gone, TunnelRegistry.SERVICE + service).block();
     }
+  }
+
+  /** Both server timers, once neither has moved for 300 ms (the chain records a moment after its response). */
+  private static double[] settledServerRequests(MeterRegistry one, MeterRegistry other) {
+    double[][] seen = {{-1, -1}};
+    Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).during(Duration.ofMillis(300))
+        .until(() -> {
+          double[] now = {serverRequests(one), serverRequests(other)};
+          boolean still = java.util.Arrays.equals(now, seen[0]);
+          seen[0] = now;
+          return still;
+        });
+    return seen[0];
   }
 
   private static double serverRequests(MeterRegistry registry) {
