@@ -145,31 +145,31 @@ public final class NodeDataPlane implements HttpHandler {
   }
 
   /** A request for a tunnel this replica holds, if this serves it; null sends it down the chain. */
-  Direct local(ServerHttpRequest request, String id, boolean relayed) {
+  private Direct local(ServerHttpRequest request, String id, boolean relayed) {
     Optional<LocalForwards.Forward> node = forwards.forward(RegistryTarget.Kind.NODE, id);
     if (node.isPresent()) {
       return served(request, RegistryTarget.Kind.NODE, null)
-          ? new Direct(RegistryTarget.Kind.NODE, id, LOOPBACK + node.get().port(), null, relayed,
-              limits.maxApiRequestBody().toBytes(), limits.apiResponseTimeout())
+          ? direct(RegistryTarget.Kind.NODE, id, LOOPBACK + node.get().port(), null, relayed)
           : null;
     }
     Optional<LocalForwards.Forward> service = forwards.forward(RegistryTarget.Kind.SERVICE, id);
     return service.isPresent() && served(request, RegistryTarget.Kind.SERVICE, service.get().ownerOnly())
-        ? new Direct(RegistryTarget.Kind.SERVICE, id, LOOPBACK + service.get().port(), null, relayed,
-            limits.maxRequestBody().toBytes(), limits.responseTimeout())
+        ? direct(RegistryTarget.Kind.SERVICE, id, LOOPBACK + service.get().port(), null, relayed)
         : null;
   }
 
   /** A request for a tunnel another replica holds, if this passes it on; null sends it down the chain. */
   private Direct passOn(ServerHttpRequest request, RegistryTarget held) {
-    if (!served(request, held.kind(), held.ownerOnly())) {
-      return null;
-    }
-    return held.kind() == RegistryTarget.Kind.NODE
-        ? new Direct(held.kind(), held.id(), held.base().toString(), held.relayToken(), false,
-            limits.maxApiRequestBody().toBytes(), limits.apiResponseTimeout())
-        : new Direct(held.kind(), held.id(), held.base().toString(), held.relayToken(), false,
-            limits.maxRequestBody().toBytes(), limits.responseTimeout());
+    return served(request, held.kind(), held.ownerOnly())
+        ? direct(held.kind(), held.id(), held.base().toString(), held.relayToken(), false)
+        : null;
+  }
+
+  /** A request this serves, to {@code base}, with the body cap and timeout of its kind's route. */
+  private Direct direct(RegistryTarget.Kind kind, String id, String base, String relayToken, boolean relayed) {
+    return kind == RegistryTarget.Kind.NODE
+        ? new Direct(kind, id, base, relayToken, relayed, limits.maxApiRequestBody().toBytes(), limits.apiResponseTimeout())
+        : new Direct(kind, id, base, relayToken, relayed, limits.maxRequestBody().toBytes(), limits.responseTimeout());
   }
 
   /**
@@ -286,7 +286,8 @@ public final class NodeDataPlane implements HttpHandler {
     // Host: the forward's own (the client sets it from the URI), as the chain sends it.
     // Forwarding headers: dropped as the chain drops them when no trusted proxies are set.
     return !hopByHop.contains(lower) && !listed.contains(lower) && !lower.equals("host") && !lower.equals("forwarded")
-        && !lower.startsWith("x-forwarded-") && !lower.equals(ReplicaIdentity.RELAY_HEADER) && !(direct.kind() == RegistryTarget.Kind.NODE && lower.equals(DeliveryReceipt.REQUEST_HEADER));
+        && !lower.startsWith("x-forwarded-") && !lower.equals(ReplicaIdentity.RELAY_HEADER)
+        && !(direct.kind() == RegistryTarget.Kind.NODE && lower.equals(DeliveryReceipt.REQUEST_HEADER));
   }
 
   /** Headers a {@code Connection} header names: hop-by-hop too (RFC 9110 7.6.1), never passed on. */
