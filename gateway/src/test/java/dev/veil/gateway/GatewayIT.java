@@ -352,21 +352,21 @@ class GatewayIT {
   @Test
   void theCommonCaseIsServedOutsideTheFilterChainAndStillTimedByRoute() {
     String serviceId = node.exposePrivate(upstreams.service.port());
-    double chainBefore = serverRequests();
-    double nodeBefore = routeRequests("node");
-    double serviceBefore = routeRequests("service");
+    double chainBefore = RequestTimers.server(meters);
+    double nodeBefore = RequestTimers.route(meters, "node");
+    double serviceBefore = RequestTimers.route(meters, "service");
 
     assertThat(gateway.get(nodeId + "." + DOMAIN, "/node/info").status()).isEqualTo(200);
     assertThat(gateway.get(serviceId + "." + DOMAIN, "/").body()).isEqualTo("hello from the service");
 
     // Timers are recorded as a response completes, which the client may see a moment before.
     Awaitility.await().atMost(Duration.ofSeconds(5))
-        .until(() -> routeRequests("node") == nodeBefore + 1 && routeRequests("service") == serviceBefore + 1);
-    assertThat(serverRequests()).isEqualTo(chainBefore);
+        .until(() -> RequestTimers.route(meters, "node") == nodeBefore + 1 && RequestTimers.route(meters, "service") == serviceBefore + 1);
+    assertThat(RequestTimers.server(meters)).isEqualTo(chainBefore);
 
     assertThat(gateway.get(nodeId + "." + DOMAIN, "/job-result/J1").status()).isEqualTo(200);
     Awaitility.await().atMost(Duration.ofSeconds(5))
-        .until(() -> serverRequests() == chainBefore + 1 && routeRequests("node") == nodeBefore + 2);
+        .until(() -> RequestTimers.server(meters) == chainBefore + 1 && RequestTimers.route(meters, "node") == nodeBefore + 2);
   }
 
   /**
@@ -396,14 +396,5 @@ class GatewayIT {
         .noneMatch(line -> line.startsWith("x-forwarded") || line.startsWith("forwarded") || line.startsWith("x-veil-receipt")
             || line.startsWith("te:") || line.startsWith("keep-alive") || line.startsWith("proxy-authorization")
             || line.startsWith("trailer"));
-  }
-
-  private double serverRequests() {
-    return meters.find("http.server.requests").timers().stream().mapToDouble(io.micrometer.core.instrument.Timer::count).sum();
-  }
-
-  private double routeRequests(String route) {
-    return meters.find("spring.cloud.gateway.requests").tag("routeId", route).timers().stream()
-        .mapToDouble(io.micrometer.core.instrument.Timer::count).sum();
   }
 }

@@ -130,7 +130,7 @@ class GatewayRateLimitIT {
           .get(dev.veil.gateway.tunnel.TunnelRegistry.REPLICA + replica.id(), "token").block();
       assertThat(token).isNotBlank();
       GatewayClient gateway = new GatewayClient(port);
-      double server = serverRequests();
+      double server = RequestTimers.server(meters);
       List<Integer> relayed = new ArrayList<>();
       for (int i = 0; i < 12; i++) {
         GatewayClient.Reply reply = gateway.exchange(HttpMethod.GET, host, "/node/info",
@@ -143,7 +143,7 @@ class GatewayRateLimitIT {
       assertThat(relayed).containsOnly(200);
       // On the direct path: WebFlux's server timer never saw them (the chain's records a moment after its response).
       Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
-          .until(() -> serverRequests() == server);
+          .until(() -> RequestTimers.server(meters) == server);
 
       List<Integer> forged = new ArrayList<>();
       for (int i = 0; i < 12; i++) {
@@ -187,10 +187,6 @@ class GatewayRateLimitIT {
       Thread.sleep(300);
     }
     assertThat(passed).isEqualTo(5);
-  }
-
-  private double serverRequests() {
-    return meters.find("http.server.requests").timers().stream().mapToDouble(io.micrometer.core.instrument.Timer::count).sum();
   }
 
   private static long passedOf6(GatewayClient gateway, String host, String address) {

@@ -19,7 +19,6 @@ import dev.veil.tunnel.ForwardName;
 import dev.veil.tunnel.SshKeys;
 import dev.veil.tunnel.TunnelClient;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
@@ -555,8 +554,8 @@ abstract class TunnelBehaviour {
         .set("x-session-id", "s-1").set("Cookie", "a=b").set("X-Custom", "kept")
         .set("X-Forwarded-For", "203.0.113.9").set("Forwarded", "for=203.0.113.9").set("x-veil-receipt", "requested");
     double[] server = settledServerRequests(meters, otherMeters);
-    double[] nodeRoute = {routeRequests(meters, "node"), routeRequests(otherMeters, "node")};
-    double[] serviceRoute = {routeRequests(meters, "service"), routeRequests(otherMeters, "service")};
+    double[] nodeRoute = {RequestTimers.route(meters, "node"), RequestTimers.route(otherMeters, "node")};
+    double[] serviceRoute = {RequestTimers.route(meters, "service"), RequestTimers.route(otherMeters, "service")};
 
     GatewayClient.Reply here = gateway.exchange(io.netty.handler.codec.http.HttpMethod.GET, nodeId + "." + DOMAIN,
         "/job/echo-headers", sent, null);
@@ -570,12 +569,12 @@ abstract class TunnelBehaviour {
 
     // Timers are recorded as a response completes, which the client may see a moment before.
     Awaitility.await().atMost(Duration.ofSeconds(5)).until(() ->
-        routeRequests(meters, "node") == nodeRoute[0] + 2 && routeRequests(otherMeters, "node") == nodeRoute[1] + 1
-            && routeRequests(meters, "service") == serviceRoute[0] + 1
-            && routeRequests(otherMeters, "service") == serviceRoute[1] + 1);
+        RequestTimers.route(meters, "node") == nodeRoute[0] + 2 && RequestTimers.route(otherMeters, "node") == nodeRoute[1] + 1
+            && RequestTimers.route(meters, "service") == serviceRoute[0] + 1
+            && RequestTimers.route(otherMeters, "service") == serviceRoute[1] + 1);
     // Through the chain, the server's timer is recorded a moment after the route's: it must stay put.
     Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
-        .until(() -> serverRequests(meters) == server[0] && serverRequests(otherMeters) == server[1]);
+        .until(() -> RequestTimers.server(meters) == server[0] && RequestTimers.server(otherMeters) == server[1]);
   }
 
   /**
@@ -594,7 +593,7 @@ abstract class TunnelBehaviour {
         Map.of("url", "http://127.0.0.1:" + closed, "token", RandomIds.next())).block();
     registry.opsForHash().putAll(TunnelRegistry.SERVICE + service, Map.of("replica", gone, "node", "n", "job", "j")).block();
     try {
-      double server = serverRequests(meters);
+      double server = RequestTimers.server(meters);
       GatewayClient.Reply routes = gateway.get(service + "." + DOMAIN, "/");
       assertThat(registryCache.peek(service)).as("cached by the routes' look-up").isPresent();
       GatewayClient.Reply direct = gateway.get(service + "." + DOMAIN, "/");
@@ -606,7 +605,7 @@ abstract class TunnelBehaviour {
       }
       // Only the first went through the chain.
       Awaitility.await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
-          .until(() -> serverRequests(meters) == server + 1);
+          .until(() -> RequestTimers.server(meters) == server + 1);
     } finally {
       registry.delete(TunnelRegistry.REPLICA + gone, TunnelRegistry.SERVICE + service).block();
     }
@@ -617,21 +616,12 @@ abstract class TunnelBehaviour {
     double[][] seen = {{-1, -1}};
     Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(50)).during(Duration.ofMillis(300))
         .until(() -> {
-          double[] now = {serverRequests(one), serverRequests(other)};
+          double[] now = {RequestTimers.server(one), RequestTimers.server(other)};
           boolean still = java.util.Arrays.equals(now, seen[0]);
           seen[0] = now;
           return still;
         });
     return seen[0];
-  }
-
-  private static double serverRequests(MeterRegistry registry) {
-    return registry.find("http.server.requests").timers().stream().mapToDouble(Timer::count).sum();
-  }
-
-  private static double routeRequests(MeterRegistry registry, String route) {
-    return registry.find("spring.cloud.gateway.requests").tag("routeId", route).timers().stream()
-        .mapToDouble(Timer::count).sum();
   }
 
   @Test
