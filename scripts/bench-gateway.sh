@@ -18,8 +18,7 @@
 # then 4 and 5 again with 10,000 names in the registry instead of 10; and, small responses only,
 # the gateway with the rate limit on and the access log off (the rate limit's own cost), and the
 # bare gateway with every request through Spring Cloud Gateway's filter chain (direct-path off: the
-# path every *.node request took before NodeDataPlane); the bare gateway on Java NIO instead of Netty's
-# epoll transport (-Dreactor.netty.native=false); and, for the bare gateway and the chain, a
+# path every *.node request took before NodeDataPlane); and, for the bare gateway and the chain, a
 # second replica in front of it (a request passed on to the replica holding the tunnel). On 4 or more cores the
 # upstream and wrk get a core each (taskset) and the proxies the rest; on fewer, all share them.
 # Loopback only, each run bounded in time. Prints a Markdown report. See docs/benchmarks.md.
@@ -29,7 +28,8 @@
 # Env: WARMUP (seconds of small-response load on each gateway before anything is measured, 90:
 #      its throughput was still climbing after 60 s on 2 cores),
 #      KEEP_LOGS (a directory to copy the logs and wrk's raw output to), GATEWAY_JAVA_OPTS,
-#      GATEWAYS (the gateway configurations to measure, default "default bare nio chain limited";
+#      GATEWAYS (the gateway configurations to measure, default "default bare chain limited"; also
+#      g1, parallel, serial: the bare gateway on that collector, named;
 #      bare carries rows 6-8's tunnel rows), PROXY_WARMUP (seconds of load on BenchProxy first, 45).
 # Installs wrk, nginx-light, haproxy, redis-server, curl from Debian if missing; builds the gateway
 # jar and the bench node (tunnel's test classes) if missing.
@@ -46,8 +46,10 @@ DURATION=${1:-15}
 CONNECTIONS=${2:-200}
 WARMUP=${WARMUP:-90}
 PROXY_WARMUP=${PROXY_WARMUP:-45}
-GATEWAYS=${GATEWAYS:-default bare nio chain limited}
-declare -A TRANSPORT
+GATEWAYS=${GATEWAYS:-default bare chain limited}
+# The bare gateway on each collector, named (GATEWAYS="g1 parallel serial"): the JVM picks G1 here, but
+# Serial in a container of under 2 CPUs or 1792 MiB, as deploy/kubernetes's gateway limits make it.
+declare -A GC_OPTS=([g1]=-XX:+UseG1GC [parallel]=-XX:+UseParallelGC [serial]=-XX:+UseSerialGC)
 THREADS=2
 PIDS=()
 # Served under an agent API path, so the gateway's default path filter lets them through; not a
@@ -189,9 +191,6 @@ start_gateway() { # name, extra args...
   GW_PID=$!
   wait_http "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" "gateway ($name)"
   for _ in $(seq 60); do ss -Hltn "sport = :$GW_TUNNEL_PORT" | grep -q . && break; sleep 0.5; done
-  # Which transport Reactor Netty runs on, from its event loops' thread names (reactor-http-epoll-N or
-  # reactor-http-nio-N; the kernel keeps 15 characters).
-  TRANSPORT[$name]=$(cat /proc/"$GW_PID"/task/*/comm 2>/dev/null | grep -q '^reactor-http-ep' && echo epoll || echo NIO)
   FINGERPRINT=$(curl -s "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" | grep -o '"hostKeyFingerprint":"[^"]*"' | cut -d'"' -f4)
   [ -n "$FINGERPRINT" ] || die "no tunnel.hostKeyFingerprint on the gateway's /actuator/info"
 }
@@ -303,11 +302,11 @@ for gateway in $GATEWAYS; do
     bare) measure_gateway bare 0 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false ;;
     limited) measure_gateway limited 1 --veil.gateway.rate-limit.replenish-rate=1000000 --veil.gateway.rate-limit.burst-capacity=1000000 \
       --veil.gateway.access-log=false ;;
-    nio) GW_JVM_OPTS=-Dreactor.netty.native=false measure_gateway nio 0 --veil.gateway.rate-limit.enabled=false \
+    g1 | parallel | serial) GW_JVM_OPTS=${GC_OPTS[$gateway]} measure_gateway "$gateway" 0 --veil.gateway.rate-limit.enabled=false \
       --veil.gateway.access-log=false ;;
     chain) measure_gateway chain 0 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false \
       --veil.gateway.nodes.direct-path=false ;;
-    *) die "unknown gateway configuration $gateway (GATEWAYS: default bare nio chain limited)" ;;
+    *) die "unknown gateway configuration $gateway (GATEWAYS: default bare chain limited g1 parallel serial)" ;;
   esac
 done
 
@@ -323,7 +322,9 @@ declare -A LABEL=(
   [rn]="BenchProxy: the least Reactor Netty proxy (one JVM), to the upstream"
   [rn-tunnel]="BenchProxy in front of the same tunnel (its forward port)"
   [limited]="Veil gateway, rate limit on, access log off"
-  [nio]="Veil gateway, proxy only, on Java NIO instead of epoll (-Dreactor.netty.native=false)"
+  [g1]="Veil gateway, proxy only, ${GC_OPTS[g1]}"
+  [parallel]="Veil gateway, proxy only, ${GC_OPTS[parallel]}"
+  [serial]="Veil gateway, proxy only, ${GC_OPTS[serial]}"
   [chain]="Veil gateway, proxy only, every request through Spring Cloud Gateway's filter chain (direct-path off)"
   [default-10k]="Veil gateway as configured by default, 10,000 names registered"
   [bare-10k]="Veil gateway, proxy only, 10,000 names registered"
@@ -331,8 +332,9 @@ declare -A LABEL=(
   [bare-relay]="Veil gateway, proxy only, through a second replica (relayed to the one holding the tunnel; CPU of both)"
   [chain-relay]="Veil gateway, proxy only, filter chain, through a second replica (relayed; CPU of both)")
 field() { awk -v i="$2" '{ print $i }' <<<"${R[$1]:-}"; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "–" }'; }
-added() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f", a - b }'; }
+# Both print – when a row GATEWAYS left out is missing.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b > 0) printf "%.2f", a / b; else printf "–" }'; }
+added() { awk -v a="$1" -v b="$2" 'BEGIN { if (a != "" && b != "") printf "%+.2f", a - b; else printf "–" }'; }
 
 table() { # size, throughput column (1 req/s, 4 MiB/s), rows...
   local size=$1 col=$2 p rps p50 p99 mibs errs cpu other; shift 2
@@ -350,7 +352,7 @@ table() { # size, throughput column (1 req/s, 4 MiB/s), rows...
 verdict() { # what, value, op, target
   awk -v w="$1" -v v="$2" -v op="$3" -v t="$4" 'BEGIN {
     ok = (op == ">=") ? (v >= t) : (v <= t)
-    printf "| %s | %s | %s %s | %s |\n", w, v, op, t, ok ? "met" : "**not met**" }'
+    printf "| %s | %s | %s %s | %s |\n", w, v, op, t, v == "–" ? "not measured" : ok ? "met" : "**not met**" }'
 }
 small_rows=(direct nginx haproxy rn default bare tunnel nginx-tunnel rn-tunnel)
 
@@ -364,11 +366,11 @@ Names: $NAMES_SMALL registered names, then $NAMES (the bench node, whose tunnel 
 Small (64 B):
 
 $(table small 1 "${small_rows[@]}")
-$(table small 1 nio chain default-10k bare-10k chain-10k limited bare-relay chain-relay | tail -n +3)
+$(table small 1 g1 parallel serial chain default-10k bare-10k chain-10k limited bare-relay chain-relay | tail -n +3)
 
 Large (8 MiB):
 
-$(table large 4 direct nginx haproxy rn default bare nio chain tunnel nginx-tunnel rn-tunnel bare-relay chain-relay)
+$(table large 4 direct nginx haproxy rn default bare g1 parallel serial chain tunnel nginx-tunnel rn-tunnel bare-relay chain-relay)
 
 | target (issue #16, same run) | value | target | |
 |---|---|---|---|
@@ -381,7 +383,7 @@ $(verdict "default, 10,000 names ÷ 10 names, small req/s (names of this replica
 On the same tunnel (the gateway's HTTP layer alone against nginx's): default ÷ nginx-in-front-of-the-tunnel, small req/s $(ratio "$(field default-small 1)" "$(field nginx-tunnel-small 1)"); bare $(ratio "$(field bare-small 1)" "$(field nginx-tunnel-small 1)"); large MiB/s default $(ratio "$(field default-large 4)" "$(field nginx-tunnel-large 4)").
 The least Reactor Netty proxy (BenchProxy) ÷ nginx, small req/s: to the upstream $(ratio "$(field rn-small 1)" "$(field nginx-small 1)"), in front of the tunnel $(ratio "$(field rn-tunnel-small 1)" "$(field nginx-tunnel-small 1)"); bare gateway ÷ BenchProxy on the tunnel $(ratio "$(field bare-small 1)" "$(field rn-tunnel-small 1)").
 Rate limit alone (rate limit on, access log off) ÷ bare, small req/s: $(ratio "$(field limited-small 1)" "$(field bare-small 1)"); default ÷ rate limit alone (the access log's share): $(ratio "$(field default-small 1)" "$(field limited-small 1)").
-Transport (Reactor Netty's event loops in each gateway): $(for g in $GATEWAYS; do printf '%s %s; ' "$g" "${TRANSPORT[$g]:-?}"; done)epoll ÷ NIO (bare, small req/s): $(ratio "$(field bare-small 1)" "$(field nio-small 1)"); large MiB/s: $(ratio "$(field bare-large 4)" "$(field nio-large 4)").
+Collectors (the bare gateway on each; the bare row runs on the JVM's own choice): parallel ÷ G1, small req/s $(ratio "$(field parallel-small 1)" "$(field g1-small 1)"), large MiB/s $(ratio "$(field parallel-large 4)" "$(field g1-large 4)"); serial ÷ G1, small req/s $(ratio "$(field serial-small 1)" "$(field g1-small 1)"), large MiB/s $(ratio "$(field serial-large 4)" "$(field g1-large 4)").
 Direct path ÷ filter chain (bare, small req/s): $(ratio "$(field bare-small 1)" "$(field chain-small 1)"); large MiB/s: $(ratio "$(field bare-large 4)" "$(field chain-large 4)").
 Through a second replica (relayed), direct path ÷ filter chain (bare, small req/s): $(ratio "$(field bare-relay-small 1)" "$(field chain-relay-small 1)"); large MiB/s: $(ratio "$(field bare-relay-large 4)" "$(field chain-relay-large 4)"); relayed ÷ held here (bare, small req/s): $(ratio "$(field bare-relay-small 1)" "$(field bare-small 1)").
 REPORT
