@@ -10,6 +10,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -96,6 +97,29 @@ class DirectPathIT {
 
     assertThat(reply.status()).isEqualTo(200);
     assertThat(reply.body()).isEqualTo("a\nb\nc\n");
+  }
+
+  /** An agent's hop-by-hop headers, in whatever case it writes them, and a receipt token never reach the client. */
+  @Test
+  void anAgentsHopByHopHeadersInAnyCaseStopHere() {
+    DisposableServer chatty = HttpServer.create().host("127.0.0.1").port(0)
+        .handle((request, response) -> response.header("Connection", "X-Secret-HOP").header("x-SECRET-hop", "1")
+            .header("KEEP-ALIVE", "timeout=5").header("proxy-authenticate", "Basic").header("X-Application-Context", "agent")
+            .header("X-Veil-Receipt-Token", "t").header("X-Kept", "yes").sendString(Mono.just("ok")))
+        .bindNow();
+    try {
+      String node = nodes.connect(chatty.port()).id + ".node.localhost";
+
+      GatewayClient.Reply reply = gateway.get(node, "/job-logs/j1");
+
+      assertThat(reply.status()).isEqualTo(200);
+      assertThat(reply.header("X-Kept")).isEqualTo("yes");
+      for (String gone : List.of("x-secret-hop", "keep-alive", "proxy-authenticate", "x-application-context", "x-veil-receipt-token")) {
+        assertThat(reply.header(gone)).as(gone).isNull();
+      }
+    } finally {
+      chatty.disposeNow();
+    }
   }
 
   @Test

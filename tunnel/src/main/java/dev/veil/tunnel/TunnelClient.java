@@ -47,6 +47,7 @@ public final class TunnelClient implements AutoCloseable {
     CoreModuleProperties.HEARTBEAT_INTERVAL.set(client, heartbeat);
     CoreModuleProperties.HEARTBEAT_REPLY_WAIT.set(client, heartbeat);
     CoreModuleProperties.HEARTBEAT_NO_REPLY_MAX.set(client, 3);
+    TunnelIoSettings.hold(client);
     client.start();
   }
 

@@ -22,15 +22,20 @@ import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import java.net.URI;
 import java.time.Duration;
-import java.util.HashSet;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.server.reactive.HttpHandler;
@@ -74,6 +79,8 @@ public final class NodeDataPlane implements HttpHandler {
   private static final String ROUTE_URI = "http://registry.invalid:80";
   private static final String TIMER = "spring.cloud.gateway.requests";
   private static final String LOOPBACK = "http://127.0.0.1:";
+  private static final String FORWARDED_PREFIX = "x-forwarded-";
+  private static final Set<HttpMethod> STANDARD_METHODS = Set.of(HttpMethod.values());
 
   private final HttpHandler chain;
   private final NodeDomainHost hosts;
@@ -89,10 +96,12 @@ public final class NodeDataPlane implements HttpHandler {
   private final ProblemWriter problems;
   private final MeterRegistry meters;
   private final NettyDataBufferFactory buffers = new NettyDataBufferFactory(io.netty.buffer.ByteBufAllocator.DEFAULT);
+  /** The route timers of the standard methods, by route, status and method: built once, not per request. */
+  private final Map<TimerKey, Timer> timers = new ConcurrentHashMap<>();
 
   /**
    * @param chain     WebFlux and Spring Cloud Gateway: every request this does not serve
-   * @param hopByHop  header names (lower case) never passed on, either way
+   * @param hopByHop  header names never passed on, either way (in any case)
    * @param rateLimit null when the rate limit is off
    * @param accessLog null when the access log is off
    */
@@ -107,7 +116,7 @@ public final class NodeDataPlane implements HttpHandler {
     this.apiPaths = apiPaths;
     this.limits = limits;
     this.client = client;
-    this.hopByHop = Set.copyOf(hopByHop);
+    this.hopByHop = ignoringCase(hopByHop);
     this.rateLimit = rateLimit;
     this.accessLog = accessLog;
     this.problems = problems;
@@ -262,9 +271,9 @@ public final class NodeDataPlane implements HttpHandler {
           io.netty.handler.codec.http.HttpHeaders from = answer.upstream().responseHeaders();
           Set<String> listed = connectionTokens(from.getAll(HttpHeaders.CONNECTION));
           from.forEach(header -> {
-            String lower = header.getKey().toLowerCase(Locale.ROOT);
-            if (!hopByHop.contains(lower) && !listed.contains(lower) && !DeliveryReceipt.TOKEN_HEADER.equals(lower)) {
-              to.add(header.getKey(), header.getValue());
+            String name = header.getKey();
+            if (!hopByHop.contains(name) && !listed.contains(name) && !DeliveryReceipt.TOKEN_HEADER.equalsIgnoreCase(name)) {
+              to.add(name, header.getValue());
             }
           });
           return response.writeWith(answer.connection().inbound().receive().retain().map(buffers::wrap)
@@ -282,12 +291,19 @@ public final class NodeDataPlane implements HttpHandler {
   private record Answer(HttpClientResponse upstream, Connection connection) {}
 
   private boolean passesOn(String name, Direct direct, Set<String> listed) {
-    String lower = name.toLowerCase(Locale.ROOT);
     // Host: the forward's own (the client sets it from the URI), as the chain sends it.
     // Forwarding headers: dropped as the chain drops them when no trusted proxies are set.
-    return !hopByHop.contains(lower) && !listed.contains(lower) && !lower.equals("host") && !lower.equals("forwarded")
-        && !lower.startsWith("x-forwarded-") && !lower.equals(ReplicaIdentity.RELAY_HEADER)
-        && !(direct.kind() == RegistryTarget.Kind.NODE && lower.equals(DeliveryReceipt.REQUEST_HEADER));
+    return !hopByHop.contains(name) && !listed.contains(name) && !name.equalsIgnoreCase("host")
+        && !name.equalsIgnoreCase("forwarded") && !name.regionMatches(true, 0, FORWARDED_PREFIX, 0, FORWARDED_PREFIX.length())
+        && !name.equalsIgnoreCase(ReplicaIdentity.RELAY_HEADER)
+        && !(direct.kind() == RegistryTarget.Kind.NODE && name.equalsIgnoreCase(DeliveryReceipt.REQUEST_HEADER));
+  }
+
+  /** Header names compared in any case, without a lower-cased copy of each name per request. */
+  private static Set<String> ignoringCase(Collection<String> names) {
+    SortedSet<String> set = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    set.addAll(names);
+    return Collections.unmodifiableSortedSet(set);
   }
 
   /** Headers a {@code Connection} header names: hop-by-hop too (RFC 9110 7.6.1), never passed on. */
@@ -295,10 +311,10 @@ public final class NodeDataPlane implements HttpHandler {
     if (connection == null || connection.isEmpty()) {
       return Set.of();
     }
-    Set<String> tokens = new HashSet<>();
+    Set<String> tokens = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
     for (String value : connection) {
       for (String token : value.split(",")) {
-        tokens.add(token.trim().toLowerCase(Locale.ROOT));
+        tokens.add(token.trim());
       }
     }
     return tokens;
@@ -312,17 +328,28 @@ public final class NodeDataPlane implements HttpHandler {
   /** Spring Cloud Gateway's route timer, with its tags as it makes them: the node and service routes' numbers stay whole. */
   private void record(ServerHttpRequest request, ServerHttpResponse response, Direct direct, long started) {
     HttpStatusCode code = response.getStatusCode();
+    HttpMethod method = request.getMethod();
+    // Standard methods and a status: a bounded set of timers (routes × statuses × methods), kept;
+    // another method is registered as before (the registry's filter names it OTHER).
+    Timer timer = code != null && STANDARD_METHODS.contains(method)
+        ? timers.computeIfAbsent(new TimerKey(direct.routeId(), code.value(), method), key -> timer(key.routeId(), code, method))
+        : timer(direct.routeId(), code, method);
+    timer.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+  }
+
+  private Timer timer(String routeId, HttpStatusCode code, HttpMethod method) {
     HttpStatus known = code == null ? null : HttpStatus.resolve(code.value());
-    Timer.builder(TIMER)
-        .tag("routeId", direct.routeId())
+    return Timer.builder(TIMER)
+        .tag("routeId", routeId)
         .tag("routeUri", ROUTE_URI)
         .tag("outcome", known == null ? "CUSTOM" : known.series().name())
         .tag("status", known == null ? "CUSTOM" : known.name())
         .tag("httpStatusCode", code == null ? "NA" : Integer.toString(code.value()))
-        .tag("httpMethod", request.getMethod().name())
-        .register(meters)
-        .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
+        .tag("httpMethod", method.name())
+        .register(meters);
   }
+
+  private record TimerKey(String routeId, int status, HttpMethod method) {}
 
   /**
    * A request this serves, with its route's limits.

@@ -5,6 +5,7 @@ import dev.veil.model.auth.Ed25519;
 import dev.veil.model.auth.KeyFile;
 import dev.veil.tunnel.SshKeys;
 import dev.veil.tunnel.TunnelCiphers;
+import dev.veil.tunnel.TunnelIoSettings;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -129,6 +130,7 @@ public final class TunnelServer implements SmartLifecycle, HealthIndicator, Info
     CoreModuleProperties.IDLE_TIMEOUT.set(ssh, settings.idleTimeout());
     CoreModuleProperties.AUTH_TIMEOUT.set(ssh, Duration.ofSeconds(10));
     CoreModuleProperties.MAX_CONCURRENT_SESSIONS.set(ssh, settings.maxTunnelsPerNode());
+    TunnelIoSettings.hold(ssh);
     try {
       ssh.start();
     } catch (IOException e) {
