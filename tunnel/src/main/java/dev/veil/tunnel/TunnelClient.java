@@ -6,6 +6,7 @@ import java.security.KeyPair;
 import java.time.Duration;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
+import org.apache.sshd.common.PropertyResolver;
 import org.apache.sshd.common.util.net.SshdSocketAddress;
 import org.apache.sshd.core.CoreModuleProperties;
 import org.apache.sshd.server.forward.AgentForwardingFilter;
@@ -66,6 +67,11 @@ public final class TunnelClient implements AutoCloseable {
 
   public String nodeId() {
     return nodeId;
+  }
+
+  /** The SSH client's own settings, which its sessions read first. */
+  PropertyResolver settings() {
+    return client;
   }
 
   @Override

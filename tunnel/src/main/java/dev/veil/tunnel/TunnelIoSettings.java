@@ -9,7 +9,7 @@ import org.apache.sshd.core.CoreModuleProperties;
 /**
  * Settings MINA's NIO2 sessions read on every socket read ({@code nio2-read-timeout}) and every
  * write ({@code nio2-min-write-timeout}), held by the SSH client or server itself. Not set there,
- * each look-up fell through to the system properties, building the {@code org.apache.sshd.<name>}
+ * each look-up fell through to the system properties, building the {@code org.apache.sshd.config.<name>}
  * key string per read and per write: 4 % of the gateway's allocation under load
  * (docs/benchmarks.md, "Gateway"). {@link #hold} sets each to the value such a look-up gives when
  * the manager starts — MINA's default, or the system property that overrides it — so nothing
