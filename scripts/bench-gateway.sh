@@ -29,7 +29,10 @@
 #      its throughput was still climbing after 60 s on 2 cores),
 #      KEEP_LOGS (a directory to copy the logs and wrk's raw output to), GATEWAY_JAVA_OPTS,
 #      GATEWAYS (the gateway configurations to measure, default "default bare chain limited"; also
-#      g1, parallel, serial: the bare gateway on that collector, named;
+#      g1, parallel, serial: the bare gateway on that collector, named; baseline: the bare gateway
+#      from BASELINE_JAR, another build's exec jar, e.g. the parent commit's, to set a change against
+#      in the same run; NODE_ID_KIND (digit, letter or any: what the bench nodes' IDs start with,
+#      digit: WebFlux's URI building throws and catches an exception for such a Host);
 #      bare carries rows 6-8's tunnel rows), PROXY_WARMUP (seconds of load on BenchProxy first, 45).
 # Installs wrk, nginx-light, haproxy, redis-server, curl from Debian if missing; builds the gateway
 # jar and the bench node (tunnel's test classes) if missing.
@@ -47,6 +50,8 @@ CONNECTIONS=${2:-200}
 WARMUP=${WARMUP:-90}
 PROXY_WARMUP=${PROXY_WARMUP:-45}
 GATEWAYS=${GATEWAYS:-default bare chain limited}
+# Every bench node's ID starts with a digit (or a letter, or either): the same kind in every row.
+NODE_ID_KIND=${NODE_ID_KIND:-digit}
 # The bare gateway on each collector, named (GATEWAYS="g1 parallel serial"): the JVM picks G1 here, but
 # Serial in a container of under 2 CPUs or 1792 MiB, as deploy/kubernetes's gateway limits make it.
 declare -A GC_OPTS=([g1]=-XX:+UseG1GC [parallel]=-XX:+UseParallelGC [serial]=-XX:+UseSerialGC)
@@ -180,7 +185,7 @@ launch_gateway() { # log name, port, management port, tunnel port, extra args...
   # shellcheck disable=SC2086 # GATEWAY_JAVA_OPTS: words
   PORT=$port MANAGEMENT_PORT=$mgmt VEIL_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
     VEIL_TUNNEL_PORT=$tunnel VEIL_TUNNEL_HOST_KEY_FILE=$WORK/gateway-host.key \
-    "${PROXY_CPUS[@]}" java -Xms1g -Xmx1g ${GATEWAY_JAVA_OPTS:-} ${GW_JVM_OPTS:-} -jar "$jar" --veil.gateway.tunnel.bind-address=127.0.0.1 \
+    "${PROXY_CPUS[@]}" java -Xms1g -Xmx1g ${GATEWAY_JAVA_OPTS:-} ${GW_JVM_OPTS:-} -jar "${GW_JAR:-$jar}" --veil.gateway.tunnel.bind-address=127.0.0.1 \
     --server.address=127.0.0.1 --management.server.address=127.0.0.1 "$@" >"$WORK/gateway-$log.log" 2>&1 & PIDS+=($!)
 }
 
@@ -245,7 +250,7 @@ measure_gateway() { # name, small only (0/1), extra gateway args...
   local name=$1 small_only=$2; shift 2
   echo "bench: gateway $name: warming up ${WARMUP} s" >&2
   start_gateway "$name" "$@"
-  start_node "node-$name" "$UP_PORT" "$SMALL"
+  start_node "node-$name" "$UP_PORT" "$SMALL" -Dveil.bench.node-id="$NODE_ID_KIND"
   NODE_PID=$LAST_PID
   NAMES_SMALL=$(( $(register_names 9) + 1 ))   # with the node: 10
   local host=$NODE_ID.node.localhost url=http://127.0.0.1:$GW_PORT raw=http://127.0.0.1:$NODE_FWD_PORT
@@ -276,7 +281,7 @@ measure_gateway() { # name, small only (0/1), extra gateway args...
     measure_bench_proxy rn-tunnel "$NODE_FWD_PORT" "$GW_PID $NODE_PID"
   fi
   case $name in bare | chain) measure_relay "$name" "$@" ;; esac
-  case $name in g1 | parallel | serial) stop_gateway; return ;; esac   # the collectors: 10 names only
+  case $name in g1 | parallel | serial | baseline) stop_gateway; return ;; esac   # 10 names only
   NAMES=$(( $(register_names 9999) + 1 ))
   R[$name-10k-small]=$(load "$url$SMALL" "$host" "$DURATION" "$GW_PID $NODE_PID")
   stop_gateway
@@ -305,9 +310,11 @@ for gateway in $GATEWAYS; do
       --veil.gateway.access-log=false ;;
     g1 | parallel | serial) GW_JVM_OPTS=${GC_OPTS[$gateway]} measure_gateway "$gateway" 0 --veil.gateway.rate-limit.enabled=false \
       --veil.gateway.access-log=false ;;
+    baseline) [ -f "${BASELINE_JAR:-}" ] || die "baseline: BASELINE_JAR names no jar"
+      GW_JAR=$BASELINE_JAR measure_gateway baseline 0 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false ;;
     chain) measure_gateway chain 0 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false \
       --veil.gateway.nodes.direct-path=false ;;
-    *) die "unknown gateway configuration $gateway (GATEWAYS: default bare chain limited g1 parallel serial)" ;;
+    *) die "unknown gateway configuration $gateway (GATEWAYS: default bare chain limited g1 parallel serial baseline)" ;;
   esac
 done
 
@@ -326,6 +333,7 @@ declare -A LABEL=(
   [g1]="Veil gateway, proxy only, ${GC_OPTS[g1]}"
   [parallel]="Veil gateway, proxy only, ${GC_OPTS[parallel]}"
   [serial]="Veil gateway, proxy only, ${GC_OPTS[serial]}"
+  [baseline]="Veil gateway, proxy only, from BASELINE_JAR ($(basename "${BASELINE_JAR:-none}"))"
   [chain]="Veil gateway, proxy only, every request through Spring Cloud Gateway's filter chain (direct-path off)"
   [default-10k]="Veil gateway as configured by default, 10,000 names registered"
   [bare-10k]="Veil gateway, proxy only, 10,000 names registered"
@@ -362,16 +370,16 @@ Machine: $CORES cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/
 Load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --timeout 60s --latency, loopback. Cores: $PINNING.
 Upstream: nginx in its own process, 1 worker, a 64-byte file (small) and an 8 MiB file (large). Gateway: -Xms1g -Xmx1g ${GATEWAY_JAVA_OPTS:-}, one at a time with its own bench node; warm-up ${WARMUP} s small + 5 s large each (discarded).
 Proxy CPU: user + system time of the proxy's processes during the run (the gateway rows: the gateway and node JVMs), 100 % = one core. Other load: CPU the machine spent on anything but this benchmark and wrk.
-Names: $NAMES_SMALL registered names, then $NAMES (the bench node, whose tunnel this gateway holds, and services held by another replica). The node is found among this gateway's own forwards before the registry is read: these rows show the registry's size does not reach that path; they do not measure relayed names.
+Names: $NAMES_SMALL registered names, then $NAMES (the bench node, whose tunnel this gateway holds, and services held by another replica). The node is found among this gateway's own forwards before the registry is read: these rows show the registry's size does not reach that path; they do not measure relayed names. The bench nodes' IDs start with: $NODE_ID_KIND.
 
 Small (64 B):
 
 $(table small 1 "${small_rows[@]}")
-$(table small 1 g1 parallel serial chain default-10k bare-10k chain-10k limited bare-relay chain-relay | tail -n +3)
+$(table small 1 baseline g1 parallel serial chain default-10k bare-10k chain-10k limited bare-relay chain-relay | tail -n +3)
 
 Large (8 MiB):
 
-$(table large 4 direct nginx haproxy rn default bare g1 parallel serial chain tunnel nginx-tunnel rn-tunnel bare-relay chain-relay)
+$(table large 4 direct nginx haproxy rn default bare baseline g1 parallel serial chain tunnel nginx-tunnel rn-tunnel bare-relay chain-relay)
 
 | target (issue #16, same run) | value | target | |
 |---|---|---|---|
