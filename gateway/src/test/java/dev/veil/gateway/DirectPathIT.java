@@ -18,6 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -38,7 +39,6 @@ import reactor.netty.http.server.HttpServer;
 @RequiresContainerEngine
 @Testcontainers
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
-    "management.server.port=0",
     "veil.gateway.tunnel.port=0",
     "veil.gateway.nodes.api-response-timeout=2s"})
 class DirectPathIT {
@@ -53,10 +53,19 @@ class DirectPathIT {
   static void hostKey(DynamicPropertyRegistry properties) throws IOException {
     String key = Files.createTempDirectory("veil-gateway-").resolve("host.key").toString();
     properties.add("veil.gateway.tunnel.host-key-file", () -> key);
+    // A fixed management port, as deployed (8089): Spring Cloud Gateway's handler mapping declines
+    // requests arriving on it only when it knows its number (with 0 it would not, unlike production).
+    try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      int management = free.getLocalPort();
+      properties.add("management.server.port", () -> management);
+    }
   }
 
   @LocalServerPort
   int port;
+
+  @LocalManagementPort
+  int managementPort;
 
   @Autowired
   TunnelServer tunnels;
@@ -140,29 +149,7 @@ class DirectPathIT {
   @Test
   void anOutOfRangeStatusIs502AndItsConnectionIsNotKept() throws Exception {
     AtomicInteger ended = new AtomicInteger();
-    try (java.net.ServerSocket odd = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-      Thread server = new Thread(() -> {
-        while (!odd.isClosed()) {
-          try (java.net.Socket connection = odd.accept()) {
-            java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(connection.getInputStream(),
-                java.nio.charset.StandardCharsets.ISO_8859_1));
-            for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
-              // the request's head
-            }
-            connection.getOutputStream().write("HTTP/1.1 42 Odd\r\nContent-Length: 2\r\n\r\nok".getBytes(
-                java.nio.charset.StandardCharsets.ISO_8859_1));
-            connection.getOutputStream().flush();
-            while (in.read() >= 0) {
-              // until the gateway lets the connection go
-            }
-            ended.incrementAndGet();
-          } catch (IOException closed) {
-            ended.incrementAndGet();
-          }
-        }
-      }, "odd-status-agent");
-      server.setDaemon(true);
-      server.start();
+    try (java.net.ServerSocket odd = rawAgent("HTTP/1.1 42 Odd\r\nContent-Length: 2\r\n\r\nok", true, ended)) {
       String node = nodes.connect(odd.getLocalPort()).id + ".node.localhost";
 
       GatewayClient.Reply reply = gateway.get(node, "/job-logs/j1");
@@ -171,6 +158,59 @@ class DirectPathIT {
       assertThat(reply.header("Content-Type")).isEqualTo("application/problem+json");
       org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> ended.get() == 1);
     }
+  }
+
+  /**
+   * A request target WebFlux cannot read as a URI ("|" unescaped): refused with 400 as WebFlux
+   * always refused it, never proxied to the node as it came.
+   */
+  @Test
+  void aTargetWebFluxCannotReadIsRefusedNeverProxied() throws IOException {
+    String node = nodes.connect(agent.port()).id + ".node.localhost";
+    // A well-formed target first: the node is reachable this way.
+    assertThat(gateway.get(node, "/job-logs/j1").status()).isEqualTo(200);
+    int reached = agentRequests.get();
+
+    try (java.net.Socket socket = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+      socket.setSoTimeout(10_000);
+      socket.getOutputStream().write(("GET /job-logs/j1|x HTTP/1.1\r\nHost: " + node + "\r\nConnection: close\r\n\r\n")
+          .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+      String statusLine = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+          java.nio.charset.StandardCharsets.ISO_8859_1)).readLine();
+
+      assertThat(statusLine).startsWith("HTTP/1.1 400");
+    }
+    assertThat(agentRequests.get()).isEqualTo(reached);
+  }
+
+  /**
+   * An upstream that closes after its headers, before any body: 502 problem, as through the chain
+   * (nothing was sent to the client yet), not its 200 cut short.
+   */
+  @Test
+  void anUpstreamClosingBeforeItsBodyIs502Problem() throws Exception {
+    try (java.net.ServerSocket curt = rawAgent("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n", false, new AtomicInteger())) {
+      String node = nodes.connect(curt.getLocalPort()).id + ".node.localhost";
+
+      GatewayClient.Reply reply = gateway.get(node, "/job-logs/j1");
+
+      assertThat(reply.status()).isEqualTo(502);
+      assertThat(reply.header("Content-Type")).isEqualTo("application/problem+json");
+      assertThat(reply.body()).contains("upstream-unreachable");
+    }
+  }
+
+  /** The management port is no way in to a node: it never proxies, whatever the Host. */
+  @Test
+  void theManagementPortNeverProxiesToANode() throws IOException {
+    String node = nodes.connect(agent.port()).id + ".node.localhost";
+    assertThat(gateway.get(node, "/job-logs/j1").status()).isEqualTo(200);
+    int reached = agentRequests.get();
+
+    GatewayClient.Reply reply = new GatewayClient(managementPort).get(node, "/job-logs/j1");
+
+    assertThat(reply.status()).isEqualTo(404);
+    assertThat(agentRequests.get()).isEqualTo(reached);
   }
 
   @Test
@@ -182,5 +222,36 @@ class DirectPathIT {
 
     assertThat(reply.status()).isEqualTo(200);
     assertThat(agentRequests.get()).isZero();
+  }
+
+  /**
+   * An agent on a raw socket: for each connection, reads the request's head and writes
+   * {@code answer} as it is; then, if {@code linger}, reads until the gateway lets the connection
+   * go, else closes it. {@code ended} counts the connections that ended.
+   */
+  private static java.net.ServerSocket rawAgent(String answer, boolean linger, AtomicInteger ended) throws IOException {
+    java.net.ServerSocket socket = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    Thread server = new Thread(() -> {
+      while (!socket.isClosed()) {
+        try (java.net.Socket connection = socket.accept()) {
+          java.io.BufferedReader in = new java.io.BufferedReader(new java.io.InputStreamReader(connection.getInputStream(),
+              java.nio.charset.StandardCharsets.ISO_8859_1));
+          for (String line = in.readLine(); line != null && !line.isEmpty(); line = in.readLine()) {
+            // the request's head
+          }
+          connection.getOutputStream().write(answer.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+          connection.getOutputStream().flush();
+          while (linger && in.read() >= 0) {
+            // until the gateway lets the connection go
+          }
+          ended.incrementAndGet();
+        } catch (IOException closed) {
+          ended.incrementAndGet();
+        }
+      }
+    }, "raw-agent");
+    server.setDaemon(true);
+    server.start();
+    return socket;
   }
 }

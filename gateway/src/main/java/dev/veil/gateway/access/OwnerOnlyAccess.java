@@ -133,10 +133,14 @@ public final class OwnerOnlyAccess implements GatewayFilter {
   // Cheap enough for every request to a service: most carry neither.
   /** Whether a request carries a Veil session by link or cookie, which never goes on to a host. */
   public static boolean carriesSession(ServerHttpRequest request) {
-    if (!paramValues(request.getURI().getRawQuery()).isEmpty()) {
+    return carriesSession(request.getURI().getRawQuery(), request.getHeaders().get(HttpHeaders.COOKIE));
+  }
+
+  /** The same, from a request's raw query (null if none) and its {@code Cookie} lines (null or empty if none). */
+  public static boolean carriesSession(String rawQuery, List<String> cookies) {
+    if (!paramValues(rawQuery).isEmpty()) {
       return true;
     }
-    List<String> cookies = request.getHeaders().get(HttpHeaders.COOKIE);
     return cookies != null && cookies.stream().anyMatch(line -> line.contains(COOKIE + "="));
   }
 

@@ -8,6 +8,7 @@ import java.net.UnknownHostException;
 import java.util.List;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
+import reactor.netty.http.server.HttpServerRequest;
 
 /**
  * Who sent a request, as the rate limit and session look-ups count it: the connection's address,
@@ -35,14 +36,21 @@ public final class ClientAddresses {
 
   /** The client's address, or {@code "unknown"}. */
   public String of(ServerHttpRequest request) {
+    return of(request.getHeaders().get(X_FORWARDED_FOR), request.getRemoteAddress());
+  }
+
+  /** The client's address, or {@code "unknown"}: of a request on the server's own connection (no WebFlux adapter). */
+  public String of(HttpServerRequest request) {
+    return of(trustedHops > 0 ? request.requestHeaders().getAll(X_FORWARDED_FOR) : null, request.remoteAddress());
+  }
+
+  private String of(List<String> forwarded, InetSocketAddress client) {
     if (trustedHops > 0) {
-      List<String> forwarded = request.getHeaders().get(X_FORWARDED_FOR);
       if (forwarded != null && forwarded.size() == 1 && !forwarded.get(0).isBlank()) {
         String[] entries = forwarded.get(0).split(",");
         return named(entries[Math.max(0, entries.length - trustedHops)].trim());
       }
     }
-    InetSocketAddress client = request.getRemoteAddress();
     return client == null || client.getAddress() == null ? "unknown" : withoutZone(client.getAddress().getHostAddress());
   }
 

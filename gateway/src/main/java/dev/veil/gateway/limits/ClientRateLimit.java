@@ -12,6 +12,7 @@ import org.springframework.core.Ordered;
 import org.springframework.http.server.reactive.ServerHttpRequest;
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.server.HttpServerRequest;
 
 /**
  * One token bucket per client address across every route, in this replica's memory
@@ -46,7 +47,16 @@ public final class ClientRateLimit implements GlobalFilter, Ordered {
 
   /** Takes a token for the request's client: null if it may go on, else the 429 to answer with. */
   public ProblemException refusal(ServerHttpRequest request) {
-    ClientBuckets.Decision decision = buckets.take(clients.of(request));
+    return refusal(clients.of(request));
+  }
+
+  /** The same, for a request on the server's own connection (no WebFlux adapter). */
+  public ProblemException refusal(HttpServerRequest request) {
+    return refusal(clients.of(request));
+  }
+
+  private ProblemException refusal(String client) {
+    ClientBuckets.Decision decision = buckets.take(client);
     if (decision.allowed()) {
       return null;
     }

@@ -57,18 +57,29 @@ public final class AccessLog implements WebFilter, Ordered {
   }
 
   /**
-   * The line for a request answered outside the filter chain ({@code NodeDataPlane}), written as
-   * its response starts: {@code kind} and {@code id} name what it was routed to (both null when it
-   * was not), {@code started} is from {@link System#nanoTime()}.
+   * The line for a request answered outside the filter chain, written as its response starts:
+   * {@code kind} and {@code id} name what it was routed to (both null when it was not),
+   * {@code started} is from {@link System#nanoTime()}.
    */
   public void write(ServerHttpRequest request, RegistryTarget.Kind kind, String id, String routeId, HttpStatusCode status,
       long started) {
+    if (log.isInfoEnabled()) {
+      write(request.getMethod().name(), request.getHeaders().getFirst(HttpHeaders.HOST), request.getURI().getRawPath(),
+          request.getRemoteAddress(), kind, id, routeId, status == null ? 200 : status.value(), started);
+    }
+  }
+
+  /**
+   * The same line from a request's parts, for one served on the server's own request and response
+   * ({@code NodeDataPlane}): {@code rawPath} without its query.
+   */
+  public void write(String method, String hostHeader, String rawPath, InetSocketAddress client, RegistryTarget.Kind kind,
+      String id, String routeId, int status, long started) {
     if (!log.isInfoEnabled()) {
       return;
     }
-    String hostHeader = request.getHeaders().getFirst(HttpHeaders.HOST);
     String host;
-    String path = request.getURI().getRawPath();
+    String path = rawPath;
     if (hostHeader == null || !PLAIN_HOST.matcher(hostHeader).matches()) {
       // Not a name we route by (user info, odd characters): never echo it, it may hold anything.
       host = "<unparsed>";
@@ -80,10 +91,8 @@ public final class AccessLog implements WebFilter, Ordered {
       host = "<redacted>." + nodeDomain;
       path = kind == null ? path : "<redacted>";
     }
-    InetSocketAddress client = request.getRemoteAddress();
-    log.info("{} {} {} route={} status={} ms={} client={}", request.getMethod(), host, path,
-        routeId == null ? "-" : routeId, status == null ? 200 : status.value(),
-        (System.nanoTime() - started) / 1_000_000,
+    log.info("{} {} {} route={} status={} ms={} client={}", method, host, path,
+        routeId == null ? "-" : routeId, status, (System.nanoTime() - started) / 1_000_000,
         client == null || client.getAddress() == null ? "-" : client.getAddress().getHostAddress());
   }
 

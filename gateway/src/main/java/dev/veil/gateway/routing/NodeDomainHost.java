@@ -23,7 +23,8 @@ public final class NodeDomainHost {
   /** Whether the host is under the node domain at all (a name or not). */
   public boolean isUnderDomain(String hostHeader) {
     String host = withoutPort(hostHeader);
-    return host != null && host.toLowerCase(Locale.ROOT).endsWith(suffix);
+    return host != null && host.length() >= suffix.length()
+        && host.regionMatches(true, host.length() - suffix.length(), suffix, 0, suffix.length());
   }
 
   /** The ID named, if the host is exactly {@code <id>.<node domain>} with an optional port. */

@@ -2,9 +2,15 @@ package dev.veil.service.problem;
 
 import java.util.Map;
 import org.springframework.core.ResolvableType;
+import org.springframework.core.codec.Encoder;
+import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.core.io.buffer.DataBufferFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.codec.EncoderHttpMessageWriter;
 import org.springframework.http.codec.HttpMessageWriter;
 import org.springframework.http.codec.ServerCodecConfigurer;
 import org.springframework.http.server.reactive.ServerHttpResponse;
@@ -17,6 +23,7 @@ public class ProblemWriter {
   private static final ResolvableType PROBLEM = ResolvableType.forClass(ProblemDetail.class);
 
   private final HttpMessageWriter<ProblemDetail> writer;
+  private final Encoder<ProblemDetail> encoder;
   private final ProblemMapping mapping;
 
   @SuppressWarnings("unchecked")
@@ -26,6 +33,7 @@ public class ProblemWriter {
         .filter(w -> w.canWrite(PROBLEM, MediaType.APPLICATION_PROBLEM_JSON))
         .findFirst()
         .orElseThrow(() -> new IllegalStateException("no JSON writer for ProblemDetail"));
+    this.encoder = writer instanceof EncoderHttpMessageWriter<ProblemDetail> encoding ? encoding.getEncoder() : null;
   }
 
   public Mono<Void> write(ServerWebExchange exchange, Throwable error) {
@@ -39,4 +47,21 @@ public class ProblemWriter {
     response.getHeaders().addAll(answer.getHeaders());
     return writer.write(Mono.justOrEmpty(answer.getBody()), PROBLEM, MediaType.APPLICATION_PROBLEM_JSON, response, Map.of());
   }
+
+  /**
+   * The same answer made up front, for a handler that writes it on the server's own response (no
+   * WebFlux adapter): its status, its headers ({@code Content-Type}, {@code Retry-After}, ...) and
+   * its body, encoded as {@link #write} encodes it, in a buffer the caller sends or releases.
+   */
+  public Encoded encode(Throwable error, DataBufferFactory buffers) {
+    if (encoder == null) {
+      throw new IllegalStateException("the JSON writer for ProblemDetail has no encoder");
+    }
+    ResponseEntity<ProblemDetail> answer = mapping.toResponse(error);
+    DataBuffer body = encoder.encodeValue(answer.getBody(), buffers, PROBLEM, MediaType.APPLICATION_PROBLEM_JSON, Map.of());
+    return new Encoded(answer.getStatusCode(), answer.getHeaders(), body);
+  }
+
+  /** A problem answer, encoded: {@code body} is the caller's to send or release. */
+  public record Encoded(HttpStatusCode status, HttpHeaders headers, DataBuffer body) {}
 }
