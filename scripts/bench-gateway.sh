@@ -31,13 +31,15 @@
 #      GATEWAYS (the gateway configurations to measure, default "default bare chain limited"; also
 #      g1, parallel, serial: the bare gateway on that collector, named; baseline: the bare gateway
 #      from BASELINE_JAR, another build's exec jar, e.g. the parent commit's, to set a change against
-#      in the same run; NODE_ID_KIND (digit, letter or any: what the bench nodes' IDs start with,
-#      digit: WebFlux's URI building throws and catches an exception for such a Host);
-#      bare carries rows 6-8's tunnel rows), PROXY_WARMUP (seconds of load on BenchProxy first, 45).
+#      in the same run; bare carries rows 6-8's tunnel rows), PROXY_WARMUP (seconds of load on
+#      BenchProxy first, 45), NODE_ID_KIND (digit, letter or any: what the bench nodes' IDs start
+#      with, default digit: WebFlux's URI building throws and catches an exception for such a Host).
 # Installs wrk, nginx-light, haproxy, redis-server, curl from Debian if missing; builds the gateway
 # jar and the bench node (tunnel's test classes) if missing.
 set -euo pipefail
 
+# A baseline jar named relative to where the script was called from, before the cd below.
+if [ -n "${BASELINE_JAR:-}" ]; then BASELINE_JAR=$(realpath -m "$BASELINE_JAR"); fi
 VEIL_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$VEIL_HOME"
 # shellcheck source=scripts/engine.sh
@@ -52,6 +54,9 @@ PROXY_WARMUP=${PROXY_WARMUP:-45}
 GATEWAYS=${GATEWAYS:-default bare chain limited}
 # Every bench node's ID starts with a digit (or a letter, or either): the same kind in every row.
 NODE_ID_KIND=${NODE_ID_KIND:-digit}
+case " $GATEWAYS " in
+  *" baseline "*) [ -f "${BASELINE_JAR:-}" ] || { echo "bench: baseline: BASELINE_JAR names no jar" >&2; exit 1; } ;;
+esac
 # The bare gateway on each collector, named (GATEWAYS="g1 parallel serial"): the JVM picks G1 here, but
 # Serial in a container of under 2 CPUs or 1792 MiB, as deploy/kubernetes's gateway limits make it.
 declare -A GC_OPTS=([g1]=-XX:+UseG1GC [parallel]=-XX:+UseParallelGC [serial]=-XX:+UseSerialGC)
@@ -310,8 +315,7 @@ for gateway in $GATEWAYS; do
       --veil.gateway.access-log=false ;;
     g1 | parallel | serial) GW_JVM_OPTS=${GC_OPTS[$gateway]} measure_gateway "$gateway" 0 --veil.gateway.rate-limit.enabled=false \
       --veil.gateway.access-log=false ;;
-    baseline) [ -f "${BASELINE_JAR:-}" ] || die "baseline: BASELINE_JAR names no jar"
-      GW_JAR=$BASELINE_JAR measure_gateway baseline 0 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false ;;
+    baseline) GW_JAR=$BASELINE_JAR measure_gateway baseline 0 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false ;;
     chain) measure_gateway chain 0 --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false \
       --veil.gateway.nodes.direct-path=false ;;
     *) die "unknown gateway configuration $gateway (GATEWAYS: default bare chain limited g1 parallel serial baseline)" ;;

@@ -32,9 +32,11 @@ import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
 /**
- * The direct path's timing rules (NodeDataPlane), with a short response timeout: it bounds the
- * wait for a response's headers, never a body's pace (a live log may be quiet for long), as
- * through the filter chain; and what it leaves to the chain, CORS preflights.
+ * The direct path (NodeDataPlane) where it answers for itself: with a short response timeout, it
+ * bounds the wait for a response's headers, never a body's pace (a live log may be quiet for long),
+ * as through the filter chain; an agent's hop-by-hop headers; an upstream's bad status or early close
+ * (502 problem); what it leaves to the chain (CORS preflights, targets WebFlux cannot read); and that
+ * the management port is no way in.
  */
 @RequiresContainerEngine
 @Testcontainers
@@ -58,6 +60,7 @@ class DirectPathIT {
     try (java.net.ServerSocket free = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
       int management = free.getLocalPort();
       properties.add("management.server.port", () -> management);
+      properties.add("management.server.address", () -> "127.0.0.1");
     }
   }
 

@@ -302,6 +302,9 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
                 logged(request, target, direct, status, started);
                 return response.send(whole).then();
               })
+              // The first buffer, held by switchOnFirst, is discarded unreleased when the send never
+              // takes it (the client gone, a cancel in between): released here, once.
+              .doOnDiscard(ByteBuf.class, NodeDataPlane::releaseOnce)
               .then();
         })
         .doFinally(signal -> {
@@ -311,6 +314,12 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
             left.dispose();
           }
         });
+  }
+
+  private static void releaseOnce(ByteBuf buffer) {
+    if (buffer.refCnt() > 0) {
+      buffer.release();
+    }
   }
 
   /** The failure as a problem, with nothing of a host's answer (its cookies, its Content-Type). */
