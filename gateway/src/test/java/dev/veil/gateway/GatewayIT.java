@@ -3,6 +3,7 @@ package dev.veil.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ch.qos.logback.classic.LoggerContext;
 import dev.veil.gateway.tunnel.TunnelServer;
 import dev.veil.model.id.RandomIds;
 import dev.veil.testsupport.RedisContainers;
@@ -26,6 +27,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.system.CapturedOutput;
@@ -118,6 +120,15 @@ class GatewayIT {
 
     assertThat(reply.status()).isEqualTo(200);
     assertThat(reply.body()).isEqualTo("agent POST /job-definition/Job123?x=1%202 session=s3ss10n hop=null connection=null body=" + body + " receipt=null");
+  }
+
+  @Test
+  void logEventsAreCountedByLevelWithoutATurboFilterOnEveryLevelCheck() {
+    LoggerContext logging = (LoggerContext) LoggerFactory.getILoggerFactory();
+    assertThat(logging.getTurboFilterList()).isEmpty();
+    double before = meters.get("logback.events").tag("level", "warn").counter().count();
+    LoggerFactory.getLogger(GatewayIT.class).warn("counted");
+    assertThat(meters.get("logback.events").tag("level", "warn").counter().count()).isEqualTo(before + 1);
   }
 
   @Test

@@ -20,6 +20,11 @@ public final class Base58 {
 
   private Base58() {}
 
+  /** Whether {@code c} is a character of the alphabet (no 0, O, I or l; ASCII only). */
+  public static boolean isDigit(char c) {
+    return c < 128 && INDEX[c] >= 0;
+  }
+
   /** Encodes bytes; each leading zero byte becomes a leading {@code 1}. */
   public static String encode(byte[] bytes) {
     int zeros = 0;

@@ -51,4 +51,12 @@ class IdsTest {
     assertThat(Base58.encode(new byte[0])).isEmpty();
     assertThat(Base58.encode("hello world".getBytes())).isEqualTo("StV1DL6CwTryKyV");
   }
+
+  @Test
+  void base58DigitsAreTheBitcoinAlphabetAndNothingElse() {
+    String alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+    for (char c = 0; c < 512; c++) {
+      assertThat(Base58.isDigit(c)).as("%s (%d)", c, (int) c).isEqualTo(alphabet.indexOf(c) >= 0);
+    }
+  }
 }

@@ -2,8 +2,11 @@ package dev.veil.gateway.observe;
 
 import dev.veil.gateway.config.GatewayProperties;
 import dev.veil.gateway.routing.NodeDomainHost;
+import ch.qos.logback.classic.LoggerContext;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import java.util.Set;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -28,5 +31,14 @@ class ObserveConfig {
   @Bean
   MeterFilter boundedMethodTags() {
     return MeterFilter.replaceTagValues("httpMethod", method -> METHODS.contains(method) ? method : "OTHER");
+  }
+
+  /**
+   * {@code logback.events} by level, from an appender ({@link LogEventCounter}); Boot's own binder
+   * for it, a turbo filter consulted on every level check, is excluded in application.yml.
+   */
+  @Bean(destroyMethod = "close")
+  LogEventCounter logEventCounter(MeterRegistry registry) {
+    return LogEventCounter.attach((LoggerContext) LoggerFactory.getILoggerFactory(), registry);
   }
 }

@@ -1,8 +1,8 @@
 package dev.veil.gateway.routing;
 
+import dev.veil.model.id.Base58;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * Reads the name out of a Host header of the form {@code <id>.<node domain>[:port]}. The ID is
@@ -11,8 +11,9 @@ import java.util.regex.Pattern;
  */
 public final class NodeDomainHost {
 
-  private static final Pattern ID = Pattern.compile("[1-9A-HJ-NP-Za-km-z]{16,64}");
-  private static final Pattern PORT = Pattern.compile("[0-9]{1,5}");
+  private static final int MIN_ID = 16;
+  private static final int MAX_ID = 64;
+  private static final int MAX_PORT_DIGITS = 5;
 
   private final String suffix;
 
@@ -35,8 +36,36 @@ public final class NodeDomainHost {
       return Optional.empty();
     }
     // IDs are case-sensitive base58: the label is taken as sent, never lower-cased.
-    String label = host.substring(0, host.length() - suffix.length());
-    return ID.matcher(label).matches() ? Optional.of(label) : Optional.empty();
+    int end = host.length() - suffix.length();
+    return isId(host, end) ? Optional.of(host.substring(0, end)) : Optional.empty();
+  }
+
+  /** Whether {@code host}'s first {@code end} characters are one ID: 16 to 64 base58 characters (no dot, no user info). */
+  private static boolean isId(String host, int end) {
+    if (end < MIN_ID || end > MAX_ID) {
+      return false;
+    }
+    for (int i = 0; i < end; i++) {
+      if (!Base58.isDigit(host.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether the text from {@code start} is a port: 1 to 5 ASCII digits. */
+  private static boolean isPort(String text, int start) {
+    int digits = text.length() - start;
+    if (digits < 1 || digits > MAX_PORT_DIGITS) {
+      return false;
+    }
+    for (int i = start; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String withoutPort(String hostHeader) {
@@ -47,7 +76,7 @@ public final class NodeDomainHost {
     if (colon < 0) {
       return hostHeader.endsWith(".") ? hostHeader.substring(0, hostHeader.length() - 1) : hostHeader;
     }
-    if (!PORT.matcher(hostHeader.substring(colon + 1)).matches()) {
+    if (!isPort(hostHeader, colon + 1)) {
       return null;
     }
     String host = hostHeader.substring(0, colon);

@@ -38,6 +38,23 @@ class NodeDomainHostTest {
   }
 
   @Test
+  void anIdIsSixteenToSixtyFourBase58CharactersAndAPortOneToFiveAsciiDigits() {
+    assertThat(hosts.id(ID.substring(0, 16) + ".node.localhost")).contains(ID.substring(0, 16));
+    assertThat(hosts.id(ID.substring(0, 15) + ".node.localhost")).isEmpty();
+    String longest = (ID + ID).substring(0, 64);
+    assertThat(hosts.id(longest + ".node.localhost")).contains(longest);
+    assertThat(hosts.id(longest + "z.node.localhost")).isEmpty();
+    for (char notBase58 : "0OIl-_+\u00e9\u0661".toCharArray()) {
+      assertThat(hosts.id(notBase58 + ID.substring(1) + ".node.localhost")).as("with %s", notBase58).isEmpty();
+    }
+    assertThat(hosts.id(ID + ".node.localhost:65535")).contains(ID);
+    assertThat(hosts.id(ID + ".node.localhost:123456")).isEmpty();
+    assertThat(hosts.id(ID + ".node.localhost:")).isEmpty();
+    assertThat(hosts.id(ID + ".node.localhost:8\u0660")).isEmpty(); // an Arabic-Indic zero is no ASCII digit
+    assertThat(hosts.isUnderDomain("x.node.localhost:")).isFalse();
+  }
+
+  @Test
   void tellsWhetherAHostIsUnderTheNodeDomainAtAll() {
     assertThat(hosts.isUnderDomain("x.node.localhost:8080")).isTrue();
     assertThat(hosts.isUnderDomain("a.b.node.localhost")).isTrue();
