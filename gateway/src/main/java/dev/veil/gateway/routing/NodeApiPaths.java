@@ -28,6 +28,16 @@ public final class NodeApiPaths implements GatewayFilter {
 
   /** Whether {@code rawPath} is one of the agent's API paths. */
   public boolean allows(String rawPath) {
-    return prefixes.stream().anyMatch(rawPath::startsWith) && !rawPath.contains("/../") && !rawPath.contains("%");
+    return hasPrefix(rawPath) && !rawPath.contains("/../") && !rawPath.contains("%");
+  }
+
+  private boolean hasPrefix(String rawPath) {
+    // A loop, not a stream: asked on every request to a node.
+    for (String prefix : prefixes) {
+      if (rawPath.startsWith(prefix)) {
+        return true;
+      }
+    }
+    return false;
   }
 }

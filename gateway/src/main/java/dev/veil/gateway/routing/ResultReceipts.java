@@ -78,7 +78,8 @@ public final class ResultReceipts implements GatewayFilter, Ordered, DisposableB
 
   /** Whether a request to a node collects a private result, and so is one this filter asks a receipt for. */
   public static boolean isCollecting(HttpMethod method, String rawPath) {
-    return isCollecting(method, RESULT_PATH.matcher(rawPath));
+    // Most paths are not under /job: no matcher for them (asked on every request to a node).
+    return method == HttpMethod.GET && rawPath.startsWith("/job") && isCollecting(method, RESULT_PATH.matcher(rawPath));
   }
 
   private static boolean isCollecting(HttpMethod method, Matcher result) {
