@@ -57,7 +57,7 @@ apt_ensure() {
 # vectors independently of the Java code (common-model's SealingVectorsTest), and Redis itself,
 # run as processes for the topologies a container does not give simply (a three-primary cluster,
 # a primary under Sentinel: test-support's RedisCluster and RedisSentinel), and HAProxy, the load
-# balancer in front of the replicas of e2e's ScaleOutIT.
+# balancer in front of the replicas of e2e's ScaleOutIT; and the smaller tools named below.
 ensure_test_tools() {
   python3 -c 'import cryptography.hazmat.primitives.asymmetric.x25519' >/dev/null 2>&1 \
     || apt_ensure python3 python3-cryptography
@@ -69,6 +69,8 @@ ensure_test_tools() {
   command -v docker-compose >/dev/null 2>&1 || apt_ensure docker-compose
   # Verifies deploy/host's systemd unit (HostUnitTest).
   command -v systemd-analyze >/dev/null 2>&1 || apt_ensure systemd
+  # Reads the listen backlog of the gateway's tunnel listeners (TunnelBehaviour).
+  command -v ss >/dev/null 2>&1 || apt_ensure iproute2
 }
 
 podman_socket_path() {

@@ -22,6 +22,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -132,6 +133,28 @@ abstract class TunnelBehaviour {
       assertThat(reply.status()).as(path).isEqualTo(404);
       assertThat(reply.body()).as(path).doesNotStartWith("agent");
     }
+  }
+
+  @Test
+  void theTunnelPortAndEveryForwardsListenerHoldABurstOfConnectionsNotJavasFifty() throws Exception {
+    TestNodes.TestNode node = nodes.connect(upstreams.agent.port());
+    int forward = localForwards.forward(RegistryTarget.Kind.NODE, node.id).orElseThrow().port();
+    // The kernel caps a listen backlog at net.core.somaxconn (read by line: Files.readString
+    // trusts a size procfs does not report, and returns part of the value).
+    int expected = Math.min(1024, Integer.parseInt(Files.readAllLines(Path.of("/proc/sys/net/core/somaxconn")).get(0).trim()));
+    assertThat(expected).as("somaxconn leaves room to tell 1024 from Java's 50").isGreaterThan(50);
+    assertThat(listenBacklog(forward)).isEqualTo(expected);
+    assertThat(listenBacklog(tunnels.port())).isEqualTo(expected);
+  }
+
+  /** A listening socket's backlog, as ss (iproute2; ./veil test installs it) reads it from the kernel: its Send-Q. */
+  private static int listenBacklog(int port) throws IOException, InterruptedException {
+    Process ss = new ProcessBuilder("ss", "-Hltn", "sport = :" + port).redirectErrorStream(true).start();
+    String out = new String(ss.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    assertThat(ss.waitFor()).as("ss: %s", out).isZero();
+    String[] columns = out.split("\\s+");
+    assertThat(columns).as("one listener on port %d: %s", port, out).hasSizeGreaterThanOrEqualTo(4).contains("LISTEN");
+    return Integer.parseInt(columns[2]);
   }
 
   @Test

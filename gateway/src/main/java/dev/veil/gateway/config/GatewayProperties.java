@@ -142,6 +142,11 @@ public record GatewayProperties(
    * @param idleTimeout        a tunnel silent this long (no traffic, no heartbeat) is closed
    * @param jobCheckTimeout    longest wait for the market to say who holds a job
    * @param nodeMemory         how long a node ID stays reserved (no service may take it) after its last tunnel opened
+   * @param acceptBacklog      connections the kernel holds for each tunnel listener (the SSH port and every
+   *                           forward's loopback port) until they are accepted (capped by
+   *                           {@code net.core.somaxconn}); one beyond it has its SYN dropped and retried a
+   *                           second later. Java's default, 50, is fewer than the gateway's pool opens at once to
+   *                           a busy forward.
    */
   public record Tunnel(
       @DefaultValue("2222") @Min(0) int port,
@@ -153,5 +158,6 @@ public record GatewayProperties(
       @DefaultValue("4") @Min(1) int maxTunnelsPerNode,
       @DefaultValue("60s") @NotNull Duration idleTimeout,
       @DefaultValue("2s") @NotNull Duration jobCheckTimeout,
-      @DefaultValue("30d") @NotNull Duration nodeMemory) {}
+      @DefaultValue("30d") @NotNull Duration nodeMemory,
+      @DefaultValue("1024") @Min(1) int acceptBacklog) {}
 }

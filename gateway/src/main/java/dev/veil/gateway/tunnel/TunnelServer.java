@@ -127,6 +127,9 @@ public final class TunnelServer implements SmartLifecycle, HealthIndicator, Info
     // Small writes go out at once, on the tunnel and on the forwards' loopback sockets: with
     // Nagle's algorithm each request through a tunnel waited for a delayed ACK (~40 ms).
     CoreModuleProperties.TCP_NODELAY.set(ssh, true);
+    // Every listener of this server, the forwards' loopback ones too: a burst of new pool connections
+    // to one forward beyond Java's backlog of 50 lost SYNs, each a second's wait (docs/benchmarks.md).
+    CoreModuleProperties.SOCKET_BACKLOG.set(ssh, settings.acceptBacklog());
     CoreModuleProperties.IDLE_TIMEOUT.set(ssh, settings.idleTimeout());
     CoreModuleProperties.AUTH_TIMEOUT.set(ssh, Duration.ofSeconds(10));
     CoreModuleProperties.MAX_CONCURRENT_SESSIONS.set(ssh, settings.maxTunnelsPerNode());
