@@ -201,7 +201,7 @@ start_gateway() { # name, extra args...
   GW_PID=$!
   wait_http "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" "gateway ($name)"
   for _ in $(seq 60); do ss -Hltn "sport = :$GW_TUNNEL_PORT" | grep -q . && break; sleep 0.5; done
-  FINGERPRINT=$(curl -s "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" | grep -o '"hostKeyFingerprint":"[^"]*"' | cut -d'"' -f4)
+  FINGERPRINT=$(curl -s "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" | { grep -o '"hostKeyFingerprint":"[^"]*"' || true; } | cut -d'"' -f4)
   [ -n "$FINGERPRINT" ] || die "no tunnel.hostKeyFingerprint on the gateway's /actuator/info"
 }
 stop_gateway() {

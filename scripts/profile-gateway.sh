@@ -91,6 +91,7 @@ wait_http "http://127.0.0.1:$UP_PORT$SMALL" "the upstream nginx"
 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no >"$WORK/redis.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
+redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || die "Redis does not answer on port $REDIS_PORT: $(tail -3 "$WORK/redis.log")"
 
 # shellcheck disable=SC2086 # GATEWAY_JAVA_OPTS, GATEWAY_ARGS: words
 PORT=$GW_PORT MANAGEMENT_PORT=$GW_MGMT_PORT VEIL_REDIS_URL=redis://127.0.0.1:$REDIS_PORT \
@@ -101,7 +102,7 @@ PORT=$GW_PORT MANAGEMENT_PORT=$GW_MGMT_PORT VEIL_REDIS_URL=redis://127.0.0.1:$RE
 GW_PID=$!
 wait_http "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" gateway
 for _ in $(seq 60); do ss -Hltn "sport = :$GW_TUNNEL_PORT" | grep -q . && break; sleep 0.5; done
-FINGERPRINT=$(curl -s "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" | grep -o '"hostKeyFingerprint":"[^"]*"' | cut -d'"' -f4)
+FINGERPRINT=$(curl -s "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" | { grep -o '"hostKeyFingerprint":"[^"]*"' || true; } | cut -d'"' -f4)
 [ -n "$FINGERPRINT" ] || die "no tunnel.hostKeyFingerprint on the gateway's /actuator/info"
 start_node node "$UP_PORT" "$SMALL" -Dveil.bench.node-id=digit
 NODE_PID=$LAST_PID
@@ -134,6 +135,7 @@ for i in $(seq "$RUNS"); do
   o1=$(overflows)
   printf '### run %s\n%s\n' "$i" "$out" >> "$WORK/wrk.txt"
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  ((${requests:-0} > 0)) || die "run $i: wrk completed no request: $out"
   awk -v run="$i" -v n="$requests" -v gu="$(pct $((gu1 - gu0)))" -v gs="$(pct $((gs1 - gs0)))" \
       -v nu="$(pct $((nu1 - nu0)))" -v ns="$(pct $((ns1 - ns0)))" -v gr=$((gr1 - gr0)) -v gw=$((gw1 - gw0)) \
       -v nr=$((nr1 - nr0)) -v nw=$((nw1 - nw0)) -v overflow=$((o1 - o0)) '

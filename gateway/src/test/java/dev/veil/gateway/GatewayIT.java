@@ -128,7 +128,8 @@ class GatewayIT {
     assertThat(logging.getTurboFilterList()).isEmpty();
     double before = meters.get("logback.events").tag("level", "warn").counter().count();
     LoggerFactory.getLogger(GatewayIT.class).warn("counted");
-    assertThat(meters.get("logback.events").tag("level", "warn").counter().count()).isEqualTo(before + 1);
+    // At least: another thread may warn meanwhile.
+    assertThat(meters.get("logback.events").tag("level", "warn").counter().count()).isGreaterThanOrEqualTo(before + 1);
   }
 
   @Test

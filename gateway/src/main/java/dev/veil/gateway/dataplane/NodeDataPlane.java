@@ -99,7 +99,7 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
   /**
    * The client to each loopback forward port, its address set: the request then names only its
    * path, which Reactor Netty does not parse with a regular expression as it does an absolute URL
-   * (2.2 % of the event loops' time, docs/benchmarks.md). Same pool as {@link #client}'s.
+   * (3.1 % of the event loops' samples, docs/benchmarks.md). Same pool as {@link #client}'s.
    */
   private final Cache<Integer, HttpClient> forwardClients = Caffeine.newBuilder().maximumSize(FORWARD_CLIENTS).build();
   private final Set<String> hopByHop;
@@ -217,7 +217,9 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
     return forwardClients.get(port, p -> {
       // The literal: an address, no lookup (the forward's listener is bound to it).
       InetSocketAddress address = new InetSocketAddress("127.0.0.1", p);
-      return client.remoteAddress(() -> address);
+      // Plain HTTP whatever TLS the gateway's client is given for https URLs: a path alone takes its
+      // scheme from the client's settings, and the forward's listener speaks plain HTTP.
+      return client.noSSL().remoteAddress(() -> address);
     });
   }
 

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import java.util.Set;
 import org.slf4j.LoggerFactory;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -35,10 +36,16 @@ class ObserveConfig {
 
   /**
    * {@code logback.events} by level, from an appender ({@link LogEventCounter}); Boot's own binder
-   * for it, a turbo filter consulted on every level check, is excluded in application.yml.
+   * for it, a turbo filter consulted on every level check, is excluded on {@code GatewayApplication}.
+   * Only when logback is the logging backend, as Boot's binder was.
    */
   @Bean(destroyMethod = "close")
+  @ConditionalOnClass(name = "ch.qos.logback.classic.LoggerContext")
   LogEventCounter logEventCounter(MeterRegistry registry) {
-    return LogEventCounter.attach((LoggerContext) LoggerFactory.getILoggerFactory(), registry);
+    if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext logback)) {
+      throw new IllegalStateException("the gateway logs through logback (logback-spring.xml); SLF4J is bound to "
+          + LoggerFactory.getILoggerFactory().getClass().getName());
+    }
+    return LogEventCounter.attach(logback, registry);
   }
 }

@@ -45,6 +45,21 @@ class LogEventCounterTest {
   }
 
   @Test
+  void keepsCountingAfterTheLoggingContextIsResetUntilClosed() {
+    Logger log = context.getLogger("some.component");
+    try (LogEventCounter counter = LogEventCounter.attach(context, registry)) {
+      context.reset(); // as a reconfiguration, or another application context starting, does
+      log.warn("after a reset");
+      assertThat(count("warn")).isEqualTo(1);
+      assertThat(counter.isStarted()).isTrue();
+    }
+    context.reset();
+    log.warn("closed");
+    assertThat(count("warn")).isEqualTo(1);
+    assertThat(context.getCopyOfListenerList()).isEmpty();
+  }
+
+  @Test
   void asksNothingOfALevelCheck() {
     try (LogEventCounter counter = LogEventCounter.attach(context, registry)) {
       assertThat(context.getTurboFilterList()).isEmpty();
