@@ -108,35 +108,8 @@ else
 fi
 WRK_PREFIX=$WRK_CPUS   # bench-lib's load runs wrk under it
 
-nginx_conf() { # name, workers, server block
-  mkdir -p "$WORK/$1"
-  cat > "$WORK/$1/nginx.conf" <<CONF
-worker_processes $2;
-daemon off;
-pid $WORK/$1/nginx.pid;
-error_log $WORK/$1/error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 1000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $WORK/$1/body; proxy_temp_path $WORK/$1/proxy;
-  fastcgi_temp_path $WORK/$1/fcgi; uwsgi_temp_path $WORK/$1/uwsgi; scgi_temp_path $WORK/$1/scgi;
-  $3
-}
-CONF
-}
-
 # --- Upstream: its own nginx, one worker.
-mkdir -p "$WORK/www/job-logs"
-head -c 64 /dev/zero | tr '\0' 'x' > "$WORK/www$SMALL"
-head -c $((8 * 1024 * 1024)) /dev/urandom > "$WORK/www$LARGE"
-chmod -R a+rX "$WORK/www"
-nginx_conf upstream 1 "server { listen 127.0.0.1:$UP_PORT; root $WORK/www; }"
-"${UP_CPUS[@]}" nginx -e "$WORK/upstream/error.log" -p "$WORK/upstream" -c "$WORK/upstream/nginx.conf" & PIDS+=($!)
-UP_PID=$!
-wait_http "http://127.0.0.1:$UP_PORT$SMALL" "the upstream nginx"
+start_upstream "$UP_PORT" "${UP_CPUS[@]}"
 
 # --- nginx as a reverse proxy: workers = the proxies' cores, keep-alive to the upstream.
 nginx_conf proxy "$PROXY_WORKERS" "upstream origin { server 127.0.0.1:$UP_PORT; keepalive 512; }
@@ -374,7 +347,7 @@ Machine: $CORES cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/
 Load: wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s --timeout 60s --latency, loopback. Cores: $PINNING.
 Upstream: nginx in its own process, 1 worker, a 64-byte file (small) and an 8 MiB file (large). Gateway: -Xms1g -Xmx1g ${GATEWAY_JAVA_OPTS:-}, one at a time with its own bench node; warm-up ${WARMUP} s small + 5 s large each (discarded).
 Proxy CPU: user + system time of the proxy's processes during the run (the gateway rows: the gateway and node JVMs), 100 % = one core. Other load: CPU the machine spent on anything but this benchmark and wrk.
-Names: $NAMES_SMALL registered names, then $NAMES (the bench node, whose tunnel this gateway holds, and services held by another replica). The node is found among this gateway's own forwards before the registry is read: these rows show the registry's size does not reach that path; they do not measure relayed names. The bench nodes' IDs start with: $NODE_ID_KIND.
+Names: $NAMES_SMALL registered names, then ${NAMES:-– (no configuration measured with more)} (the bench node, whose tunnel this gateway holds, and services held by another replica). The node is found among this gateway's own forwards before the registry is read: these rows show the registry's size does not reach that path; they do not measure relayed names. The bench nodes' IDs start with: $NODE_ID_KIND.
 
 Small (64 B):
 

@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# Helpers shared by the load benchmarks (bench-gateway.sh, bench-tunnel.sh). The caller sets
+# Helpers shared by the load benchmarks (bench-gateway.sh, bench-tunnel.sh, profile-gateway.sh). The caller sets
 # WORK (a scratch directory), THREADS and CONNECTIONS (wrk's), and PIDS (an array of what it
 # started), and defines die(); WRK_PREFIX, if set, is a command wrk runs under (taskset -c N).
 
@@ -72,6 +72,42 @@ load() { # url, host header (or -), seconds, pids whose CPU to count (space-sepa
     $1 == "99%" { p99 = ms($2) }
     END { printf "%.1f %.2f %.2f %.1f %d %d %d\n", rps, p50, p99, mibs, errors, cpu, (other < 0 ? 0 : other) }' <<<"$out"
   sleep 2   # what the last run left in flight drains before the next
+}
+
+# An nginx configuration in $WORK/<name>/nginx.conf: keep-alive on, no access log, the given
+# server (and upstream) blocks; run it with nginx -p "$WORK/<name>" -c "$WORK/<name>/nginx.conf".
+nginx_conf() { # name, workers, server block
+  mkdir -p "$WORK/$1"
+  cat > "$WORK/$1/nginx.conf" <<CONF
+worker_processes $2;
+daemon off;
+pid $WORK/$1/nginx.pid;
+error_log $WORK/$1/error.log warn;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  sendfile on;
+  keepalive_requests 1000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $WORK/$1/body; proxy_temp_path $WORK/$1/proxy;
+  fastcgi_temp_path $WORK/$1/fcgi; uwsgi_temp_path $WORK/$1/uwsgi; scgi_temp_path $WORK/$1/scgi;
+  $3
+}
+CONF
+}
+
+# The upstream both gateway scripts measure against: nginx, one worker, serving a 64-byte $SMALL and
+# an 8 MiB $LARGE (under an agent API path, so the gateway lets them through); sets UP_PID.
+start_upstream() { # port, then what to run nginx under (taskset -c N), if anything
+  local port=$1; shift
+  mkdir -p "$WORK/www$(dirname "$SMALL")" "$WORK/www$(dirname "$LARGE")"
+  head -c 64 /dev/zero | tr '\0' 'x' > "$WORK/www$SMALL"
+  head -c $((8 * 1024 * 1024)) /dev/urandom > "$WORK/www$LARGE"
+  chmod -R a+rX "$WORK/www"
+  nginx_conf upstream 1 "server { listen 127.0.0.1:$port; root $WORK/www; }"
+  "$@" nginx -e "$WORK/upstream/error.log" -p "$WORK/upstream" -c "$WORK/upstream/nginx.conf" & PIDS+=($!)
+  UP_PID=$!
+  wait_http "http://127.0.0.1:$port$SMALL" "the upstream nginx"
 }
 
 # A bench node (tunnel's test classes: dev.veil.tunnel.BenchNode) dialing the gateway's tunnel

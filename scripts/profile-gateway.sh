@@ -66,28 +66,7 @@ trap 'exit 130' INT TERM
 take_port UP_PORT 18300; take_port REDIS_PORT 18330
 take_port GW_PORT 18340; take_port GW_MGMT_PORT 18350; take_port GW_TUNNEL_PORT 18360
 
-mkdir -p "$WORK/www/job-logs" "$WORK/upstream"
-head -c 64 /dev/zero | tr '\0' 'x' > "$WORK/www$SMALL"
-head -c $((8 * 1024 * 1024)) /dev/urandom > "$WORK/www$LARGE"
-chmod -R a+rX "$WORK/www"
-cat > "$WORK/upstream/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-pid $WORK/upstream/nginx.pid;
-error_log $WORK/upstream/error.log warn;
-events { worker_connections 8192; }
-http {
-  access_log off;
-  sendfile on;
-  keepalive_requests 1000000;
-  keepalive_timeout 300s;
-  client_body_temp_path $WORK/upstream/body; proxy_temp_path $WORK/upstream/proxy;
-  fastcgi_temp_path $WORK/upstream/fcgi; uwsgi_temp_path $WORK/upstream/uwsgi; scgi_temp_path $WORK/upstream/scgi;
-  server { listen 127.0.0.1:$UP_PORT; root $WORK/www; }
-}
-CONF
-nginx -e "$WORK/upstream/error.log" -p "$WORK/upstream" -c "$WORK/upstream/nginx.conf" & PIDS+=($!)
-wait_http "http://127.0.0.1:$UP_PORT$SMALL" "the upstream nginx"
+start_upstream "$UP_PORT"
 
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no >"$WORK/redis.log" 2>&1 & PIDS+=($!)
 for _ in $(seq 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 0.2; done
