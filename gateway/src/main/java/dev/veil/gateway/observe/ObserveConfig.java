@@ -1,13 +1,12 @@
 package dev.veil.gateway.observe;
 
+import ch.qos.logback.classic.LoggerContext;
 import dev.veil.gateway.config.GatewayProperties;
 import dev.veil.gateway.routing.NodeDomainHost;
-import ch.qos.logback.classic.LoggerContext;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
 import java.util.Set;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -37,10 +36,9 @@ class ObserveConfig {
   /**
    * {@code logback.events} by level, from an appender ({@link LogEventCounter}); Boot's own binder
    * for it, a turbo filter consulted on every level check, is excluded on {@code GatewayApplication}.
-   * Only when logback is the logging backend, as Boot's binder was.
+   * The gateway logs through logback (logback-spring.xml): bound to anything else, it says so at start.
    */
   @Bean(destroyMethod = "close")
-  @ConditionalOnClass(name = "ch.qos.logback.classic.LoggerContext")
   LogEventCounter logEventCounter(MeterRegistry registry) {
     if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext logback)) {
       throw new IllegalStateException("the gateway logs through logback (logback-spring.xml); SLF4J is bound to "

@@ -79,7 +79,7 @@ public final class ResultReceipts implements GatewayFilter, Ordered, DisposableB
   /** Whether a request to a node collects a private result, and so is one this filter asks a receipt for. */
   public static boolean isCollecting(HttpMethod method, String rawPath) {
     // Most paths are not under /job: no matcher for them (asked on every request to a node).
-    return method == HttpMethod.GET && rawPath.startsWith("/job") && isCollecting(method, RESULT_PATH.matcher(rawPath));
+    return method == HttpMethod.GET && rawPath.startsWith("/job") && RESULT_PATH.matcher(rawPath).matches();
   }
 
   private static boolean isCollecting(HttpMethod method, Matcher result) {
