@@ -29,14 +29,17 @@ wait_http() { # url, what; 60 s at most
   die "$2 does not answer on $1"
 }
 
-# Clock ticks (user + system) of the given PIDs, from /proc; a PID that ended in between counts as 0.
+# A process's user and system clock ticks, "utime stime", from /proc; nothing once it has ended.
+# After "pid (comm) ": field 3 is state, so utime and stime are the 12th and 13th there.
 CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | awk '{print $12, $13}'; }
+
+# Clock ticks (user + system) of the given PIDs; a PID that ended in between counts as 0.
 ticks() {
-  local total=0 pid fields
+  local total=0 pid user system
   for pid in "$@"; do
-    fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
-    # After "pid (comm) ": field 3 is state, so utime and stime are the 12th and 13th here.
-    total=$(( total + $(awk '{print $12 + $13}' <<<"$fields") ))
+    read -r user system < <(cpu_ticks "$pid") || continue
+    total=$(( total + user + system ))
   done
   echo "$total"
 }

@@ -97,7 +97,6 @@ if [ -n "${LARGE_FIRST:-}" ]; then
   sleep 2
 fi
 
-utime_stime() { sed 's/^.*) //' "/proc/$1/stat" | awk '{print $12, $13}'; }   # clock ticks
 syscalls() { awk '/^syscr/ {r = $2} /^syscw/ {w = $2} END {print r, w}' "/proc/$1/io"; }
 overflows() { nstat -az TcpExtListenOverflows | awk '$1 == "TcpExtListenOverflows" {print $2}'; }
 pct() { echo $(( $1 * 100 / CLK_TCK / DURATION )); }
@@ -105,11 +104,11 @@ pct() { echo $(( $1 * 100 / CLK_TCK / DURATION )); }
 echo "| run | req/s | p99 | latency mean / stdev / max | gateway CPU user + sys, % of a core | node user + sys | gateway reads + writes per request | node reads + writes per request | listen overflows |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for i in $(seq "$RUNS"); do
-  read -r gu0 gs0 < <(utime_stime "$GW_PID"); read -r nu0 ns0 < <(utime_stime "$NODE_PID")
+  read -r gu0 gs0 < <(cpu_ticks "$GW_PID"); read -r nu0 ns0 < <(cpu_ticks "$NODE_PID")
   read -r gr0 gw0 < <(syscalls "$GW_PID"); read -r nr0 nw0 < <(syscalls "$NODE_PID")
   o0=$(overflows)
   out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 60s --latency -H "$HOST" "$URL$SMALL")
-  read -r gu1 gs1 < <(utime_stime "$GW_PID"); read -r nu1 ns1 < <(utime_stime "$NODE_PID")
+  read -r gu1 gs1 < <(cpu_ticks "$GW_PID"); read -r nu1 ns1 < <(cpu_ticks "$NODE_PID")
   read -r gr1 gw1 < <(syscalls "$GW_PID"); read -r nr1 nw1 < <(syscalls "$NODE_PID")
   o1=$(overflows)
   printf '### run %s\n%s\n' "$i" "$out" >> "$WORK/wrk.txt"
