@@ -73,6 +73,9 @@ class DirectPathIT {
   @Autowired
   TunnelServer tunnels;
 
+  @Autowired
+  io.micrometer.core.instrument.MeterRegistry meters;
+
   final AtomicInteger agentRequests = new AtomicInteger();
   DisposableServer agent;
   SilentServer silent;
@@ -201,6 +204,47 @@ class DirectPathIT {
       assertThat(reply.header("Content-Type")).isEqualTo("application/problem+json");
       assertThat(reply.body()).contains("upstream-unreachable");
     }
+  }
+
+  /**
+   * A client that leaves after its request, while the upstream's headers are in but its body is
+   * not: the body, when it comes, has no one to go to. Nothing is logged as an error for it (an
+   * ordinary disconnect; operators alert on errors), and the next client is served.
+   */
+  @Test
+  void aClientLeavingBeforeTheBodyIsNoErrorLogged() throws Exception {
+    java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch bodySent = new java.util.concurrent.CountDownLatch(1);
+    DisposableServer slow = HttpServer.create().host("127.0.0.1").port(0)
+        .handle((request, response) -> {
+          asked.countDown();
+          // Headers at once, the body a moment later (after the client has gone).
+          return response.header("Content-Type", "text/plain")
+              .sendString(Mono.delay(Duration.ofMillis(1500)).map(t -> "late").doFinally(signal -> bodySent.countDown()));
+        })
+        .bindNow();
+    try {
+      String node = nodes.connect(slow.port()).id + ".node.localhost";
+      double errors = errorsLogged();
+      try (java.net.Socket client = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+        client.getOutputStream().write(("GET /job-logs/j1 HTTP/1.1\r\nHost: " + node + "\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertThat(asked.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(300);
+      }
+      // The body has come and found no one; the gateway still serves.
+      assertThat(bodySent.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      Thread.sleep(500);
+      assertThat(gateway.get(nodes.connect(agent.port()).id + ".node.localhost", "/job-logs/j1").status()).isEqualTo(200);
+
+      assertThat(errorsLogged()).isEqualTo(errors);
+    } finally {
+      slow.disposeNow();
+    }
+  }
+
+  private double errorsLogged() {
+    return meters.get("logback.events").tag("level", "error").counter().count();
   }
 
   /** The management port is no way in to a node: it never proxies, whatever the Host. */

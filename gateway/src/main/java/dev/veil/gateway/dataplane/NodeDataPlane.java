@@ -38,6 +38,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.reactivestreams.Publisher;
 import org.springframework.core.io.buffer.NettyDataBufferFactory;
 import org.springframework.http.HttpMethod;
@@ -313,21 +314,10 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
               to.add(name, header.getValue());
             }
           }
-          // Committed on the body's first signal, not before: an upstream that fails before its
-          // first byte (closed after its headers) is still answered with a problem (502).
-          return answer.connection().inbound().receive().retain()
-              .doOnSubscribe(subscription -> unclaimed.set(null))
-              .switchOnFirst((first, whole) -> {
-                if (first.hasError()) {
-                  return Mono.error(first.getThrowable());
-                }
-                logged(request, target, direct, status, started);
-                return response.send(whole).then();
-              })
-              // The first buffer, held by switchOnFirst, is discarded unreleased when the send never
-              // takes it (the client gone, a cancel in between): released here, once.
-              .doOnDiscard(ByteBuf.class, NodeDataPlane::releaseOnce)
-              .then();
+          return relay(answer.connection().inbound().receive().retain()
+                  .doOnSubscribe(subscription -> unclaimed.set(null)),
+              () -> logged(request, target, direct, status, started),
+              whole -> response.send(whole).then());
         })
         .doFinally(signal -> {
           // Answered but its body never read (an error or a timeout in between): not left checked out of the pool.
@@ -336,6 +326,30 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
             left.dispose();
           }
         });
+  }
+
+  /**
+   * The upstream's body sent on, committed on its first signal, not before: an upstream that fails
+   * before its first byte (closed after its headers) is still answered with a problem (502).
+   * {@code committing} runs just before the send. A client already gone when the send starts (its
+   * connection closed while the first buffer was on its way here, on another event loop) ends the
+   * relay quietly: there is no one left to answer, and the cancel its close sends up may already
+   * have passed, so an error here would be dropped and logged by Reactor at ERROR, with a stack
+   * trace, for an ordinary disconnect.
+   */
+  static Mono<Void> relay(Flux<ByteBuf> body, Runnable committing, Function<Flux<ByteBuf>, Mono<Void>> send) {
+    return body
+        .switchOnFirst((first, whole) -> {
+          if (first.hasError()) {
+            return Mono.error(first.getThrowable());
+          }
+          committing.run();
+          return send.apply(whole).onErrorResume(ProblemMapping::isClientGone, gone -> Mono.empty());
+        })
+        // The first buffer, held by switchOnFirst, is discarded unreleased when the send never
+        // takes it (the client gone, a cancel in between): released here, once.
+        .doOnDiscard(ByteBuf.class, NodeDataPlane::releaseOnce)
+        .then();
   }
 
   private static void releaseOnce(ByteBuf buffer) {
