@@ -247,6 +247,24 @@ class DirectPathIT {
     return meters.get("logback.events").tag("level", "error").counter().count();
   }
 
+  /**
+   * The event loops run on io_uring where the kernel allows it (else epoll): /actuator/info says
+   * which, and the requests a node gets are served on such loops.
+   */
+  @Test
+  void theEventLoopsRunOnIoUringWhereTheKernelAllowsIt() {
+    String expected = io.netty.channel.uring.IoUring.isAvailable() ? "io_uring" : "epoll";
+    String node = nodes.connect(agent.port()).id + ".node.localhost";
+    assertThat(gateway.get(node, "/job-logs/j1").status()).isEqualTo(200);
+
+    GatewayClient.Reply info = new GatewayClient(managementPort).get("localhost", "/actuator/info");
+
+    assertThat(info.status()).isEqualTo(200);
+    assertThat(info.body()).contains("\"eventLoops\":{\"transport\":\"" + expected + "\"}");
+    assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
+        .anyMatch(name -> name.startsWith("reactor-http-" + expected + "-"));
+  }
+
   /** The management port is no way in to a node: it never proxies, whatever the Host. */
   @Test
   void theManagementPortNeverProxiesToANode() throws IOException {
