@@ -15,6 +15,8 @@
 #   8. BenchProxy (tunnel's test classes), the least a Reactor Netty proxy costs (server, pooled
 #      client, headers, streamed bodies; no routing, no filters), to the upstream and in front of
 #      the same tunnel: how near a lean Reactor Netty handler for *.node could get;
+#   9. NettyBenchProxy (tunnel's test classes), the same on Netty alone (no Reactor; a connection
+#      upstream per client connection), to the upstream and in front of the same tunnel;
 # then 4 and 5 again with 10,000 names in the registry instead of 10; and, small responses only,
 # the gateway with the rate limit on and the access log off (the rate limit's own cost), and the
 # bare gateway with every request through Spring Cloud Gateway's filter chain (direct-path off: the
@@ -31,7 +33,7 @@
 #      GATEWAYS (the gateway configurations to measure, default "default bare chain limited"; also
 #      g1, parallel, serial: the bare gateway on that collector, named; baseline: the bare gateway
 #      from BASELINE_JAR, another build's exec jar, e.g. the parent commit's, to set a change against
-#      in the same run; bare carries rows 6-8's tunnel rows), PROXY_WARMUP (seconds of load on
+#      in the same run; bare carries rows 6-9's tunnel rows), PROXY_WARMUP (seconds of load on
 #      BenchProxy first, 45), NODE_ID_KIND (digit, letter or any: what the bench nodes' IDs start
 #      with, default digit: WebFlux's URI building throws and catches an exception for such a Host).
 # Installs wrk, nginx-light, haproxy, redis-server, curl from Debian if missing; builds the gateway
@@ -207,14 +209,16 @@ measure_relay() { # name, extra gateway args...
 }
 
 declare -A R
-# BenchProxy in front of a target port, warmed up; measures small and large as rows "$1-small|large".
+# A yardstick proxy (BenchProxy, or NettyBenchProxy for rows netty*) in front of a target port,
+# warmed up; measures small and large as rows "$1-small|large".
 measure_bench_proxy() { # row name, target port, extra CPU pids
-  local row=$1 target=$2 extra=${3:-} port pid
+  local row=$1 target=$2 extra=${3:-} port pid class=BenchProxy
+  case $row in netty*) class=NettyBenchProxy ;; esac
   take_port port 18380
-  "${PROXY_CPUS[@]}" java -Xms1g -Xmx1g -cp "$NODE_CP" dev.veil.tunnel.BenchProxy "$port" "$target" \
+  "${PROXY_CPUS[@]}" java -Xms1g -Xmx1g -cp "$NODE_CP" "dev.veil.tunnel.$class" "$port" "$target" \
     >"$WORK/$row.out" 2>"$WORK/$row.log" & PIDS+=($!)
   pid=$!
-  wait_http "http://127.0.0.1:$port$SMALL" "BenchProxy ($row)"
+  wait_http "http://127.0.0.1:$port$SMALL" "$class ($row)"
   echo "bench: $row: warming up ${PROXY_WARMUP} s" >&2
   load "http://127.0.0.1:$port$SMALL" - "$PROXY_WARMUP" - >/dev/null
   load "http://127.0.0.1:$port$LARGE" - 5 - >/dev/null
@@ -257,6 +261,7 @@ measure_gateway() { # name, small only (0/1), extra gateway args...
     R[nginx-tunnel-large]=$(load "http://127.0.0.1:$NGINX_TUNNEL_PORT$LARGE" - "$DURATION" "$cpu")
     for pid in $(descendants "$nginx_tunnel"); do kill "$pid" 2>/dev/null || true; done
     measure_bench_proxy rn-tunnel "$NODE_FWD_PORT" "$GW_PID $NODE_PID"
+    measure_bench_proxy netty-tunnel "$NODE_FWD_PORT" "$GW_PID $NODE_PID"
   fi
   case $name in bare | chain) measure_relay "$name" "$@" ;; esac
   case $name in g1 | parallel | serial | baseline) stop_gateway; return ;; esac   # 10 names only
@@ -279,6 +284,7 @@ for size in small large; do
 done
 
 measure_bench_proxy rn "$UP_PORT"
+measure_bench_proxy netty "$UP_PORT"
 
 for gateway in $GATEWAYS; do
   case $gateway in
@@ -306,6 +312,8 @@ declare -A LABEL=(
   [nginx-tunnel]="nginx reverse proxy in front of the same tunnel (its forward port)"
   [rn]="BenchProxy: the least Reactor Netty proxy (one JVM), to the upstream"
   [rn-tunnel]="BenchProxy in front of the same tunnel (its forward port)"
+  [netty]="NettyBenchProxy: the least proxy on Netty alone, no Reactor (one JVM), to the upstream"
+  [netty-tunnel]="NettyBenchProxy in front of the same tunnel (its forward port)"
   [limited]="Veil gateway, rate limit on, access log off"
   [g1]="Veil gateway, proxy only, ${GC_OPTS[g1]}"
   [parallel]="Veil gateway, proxy only, ${GC_OPTS[parallel]}"
@@ -340,7 +348,7 @@ verdict() { # what, value, op, target
     ok = (op == ">=") ? (v >= t) : (v <= t)
     printf "| %s | %s | %s %s | %s |\n", w, v, op, t, v == "–" ? "not measured" : ok ? "met" : "**not met**" }'
 }
-small_rows=(direct nginx haproxy rn default bare tunnel nginx-tunnel rn-tunnel)
+small_rows=(direct nginx haproxy rn netty default bare tunnel nginx-tunnel rn-tunnel netty-tunnel)
 
 cat <<REPORT
 Machine: $CORES cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr); $(java -version 2>&1 | head -1); $(nginx -v 2>&1); $(haproxy -v 2>&1 | head -1 | cut -d' ' -f1-3); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2).
@@ -356,7 +364,7 @@ $(table small 1 baseline g1 parallel serial chain default-10k bare-10k chain-10k
 
 Large (8 MiB):
 
-$(table large 4 direct nginx haproxy rn default bare baseline g1 parallel serial chain tunnel nginx-tunnel rn-tunnel bare-relay chain-relay)
+$(table large 4 direct nginx haproxy rn netty default bare baseline g1 parallel serial chain tunnel nginx-tunnel rn-tunnel netty-tunnel bare-relay chain-relay)
 
 | target (issue #16, same run) | value | target | |
 |---|---|---|---|
@@ -368,6 +376,7 @@ $(verdict "default, 10,000 names ÷ 10 names, small req/s (names of this replica
 
 On the same tunnel (the gateway's HTTP layer alone against nginx's): default ÷ nginx-in-front-of-the-tunnel, small req/s $(ratio "$(field default-small 1)" "$(field nginx-tunnel-small 1)"); bare $(ratio "$(field bare-small 1)" "$(field nginx-tunnel-small 1)"); large MiB/s default $(ratio "$(field default-large 4)" "$(field nginx-tunnel-large 4)").
 The least Reactor Netty proxy (BenchProxy) ÷ nginx, small req/s: to the upstream $(ratio "$(field rn-small 1)" "$(field nginx-small 1)"), in front of the tunnel $(ratio "$(field rn-tunnel-small 1)" "$(field nginx-tunnel-small 1)"); bare gateway ÷ BenchProxy on the tunnel $(ratio "$(field bare-small 1)" "$(field rn-tunnel-small 1)").
+The least proxy on Netty alone (NettyBenchProxy) ÷ nginx, small req/s: to the upstream $(ratio "$(field netty-small 1)" "$(field nginx-small 1)"), in front of the tunnel $(ratio "$(field netty-tunnel-small 1)" "$(field nginx-tunnel-small 1)"); ÷ BenchProxy: to the upstream $(ratio "$(field netty-small 1)" "$(field rn-small 1)"), in front of the tunnel $(ratio "$(field netty-tunnel-small 1)" "$(field rn-tunnel-small 1)"); large MiB/s ÷ nginx, to the upstream $(ratio "$(field netty-large 4)" "$(field nginx-large 4)").
 Rate limit alone (rate limit on, access log off) ÷ bare, small req/s: $(ratio "$(field limited-small 1)" "$(field bare-small 1)"); default ÷ rate limit alone (the access log's share): $(ratio "$(field default-small 1)" "$(field limited-small 1)").
 Collectors (the bare gateway on each; the bare row runs on the JVM's own choice): parallel ÷ G1, small req/s $(ratio "$(field parallel-small 1)" "$(field g1-small 1)"), large MiB/s $(ratio "$(field parallel-large 4)" "$(field g1-large 4)"); serial ÷ G1, small req/s $(ratio "$(field serial-small 1)" "$(field g1-small 1)"), large MiB/s $(ratio "$(field serial-large 4)" "$(field g1-large 4)").
 Direct path ÷ filter chain (bare, small req/s): $(ratio "$(field bare-small 1)" "$(field chain-small 1)"); large MiB/s: $(ratio "$(field bare-large 4)" "$(field chain-large 4)").

@@ -146,7 +146,8 @@ start_node() { # name, upstream port, path to check, extra JVM options...
 # node) and their class path. Sets NODE_CP.
 build_bench_parts() {
   local jar=gateway/target/gateway-0.1.0-SNAPSHOT-exec.jar cp_file=tunnel/target/bench-classpath.txt
-  if [ ! -f "$jar" ] || [ ! -f tunnel/target/test-classes/dev/veil/tunnel/BenchNode.class ] || [ ! -f "$cp_file" ]; then
+  if [ ! -f "$jar" ] || [ ! -f tunnel/target/test-classes/dev/veil/tunnel/BenchNode.class ] \
+    || [ ! -f tunnel/target/test-classes/dev/veil/tunnel/NettyBenchProxy.class ] || [ ! -f "$cp_file" ]; then
     ./mvnw -B -ntp -q -pl gateway,tunnel -am package dependency:build-classpath -DskipTests \
       -Dmdep.outputFile=target/bench-classpath.txt
   fi
