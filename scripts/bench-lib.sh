@@ -142,12 +142,14 @@ start_node() { # name, upstream port, path to check, extra JVM options...
     || die "the gateway does not route $NODE_ID.node.localhost to node $name"
 }
 
-# Builds what the benchmarks run if missing: the gateway's jar, tunnel's test classes (the bench
-# node) and their class path. Sets NODE_CP.
+# Builds what the benchmarks run if missing, or older than a pom that changes what they hold: the
+# gateway's jar, tunnel's test classes (the bench node, the yardstick proxies) and their class path.
+# Sets NODE_CP.
 build_bench_parts() {
   local jar=gateway/target/gateway-0.1.0-SNAPSHOT-exec.jar cp_file=tunnel/target/bench-classpath.txt
   if [ ! -f "$jar" ] || [ ! -f tunnel/target/test-classes/dev/veil/tunnel/BenchNode.class ] \
-    || [ ! -f tunnel/target/test-classes/dev/veil/tunnel/NettyBenchProxy.class ] || [ ! -f "$cp_file" ]; then
+    || [ ! -f tunnel/target/test-classes/dev/veil/tunnel/NettyBenchProxy.class ] || [ ! -f "$cp_file" ] \
+    || [ pom.xml -nt "$cp_file" ] || [ tunnel/pom.xml -nt "$cp_file" ] || [ gateway/pom.xml -nt "$jar" ]; then
     ./mvnw -B -ntp -q -pl gateway,tunnel -am package dependency:build-classpath -DskipTests \
       -Dmdep.outputFile=target/bench-classpath.txt
   fi

@@ -15,7 +15,8 @@
 #      CONNECTIONS (wrk's in the runs, 200), LARGE_FIRST (seconds of 8 MiB downloads between
 #      warm-up and runs, cut off when wrk stops; none by default), GW_JAR (the gateway's exec jar,
 #      default this build's), GATEWAY_JAVA_OPTS (e.g. a JFR recording), GATEWAY_ARGS,
-#      KEEP_LOGS (a directory for the logs and wrk's output).
+#      KEEP_LOGS (a directory for the logs and wrk's output), SIZE (small, the default, or large:
+#      what the runs download, 64 B or 8 MiB; the warm-up adds 5 s of large ones first).
 # Installs wrk, nginx-light, redis-server, curl, iproute2 from Debian if missing.
 set -euo pipefail
 
@@ -36,6 +37,11 @@ THREADS=2
 PIDS=()
 SMALL=/job-logs/small
 LARGE=/job-logs/large
+case ${SIZE:-small} in
+  small) MEASURED=$SMALL ;;
+  large) MEASURED=$LARGE ;;
+  *) echo "profile: SIZE is small or large, not ${SIZE}" >&2; exit 2 ;;
+esac
 
 die() { echo "profile: $*" >&2; exit 1; }
 
@@ -91,6 +97,9 @@ URL=http://127.0.0.1:$GW_PORT
 echo "profile: gateway pid $GW_PID, node pid $NODE_PID, the forward's listener: $(ss -Hltn "sport = :$NODE_FWD_PORT" | awk '{print "backlog " $3}')" >&2
 echo "profile: warming up ${WARMUP} s, ${WARMUP_CONNECTIONS} connections" >&2
 wrk -t"$THREADS" -c"$WARMUP_CONNECTIONS" -d"${WARMUP}s" -H "$HOST" "$URL$SMALL" >/dev/null
+if [ "$MEASURED" = "$LARGE" ]; then
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s --timeout 60s -H "$HOST" "$URL$LARGE" >/dev/null
+fi
 if [ -n "${LARGE_FIRST:-}" ]; then
   echo "profile: ${LARGE_FIRST} s of 8 MiB downloads, cut off when wrk stops" >&2
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${LARGE_FIRST}s" --timeout 60s -H "$HOST" "$URL$LARGE" >/dev/null
@@ -101,13 +110,13 @@ syscalls() { awk '/^syscr/ {r = $2} /^syscw/ {w = $2} END {print r, w}' "/proc/$
 overflows() { nstat -az TcpExtListenOverflows | awk '$1 == "TcpExtListenOverflows" {print $2}'; }
 pct() { echo $(( $1 * 100 / CLK_TCK / DURATION )); }
 
-echo "| run | req/s | p99 | latency mean / stdev / max | gateway CPU user + sys, % of a core | node user + sys | gateway reads + writes per request | node reads + writes per request | listen overflows |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| run | req/s | p99 | latency mean / stdev / max | gateway CPU user + sys, % of a core | node user + sys | gateway reads + writes per request | node reads + writes per request | listen overflows | transfer/s |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for i in $(seq "$RUNS"); do
   read -r gu0 gs0 < <(cpu_ticks "$GW_PID"); read -r nu0 ns0 < <(cpu_ticks "$NODE_PID")
   read -r gr0 gw0 < <(syscalls "$GW_PID"); read -r nr0 nw0 < <(syscalls "$NODE_PID")
   o0=$(overflows)
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 60s --latency -H "$HOST" "$URL$SMALL")
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 60s --latency -H "$HOST" "$URL$MEASURED")
   read -r gu1 gs1 < <(cpu_ticks "$GW_PID"); read -r nu1 ns1 < <(cpu_ticks "$NODE_PID")
   read -r gr1 gw1 < <(syscalls "$GW_PID"); read -r nr1 nw1 < <(syscalls "$NODE_PID")
   o1=$(overflows)
@@ -118,9 +127,10 @@ for i in $(seq "$RUNS"); do
       -v nu="$(pct $((nu1 - nu0)))" -v ns="$(pct $((ns1 - ns0)))" -v gr=$((gr1 - gr0)) -v gw=$((gw1 - gw0)) \
       -v nr=$((nr1 - nr0)) -v nw=$((nw1 - nw0)) -v overflow=$((o1 - o0)) '
     /Requests\/sec/ { rps = $2 }
+    /Transfer\/sec/ { transfer = $2 }
     $1 == "99%" { p99 = $2 }
     $1 == "Latency" && $2 != "Distribution" { lat = $2 " / " $3 " / " $4 }
-    END { printf "| %s | %s | %s | %s | %d + %d | %d + %d | %.2f + %.2f | %.2f + %.2f | %d |\n", run, rps, p99, lat, gu, gs, nu, ns,
-            gr / n, gw / n, nr / n, nw / n, overflow }' <<<"$out"
+    END { printf "| %s | %s | %s | %s | %d + %d | %d + %d | %.2f + %.2f | %.2f + %.2f | %d | %s |\n", run, rps, p99, lat, gu, gs, nu, ns,
+            gr / n, gw / n, nr / n, nw / n, overflow, transfer }' <<<"$out"
   sleep 2
 done

@@ -207,20 +207,28 @@ class DirectPathIT {
   }
 
   /**
-   * A client that leaves after its request, while the upstream's headers are in but its body is
-   * not: the body, when it comes, has no one to go to. Nothing is logged as an error for it (an
-   * ordinary disconnect; operators alert on errors), and the next client is served.
+   * A client that leaves while the upstream has answered its headers but not yet its body: the
+   * gateway lets the upstream go (its answer is cancelled, not left running with no one to read it),
+   * logs no error for an ordinary disconnect (operators alert on errors), and serves the next client.
+   * (The narrower race, the body's first buffer arriving as the client's close is handled on another
+   * event loop, is NodeDataPlaneRelayTest's.)
    */
   @Test
-  void aClientLeavingBeforeTheBodyIsNoErrorLogged() throws Exception {
+  void aClientLeavingAfterTheUpstreamsHeadersLetsTheUpstreamGoAndLogsNoError() throws Exception {
     java.util.concurrent.CountDownLatch asked = new java.util.concurrent.CountDownLatch(1);
-    java.util.concurrent.CountDownLatch bodySent = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.CountDownLatch ended = new java.util.concurrent.CountDownLatch(1);
+    java.util.concurrent.atomic.AtomicReference<reactor.core.publisher.SignalType> upstreamEnded =
+        new java.util.concurrent.atomic.AtomicReference<>();
     DisposableServer slow = HttpServer.create().host("127.0.0.1").port(0)
         .handle((request, response) -> {
           asked.countDown();
-          // Headers at once, the body a moment later (after the client has gone).
+          // A Flux body: the headers go at once, the body 5 s later.
           return response.header("Content-Type", "text/plain")
-              .sendString(Mono.delay(Duration.ofMillis(1500)).map(t -> "late").doFinally(signal -> bodySent.countDown()));
+              .sendString(Mono.delay(Duration.ofSeconds(5)).map(t -> "late").flux()
+                  .doFinally(signal -> {
+                    upstreamEnded.set(signal);
+                    ended.countDown();
+                  }));
         })
         .bindNow();
     try {
@@ -232,11 +240,10 @@ class DirectPathIT {
         assertThat(asked.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
         Thread.sleep(300);
       }
-      // The body has come and found no one; the gateway still serves.
-      assertThat(bodySent.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
-      Thread.sleep(500);
-      assertThat(gateway.get(nodes.connect(agent.port()).id + ".node.localhost", "/job-logs/j1").status()).isEqualTo(200);
 
+      assertThat(ended.await(4, java.util.concurrent.TimeUnit.SECONDS)).as("the upstream let go before its body").isTrue();
+      assertThat(upstreamEnded).hasValue(reactor.core.publisher.SignalType.CANCEL);
+      assertThat(gateway.get(nodes.connect(agent.port()).id + ".node.localhost", "/job-logs/j1").status()).isEqualTo(200);
       assertThat(errorsLogged()).isEqualTo(errors);
     } finally {
       slow.disposeNow();
@@ -249,11 +256,12 @@ class DirectPathIT {
 
   /**
    * The event loops run on io_uring where the kernel allows it (else epoll): /actuator/info says
-   * which, and the requests a node gets are served on such loops.
+   * which, read from the server's own loop group (EventLoopTransport), after a node was reached.
    */
   @Test
   void theEventLoopsRunOnIoUringWhereTheKernelAllowsIt() {
-    String expected = io.netty.channel.uring.IoUring.isAvailable() ? "io_uring" : "epoll";
+    String expected = io.netty.channel.uring.IoUring.isAvailable() ? "io_uring"
+        : io.netty.channel.epoll.Epoll.isAvailable() ? "epoll" : "nio";
     String node = nodes.connect(agent.port()).id + ".node.localhost";
     assertThat(gateway.get(node, "/job-logs/j1").status()).isEqualTo(200);
 
@@ -261,8 +269,6 @@ class DirectPathIT {
 
     assertThat(info.status()).isEqualTo(200);
     assertThat(info.body()).contains("\"eventLoops\":{\"transport\":\"" + expected + "\"}");
-    assertThat(Thread.getAllStackTraces().keySet()).map(Thread::getName)
-        .anyMatch(name -> name.startsWith("reactor-http-" + expected + "-"));
   }
 
   /** The management port is no way in to a node: it never proxies, whatever the Host. */

@@ -79,7 +79,8 @@ public final class NettyBenchProxy {
       serverChannel = NioServerSocketChannel.class;
       clientChannel = NioSocketChannel.class;
     }
-    EventLoopGroup group = new MultiThreadIoEventLoopGroup(io);
+    // As many loops as Reactor Netty's default (BenchProxy's): the number of cores, at least 4.
+    EventLoopGroup group = new MultiThreadIoEventLoopGroup(Math.max(Runtime.getRuntime().availableProcessors(), 4), io);
     Channel server = new ServerBootstrap().group(group).channel(serverChannel)
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.AUTO_READ, false)
@@ -171,7 +172,8 @@ public final class NettyBenchProxy {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      if (to.isActive()) {
+      // Open, not only active: an upstream still connecting is closed too.
+      if (to.isOpen()) {
         to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
       }
     }

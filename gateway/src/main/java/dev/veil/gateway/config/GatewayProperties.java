@@ -25,6 +25,8 @@ import org.springframework.validation.annotation.Validated;
  * @param accessLog        whether each request is logged (redacted) on {@code veil.gateway.access}
  * @param tunnel           the SSH port agents dial, and how replicas reach each other
  * @param ownerAccess      how services open to their job's owner only check visitors' sessions
+ * @param ioUring          whether the HTTP server and clients may run on io_uring where the kernel
+ *                         allows it (else epoll); false: epoll regardless
  */
 @Validated
 @ConfigurationProperties("veil.gateway")
@@ -38,7 +40,8 @@ public record GatewayProperties(
     @DefaultValue @Valid RateLimit rateLimit,
     @DefaultValue("true") boolean accessLog,
     @DefaultValue @Valid Tunnel tunnel,
-    @DefaultValue @Valid OwnerAccess ownerAccess) {
+    @DefaultValue @Valid OwnerAccess ownerAccess,
+    @DefaultValue("true") boolean ioUring) {
 
   /**
    * Services open to their job's owner only ({@code "access": "owner"}).

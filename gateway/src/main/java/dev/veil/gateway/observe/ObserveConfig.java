@@ -10,7 +10,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.http.client.ReactorResourceFactory;
 
 @Configuration(proxyBeanMethods = false)
 class ObserveConfig {
@@ -32,12 +31,6 @@ class ObserveConfig {
   @Bean
   MeterFilter boundedMethodTags() {
     return MeterFilter.replaceTagValues("httpMethod", method -> METHODS.contains(method) ? method : "OTHER");
-  }
-
-  /** Which transport the event loops run on, said at start and in {@code /actuator/info}. */
-  @Bean
-  EventLoopTransport eventLoopTransport(ReactorResourceFactory resources) {
-    return new EventLoopTransport(resources.getLoopResources());
   }
 
   /**

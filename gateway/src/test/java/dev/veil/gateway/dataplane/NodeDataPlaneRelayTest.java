@@ -40,10 +40,11 @@ class NodeDataPlaneRelayTest {
   @Test
   void aClientGoneAsItsBodyStartsIsNoDroppedErrorAndItsFirstBufferIsReleased() {
     ByteBuf first = buffer("first");
+    AtomicInteger upstreamCancelled = new AtomicInteger();
     BaseSubscriber<Void> server = new BaseSubscriber<>() {};
     AtomicInteger committed = new AtomicInteger();
     // The server's connection closes as the first buffer arrives: its cancel, then the send's refusal.
-    Mono<Void> relayed = NodeDataPlane.relay(Flux.just(first), committed::incrementAndGet, whole -> {
+    Mono<Void> relayed = NodeDataPlane.relay(upstreamBody(first, upstreamCancelled), committed::incrementAndGet, whole -> {
       server.dispose();
       return Mono.error(AbortedException.beforeSend());
     });
@@ -53,6 +54,30 @@ class NodeDataPlaneRelayTest {
     assertThat(committed).hasValue(1);
     assertThat(dropped).isEmpty();
     assertThat(first.refCnt()).isZero();
+    assertThat(upstreamCancelled).hasValue(1);
+  }
+
+  /** The same refusal with no cancel before it: the relay ends, the upstream's body is let go. */
+  @Test
+  void aClientGoneWithoutACancelEndsTheRelayAndLetsTheUpstreamGo() {
+    ByteBuf first = buffer("first");
+    AtomicInteger upstreamCancelled = new AtomicInteger();
+    AtomicReference<Throwable> failed = new AtomicReference<>();
+    AtomicInteger completed = new AtomicInteger();
+
+    NodeDataPlane.relay(upstreamBody(first, upstreamCancelled), () -> { }, whole -> Mono.error(AbortedException.beforeSend()))
+        .subscribe(null, failed::set, completed::incrementAndGet);
+
+    assertThat(failed).hasNullValue();
+    assertThat(completed).hasValue(1);
+    assertThat(dropped).isEmpty();
+    assertThat(first.refCnt()).isZero();
+    assertThat(upstreamCancelled).hasValue(1);
+  }
+
+  /** An upstream body that has sent its first buffer and is still open. */
+  private static Flux<ByteBuf> upstreamBody(ByteBuf first, AtomicInteger cancelled) {
+    return Flux.just(first).concatWith(Flux.never()).doOnCancel(cancelled::incrementAndGet);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.veil.gateway.observe;
+package dev.veil.gateway.eventloops;
 
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoEventLoopGroup;
@@ -16,7 +16,8 @@ import reactor.netty.resources.LoopResources;
 /**
  * The transport under the gateway's Reactor Netty event loops (its HTTP server and the clients of
  * its data plane), as Reactor Netty chose it: io_uring where the kernel allows it, else epoll, else
- * Java NIO ({@code -Dreactor.netty.native=false} asks for NIO). Read from the server's own event
+ * Java NIO ({@code -Dreactor.netty.native=false} asks for NIO); epoll with
+ * {@code veil.gateway.io-uring=false} ({@link EpollLoops}). Read from the server's own event
  * loop group, said once at start (with why io_uring is not used, if it is not) and in
  * {@code /actuator/info} as {@code eventLoops.transport}.
  */
