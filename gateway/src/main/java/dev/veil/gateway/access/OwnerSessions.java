@@ -12,9 +12,12 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.function.Function;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
+import org.springframework.http.client.ReactorResourceFactory;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.stereotype.Component;
 import org.springframework.web.reactive.function.client.WebClient;
 import reactor.core.publisher.Mono;
@@ -36,10 +39,12 @@ public class OwnerSessions {
   private final Clock clock;
   private final AsyncCache<String, ValidationResponse> valid;
 
-  public OwnerSessions(GatewayProperties properties, MeterRegistry meters) {
+  /** {@code resources}: the gateway's event loops (io_uring or epoll, as its server's). */
+  public OwnerSessions(GatewayProperties properties, MeterRegistry meters, ReactorResourceFactory resources) {
     GatewayProperties.OwnerAccess settings = properties.ownerAccess();
     this.configured = !settings.sessionToken().isBlank();
-    this.http = WebClient.builder().baseUrl(properties.sessionServiceUrl().toString())
+    this.http = WebClient.builder().clientConnector(new ReactorClientHttpConnector(resources, Function.identity()))
+        .baseUrl(properties.sessionServiceUrl().toString())
         .defaultHeader(HttpHeaders.AUTHORIZATION, "Bearer " + settings.sessionToken())
         .build();
     this.ttl = settings.cacheTtl();

@@ -23,8 +23,9 @@ class EventLoopConfig {
 
   /**
    * {@code veil.gateway.io-uring=false}: the server (Boot's resource factory, in place of its own
-   * on Reactor Netty's global loops) and Spring Cloud Gateway's HTTP client, whose copies the data
-   * plane uses, on {@link EpollLoops}.
+   * on Reactor Netty's global loops), the management server, Spring Cloud Gateway's HTTP client
+   * (whose copies the data plane uses) and the gateway's WebClients (built on this factory) on
+   * {@link EpollLoops}.
    */
   @Configuration(proxyBeanMethods = false)
   @ConditionalOnProperty(name = "veil.gateway.io-uring", havingValue = "false")
@@ -33,7 +34,7 @@ class EventLoopConfig {
     /** Shut down after what runs on them (the factory does not own loops it is given). */
     @Bean(destroyMethod = "close")
     EpollLoops epollLoops() {
-      return new EpollLoops(LoopResources.DEFAULT_IO_WORKER_COUNT);
+      return new EpollLoops(LoopResources.DEFAULT_IO_WORKER_COUNT, LoopResources.DEFAULT_NATIVE);
     }
 
     @Bean

@@ -14,6 +14,7 @@ import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.client.ReactorResourceFactory;
 
 /**
  * The routes, in the order they are tried:
@@ -45,8 +46,9 @@ class GatewayRoutes {
   }
 
   @Bean
-  ResultReceipts resultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters) {
-    return new ResultReceipts(hosts, registry, meters);
+  ResultReceipts resultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters,
+      ReactorResourceFactory resources) {
+    return new ResultReceipts(hosts, registry, meters, resources);
   }
 
   /** The node API's path allow-list: the node route's and the direct path's. */

@@ -1,30 +1,33 @@
 package dev.veil.gateway.routing;
 
+import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
 import dev.veil.gateway.tunnel.RelayedRequests;
 import dev.veil.gateway.tunnel.ReplicaIdentity;
 import dev.veil.model.result.DeliveryReceipt;
-import dev.veil.gateway.registry.RegistryCache;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
-import org.springframework.beans.factory.DisposableBean;
 import org.springframework.core.Ordered;
-import org.springframework.http.HttpHeaders;
-import org.reactivestreams.Publisher;
 import org.springframework.core.io.buffer.DataBuffer;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.client.ReactorResourceFactory;
+import org.springframework.http.client.reactive.ReactorClientHttpConnector;
 import org.springframework.http.server.reactive.ServerHttpResponse;
 import org.springframework.http.server.reactive.ServerHttpResponseDecorator;
 import org.springframework.web.reactive.function.client.WebClient;
@@ -86,8 +89,9 @@ public final class ResultReceipts implements GatewayFilter, Ordered, DisposableB
     return method == HttpMethod.GET && result.matches();
   }
 
-  public ResultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters) {
-    this.http = WebClient.create();
+  /** {@code resources}: the gateway's event loops (io_uring or epoll, as its server's). */
+  public ResultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters, ReactorResourceFactory resources) {
+    this.http = WebClient.builder().clientConnector(new ReactorClientHttpConnector(resources, Function.identity())).build();
     this.hosts = hosts;
     this.registry = registry;
     this.sent = Counter.builder("veil.gateway.result.receipts").tag("outcome", "sent")
