@@ -463,6 +463,10 @@ class FaultMatrixIT {
     // Everything the store held is gone: sessions and jobs are unknown, as if never made.
     await().until(() -> postJob(session).status() == 401);
     during(fault, "`POST /v1/jobs` (a session made before)", postJob(session), 401, "unauthorized");
+    // The market's own Redis connection comes back on its client's reconnect schedule, which may be
+    // after session-service's (a 401 above says only that the session is unknown): until then it
+    // answers 503, as while Redis is down.
+    await().until(() -> jobRecord(running.jobId()).status() != 503);
     during(fault, "`GET /v1/jobs/{id}` (a job posted before)", jobRecord(running.jobId()), 404, "not-found");
     // The host hears that the market no longer gives it the job: it stops it and publishes nothing.
     await().until(() -> Files.readString(agentLog).substring(agentLogBeforeDataLoss).contains("lost its claim"));
