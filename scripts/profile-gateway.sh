@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The bare gateway through one bench node's tunnel, measured run after run in one launch: a loop
-# for profiling and for bursts, lighter than bench-gateway.sh (no nginx/HAProxy rows, one gateway).
-# An upstream nginx (64 B and 8 MiB files), Redis, the gateway (rate limit and access log off), a
-# bench node (tunnel's test classes) forwarding to the upstream; a warm-up, optionally 8 MiB
-# downloads cut off by wrk's end, then RUNS wrk runs of small responses. Each run prints wrk's
-# latency line, p99 and req/s; the gateway's and the node's user and system CPU (% of one core);
-# their read and write system calls per request (/proc/<pid>/io); and the listen queue overflows
-# the kernel counted meanwhile (nstat TcpExtListenOverflows: SYNs dropped, each retried a second
-# later). See docs/benchmarks.md.
+# for profiling, for bursts and for pairs against a yardstick proxy on the same tunnel (YARDSTICK),
+# lighter than bench-gateway.sh (no nginx/HAProxy rows to the upstream, one gateway). An upstream
+# nginx (64 B and 8 MiB files), Redis, the gateway (rate limit and access log off unless
+# GATEWAY_CONFIG=default), a bench node (tunnel's test classes) forwarding to the upstream; a
+# warm-up, optionally 8 MiB downloads cut off by wrk's end, then RUNS wrk runs of small responses.
+# Each run prints wrk's latency line, p99 and req/s; the gateway's and the node's user and system
+# CPU (% of one core); their read and write system calls per request (/proc/<pid>/io); and the
+# listen queue overflows the kernel counted meanwhile (nstat TcpExtListenOverflows: SYNs dropped,
+# each retried a second later). See docs/benchmarks.md.
 #
 #   scripts/profile-gateway.sh [runs] [seconds per run]        defaults: 3 15
 #
@@ -15,8 +16,14 @@
 #      CONNECTIONS (wrk's in the runs, 200), LARGE_FIRST (seconds of 8 MiB downloads between
 #      warm-up and runs, cut off when wrk stops; none by default), GW_JAR (the gateway's exec jar,
 #      default this build's), GATEWAY_JAVA_OPTS (e.g. a JFR recording), GATEWAY_ARGS,
+#      GATEWAY_CONFIG (bare, the default: rate limit and access log off; or default: both on, as
+#      shipped, the limit raised as bench-gateway.sh raises it so the one client is never refused),
 #      KEEP_LOGS (a directory for the logs and wrk's output), SIZE (small, the default, or large:
-#      what the runs download, 64 B or 8 MiB; the warm-up adds 5 s of large ones first).
+#      what the runs download, 64 B or 8 MiB; the warm-ups add 5 s of large ones first),
+#      YARDSTICK (netty, rn or nginx: NettyBenchProxy, BenchProxy or an nginx reverse proxy, workers =
+#      cores, started in front of the same node's forward port and warmed up as long; each run then
+#      measures the gateway and the yardstick back to back, alternating which goes first, so both
+#      rows of a pair share the tunnel and the machine's state of that minute).
 # Installs wrk, nginx-light, redis-server, curl, iproute2 from Debian if missing.
 set -euo pipefail
 
@@ -37,6 +44,16 @@ THREADS=2
 PIDS=()
 SMALL=/job-logs/small
 LARGE=/job-logs/large
+YARDSTICK=${YARDSTICK:-}
+case ${GATEWAY_CONFIG:-bare} in
+  bare) CONFIG_ARGS=(--veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false) ;;
+  default) CONFIG_ARGS=(--veil.gateway.rate-limit.replenish-rate=1000000 --veil.gateway.rate-limit.burst-capacity=1000000) ;;
+  *) echo "profile: GATEWAY_CONFIG is bare or default, not ${GATEWAY_CONFIG}" >&2; exit 2 ;;
+esac
+case $YARDSTICK in
+  '' | netty | rn | nginx) ;;
+  *) echo "profile: YARDSTICK is netty, rn or nginx, not ${YARDSTICK}" >&2; exit 2 ;;
+esac
 case ${SIZE:-small} in
   small) MEASURED=$SMALL ;;
   large) MEASURED=$LARGE ;;
@@ -83,7 +100,7 @@ PORT=$GW_PORT MANAGEMENT_PORT=$GW_MGMT_PORT VEIL_REDIS_URL=redis://127.0.0.1:$RE
   VEIL_TUNNEL_PORT=$GW_TUNNEL_PORT VEIL_TUNNEL_HOST_KEY_FILE=$WORK/gateway-host.key \
   java -Xms1g -Xmx1g ${GATEWAY_JAVA_OPTS:-} -jar "$jar" --veil.gateway.tunnel.bind-address=127.0.0.1 \
   --server.address=127.0.0.1 --management.server.address=127.0.0.1 \
-  --veil.gateway.rate-limit.enabled=false --veil.gateway.access-log=false ${GATEWAY_ARGS:-} >"$WORK/gateway.log" 2>&1 & PIDS+=($!)
+  "${CONFIG_ARGS[@]}" ${GATEWAY_ARGS:-} >"$WORK/gateway.log" 2>&1 & PIDS+=($!)
 GW_PID=$!
 wait_http "http://127.0.0.1:$GW_MGMT_PORT/actuator/info" gateway
 for _ in $(seq 60); do ss -Hltn "sport = :$GW_TUNNEL_PORT" | grep -q . && break; sleep 0.5; done
@@ -106,31 +123,75 @@ if [ -n "${LARGE_FIRST:-}" ]; then
   sleep 2
 fi
 
+# The yardstick: a proxy in front of the node's forward port, warmed up as long as the gateway was.
+YS_PID=
+if [ -n "$YARDSTICK" ]; then
+  take_port YS_PORT 18370
+  case $YARDSTICK in
+    nginx)
+      nginx_conf yardstick "$(nproc)" "upstream tunnel { server 127.0.0.1:$NODE_FWD_PORT; keepalive 512; }
+  server {
+    listen 127.0.0.1:$YS_PORT;
+    location / { proxy_pass http://tunnel; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; }
+  }"
+      nginx -e "$WORK/yardstick.log" -p "$WORK/yardstick" -c "$WORK/yardstick/nginx.conf" & PIDS+=($!) ;;
+    netty) java -Xms1g -Xmx1g -cp "$NODE_CP" dev.veil.tunnel.NettyBenchProxy "$YS_PORT" "$NODE_FWD_PORT" \
+             >"$WORK/yardstick.out" 2>"$WORK/yardstick.log" & PIDS+=($!) ;;
+    rn) java -Xms1g -Xmx1g -cp "$NODE_CP" dev.veil.tunnel.BenchProxy "$YS_PORT" "$NODE_FWD_PORT" \
+             >"$WORK/yardstick.out" 2>"$WORK/yardstick.log" & PIDS+=($!) ;;
+  esac
+  YS_PID=$!
+  wait_http "http://127.0.0.1:$YS_PORT$SMALL" "the yardstick ($YARDSTICK)"
+  echo "profile: yardstick $YARDSTICK on port $YS_PORT in front of the forward: warming up ${WARMUP} s" >&2
+  wrk -t"$THREADS" -c"$WARMUP_CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$YS_PORT$SMALL" >/dev/null
+  if [ "$MEASURED" = "$LARGE" ]; then
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d5s --timeout 60s "http://127.0.0.1:$YS_PORT$LARGE" >/dev/null
+  fi
+fi
+
 syscalls() { awk '/^syscr/ {r = $2} /^syscw/ {w = $2} END {print r, w}' "/proc/$1/io"; }
 overflows() { nstat -az TcpExtListenOverflows | awk '$1 == "TcpExtListenOverflows" {print $2}'; }
 pct() { echo $(( $1 * 100 / CLK_TCK / DURATION )); }
 
-echo "| run | req/s | p99 | latency mean / stdev / max | gateway CPU user + sys, % of a core | node user + sys | gateway reads + writes per request | node reads + writes per request | listen overflows | transfer/s |"
-echo "|---|---|---|---|---|---|---|---|---|---|"
-for i in $(seq "$RUNS"); do
+# One wrk run on a path, one row. The gateway's and the node's CPU and system calls are counted on
+# either path (the gateway's MINA server carries the tunnel under a yardstick too); the yardstick's
+# own CPU (nginx's workers or the JVM) in its column.
+measure() { # run, path (gateway | the yardstick), URL, Host header (or -)
+  local run=$1 path=$2 url=$3 host=() ys=() out requests
+  [ "$4" != - ] && host=(-H "$4")
+  [ -n "$YS_PID" ] && read -r -a ys <<<"$(descendants "$YS_PID" | tr '\n' ' ')"
   read -r gu0 gs0 < <(cpu_ticks "$GW_PID"); read -r nu0 ns0 < <(cpu_ticks "$NODE_PID")
   read -r gr0 gw0 < <(syscalls "$GW_PID"); read -r nr0 nw0 < <(syscalls "$NODE_PID")
-  o0=$(overflows)
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 60s --latency -H "$HOST" "$URL$MEASURED")
+  o0=$(overflows); y0=$(ticks "${ys[@]}")
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 60s --latency "${host[@]}" "$url$MEASURED")
   read -r gu1 gs1 < <(cpu_ticks "$GW_PID"); read -r nu1 ns1 < <(cpu_ticks "$NODE_PID")
   read -r gr1 gw1 < <(syscalls "$GW_PID"); read -r nr1 nw1 < <(syscalls "$NODE_PID")
-  o1=$(overflows)
-  printf '### run %s\n%s\n' "$i" "$out" >> "$WORK/wrk.txt"
+  o1=$(overflows); y1=$(ticks "${ys[@]}")
+  printf '### run %s, %s\n%s\n' "$run" "$path" "$out" >> "$WORK/wrk.txt"
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
-  ((${requests:-0} > 0)) || die "run $i: wrk completed no request: $out"
-  awk -v run="$i" -v n="$requests" -v gu="$(pct $((gu1 - gu0)))" -v gs="$(pct $((gs1 - gs0)))" \
+  ((${requests:-0} > 0)) || die "run $run, $path: wrk completed no request: $out"
+  local yardstick_cpu=-
+  [ "$path" != gateway ] && yardstick_cpu=$(pct $((y1 - y0)))
+  awk -v run="$run" -v path="$path" -v n="$requests" -v gu="$(pct $((gu1 - gu0)))" -v gs="$(pct $((gs1 - gs0)))" \
       -v nu="$(pct $((nu1 - nu0)))" -v ns="$(pct $((ns1 - ns0)))" -v gr=$((gr1 - gr0)) -v gw=$((gw1 - gw0)) \
-      -v nr=$((nr1 - nr0)) -v nw=$((nw1 - nw0)) -v overflow=$((o1 - o0)) '
+      -v nr=$((nr1 - nr0)) -v nw=$((nw1 - nw0)) -v overflow=$((o1 - o0)) -v ys="$yardstick_cpu" '
     /Requests\/sec/ { rps = $2 }
     /Transfer\/sec/ { transfer = $2 }
     $1 == "99%" { p99 = $2 }
     $1 == "Latency" && $2 != "Distribution" { lat = $2 " / " $3 " / " $4 }
-    END { printf "| %s | %s | %s | %s | %d + %d | %d + %d | %.2f + %.2f | %.2f + %.2f | %d | %s |\n", run, rps, p99, lat, gu, gs, nu, ns,
+    END { printf "| %s | %s | %s | %s | %s | %d + %d | %d + %d | %s | %.2f + %.2f | %.2f + %.2f | %d | %s |\n", run, path, rps, p99, lat, gu, gs, nu, ns, ys,
             gr / n, gw / n, nr / n, nw / n, overflow, transfer }' <<<"$out"
   sleep 2
+}
+
+echo "| run | path | req/s | p99 | latency mean / stdev / max | gateway CPU user + sys, % of a core | node user + sys | yardstick CPU | gateway reads + writes per request | node reads + writes per request | listen overflows | transfer/s |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+for i in $(seq "$RUNS"); do
+  if [ -z "$YARDSTICK" ]; then
+    measure "$i" gateway "$URL" "$HOST"
+  elif ((i % 2)); then
+    measure "$i" gateway "$URL" "$HOST"; measure "$i" "$YARDSTICK" "http://127.0.0.1:$YS_PORT" -
+  else
+    measure "$i" "$YARDSTICK" "http://127.0.0.1:$YS_PORT" -; measure "$i" gateway "$URL" "$HOST"
+  fi
 done
