@@ -5,10 +5,11 @@
 # nginx (64 B and 8 MiB files), Redis, the gateway (rate limit and access log off unless
 # GATEWAY_CONFIG=default), a bench node (tunnel's test classes) forwarding to the upstream; a
 # warm-up, optionally 8 MiB downloads cut off by wrk's end, then RUNS wrk runs of small responses.
-# Each run prints wrk's latency line, p99 and req/s; the gateway's and the node's user and system
-# CPU (% of one core); their read and write system calls per request (/proc/<pid>/io); and the
-# listen queue overflows the kernel counted meanwhile (nstat TcpExtListenOverflows: SYNs dropped,
-# each retried a second later). See docs/benchmarks.md.
+# Each run prints the path measured (gateway or the yardstick), wrk's latency line, p99 and req/s;
+# the gateway's and the node's user and system CPU (% of one core), and the yardstick's; their read
+# and write system calls per request (/proc/<pid>/io); and the listen queue overflows the kernel
+# counted meanwhile (nstat TcpExtListenOverflows: SYNs dropped, each retried a second later). A
+# run with a non-2xx answer or a socket error stops the script. See docs/benchmarks.md.
 #
 #   scripts/profile-gateway.sh [runs] [seconds per run]        defaults: 3 15
 #
@@ -19,11 +20,12 @@
 #      GATEWAY_CONFIG (bare, the default: rate limit and access log off; or default: both on, as
 #      shipped, the limit raised as bench-gateway.sh raises it so the one client is never refused),
 #      KEEP_LOGS (a directory for the logs and wrk's output), SIZE (small, the default, or large:
-#      what the runs download, 64 B or 8 MiB; the warm-ups add 5 s of large ones first),
+#      what the runs download, 64 B or 8 MiB; with large, 5 s of them follow each warm-up),
 #      YARDSTICK (netty, rn or nginx: NettyBenchProxy, BenchProxy or an nginx reverse proxy, workers =
-#      cores, started in front of the same node's forward port and warmed up as long; each run then
-#      measures the gateway and the yardstick back to back, alternating which goes first, so both
-#      rows of a pair share the tunnel and the machine's state of that minute).
+#      cores, started in front of the same node's forward port and warmed up as long, then the
+#      gateway warmed up again for 15 s (it idled meanwhile); each run then measures the gateway
+#      and the yardstick back to back, alternating which goes first, so both rows of a pair share
+#      the tunnel and the machine's state of that minute. LARGE_FIRST is the gateway's only).
 # Installs wrk, nginx-light, redis-server, curl, iproute2 from Debian if missing.
 set -euo pipefail
 
@@ -147,6 +149,8 @@ if [ -n "$YARDSTICK" ]; then
   if [ "$MEASURED" = "$LARGE" ]; then
     wrk -t"$THREADS" -c"$CONNECTIONS" -d5s --timeout 60s "http://127.0.0.1:$YS_PORT$LARGE" >/dev/null
   fi
+  echo "profile: the gateway again, 15 s" >&2
+  wrk -t"$THREADS" -c"$WARMUP_CONNECTIONS" -d15s -H "$HOST" "$URL$SMALL" >/dev/null
 fi
 
 syscalls() { awk '/^syscr/ {r = $2} /^syscw/ {w = $2} END {print r, w}' "/proc/$1/io"; }
@@ -170,6 +174,7 @@ measure() { # run, path (gateway | the yardstick), URL, Host header (or -)
   printf '### run %s, %s\n%s\n' "$run" "$path" "$out" >> "$WORK/wrk.txt"
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
   ((${requests:-0} > 0)) || die "run $run, $path: wrk completed no request: $out"
+  ! grep -qE 'Non-2xx|Socket errors' <<<"$out" || die "run $run, $path: errors (a proxy refusing is not a fast one): $out"
   local yardstick_cpu=-
   [ "$path" != gateway ] && yardstick_cpu=$(pct $((y1 - y0)))
   awk -v run="$run" -v path="$path" -v n="$requests" -v gu="$(pct $((gu1 - gu0)))" -v gs="$(pct $((gs1 - gs0)))" \
