@@ -114,11 +114,7 @@ WRK_PREFIX=$WRK_CPUS   # bench-lib's load runs wrk under it
 start_upstream "$UP_PORT" "${UP_CPUS[@]}"
 
 # --- nginx as a reverse proxy: workers = the proxies' cores, keep-alive to the upstream.
-nginx_conf proxy "$PROXY_WORKERS" "upstream origin { server 127.0.0.1:$UP_PORT; keepalive 512; }
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / { proxy_pass http://origin; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; }
-  }"
+nginx_proxy_conf proxy "$PROXY_WORKERS" "$NGINX_PORT" "$UP_PORT"
 "${PROXY_CPUS[@]}" nginx -e "$WORK/proxy/error.log" -p "$WORK/proxy" -c "$WORK/proxy/nginx.conf" & PIDS+=($!)
 NGINX_PID=$!
 wait_http "http://127.0.0.1:$NGINX_PORT$SMALL" "nginx (proxy)"
@@ -247,11 +243,7 @@ measure_gateway() { # name, small only (0/1), extra gateway args...
     R[tunnel-small]=$(load "$raw$SMALL" - "$DURATION" "$GW_PID $NODE_PID")
     R[tunnel-large]=$(load "$raw$LARGE" - "$DURATION" "$GW_PID $NODE_PID")
     take_port NGINX_TUNNEL_PORT 18370
-    nginx_conf proxy-tunnel "$PROXY_WORKERS" "upstream tunnel { server 127.0.0.1:$NODE_FWD_PORT; keepalive 512; }
-  server {
-    listen 127.0.0.1:$NGINX_TUNNEL_PORT;
-    location / { proxy_pass http://tunnel; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; }
-  }"
+    nginx_proxy_conf proxy-tunnel "$PROXY_WORKERS" "$NGINX_TUNNEL_PORT" "$NODE_FWD_PORT"
     "${PROXY_CPUS[@]}" nginx -e "$WORK/proxy-tunnel/error.log" -p "$WORK/proxy-tunnel" -c "$WORK/proxy-tunnel/nginx.conf" & PIDS+=($!)
     local nginx_tunnel=$!
     wait_http "http://127.0.0.1:$NGINX_TUNNEL_PORT$SMALL" "nginx in front of the tunnel"

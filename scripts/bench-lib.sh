@@ -99,6 +99,17 @@ http {
 CONF
 }
 
+# nginx as a reverse proxy (its configuration, as nginx_conf): listening on 127.0.0.1:<listen port>,
+# a keep-alive pool of up to 512 idle connections per worker to 127.0.0.1:<target port>, HTTP/1.1,
+# no buffering. The benchmarks' nginx rows, in front of the upstream or of a node's forward port.
+nginx_proxy_conf() { # name, workers, listen port, target port
+  nginx_conf "$1" "$2" "upstream target { server 127.0.0.1:$4; keepalive 512; }
+  server {
+    listen 127.0.0.1:$3;
+    location / { proxy_pass http://target; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; }
+  }"
+}
+
 # The upstream both gateway scripts measure against: nginx, one worker, serving a 64-byte $SMALL and
 # an 8 MiB $LARGE (under an agent API path, so the gateway lets them through); sets UP_PID.
 start_upstream() { # port, then what to run nginx under (taskset -c N), if anything

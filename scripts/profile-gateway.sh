@@ -131,11 +131,7 @@ if [ -n "$YARDSTICK" ]; then
   take_port YS_PORT 18370
   case $YARDSTICK in
     nginx)
-      nginx_conf yardstick "$(nproc)" "upstream tunnel { server 127.0.0.1:$NODE_FWD_PORT; keepalive 512; }
-  server {
-    listen 127.0.0.1:$YS_PORT;
-    location / { proxy_pass http://tunnel; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering off; }
-  }"
+      nginx_proxy_conf yardstick "$(nproc)" "$YS_PORT" "$NODE_FWD_PORT"
       nginx -e "$WORK/yardstick.log" -p "$WORK/yardstick" -c "$WORK/yardstick/nginx.conf" & PIDS+=($!) ;;
     netty) java -Xms1g -Xmx1g -cp "$NODE_CP" dev.veil.tunnel.NettyBenchProxy "$YS_PORT" "$NODE_FWD_PORT" \
              >"$WORK/yardstick.out" 2>"$WORK/yardstick.log" & PIDS+=($!) ;;
