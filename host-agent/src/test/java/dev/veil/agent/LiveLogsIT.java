@@ -160,7 +160,11 @@ class LiveLogsIT {
   @Test
   void aHundredThousandLinesFollowedAndResumedTwiceArriveEachExactlyOnceInOrder() throws Exception {
     String session = null;
-    JobRecord job = privateJob("for k in 0 1 2 3 4 5 6 7 8 9; do seq $((k*10000+1)) $((k*10000+10000)); sleep 1; done", session);
+    // Ten batches of 10,000 lines; after the third, 3 s apart, so the job still runs (about 20 s more)
+    // when the first read has taken its 30,000 lines, however slowly a loaded machine reads them
+    // (with 1 s throughout, a CI run once read them only after the job had ended).
+    JobRecord job = privateJob(
+        "for k in 0 1 2 3 4 5 6 7 8 9; do seq $((k*10000+1)) $((k*10000+10000)); sleep $((k < 2 ? 1 : 3)); done", session);
     session = scoped(alice, job.jobId());
 
     List<Event> all = new ArrayList<>();
