@@ -133,10 +133,10 @@ if [ -n "$YARDSTICK" ]; then
     nginx)
       nginx_proxy_conf yardstick "$(nproc)" "$YS_PORT" "$NODE_FWD_PORT"
       nginx -e "$WORK/yardstick.log" -p "$WORK/yardstick" -c "$WORK/yardstick/nginx.conf" & PIDS+=($!) ;;
-    netty) java -Xms1g -Xmx1g -cp "$NODE_CP" dev.veil.tunnel.NettyBenchProxy "$YS_PORT" "$NODE_FWD_PORT" \
-             >"$WORK/yardstick.out" 2>"$WORK/yardstick.log" & PIDS+=($!) ;;
-    rn) java -Xms1g -Xmx1g -cp "$NODE_CP" dev.veil.tunnel.BenchProxy "$YS_PORT" "$NODE_FWD_PORT" \
-             >"$WORK/yardstick.out" 2>"$WORK/yardstick.log" & PIDS+=($!) ;;
+    netty | rn)
+      class=BenchProxy; [ "$YARDSTICK" = netty ] && class=NettyBenchProxy
+      java -Xms1g -Xmx1g -cp "$NODE_CP" "dev.veil.tunnel.$class" "$YS_PORT" "$NODE_FWD_PORT" \
+        >"$WORK/yardstick.out" 2>"$WORK/yardstick.log" & PIDS+=($!) ;;
   esac
   YS_PID=$!
   wait_http "http://127.0.0.1:$YS_PORT$SMALL" "the yardstick ($YARDSTICK)"
