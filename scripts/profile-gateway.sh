@@ -25,7 +25,12 @@
 #      cores, started in front of the same node's forward port and warmed up as long, then the
 #      gateway warmed up again for 15 s (it idled meanwhile); each run then measures the gateway
 #      and the yardstick back to back, alternating which goes first, so both rows of a pair share
-#      the tunnel and the machine's state of that minute. LARGE_FIRST is the gateway's only).
+#      the tunnel and the machine's state of that minute. LARGE_FIRST is the gateway's only),
+#      THINK_MS (a mean think time, ms: in the runs each connection waits that long on average,
+#      drawn from an exponential distribution, after each answer before its next request, so the
+#      load is lighter than the machine's limit and the same on both paths of a pair; p99 then
+#      measures the latency a path adds, not how far behind a saturated path queues. Warm-ups
+#      keep no think time).
 # Installs wrk, nginx-light, redis-server, curl, iproute2 from Debian if missing.
 set -euo pipefail
 
@@ -56,6 +61,10 @@ case $YARDSTICK in
   '' | netty | rn | nginx) ;;
   *) echo "profile: YARDSTICK is netty, rn or nginx, not ${YARDSTICK}" >&2; exit 2 ;;
 esac
+THINK=()
+if [ -n "${THINK_MS:-}" ]; then
+  [[ $THINK_MS =~ ^[0-9]+$ ]] && ((THINK_MS > 0)) || { echo "profile: THINK_MS is a whole number of ms above 0, not ${THINK_MS}" >&2; exit 2; }
+fi
 case ${SIZE:-small} in
   small) MEASURED=$SMALL ;;
   large) MEASURED=$LARGE ;;
@@ -87,6 +96,19 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+if [ -n "${THINK_MS:-}" ]; then
+  # wrk calls delay() after each answer and times the next request from its first byte written, so
+  # the think time is not counted as latency. Exponential: each connection's requests a Poisson
+  # process, the connections drifting apart rather than sending in step.
+  cat >"$WORK/think.lua" <<LUA
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+function init(args) math.randomseed(os.time() * 100 + id) end
+function delay() return -${THINK_MS} * math.log(1 - math.random()) end
+LUA
+  THINK=(-s "$WORK/think.lua")
+fi
 
 take_port UP_PORT 18300; take_port REDIS_PORT 18330
 take_port GW_PORT 18340; take_port GW_MGMT_PORT 18350; take_port GW_TUNNEL_PORT 18360
@@ -163,7 +185,7 @@ measure() { # run, path (gateway | the yardstick), URL, Host header (or -)
   read -r gu0 gs0 < <(cpu_ticks "$GW_PID"); read -r nu0 ns0 < <(cpu_ticks "$NODE_PID")
   read -r gr0 gw0 < <(syscalls "$GW_PID"); read -r nr0 nw0 < <(syscalls "$NODE_PID")
   o0=$(overflows); y0=$(ticks "${ys[@]}")
-  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 60s --latency "${host[@]}" "$url$MEASURED")
+  out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --timeout 60s --latency "${THINK[@]}" "${host[@]}" "$url$MEASURED")
   read -r gu1 gs1 < <(cpu_ticks "$GW_PID"); read -r nu1 ns1 < <(cpu_ticks "$NODE_PID")
   read -r gr1 gw1 < <(syscalls "$GW_PID"); read -r nr1 nw1 < <(syscalls "$NODE_PID")
   o1=$(overflows); y1=$(ticks "${ys[@]}")
