@@ -1,7 +1,5 @@
 package dev.veil.gateway.dataplane;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.veil.gateway.access.OwnerOnlyAccess;
 import dev.veil.gateway.config.GatewayProperties;
 import dev.veil.gateway.limits.BodyCap;
@@ -23,8 +21,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
@@ -53,6 +51,7 @@ import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientResponse;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
+import reactor.netty.resources.LoopResources;
 
 /**
  * The {@code *.node} data plane's common case, served on Reactor Netty's own request and response,
@@ -84,8 +83,11 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
   /** As Spring Cloud Gateway tags the two routes' URI (the default port added). */
   private static final String ROUTE_URI = "http://registry.invalid:80";
   private static final String TIMER = "spring.cloud.gateway.requests";
-  /** The most forward ports whose client is kept (one per port: a port's client serves every forward it is ever given to). */
-  private static final int FORWARD_CLIENTS = 1024;
+  /**
+   * The most forward clients kept, one per port and event loop: 1024 ports' (a port's clients serve
+   * every forward it is ever given to).
+   */
+  private static final int FORWARD_CLIENTS = 1024 * LoopResources.DEFAULT_IO_WORKER_COUNT;
   private static final String FORWARDED_PREFIX = "x-forwarded-";
   private static final Set<HttpMethod> STANDARD_METHODS = Set.of(HttpMethod.values());
 
@@ -100,9 +102,10 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
   /**
    * The client to each loopback forward port, its address set: the request then names only its
    * path, which Reactor Netty does not parse with a regular expression as it does an absolute URL
-   * (3.1 % of the event loops' samples, docs/benchmarks.md). Same pool as {@link #client}'s.
+   * (3.1 % of the event loops' samples, docs/benchmarks.md). {@link #client}'s provider, a pool per
+   * event loop.
    */
-  private final Cache<Integer, HttpClient> forwardClients = Caffeine.newBuilder().maximumSize(FORWARD_CLIENTS).build();
+  private final ForwardClients forwardClients;
   private final Set<String> hopByHop;
   private final ClientRateLimit rateLimit;
   private final AccessLog accessLog;
@@ -130,6 +133,7 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
     this.apiPaths = apiPaths;
     this.limits = limits;
     this.client = client;
+    this.forwardClients = new ForwardClients(client, FORWARD_CLIENTS);
     this.hopByHop = ignoringCase(hopByHop);
     this.rateLimit = rateLimit;
     this.accessLog = accessLog;
@@ -160,10 +164,10 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
     if (relayToken != null) {
       // Passed on by another replica, which rate-limited it: served from a tunnel held here or by the chain
       // (a forged token, a name no longer held here); never passed on again.
-      Direct direct = replica.isRelayToken(relayToken) ? local(method, target, headers, id.get(), true) : null;
+      Direct direct = replica.isRelayToken(relayToken) ? local(request, method, target, headers, id.get(), true) : null;
       return direct == null ? chain.apply(request, response) : proxy(request, response, method, target, direct);
     }
-    Direct direct = local(method, target, headers, id.get(), false);
+    Direct direct = local(request, method, target, headers, id.get(), false);
     if (direct != null) {
       return proxy(request, response, method, target, direct);
     }
@@ -183,18 +187,25 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
   }
 
   /** A request for a tunnel this replica holds, if this serves it; null sends it down the chain. */
-  private Direct local(HttpMethod method, Target target, io.netty.handler.codec.http.HttpHeaders headers, String id,
-      boolean relayed) {
+  private Direct local(HttpServerRequest request, HttpMethod method, Target target,
+      io.netty.handler.codec.http.HttpHeaders headers, String id, boolean relayed) {
     Optional<LocalForwards.Forward> node = forwards.forward(RegistryTarget.Kind.NODE, id);
     if (node.isPresent()) {
       return served(method, target, headers, RegistryTarget.Kind.NODE, null)
-          ? direct(RegistryTarget.Kind.NODE, id, forwardClient(node.get().port()), "", null, relayed)
+          ? direct(RegistryTarget.Kind.NODE, id, forwardClients.to(node.get().port(), loopOf(request)), "", null, relayed)
           : null;
     }
     Optional<LocalForwards.Forward> service = forwards.forward(RegistryTarget.Kind.SERVICE, id);
     return service.isPresent() && served(method, target, headers, RegistryTarget.Kind.SERVICE, service.get().ownerOnly())
-        ? direct(RegistryTarget.Kind.SERVICE, id, forwardClient(service.get().port()), "", null, relayed)
+        ? direct(RegistryTarget.Kind.SERVICE, id, forwardClients.to(service.get().port(), loopOf(request)), "", null, relayed)
         : null;
+  }
+
+  /** The event loop that reads the request's connection (and runs this handler). */
+  private static EventLoop loopOf(HttpServerRequest request) {
+    EventLoop[] loop = new EventLoop[1];
+    request.withConnection(connection -> loop[0] = connection.channel().eventLoop());
+    return loop[0];
   }
 
   /** A request for a tunnel another replica holds, if this passes it on; null sends it down the chain. */
@@ -211,17 +222,6 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
     return kind == RegistryTarget.Kind.NODE
         ? new Direct(kind, id, via, base, relayToken, relayed, limits.maxApiRequestBody().toBytes(), limits.apiResponseTimeout())
         : new Direct(kind, id, via, base, relayToken, relayed, limits.maxRequestBody().toBytes(), limits.responseTimeout());
-  }
-
-  /** The gateway's client with a forward's loopback address: sent a path, it connects there (Host: 127.0.0.1:port, as before). */
-  private HttpClient forwardClient(int port) {
-    return forwardClients.get(port, p -> {
-      // The literal: an address, no lookup (the forward's listener is bound to it).
-      InetSocketAddress address = new InetSocketAddress("127.0.0.1", p);
-      // Plain HTTP whatever TLS the gateway's client is given for https URLs: a path alone takes its
-      // scheme from the client's settings, and the forward's listener speaks plain HTTP.
-      return client.noSSL().remoteAddress(() -> address);
-    });
   }
 
   /**
