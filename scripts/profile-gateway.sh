@@ -136,11 +136,18 @@ HOST="Host: $NODE_ID.node.localhost"
 URL=http://127.0.0.1:$GW_PORT
 
 echo "profile: gateway pid $GW_PID, node pid $NODE_PID, the forward's listener: $(ss -Hltn "sport = :$NODE_FWD_PORT" | awk '{print "backlog " $3}')" >&2
+# A path's warm-up: small responses, then, when the runs download 8 MiB, 5 s of those.
+warm_up() { # seconds, URL (no path), Host header (or -)
+  local host=()
+  [ "$3" != - ] && host=(-H "$3")
+  wrk -t"$THREADS" -c"$WARMUP_CONNECTIONS" -d"${1}s" "${host[@]}" "$2$SMALL" >/dev/null
+  if [ "$MEASURED" = "$LARGE" ]; then
+    wrk -t"$THREADS" -c"$CONNECTIONS" -d5s --timeout 60s "${host[@]}" "$2$LARGE" >/dev/null
+  fi
+}
+
 echo "profile: warming up ${WARMUP} s, ${WARMUP_CONNECTIONS} connections" >&2
-wrk -t"$THREADS" -c"$WARMUP_CONNECTIONS" -d"${WARMUP}s" -H "$HOST" "$URL$SMALL" >/dev/null
-if [ "$MEASURED" = "$LARGE" ]; then
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d5s --timeout 60s -H "$HOST" "$URL$LARGE" >/dev/null
-fi
+warm_up "$WARMUP" "$URL" "$HOST"
 if [ -n "${LARGE_FIRST:-}" ]; then
   echo "profile: ${LARGE_FIRST} s of 8 MiB downloads, cut off when wrk stops" >&2
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${LARGE_FIRST}s" --timeout 60s -H "$HOST" "$URL$LARGE" >/dev/null
@@ -163,12 +170,9 @@ if [ -n "$YARDSTICK" ]; then
   YS_PID=$!
   wait_http "http://127.0.0.1:$YS_PORT$SMALL" "the yardstick ($YARDSTICK)"
   echo "profile: yardstick $YARDSTICK on port $YS_PORT in front of the forward: warming up ${WARMUP} s" >&2
-  wrk -t"$THREADS" -c"$WARMUP_CONNECTIONS" -d"${WARMUP}s" "http://127.0.0.1:$YS_PORT$SMALL" >/dev/null
-  if [ "$MEASURED" = "$LARGE" ]; then
-    wrk -t"$THREADS" -c"$CONNECTIONS" -d5s --timeout 60s "http://127.0.0.1:$YS_PORT$LARGE" >/dev/null
-  fi
-  echo "profile: the gateway again, 15 s" >&2
-  wrk -t"$THREADS" -c"$WARMUP_CONNECTIONS" -d15s -H "$HOST" "$URL$SMALL" >/dev/null
+  warm_up "$WARMUP" "http://127.0.0.1:$YS_PORT" -
+  echo "profile: the gateway again, 15 s$([ "$MEASURED" = "$LARGE" ] && echo ' and 5 s of 8 MiB')" >&2
+  warm_up 15 "$URL" "$HOST"
 fi
 
 syscalls() { awk '/^syscr/ {r = $2} /^syscw/ {w = $2} END {print r, w}' "/proc/$1/io"; }
