@@ -25,10 +25,16 @@ final class GatewayClient {
   }
 
   private final int port;
-  private final HttpClient http = HttpClient.create().responseTimeout(Duration.ofSeconds(30));
+  private final HttpClient http;
 
   GatewayClient(int port) {
+    this(port, HttpClient.create());
+  }
+
+  /** Through {@code http}, e.g. one whose pool holds a single connection, so every request is read on one gateway event loop. */
+  GatewayClient(int port, HttpClient http) {
     this.port = port;
+    this.http = http.responseTimeout(Duration.ofSeconds(30));
   }
 
   Reply get(String host, String path) {

@@ -291,6 +291,58 @@ abstract class TunnelBehaviour {
   }
 
   /**
+   * A node that withdraws a forward may keep the connections already carried into its tunnel open:
+   * MINA closes a forward's listener, not the connections it accepted. Its loopback port is then
+   * free for the kernel to give the next forward, another node's. Connections the gateway kept
+   * alive to it must not carry that node's requests into the tunnel of the one that left, on the
+   * direct path or through the routes (a session in the query sends a request there). The port's
+   * next holder is bound here by hand, as the kernel may bind it for a forward.
+   */
+  @Test
+  void aWithdrawnForwardsKeptAliveConnectionsNeverCarryThePortsNextHoldersRequests() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger leaverHits = new java.util.concurrent.atomic.AtomicInteger();
+    reactor.netty.DisposableServer leaverService = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+        .handle((request, response) -> {
+          leaverHits.incrementAndGet();
+          return response.sendString(reactor.core.publisher.Mono.just("from the node that left"));
+        })
+        .bindNow();
+    // One connection to the gateway: every request is read on one event loop, whose pool the direct path uses.
+    reactor.netty.resources.ConnectionProvider oneConnection = reactor.netty.resources.ConnectionProvider.create("one", 1);
+    reactor.netty.DisposableServer nextHolder = null;
+    try {
+      GatewayClient client = new GatewayClient(port, reactor.netty.http.client.HttpClient.create(oneConnection));
+      TestNodes.TestNode leaver = nodes.connect(upstreams.agent.port());
+      String left = leaver.exposePrivate(leaverService.port());
+      int forwardPort = localForwards.port(RegistryTarget.Kind.SERVICE, left).orElseThrow();
+      assertThat(client.get(left + "." + DOMAIN, "/").body()).isEqualTo("from the node that left");
+      assertThat(client.get(left + "." + DOMAIN, "/?veil-session=x").body()).as("through the routes").isEqualTo("from the node that left");
+      assertThat(leaverHits.get()).isEqualTo(2);
+
+      leaver.withdraw(left);
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> localForwards.port(RegistryTarget.Kind.SERVICE, left).isEmpty());
+      // The listener is gone once the node's cancel is answered; the port may be bound again (SO_REUSEADDR, as MINA binds).
+      nextHolder = Awaitility.await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() ->
+          reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(forwardPort)
+              .handle((request, response) -> response.sendString(reactor.core.publisher.Mono.just("from the port's next holder")))
+              .bindNow(), java.util.Objects::nonNull);
+      String next = RandomIds.next();
+      try (AutoCloseable held = HeldForwards.hold(localForwards, RegistryTarget.Kind.SERVICE, next, forwardPort)) {
+        assertThat(client.get(next + "." + DOMAIN, "/").body()).isEqualTo("from the port's next holder");
+        assertThat(client.get(next + "." + DOMAIN, "/?veil-session=x").body()).as("through the routes")
+            .isEqualTo("from the port's next holder");
+      }
+      assertThat(leaverHits.get()).isEqualTo(2);
+    } finally {
+      if (nextHolder != null) {
+        nextHolder.disposeNow();
+      }
+      oneConnection.disposeLater().block(Duration.ofSeconds(5));
+      leaverService.disposeNow();
+    }
+  }
+
+  /**
    * 300 MiB each way and a WebSocket through a gateway process with a 256 MiB heap: a body held
    * whole anywhere in the gateway would not fit.
    */

@@ -36,7 +36,8 @@ final class ForwardClients {
 
   /**
    * @param client  the gateway's client, whose provider, loops and settings each forward's client keeps
-   * @param maximum the most clients kept (a port and a loop each); one evicted is made again, its pool kept by the provider
+   * @param maximum the most clients kept (a port and a loop each); one evicted is made again, its pool kept by the
+   *                provider until the port closes ({@code ForwardPools})
    */
   ForwardClients(HttpClient client, int maximum) {
     this.client = client;

@@ -1,9 +1,12 @@
 package dev.veil.gateway.tunnel;
 
 import dev.veil.gateway.registry.RegistryTarget;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.IntConsumer;
 
 /**
  * The forwards of the tunnels this replica holds: for each node or service ID, the loopback port
@@ -23,6 +26,7 @@ public final class LocalForwards {
 
   private final Map<String, Forward> nodes = new ConcurrentHashMap<>();
   private final Map<String, Forward> services = new ConcurrentHashMap<>();
+  private final List<IntConsumer> portClosedListeners = new CopyOnWriteArrayList<>();
 
   /** Routes {@code id} to {@code forward}; the forward it was routed to before, if any. */
   Forward put(RegistryTarget.Kind kind, String id, Forward forward) {
@@ -50,6 +54,19 @@ public final class LocalForwards {
   /** The loopback port of a forward this replica holds. */
   public Optional<Integer> port(RegistryTarget.Kind kind, String id) {
     return forward(kind, id).map(Forward::port);
+  }
+
+  /**
+   * Calls {@code listener} with a forward's port each time one is closed: routed here no more and
+   * its listener unbound, so the kernel may give the port to the next forward, another node's.
+   */
+  public void whenPortCloses(IntConsumer listener) {
+    portClosedListeners.add(listener);
+  }
+
+  /** Tells every {@link #whenPortCloses} listener that {@code port}'s forward is closed. */
+  void portClosed(int port) {
+    portClosedListeners.forEach(listener -> listener.accept(port));
   }
 
   public int size() {

@@ -100,7 +100,8 @@ final class NodeForwarder extends DefaultForwarder {
     }
     if (!ours) {
       local.restore(kind, id, forward, previous);
-      super.localPortForwardingCancelled(new SshdSocketAddress(LOOPBACK, bound.getPort()));
+      // Routable for a moment: a request may have opened a connection to it.
+      closeListener(bound.getPort());
       return refused("name in use", nodeId);
     }
     claimed.put(name.get().wire(), new Claimed(kind, id, forward));
@@ -145,7 +146,21 @@ final class NodeForwarder extends DefaultForwarder {
       log.warn("cannot drop a forward from the registry ({}); it routes nowhere once this replica's entry lapses",
           e.getClass().getSimpleName());
     }
-    super.localPortForwardingCancelled(new SshdSocketAddress(LOOPBACK, forward.port()));
+    closeListener(forward.port());
+  }
+
+  /**
+   * Unbinds a forward's listener, then has the gateway drop the connections it keeps alive to its
+   * port ({@link LocalForwards#portClosed}): MINA closes the listener, not the connections it
+   * accepted, which lead into this tunnel for as long as the node keeps them open, and the port is
+   * free for the next forward once the listener is gone.
+   */
+  private void closeListener(int port) throws IOException {
+    try {
+      super.localPortForwardingCancelled(new SshdSocketAddress(LOOPBACK, port));
+    } finally {
+      local.portClosed(port);
+    }
   }
 
   private static String idOf(ForwardName name, String nodeId) {

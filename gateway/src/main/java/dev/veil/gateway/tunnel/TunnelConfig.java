@@ -9,6 +9,7 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import reactor.netty.http.client.HttpClient;
 
 @Configuration(proxyBeanMethods = false)
 class TunnelConfig {
@@ -29,6 +30,12 @@ class TunnelConfig {
   @Bean
   LocalForwards localForwards() {
     return new LocalForwards();
+  }
+
+  /** The gateway's HTTP client (Spring Cloud Gateway's, which the direct path shares) forgets closed forwards. */
+  @Bean
+  ForwardPools forwardPools(LocalForwards local, HttpClient gatewayHttpClient) {
+    return ForwardPools.watching(local, gatewayHttpClient.configuration().connectionProvider());
   }
 
   @Bean
