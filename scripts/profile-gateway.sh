@@ -30,8 +30,12 @@
 #      drawn from an exponential distribution, after each answer before its next request, so the
 #      load is lighter than the machine's limit and the same on both paths of a pair; p99 then
 #      measures the latency a path adds, not how far behind a saturated path queues. Warm-ups
-#      keep no think time).
-# Installs wrk, nginx-light, redis-server, curl, iproute2 from Debian if missing.
+#      keep no think time), MASS_CLOSE (a number of connections: instead of the runs, after the
+#      warm-up, scripts/mass-close-probe.py times one request every 5 ms through the gateway while
+#      that many connections are opened straight to the node's forward port, kept 3 s and closed
+#      at once, MASS_CLOSE_ROUNDS times (3); no YARDSTICK), NODE_CLASSES (the tunnel classes the
+#      bench node runs, default this build's tunnel/target/classes: another build's, to compare).
+# Installs wrk, nginx-light, redis-server, curl, iproute2 (and python3 for MASS_CLOSE) from Debian if missing.
 set -euo pipefail
 
 VEIL_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -65,6 +69,10 @@ THINK=()
 if [ -n "${THINK_MS:-}" ]; then
   [[ $THINK_MS =~ ^[0-9]+$ ]] && ((THINK_MS > 0)) || { echo "profile: THINK_MS is a whole number of ms above 0, not ${THINK_MS}" >&2; exit 2; }
 fi
+if [ -n "${MASS_CLOSE:-}" ]; then
+  [[ $MASS_CLOSE =~ ^[0-9]+$ ]] && ((MASS_CLOSE > 0)) || { echo "profile: MASS_CLOSE is a number of connections, not ${MASS_CLOSE}" >&2; exit 2; }
+  [ -z "$YARDSTICK" ] || { echo "profile: MASS_CLOSE measures the gateway alone: no YARDSTICK" >&2; exit 2; }
+fi
 case ${SIZE:-small} in
   small) MEASURED=$SMALL ;;
   large) MEASURED=$LARGE ;;
@@ -79,10 +87,15 @@ command -v nginx >/dev/null || need+=(nginx-light)
 command -v redis-server >/dev/null || need+=(redis-server)
 command -v curl >/dev/null || need+=(curl)
 { command -v ss && command -v nstat; } >/dev/null || need+=(iproute2)
+[ -z "${MASS_CLOSE:-}" ] || command -v python3 >/dev/null || need+=(python3)
 ((${#need[@]} == 0)) || apt_ensure "${need[@]}"
 command -v java >/dev/null || die "needs a JDK (java)"
 
 build_bench_parts
+if [ -n "${NODE_CLASSES:-}" ]; then
+  [ -d "$NODE_CLASSES" ] || die "NODE_CLASSES: no directory $NODE_CLASSES"
+  NODE_CP=${NODE_CP/tunnel\/target\/classes/$(realpath "$NODE_CLASSES")}
+fi
 jar=${GW_JAR:-gateway/target/gateway-0.1.0-SNAPSHOT-exec.jar}
 [ -f "$jar" ] || die "no gateway jar at $jar"
 
@@ -152,6 +165,13 @@ if [ -n "${LARGE_FIRST:-}" ]; then
   echo "profile: ${LARGE_FIRST} s of 8 MiB downloads, cut off when wrk stops" >&2
   wrk -t"$THREADS" -c"$CONNECTIONS" -d"${LARGE_FIRST}s" --timeout 60s -H "$HOST" "$URL$LARGE" >/dev/null
   sleep 2
+fi
+
+if [ -n "${MASS_CLOSE:-}" ]; then
+  echo "profile: ${MASS_CLOSE} connections to the forward, closed at once, ${MASS_CLOSE_ROUNDS:-3} times; a probe through the gateway" >&2
+  python3 "$VEIL_HOME/scripts/mass-close-probe.py" "$GW_PORT" "$NODE_ID.node.localhost" "$NODE_FWD_PORT" "$SMALL" \
+    "$MASS_CLOSE" "${MASS_CLOSE_ROUNDS:-3}"
+  exit 0
 fi
 
 # The yardstick: a proxy in front of the node's forward port, warmed up as long as the gateway was.

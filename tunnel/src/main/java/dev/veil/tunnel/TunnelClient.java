@@ -4,6 +4,7 @@ import dev.veil.model.auth.Ed25519;
 import java.io.IOException;
 import java.security.KeyPair;
 import java.time.Duration;
+import java.util.List;
 import org.apache.sshd.client.SshClient;
 import org.apache.sshd.client.session.ClientSession;
 import org.apache.sshd.common.PropertyResolver;
@@ -23,6 +24,7 @@ import org.apache.sshd.server.forward.X11ForwardingFilter;
 public final class TunnelClient implements AutoCloseable {
 
   private final SshClient client;
+  private final ForwardedChannels forwardedChannels = new ForwardedChannels();
   private final KeyPair nodeKey;
   private final String nodeId;
 
@@ -41,6 +43,8 @@ public final class TunnelClient implements AutoCloseable {
     client.setServerKeyVerifier((session, address, key) -> SshKeys.hasFingerprint(key, gatewayFingerprint));
     client.setCipherFactories(TunnelCiphers.preferred());
     client.setForwarderFactory(ClientForwarder::new);
+    // The only channels the gateway may open here: connections into this side's forwards.
+    client.setChannelFactories(List.of(forwardedChannels));
     client.setForwardingFilter(ForwardingFilter.asForwardingFilter(
         AgentForwardingFilter.of(false), X11ForwardingFilter.of(false), new IntoOwnForwardsOnly()));
     // Small writes go out at once: with Nagle's algorithm a request waited for a delayed ACK (~40 ms).
@@ -76,7 +80,11 @@ public final class TunnelClient implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    client.stop();
+    try {
+      client.stop();
+    } finally {
+      forwardedChannels.close();
+    }
   }
 
   /**
