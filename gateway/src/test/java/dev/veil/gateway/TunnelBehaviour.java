@@ -321,7 +321,7 @@ abstract class TunnelBehaviour {
 
       leaver.withdraw(left);
       Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> localForwards.port(RegistryTarget.Kind.SERVICE, left).isEmpty());
-      // The listener is gone once the node's cancel is answered; the port may be bound again (SO_REUSEADDR, as MINA binds).
+      // The listener is unbound just after the forward leaves the table; then the port may be bound again (SO_REUSEADDR, as MINA binds).
       nextHolder = Awaitility.await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() ->
           reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(forwardPort)
               .handle((request, response) -> response.sendString(reactor.core.publisher.Mono.just("from the port's next holder")))

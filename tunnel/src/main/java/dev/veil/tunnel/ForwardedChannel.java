@@ -32,8 +32,8 @@ import org.apache.sshd.server.forward.TcpForwardingFilter;
  * a connector the tunnel client's channels share ({@link ForwardedChannels}). MINA's makes a
  * connector per channel and, closing it, a thread pool and a thread, started on the session's I/O
  * thread: with hundreds of connections closed at once (a proxy's idle pool timing out) every other
- * request in the tunnel waited behind them, 1.6 ms a connection (docs/benchmarks.md, "Mass
- * closes in the tunnel"). Here a channel closes its own socket, and nothing starts a thread.
+ * request in the tunnel waited behind them, about 1.5 ms a connection (docs/benchmarks.md,
+ * Tunnels, "Mass closes"). Here a channel closes its own socket, and nothing starts a thread.
  *
  * <p>The rest is as MINA's: the target is the one this side asked the forward for (never an address
  * the gateway names), checked by the client's forwarding filter; the socket is read only once the
@@ -96,16 +96,22 @@ final class ForwardedChannel extends AbstractServerChannel {
   }
 
   private void connected(OpenFuture opened, IoConnectFuture connect) {
-    if (connect.isConnected() && isClosing()) {
-      // Closed while connecting (the tunnel or the gateway's end gone): nothing to deliver to.
-      connect.getSession().close(true);
+    if (!connect.isConnected()) {
+      Throwable problem = ExceptionUtils.peelException(connect.getException());
+      failed(opened, problem == null ? new ConnectException("not connected") : problem);
+      return;
+    }
+    IoSession socket = connect.getSession();
+    port = new ChannelToPortHandler(socket, this);
+    if (isClosing()) {
+      // Closed while connecting (the tunnel or the gateway's end gone): its socket may have been
+      // looked for before it was set, so it is closed here; nothing is delivered.
+      socket.close(true);
       opened.setException(new SshChannelOpenException(getChannelId(), SshConstants.SSH_OPEN_CONNECT_FAILED,
           "closed while connecting"));
       return;
     }
-    if (connect.isConnected()) {
-      IoSession socket = connect.getSession();
-      port = new ChannelToPortHandler(socket, this);
+    try {
       signalChannelOpenSuccess();
       opened.setOpened();
       if (opened.isCanceled()) {
@@ -115,19 +121,19 @@ final class ForwardedChannel extends AbstractServerChannel {
         socket.resumeRead();
       }
       notifyStateChanged("connected");
-      return;
+    } catch (RuntimeException e) {
+      failed(opened, e);
     }
-    Throwable problem = ExceptionUtils.peelException(connect.getException());
-    if (problem == null) {
-      problem = new ConnectException("not connected");
-    }
-    signalChannelOpenFailure(problem);
+  }
+
+  private void failed(OpenFuture opened, Throwable problem) {
     try {
+      signalChannelOpenFailure(problem);
       opened.setException(problem instanceof ConnectException
           ? new SshChannelOpenException(getChannelId(), SshConstants.SSH_OPEN_CONNECT_FAILED, problem.getMessage(), problem)
           : problem);
-    } finally {
       notifyStateChanged(problem.getClass().getSimpleName());
+    } finally {
       close(true);
     }
   }
@@ -157,7 +163,12 @@ final class ForwardedChannel extends AbstractServerChannel {
 
   @Override
   protected void doWriteData(byte[] data, int off, long len) throws IOException {
-    port.sendToPort(SshConstants.SSH_MSG_CHANNEL_DATA, data, off, len);
+    ChannelToPortHandler handler = port;
+    // Null once closed at once (the target reset it, say) while the tunnel's data was on its way:
+    // dropped, the channel is closing. An exception here would close the whole tunnel.
+    if (handler != null) {
+      handler.sendToPort(SshConstants.SSH_MSG_CHANNEL_DATA, data, off, len);
+    }
   }
 
   @Override

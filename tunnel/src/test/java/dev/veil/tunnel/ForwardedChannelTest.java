@@ -168,6 +168,27 @@ class ForwardedChannelTest {
     }
   }
 
+  /** A target that speaks first (a greeting) is heard, connection after connection, and the tunnel stays up. */
+  @Test
+  void aTargetThatSpeaksFirstIsHeardAndTheTunnelStaysUp() throws Exception {
+    DisposableServer greeting = TcpServer.create().host("127.0.0.1").port(0)
+        .handle((in, out) -> out.sendString(reactor.core.publisher.Mono.just("220 hello\r\n")).then(in.receive().then()))
+        .bindNow();
+    try {
+      int port = forwardTo(greeting.port());
+      for (int i = 0; i < 20; i++) {
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+          socket.setSoTimeout(10_000);
+          assertThat(new String(socket.getInputStream().readNBytes(11), java.nio.charset.StandardCharsets.US_ASCII))
+              .isEqualTo("220 hello\r\n");
+        }
+      }
+      assertThat(tunnel.isOpen()).isTrue();
+    } finally {
+      greeting.disposeNow();
+    }
+  }
+
   @Test
   void aTargetThatRefusesClosesTheGatewaysConnectionAndTheTunnelStaysUp() throws Exception {
     int closedPort;
@@ -177,7 +198,7 @@ class ForwardedChannelTest {
     int refusing = forwardTo(closedPort);
     try (Socket socket = new Socket("127.0.0.1", refusing)) {
       socket.setSoTimeout(10_000);
-      assertThat(readQuietly(socket.getInputStream())).isEqualTo(-1);
+      assertThat(readUntilClosed(socket.getInputStream())).as("closed, not left waiting").isEqualTo(-1);
     }
     assertThat(tunnel.isOpen()).isTrue();
     int working = forwardTo(echo.port());
@@ -206,9 +227,12 @@ class ForwardedChannelTest {
     assertThat(targetClosed.get()).as("connections the target saw end").isEqualTo(count);
   }
 
-  private static int readQuietly(InputStream in) {
+  /** A byte read, or -1 when the connection ends or is reset; a read that times out fails. */
+  private static int readUntilClosed(InputStream in) throws IOException {
     try {
       return in.read();
+    } catch (java.net.SocketTimeoutException stillOpen) {
+      throw stillOpen;
     } catch (IOException reset) {
       return -1;
     }

@@ -1,15 +1,19 @@
 package dev.veil.gateway.tunnel;
 
 import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.List;
 import reactor.netty.resources.ConnectionProvider;
 
 /**
- * Drops the gateway's pooled connections to a forward's loopback port once the forward is closed,
- * on both the direct path and the routes (one connection provider serves both). Those connections
- * lead into the tunnel of the node that held the port: kept alive, they would carry requests for
- * the port's next holder, another node's forward, into that tunnel. Disposing the port's pools
- * closes their idle connections now and the rest when their request ends; the next request to the
- * port opens a new pool, whose connections reach whatever listens there then.
+ * Drops the gateway's pooled connections to a forward's loopback port once the forward is closed:
+ * those of the gateway's HTTP client, which the direct path and the routes share, and those of the
+ * client that posts private results' receipts to nodes. Those connections lead into the tunnel of
+ * the node that held the port: kept alive, they would carry requests for the port's next holder,
+ * another node's forward, into that tunnel. Disposing the port's pools closes their idle
+ * connections now and the rest when their request ends; the next request to the port opens a new
+ * pool, whose connections reach whatever listens there then. Each closed port costs a scan of each
+ * provider's pools.
  *
  * <p>Left open: a request routed to a forward just before it closed may connect to the port just
  * after, when the kernel has already given it to another forward — a window of the time between
@@ -17,21 +21,23 @@ import reactor.netty.resources.ConnectionProvider;
  */
 final class ForwardPools {
 
-  private final ConnectionProvider provider;
+  private final List<ConnectionProvider> providers;
 
-  ForwardPools(ConnectionProvider provider) {
-    this.provider = provider;
+  ForwardPools(List<ConnectionProvider> providers) {
+    this.providers = List.copyOf(providers);
   }
 
-  /** Has {@code forwards}' closed ports dropped from {@code provider}. */
-  static ForwardPools watching(LocalForwards forwards, ConnectionProvider provider) {
-    ForwardPools pools = new ForwardPools(provider);
+  /** Has {@code forwards}' closed ports dropped from each of {@code providers}. */
+  static ForwardPools watching(LocalForwards forwards, ConnectionProvider... providers) {
+    // One given twice is used once (providers are compared by identity).
+    ForwardPools pools = new ForwardPools(Arrays.stream(providers).distinct().toList());
     forwards.whenPortCloses(pools::closed);
     return pools;
   }
 
   void closed(int port) {
     // The address the forwards are reached at: pools of this host and port, whatever their other settings.
-    provider.disposeWhen(new InetSocketAddress("127.0.0.1", port));
+    InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+    providers.forEach(provider -> provider.disposeWhen(address));
   }
 }

@@ -7,6 +7,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.IntConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The forwards of the tunnels this replica holds: for each node or service ID, the loopback port
@@ -23,6 +25,8 @@ public final class LocalForwards {
    * @param ownerOnly for a service open to its job's owner only, who and which job; else null
    */
   public record Forward(int port, RegistryTarget.OwnerOnly ownerOnly) {}
+
+  private static final Logger log = LoggerFactory.getLogger(LocalForwards.class);
 
   private final Map<String, Forward> nodes = new ConcurrentHashMap<>();
   private final Map<String, Forward> services = new ConcurrentHashMap<>();
@@ -64,9 +68,15 @@ public final class LocalForwards {
     portClosedListeners.add(listener);
   }
 
-  /** Tells every {@link #whenPortCloses} listener that {@code port}'s forward is closed. */
+  /** Tells every {@link #whenPortCloses} listener that {@code port}'s forward is closed; one that fails stops none of the others. */
   void portClosed(int port) {
-    portClosedListeners.forEach(listener -> listener.accept(port));
+    for (IntConsumer listener : portClosedListeners) {
+      try {
+        listener.accept(port);
+      } catch (RuntimeException e) {
+        log.warn("a listener of closed forwards failed ({})", e.getClass().getSimpleName());
+      }
+    }
   }
 
   public int size() {

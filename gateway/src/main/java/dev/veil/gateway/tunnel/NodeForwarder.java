@@ -150,12 +150,15 @@ final class NodeForwarder extends DefaultForwarder {
   }
 
   /**
-   * Unbinds a forward's listener, then has the gateway drop the connections it keeps alive to its
+   * Unbinds a forward's listener and has the gateway drop the connections it keeps alive to its
    * port ({@link LocalForwards#portClosed}): MINA closes the listener, not the connections it
    * accepted, which lead into this tunnel for as long as the node keeps them open, and the port is
-   * free for the next forward once the listener is gone.
+   * free for the next forward once the listener is gone. Dropped before the unbind, so no idle one
+   * is left when another forward may bind the port, and again after, for any a request opened in
+   * between.
    */
   private void closeListener(int port) throws IOException {
+    local.portClosed(port);
     try {
       super.localPortForwardingCancelled(new SshdSocketAddress(LOOPBACK, port));
     } finally {

@@ -9,6 +9,7 @@ import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
+import org.springframework.http.client.ReactorResourceFactory;
 import reactor.netty.http.client.HttpClient;
 
 @Configuration(proxyBeanMethods = false)
@@ -32,10 +33,14 @@ class TunnelConfig {
     return new LocalForwards();
   }
 
-  /** The gateway's HTTP client (Spring Cloud Gateway's, which the direct path shares) forgets closed forwards. */
+  /**
+   * The gateway's HTTP clients forget closed forwards: Spring Cloud Gateway's, which the direct
+   * path shares, and the one on the shared Reactor resources (private results' receipts).
+   */
   @Bean
-  ForwardPools forwardPools(LocalForwards local, HttpClient gatewayHttpClient) {
-    return ForwardPools.watching(local, gatewayHttpClient.configuration().connectionProvider());
+  ForwardPools forwardPools(LocalForwards local, HttpClient gatewayHttpClient, ReactorResourceFactory resources) {
+    return ForwardPools.watching(local, gatewayHttpClient.configuration().connectionProvider(),
+        resources.getConnectionProvider());
   }
 
   @Bean
