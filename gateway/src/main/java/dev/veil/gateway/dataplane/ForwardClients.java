@@ -2,6 +2,7 @@ package dev.veil.gateway.dataplane;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.veil.gateway.tunnel.LocalForwards;
 import io.netty.channel.EventLoop;
 import io.netty.util.AttributeKey;
 import java.net.InetSocketAddress;
@@ -50,8 +51,7 @@ final class ForwardClients {
    */
   HttpClient to(int port, EventLoop loop) {
     return clients.get(new Key(port, loop), key -> {
-      // The literal: an address, no lookup (the forward's listener is bound to it).
-      InetSocketAddress address = new InetSocketAddress("127.0.0.1", key.port());
+      InetSocketAddress address = LocalForwards.address(key.port());
       // Plain HTTP whatever TLS the gateway's client is given for https URLs: a path alone takes its
       // scheme from the client's settings, and the forward's listener speaks plain HTTP.
       return client.noSSL().remoteAddress(() -> address).attr(HOME_LOOP, key.loop());

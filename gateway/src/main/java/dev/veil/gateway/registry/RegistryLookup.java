@@ -44,7 +44,7 @@ public class RegistryLookup {
   }
 
   private Optional<RegistryTarget> local(RegistryTarget.Kind kind, String id) {
-    return local.forward(kind, id).map(forward -> new RegistryTarget(kind, id, URI.create("http://127.0.0.1:" + forward.port()),
+    return local.forward(kind, id).map(forward -> new RegistryTarget(kind, id, URI.create("http://" + LocalForwards.HOST + ":" + forward.port()),
         null, forward.ownerOnly()));
   }
 

@@ -36,8 +36,8 @@ final class ForwardPools {
   }
 
   void closed(int port) {
-    // The address the forwards are reached at: pools of this host and port, whatever their other settings.
-    InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+    // Pools of this host and port, whatever their other settings.
+    InetSocketAddress address = LocalForwards.address(port);
     providers.forEach(provider -> provider.disposeWhen(address));
   }
 }

@@ -1,6 +1,7 @@
 package dev.veil.gateway.tunnel;
 
 import dev.veil.gateway.registry.RegistryTarget;
+import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +26,12 @@ public final class LocalForwards {
    * @param ownerOnly for a service open to its job's owner only, who and which job; else null
    */
   public record Forward(int port, RegistryTarget.OwnerOnly ownerOnly) {}
+
+  /**
+   * Where every forward's listener is bound, and so where the gateway's clients reach it: the one
+   * literal the listeners, the clients' pools and their disposal ({@link ForwardPools}) must share.
+   */
+  public static final String HOST = "127.0.0.1";
 
   private static final Logger log = LoggerFactory.getLogger(LocalForwards.class);
 
@@ -77,6 +84,11 @@ public final class LocalForwards {
         log.warn("a listener of closed forwards failed ({})", e.getClass().getSimpleName());
       }
     }
+  }
+
+  /** The address a forward's listener on {@code port} is reached at: the literal, no lookup. */
+  public static InetSocketAddress address(int port) {
+    return new InetSocketAddress(HOST, port);
   }
 
   public int size() {

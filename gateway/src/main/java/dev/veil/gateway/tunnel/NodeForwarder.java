@@ -34,7 +34,6 @@ final class NodeForwarder extends DefaultForwarder {
   // Not the class's own name: MINA's forwarder logs under that one, a WARN for every client that
   // drops a connection mid-body, which gateway's application.yml turns down to ERROR.
   private static final Logger log = LoggerFactory.getLogger("dev.veil.gateway.tunnel.forwards");
-  private static final String LOOPBACK = "127.0.0.1";
   /** Refused requests one tunnel may make; then it is closed (each may cost a market lookup). */
   static final int MAX_REFUSALS = 32;
 
@@ -82,7 +81,7 @@ final class NodeForwarder extends DefaultForwarder {
     // Open to the job's owner only: the owner the market names, never one the host names.
     RegistryTarget.OwnerOnly ownerOnly = name.get() instanceof ForwardName.PrivateService service && service.ownerOnly()
         ? new RegistryTarget.OwnerOnly(job.orElseThrow().owner(), job.get().jobId()) : null;
-    SshdSocketAddress bound = super.localPortForwardingRequested(new SshdSocketAddress(LOOPBACK, 0));
+    SshdSocketAddress bound = super.localPortForwardingRequested(new SshdSocketAddress(LocalForwards.HOST, 0));
     if (bound == null) {
       return refused("no loopback port", nodeId);
     }
@@ -160,7 +159,7 @@ final class NodeForwarder extends DefaultForwarder {
   private void closeListener(int port) throws IOException {
     local.portClosed(port);
     try {
-      super.localPortForwardingCancelled(new SshdSocketAddress(LOOPBACK, port));
+      super.localPortForwardingCancelled(new SshdSocketAddress(LocalForwards.HOST, port));
     } finally {
       local.portClosed(port);
     }

@@ -191,7 +191,7 @@ public final class TunnelServer implements SmartLifecycle, HealthIndicator, Info
   private static final class OwnLoopbackListenersOnly implements TcpForwardingFilter {
     @Override
     public boolean canListen(SshdSocketAddress address, Session session) {
-      return "127.0.0.1".equals(address.getHostName()) && address.getPort() == 0;
+      return LocalForwards.HOST.equals(address.getHostName()) && address.getPort() == 0;
     }
 
     @Override
