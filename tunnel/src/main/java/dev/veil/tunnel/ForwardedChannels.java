@@ -1,6 +1,5 @@
 package dev.veil.tunnel;
 
-import java.io.IOException;
 import org.apache.sshd.common.AttributeRepository;
 import org.apache.sshd.common.channel.Channel;
 import org.apache.sshd.common.channel.ChannelFactory;

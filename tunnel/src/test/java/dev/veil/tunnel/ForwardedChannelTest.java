@@ -141,11 +141,7 @@ class ForwardedChannelTest {
     List<Socket> open = new ArrayList<>();
     try {
       for (int i = 0; i < connections; i++) {
-        Socket socket = new Socket("127.0.0.1", port);
-        socket.setSoTimeout(10_000);
-        socket.getOutputStream().write('x');
-        assertThat(socket.getInputStream().read()).isEqualTo('x');
-        open.add(socket);
+        open.add(echoed(port, 'x'));
       }
       long started = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
       for (Socket socket : open) {
@@ -156,11 +152,7 @@ class ForwardedChannelTest {
       long threads = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - started;
       assertThat(threads).as("threads started while %d connections closed", connections).isLessThan(connections / 10);
       // And the tunnel carries the next connection as before.
-      try (Socket next = new Socket("127.0.0.1", port)) {
-        next.setSoTimeout(10_000);
-        next.getOutputStream().write('y');
-        assertThat(next.getInputStream().read()).isEqualTo('y');
-      }
+      echoed(port, 'y').close();
     } finally {
       for (Socket socket : open) {
         socket.close();
@@ -201,12 +193,7 @@ class ForwardedChannelTest {
       assertThat(readUntilClosed(socket.getInputStream())).as("closed, not left waiting").isEqualTo(-1);
     }
     assertThat(tunnel.isOpen()).isTrue();
-    int working = forwardTo(echo.port());
-    try (Socket socket = new Socket("127.0.0.1", working)) {
-      socket.setSoTimeout(10_000);
-      socket.getOutputStream().write('z');
-      assertThat(socket.getInputStream().read()).isEqualTo('z');
-    }
+    echoed(forwardTo(echo.port()), 'z').close();
   }
 
   /** Forwards a new service name to {@code target}; the gateway stand-in's loopback port for it. */
@@ -216,6 +203,15 @@ class ForwardedChannelTest {
         "127.0.0.1", target);
     assertThat(listening).hasSize(before + 1);
     return List.copyOf(listening).get(before);
+  }
+
+  /** A connection to {@code port} that has sent {@code b} and read it back (the echo target's), left open. */
+  private static Socket echoed(int port, char b) throws IOException {
+    Socket socket = new Socket("127.0.0.1", port);
+    socket.setSoTimeout(10_000);
+    socket.getOutputStream().write(b);
+    assertThat(socket.getInputStream().read()).isEqualTo(b);
+    return socket;
   }
 
   /** Waits, 30 s at most, until the target has seen {@code count} connections end. */
