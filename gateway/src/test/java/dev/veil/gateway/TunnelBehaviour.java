@@ -43,6 +43,7 @@ import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Import;
 import org.springframework.data.redis.core.ReactiveStringRedisTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -54,6 +55,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
     "management.server.port=0", "veil.gateway.tunnel.port=0"})
+@Import(ConnectHook.class)
 abstract class TunnelBehaviour {
 
   static final String DOMAIN = "node.localhost";
@@ -339,6 +341,50 @@ abstract class TunnelBehaviour {
       }
       oneConnection.disposeLater().block(Duration.ofSeconds(5));
       leaverService.disposeNow();
+    }
+  }
+
+  /**
+   * A request routed to a forward that closes before the request is sent is not sent there, on the
+   * direct path and on the routes ({@code ForwardGuard}): the forward is made to close at the moment
+   * the gateway's client has connected to its port, before the request is written, the order the race
+   * between routing and connecting gives (the port's next holder would get the request; here the
+   * listener is still there, and must get nothing).
+   */
+  @Test
+  void aRequestWhoseForwardClosesAsItsConnectionOpensIsNotSentThere() throws Exception {
+    java.util.concurrent.atomic.AtomicInteger hits = new java.util.concurrent.atomic.AtomicInteger();
+    reactor.netty.DisposableServer listener = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+        .handle((request, response) -> {
+          hits.incrementAndGet();
+          return response.sendString(reactor.core.publisher.Mono.just("from the forward"));
+        })
+        .bindNow();
+    try {
+      for (String query : new String[] {"", "?veil-session=x"}) {
+        String name = RandomIds.next();
+        AutoCloseable held = HeldForwards.hold(localForwards, RegistryTarget.Kind.SERVICE, name, listener.port());
+        ConnectHook.onConnect(listener.port(), () -> {
+          try {
+            held.close();
+          } catch (Exception e) {
+            throw new IllegalStateException(e);
+          }
+        });
+        GatewayClient.Reply reply = gateway.get(name + "." + DOMAIN, "/" + query);
+        assertThat(reply.status()).as("path " + query).isEqualTo(503);
+        assertThat(reply.body()).as("path " + query).contains("upstream-unavailable");
+        assertThat(hits).as("path " + query).hasValue(0);
+      }
+      String name = RandomIds.next();
+      try (AutoCloseable held = HeldForwards.hold(localForwards, RegistryTarget.Kind.SERVICE, name, listener.port())) {
+        assertThat(gateway.get(name + "." + DOMAIN, "/").body()).isEqualTo("from the forward");
+        assertThat(gateway.get(name + "." + DOMAIN, "/?veil-session=x").body()).isEqualTo("from the forward");
+      }
+      assertThat(hits).hasValue(2);
+    } finally {
+      ConnectHook.clear(listener.port());
+      listener.disposeNow();
     }
   }
 

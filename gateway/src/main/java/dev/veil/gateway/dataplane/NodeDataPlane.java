@@ -10,6 +10,7 @@ import dev.veil.gateway.registry.RegistryTarget;
 import dev.veil.gateway.routing.NodeApiPaths;
 import dev.veil.gateway.routing.NodeDomainHost;
 import dev.veil.gateway.routing.ResultReceipts;
+import dev.veil.gateway.tunnel.ForwardGuard;
 import dev.veil.gateway.tunnel.LocalForwards;
 import dev.veil.gateway.tunnel.RelayedRequests;
 import dev.veil.gateway.tunnel.ReplicaIdentity;
@@ -21,7 +22,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import java.time.Duration;
 import java.util.Collection;
@@ -192,36 +192,35 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
     Optional<LocalForwards.Forward> node = forwards.forward(RegistryTarget.Kind.NODE, id);
     if (node.isPresent()) {
       return served(method, target, headers, RegistryTarget.Kind.NODE, null)
-          ? direct(RegistryTarget.Kind.NODE, id, forwardClients.to(node.get().port(), loopOf(request)), "", null, relayed)
+          ? toForward(request, RegistryTarget.Kind.NODE, id, node.get().port(), relayed)
           : null;
     }
     Optional<LocalForwards.Forward> service = forwards.forward(RegistryTarget.Kind.SERVICE, id);
     return service.isPresent() && served(method, target, headers, RegistryTarget.Kind.SERVICE, service.get().ownerOnly())
-        ? direct(RegistryTarget.Kind.SERVICE, id, forwardClients.to(service.get().port(), loopOf(request)), "", null, relayed)
+        ? toForward(request, RegistryTarget.Kind.SERVICE, id, service.get().port(), relayed)
         : null;
   }
 
-  /** The event loop that reads the request's connection (and runs this handler). */
-  private static EventLoop loopOf(HttpServerRequest request) {
-    EventLoop[] loop = new EventLoop[1];
-    request.withConnection(connection -> loop[0] = connection.channel().eventLoop());
-    return loop[0];
+  /** To this replica's forward at {@code port}, from the pool of the loop that reads the request; guarded ({@link ForwardGuard}). */
+  private Direct toForward(HttpServerRequest request, RegistryTarget.Kind kind, String id, int port, boolean relayed) {
+    return direct(kind, id, forwardClients.to(port, RequestLoop.of(request)), "", null, relayed,
+        new ForwardGuard.Route(kind, id, port));
   }
 
   /** A request for a tunnel another replica holds, if this passes it on; null sends it down the chain. */
   private Direct passOn(HttpMethod method, Target target, io.netty.handler.codec.http.HttpHeaders headers,
       RegistryTarget held) {
     return served(method, target, headers, held.kind(), held.ownerOnly())
-        ? direct(held.kind(), held.id(), client, held.base().toString(), held.relayToken(), false)
+        ? direct(held.kind(), held.id(), client, held.base().toString(), held.relayToken(), false, null)
         : null;
   }
 
   /** A request this serves, to {@code base}, with the body cap and timeout of its kind's route. */
   private Direct direct(RegistryTarget.Kind kind, String id, HttpClient via, String base, String relayToken,
-      boolean relayed) {
+      boolean relayed, ForwardGuard.Route route) {
     return kind == RegistryTarget.Kind.NODE
-        ? new Direct(kind, id, via, base, relayToken, relayed, limits.maxApiRequestBody().toBytes(), limits.apiResponseTimeout())
-        : new Direct(kind, id, via, base, relayToken, relayed, limits.maxRequestBody().toBytes(), limits.responseTimeout());
+        ? new Direct(kind, id, via, base, relayToken, relayed, limits.maxApiRequestBody().toBytes(), limits.apiResponseTimeout(), route)
+        : new Direct(kind, id, via, base, relayToken, relayed, limits.maxRequestBody().toBytes(), limits.responseTimeout(), route);
   }
 
   /**
@@ -296,6 +295,8 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
           unclaimed.set(connection);
           return Mono.just(new Answer(upstream, connection));
         })
+        // To a forward here: sent only while its name is still routed there (ForwardGuard).
+        .contextWrite(context -> direct.route() == null ? context : direct.route().into(context))
         .next()
         .timeout(direct.timeout(), Mono.error(() -> new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT,
             "no response headers within " + direct.timeout())))
@@ -503,7 +504,7 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
    * @param relayed    passed on here by another replica (already rate-limited there)
    */
   record Direct(RegistryTarget.Kind kind, String id, HttpClient via, String base, String relayToken, boolean relayed,
-      long maxBody, Duration timeout) {
+      long maxBody, Duration timeout, ForwardGuard.Route route) {
 
     @Override
     public String toString() {

@@ -9,6 +9,7 @@ import dev.veil.gateway.limits.ClientAddresses;
 import dev.veil.gateway.limits.RequestBodyLimit;
 import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.gateway.tunnel.ForwardGuard;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
@@ -47,8 +48,8 @@ class GatewayRoutes {
 
   @Bean
   ResultReceipts resultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters,
-      ReactorResourceFactory resources) {
-    return new ResultReceipts(hosts, registry, meters, resources);
+      ReactorResourceFactory resources, ForwardGuard guard) {
+    return new ResultReceipts(hosts, registry, meters, resources, guard);
   }
 
   /** The node API's path allow-list: the node route's and the direct path's. */

@@ -2,6 +2,7 @@ package dev.veil.gateway.routing;
 
 import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.gateway.tunnel.ForwardGuard;
 import dev.veil.gateway.tunnel.RelayedRequests;
 import dev.veil.gateway.tunnel.ReplicaIdentity;
 import dev.veil.model.result.DeliveryReceipt;
@@ -11,7 +12,6 @@ import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.reactivestreams.Publisher;
@@ -89,9 +89,13 @@ public final class ResultReceipts implements GatewayFilter, Ordered, DisposableB
     return method == HttpMethod.GET && result.matches();
   }
 
-  /** {@code resources}: the gateway's event loops (io_uring or epoll, as its server's). */
-  public ResultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters, ReactorResourceFactory resources) {
-    this.http = WebClient.builder().clientConnector(new ReactorClientHttpConnector(resources, Function.identity())).build();
+  /**
+   * {@code resources}: the gateway's event loops (io_uring or epoll, as its server's); {@code guard}: a
+   * receipt for this replica's forward goes only to the node whose name is still routed there.
+   */
+  public ResultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters, ReactorResourceFactory resources,
+      ForwardGuard guard) {
+    this.http = WebClient.builder().clientConnector(new ReactorClientHttpConnector(resources, guard::guarding)).build();
     this.hosts = hosts;
     this.registry = registry;
     this.sent = Counter.builder("veil.gateway.result.receipts").tag("outcome", "sent")
@@ -195,7 +199,8 @@ public final class ResultReceipts implements GatewayFilter, Ordered, DisposableB
             })
             .retrieve()
             .toBodilessEntity()
-            .timeout(ATTEMPT_TIMEOUT))
+            .timeout(ATTEMPT_TIMEOUT)
+            .contextWrite(context -> target.isRelay() ? context : ForwardGuard.Route.of(target).into(context)))
         .retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_RETRY).maxBackoff(LONGEST_RETRY)
             .filter(error -> !isNodeRefusal(error))
             .doBeforeRetry(signal -> retried.increment()))

@@ -5,6 +5,7 @@ import static org.springframework.cloud.gateway.support.ServerWebExchangeUtils.P
 
 import dev.veil.gateway.access.OwnerOnlyAccess;
 import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.gateway.tunnel.ForwardGuard;
 import dev.veil.gateway.tunnel.RelayedRequests;
 import dev.veil.gateway.tunnel.ReplicaIdentity;
 import java.net.URI;
@@ -33,7 +34,8 @@ public final class ToRegisteredTarget implements GatewayFilter, Ordered {
     URI url = URI.create(target.base() + request.getRawPath() + (query == null ? "" : "?" + query));
     if (!target.isRelay()) {
       exchange.getAttributes().put(GATEWAY_REQUEST_URL_ATTR, url);
-      return chain.filter(exchange);
+      // Sent only while the name is still routed to that listener (ForwardGuard, on the gateway's client).
+      return chain.filter(exchange).contextWrite(ForwardGuard.Route.of(target)::into);
     }
     // To the replica that holds the tunnel, Host unchanged, with that replica's token.
     boolean admitted = Boolean.TRUE.equals(exchange.getAttribute(OwnerOnlyAccess.ADMITTED_ATTR));

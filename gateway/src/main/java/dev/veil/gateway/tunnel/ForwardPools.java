@@ -15,9 +15,9 @@ import reactor.netty.resources.ConnectionProvider;
  * pool, whose connections reach whatever listens there then. Each closed port costs a scan of each
  * provider's pools.
  *
- * <p>Left open: a request routed to a forward just before it closed may connect to the port just
- * after, when the kernel has already given it to another forward — a window of the time between
- * a routing decision and its connect, which only a re-check at connect time would close.
+ * <p>A request routed to a forward just before it closed may connect to the port just after, when
+ * the kernel has already given it to another forward: {@link ForwardGuard} checks the route again
+ * once the connection is in hand, and sends nothing on one that reached another listener.
  */
 final class ForwardPools {
 

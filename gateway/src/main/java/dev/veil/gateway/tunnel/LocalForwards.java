@@ -62,6 +62,15 @@ public final class LocalForwards {
     return Optional.ofNullable(table(kind).get(id));
   }
 
+  /**
+   * Whether {@code id} is routed to the forward listening on {@code port} now. True only between
+   * that listener's bind and its unbind: whatever connected to the port meanwhile reached it.
+   */
+  public boolean isRouted(RegistryTarget.Kind kind, String id, int port) {
+    Forward forward = table(kind).get(id);
+    return forward != null && forward.port() == port;
+  }
+
   /** The loopback port of a forward this replica holds. */
   public Optional<Integer> port(RegistryTarget.Kind kind, String id) {
     return forward(kind, id).map(Forward::port);

@@ -5,6 +5,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.cloud.gateway.config.HttpClientCustomizer;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -41,6 +42,20 @@ class TunnelConfig {
   ForwardPools forwardPools(LocalForwards local, HttpClient gatewayHttpClient, ReactorResourceFactory resources) {
     return ForwardPools.watching(local, gatewayHttpClient.configuration().connectionProvider(),
         resources.getConnectionProvider());
+  }
+
+  @Bean
+  ForwardGuard forwardGuard(LocalForwards local, MeterRegistry meters) {
+    return new ForwardGuard(local, meters);
+  }
+
+  /**
+   * Spring Cloud Gateway's client (the routes', and the direct path's, which is built on it) sends a
+   * request routed to a forward here only while its name is still routed there.
+   */
+  @Bean
+  HttpClientCustomizer guardingForwards(ForwardGuard guard) {
+    return guard::guarding;
   }
 
   @Bean
