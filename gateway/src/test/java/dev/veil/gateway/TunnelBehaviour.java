@@ -616,8 +616,10 @@ abstract class TunnelBehaviour {
   void withTwoReplicasEveryNameWorksThroughTheOneWithoutTheTunnel() {
     // Names it looked up stay cached until an announcement drops them, however slow the machine:
     // the direct path passes on only names already cached.
+    // On loops of its own (epoll): closed, a gateway on Reactor Netty's global loops disposes them, and
+    // with them this JVM's other servers, the gateway under test and its stand-ins among them.
     ConfigurableApplicationContext other = new SpringApplicationBuilder(GatewayApplication.class).run(
-        "--server.port=0", "--management.server.port=0", "--veil.gateway.tunnel.port=0",
+        "--server.port=0", "--management.server.port=0", "--veil.gateway.tunnel.port=0", "--veil.gateway.io-uring=false",
         redisArgument(), "--veil.gateway.registry.cache-ttl=10m",
         "--veil.gateway.session-service-url=" + upstreams.agentUrl(), "--veil.gateway.market-url=" + upstreams.serviceUrl(),
         "--veil.gateway.tunnel.host-key-file=" + hostKey);
