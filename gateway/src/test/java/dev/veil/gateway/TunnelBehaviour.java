@@ -95,6 +95,9 @@ abstract class TunnelBehaviour {
   LocalForwards localForwards;
 
   @Autowired
+  TunnelRegistry tunnelRegistry;
+
+  @Autowired
   MeterRegistry meters;
 
   GatewayClient gateway;
@@ -342,6 +345,56 @@ abstract class TunnelBehaviour {
       oneConnection.disposeLater().block(Duration.ofSeconds(5));
       leaverService.disposeNow();
     }
+  }
+
+  /**
+   * A name the registry says this replica holds while a tunnel here is still claiming it (announced,
+   * not routed yet: a name is routed only once its claim is the tunnel's): 503 with Retry-After, to
+   * ask again — on the direct path, the routes, and for a request another replica passed on — not a
+   * 404 telling the visitor it does not exist. A registry entry for this replica that no claim here
+   * explains (a claim that timed out here but ran in Redis) is not a 503 for ever: 404.
+   */
+  @Test
+  void aNameBeingClaimedHereIsToBeAskedForAgainNotNotFound() throws Exception {
+    TestNodes.TestNode node = nodes.connect(upstreams.agent.port());
+    String id = RandomIds.next();
+    try (AutoCloseable claimed = HeldForwards.claimedNotRouted(tunnelRegistry, id, node.id, node.runJob())) {
+      try (AutoCloseable claiming = HeldForwards.claiming(localForwards, RegistryTarget.Kind.SERVICE, id)) {
+        for (String query : new String[] {"", "", "?veil-session=x"}) {
+          GatewayClient.Reply reply = gateway.get(id + "." + DOMAIN, "/" + query);
+          assertThat(reply.status()).as("path " + query).isEqualTo(503);
+          assertThat(reply.header("Retry-After")).as("path " + query).isEqualTo("1");
+          assertThat(reply.body()).as("path " + query).contains("changing hands");
+        }
+        GatewayClient.Reply passedOn = gateway.exchange(io.netty.handler.codec.http.HttpMethod.GET, id + "." + DOMAIN, "/",
+            headers -> headers.set(ReplicaIdentity.RELAY_HEADER, HeldForwards.relayToken(replica)), null);
+        assertThat(passedOn.status()).as("passed on by another replica").isEqualTo(503);
+        assertThat(passedOn.body()).as("passed on by another replica").contains("changing hands");
+      }
+      assertThat(gateway.get(id + "." + DOMAIN, "/").status()).isEqualTo(404);
+    }
+  }
+
+  /**
+   * A node that opens a new tunnel here before its old one has gone (a reconnect the gateway has not
+   * noticed yet) keeps its name in the registry when the old tunnel lets it go: the registry names
+   * replicas, not tunnels, and the new tunnel holds the name now. (Released, it would be "not
+   * found" for every replica but this one.)
+   */
+  @Test
+  void aNodesOldTunnelLettingGoAfterItsNewOneOpenedHereLeavesTheNameToTheNewOne() throws Exception {
+    KeyPair key = Ed25519.generate();
+    TestNodes.TestNode old = nodes.connect(key, upstreams.agent.port());
+    nodes.connect(key, upstreams.agent.port());
+
+    old.tunnel.cancel(ForwardName.NODE);
+    // The cancel wants no answer; a session's global requests are handled in order, so once this
+    // forward is answered the gateway has let the old tunnel's node forward go.
+    old.exposePrivate(upstreams.service.port());
+
+    assertThat(registry.<String, String>opsForHash().get("veil:{tunnel}:node:" + old.id, "replica")
+        .block(Duration.ofSeconds(5))).isEqualTo(replica.id());
+    assertThat(gateway.get(old.id + "." + DOMAIN, "/node/info").body()).startsWith("agent GET /node/info");
   }
 
   /**

@@ -89,9 +89,12 @@ public class RegistryCache implements SmartLifecycle, HealthIndicator {
     return lookup.isKnownNode(id);
   }
 
-  /** What {@code id} names among the tunnels this replica holds: for a request another replica passed on. */
-  public Optional<RegistryTarget> resolveLocal(String id) {
-    return lookup.findLocal(id);
+  /**
+   * What {@code id} names among the tunnels this replica holds, for a request another replica passed
+   * on: a name a tunnel here is still claiming is an error, to ask again.
+   */
+  public Mono<Optional<RegistryTarget>> resolveLocal(String id) {
+    return lookup.findHere(id);
   }
 
   /** Drops one ID; called for every registry event. */

@@ -2,8 +2,10 @@ package dev.veil.gateway.registry;
 
 import dev.veil.gateway.tunnel.LocalForwards;
 import dev.veil.gateway.tunnel.TunnelRegistry;
+import dev.veil.service.problem.ProblemException;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,6 +21,8 @@ public class RegistryLookup {
 
   private static final Logger log = LoggerFactory.getLogger(RegistryLookup.class);
 
+  private static final Duration CHANGING_HANDS_RETRY = Duration.ofSeconds(1);
+
   private final TunnelRegistry registry;
   private final LocalForwards local;
 
@@ -32,10 +36,37 @@ public class RegistryLookup {
     return local(RegistryTarget.Kind.NODE, id).or(() -> local(RegistryTarget.Kind.SERVICE, id));
   }
 
+  /**
+   * What the registry says {@code id} names. A name it says this replica holds which a tunnel here
+   * is still claiming, not routed yet, is an error, to ask again (503): the claim has been announced,
+   * its routing is a moment away, and a "not found" would tell a visitor the name does not exist.
+   */
   public Mono<Optional<RegistryTarget>> find(String id) {
-    return registry.find(id).map(holder -> holder.flatMap(found -> found.url() == null
-        ? local(found.kind(), id)
-        : relay(found, id)));
+    return registry.find(id).flatMap(holder -> holder.isEmpty() || holder.get().url() != null
+        ? Mono.just(holder.flatMap(found -> relay(found, id)))
+        : here(holder.get().kind(), id));
+  }
+
+  /**
+   * What {@code id} names among the tunnels this replica holds (for a request another replica passed
+   * on): a forward here, a name being claimed here (an error, to ask again), or nothing.
+   */
+  public Mono<Optional<RegistryTarget>> findHere(String id) {
+    // Claiming is read before the routes: a claim that ends between the two reads has routed the name first.
+    boolean claiming = local.isClaiming(RegistryTarget.Kind.NODE, id) || local.isClaiming(RegistryTarget.Kind.SERVICE, id);
+    Optional<RegistryTarget> held = findLocal(id);
+    return held.isPresent() || !claiming ? Mono.just(held) : changingHands();
+  }
+
+  private Mono<Optional<RegistryTarget>> here(RegistryTarget.Kind kind, String id) {
+    boolean claiming = local.isClaiming(kind, id);
+    Optional<RegistryTarget> routed = local(kind, id);
+    return routed.isPresent() || !claiming ? Mono.just(routed) : changingHands();
+  }
+
+  private static Mono<Optional<RegistryTarget>> changingHands() {
+    return Mono.error(() -> ProblemException.unavailable("this name is changing hands on this gateway; ask again",
+        CHANGING_HANDS_RETRY));
   }
 
   /** Whether {@code id} names a node seen lately, whose tunnel is not open now. */

@@ -59,7 +59,7 @@ public final class RegisteredName {
       found = Mono.just(Optional.empty());
     } else if (RelayedRequests.isRelayed(exchange)) {
       // Passed on by another replica: served from a tunnel here, or not at all (never passed on again).
-      found = Mono.just(registry.resolveLocal(id.get()));
+      found = registry.resolveLocal(id.get());
     } else {
       found = registry.resolve(id.get());
     }

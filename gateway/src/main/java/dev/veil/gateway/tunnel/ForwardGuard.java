@@ -66,10 +66,11 @@ public final class ForwardGuard {
     if (route != null && !forwards.isRouted(route.kind(), route.id(), route.port())) {
       refused.increment();
       // Thrown before the request is written: Reactor Netty fails the request with it (and logs it at
-      // WARN, as any request's failure), then gives the connection back to its pool. It reached a
-      // listener that is not the route's: closed right after, so no request is sent on it. (Closed
-      // before the throw, the request would wait on a connection gone without an answer.)
-      // (The channel is taken now: once given back, the request's operations no longer name it.)
+      // WARN, as any request's failure), then gives the connection back to its pool. Closed right after,
+      // on its loop: it may have reached another forward's listener. A request that takes it from the
+      // pool in between is checked as this one was, against its own route to this port. (Closed before
+      // the throw, the request would wait on a connection gone without an answer. The channel is taken
+      // now: once given back, the request's operations no longer name it.)
       Channel channel = connection.channel();
       channel.eventLoop().execute(channel::close);
       throw ProblemException.upstreamUnavailable("the tunnel's forward closed before the request reached it",

@@ -37,24 +37,34 @@ public final class LocalForwards {
 
   private final Map<String, Forward> nodes = new ConcurrentHashMap<>();
   private final Map<String, Forward> services = new ConcurrentHashMap<>();
+  /** Names a tunnel here is claiming in the registry, not routed yet: how many claims of each are under way. */
+  private final Map<String, Integer> claiming = new ConcurrentHashMap<>();
   private final List<IntConsumer> portClosedListeners = new CopyOnWriteArrayList<>();
 
-  /** Routes {@code id} to {@code forward}; the forward it was routed to before, if any. */
-  Forward put(RegistryTarget.Kind kind, String id, Forward forward) {
-    return table(kind).put(id, forward);
-  }
-
-  /** Undoes a {@link #put} whose claim failed: back to {@code previous}, unless something else changed it since. */
-  void restore(RegistryTarget.Kind kind, String id, Forward forward, Forward previous) {
-    if (previous == null) {
-      table(kind).remove(id, forward);
-    } else {
-      table(kind).replace(id, forward, previous);
-    }
+  /** Routes {@code id} to {@code forward}, in place of any forward it was routed to before. */
+  void put(RegistryTarget.Kind kind, String id, Forward forward) {
+    table(kind).put(id, forward);
   }
 
   void remove(RegistryTarget.Kind kind, String id, Forward forward) {
     table(kind).remove(id, forward);
+  }
+
+  /** A tunnel here starts claiming {@code id} in the registry; {@link #claimEnded} when it has routed it or given up. */
+  void claimStarted(RegistryTarget.Kind kind, String id) {
+    claiming.merge(claimKey(kind, id), 1, Integer::sum);
+  }
+
+  void claimEnded(RegistryTarget.Kind kind, String id) {
+    claiming.computeIfPresent(claimKey(kind, id), (key, count) -> count == 1 ? null : count - 1);
+  }
+
+  /**
+   * Whether a tunnel here is claiming {@code id} now: the registry may already name this replica for
+   * it while no forward here routes it yet.
+   */
+  public boolean isClaiming(RegistryTarget.Kind kind, String id) {
+    return claiming.containsKey(claimKey(kind, id));
   }
 
   /** The forward this replica holds for {@code id}. */
@@ -102,6 +112,10 @@ public final class LocalForwards {
 
   public int size() {
     return nodes.size() + services.size();
+  }
+
+  private static String claimKey(RegistryTarget.Kind kind, String id) {
+    return kind.name() + ":" + id;
   }
 
   private Map<String, Forward> table(RegistryTarget.Kind kind) {

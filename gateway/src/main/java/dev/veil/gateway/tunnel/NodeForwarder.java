@@ -85,23 +85,30 @@ final class NodeForwarder extends DefaultForwarder {
     if (bound == null) {
       return refused("no loopback port", nodeId);
     }
-    // Routable locally before it is announced: a request that follows the announcement finds it.
+    // Routed here only once the registry says this tunnel holds it: routed while the claim was
+    // decided, the name of a service another node holds would have sent that service's visitors into
+    // this tunnel. Meanwhile the name is marked as being claimed here: a request that finds it
+    // announced and not routed here yet is asked to come again (RegistryLookup), not told it does
+    // not exist.
+    local.claimStarted(kind, id);
     LocalForwards.Forward forward = new LocalForwards.Forward(bound.getPort(), ownerOnly);
-    LocalForwards.Forward previous = local.put(kind, id, forward);
-    boolean ours;
     try {
-      ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId)
-          : registry.claimService(id, nodeId, name.get().job().orElseThrow(),
-              name.get() instanceof ForwardName.PublicService, ownerOnly == null ? null : ownerOnly.owner());
-    } catch (RuntimeException e) {
-      log.warn("cannot record a forward in the registry ({})", e.getClass().getSimpleName());
-      ours = false;
-    }
-    if (!ours) {
-      local.restore(kind, id, forward, previous);
-      // Routable for a moment: a request may have opened a connection to it.
-      closeListener(bound.getPort());
-      return refused("name in use", nodeId);
+      boolean ours;
+      try {
+        ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId)
+            : registry.claimService(id, nodeId, name.get().job().orElseThrow(),
+                name.get() instanceof ForwardName.PublicService, ownerOnly == null ? null : ownerOnly.owner());
+      } catch (RuntimeException e) {
+        log.warn("cannot record a forward in the registry ({})", e.getClass().getSimpleName());
+        ours = false;
+      }
+      if (!ours) {
+        closeListener(bound.getPort());
+        return refused("name in use", nodeId);
+      }
+      local.put(kind, id, forward);
+    } finally {
+      local.claimEnded(kind, id);
     }
     claimed.put(name.get().wire(), new Claimed(kind, id, forward));
     meters.counter("veil.gateway.tunnel.forwards.opened", "kind", kind.name().toLowerCase()).increment();
@@ -137,13 +144,17 @@ final class NodeForwarder extends DefaultForwarder {
 
   private void release(String wire, Claimed forward) throws IOException {
     claimed.remove(wire);
-    // Out of routing first, then out of the registry, then the listener goes.
+    // Out of routing first, then out of the registry, then the listener goes. Not out of the registry
+    // while another tunnel here routes or claims the same name (the node's new tunnel, before its old
+    // one has closed): the registry names replicas, not tunnels, and that tunnel holds it now.
     local.remove(forward.kind(), forward.id(), forward.forward());
-    try {
-      registry.release(forward.kind(), forward.id());
-    } catch (RuntimeException e) {
-      log.warn("cannot drop a forward from the registry ({}); it routes nowhere once this replica's entry lapses",
-          e.getClass().getSimpleName());
+    if (local.forward(forward.kind(), forward.id()).isEmpty() && !local.isClaiming(forward.kind(), forward.id())) {
+      try {
+        registry.release(forward.kind(), forward.id());
+      } catch (RuntimeException e) {
+        log.warn("cannot drop a forward from the registry ({}); other replicas may pass its requests on here, to a 404",
+            e.getClass().getSimpleName());
+      }
     }
     closeListener(forward.port());
   }
