@@ -73,6 +73,16 @@ abstract class TunnelBehaviour {
     return all;
   }
 
+  /** A service on loopback that answers {@code answer} to every request and counts them in {@code hits}. */
+  static reactor.netty.DisposableServer answering(String answer, java.util.concurrent.atomic.AtomicInteger hits) {
+    return reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+        .handle((request, response) -> {
+          hits.incrementAndGet();
+          return response.sendString(reactor.core.publisher.Mono.just(answer));
+        })
+        .bindNow();
+  }
+
   static Upstreams upstreams;
   static Path hostKey;
 
@@ -306,12 +316,7 @@ abstract class TunnelBehaviour {
   @Test
   void aWithdrawnForwardsKeptAliveConnectionsNeverCarryThePortsNextHoldersRequests() throws Exception {
     java.util.concurrent.atomic.AtomicInteger leaverHits = new java.util.concurrent.atomic.AtomicInteger();
-    reactor.netty.DisposableServer leaverService = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
-        .handle((request, response) -> {
-          leaverHits.incrementAndGet();
-          return response.sendString(reactor.core.publisher.Mono.just("from the node that left"));
-        })
-        .bindNow();
+    reactor.netty.DisposableServer leaverService = answering("from the node that left", leaverHits);
     // One connection to the gateway: every request is read on one event loop, whose pool the direct path uses.
     reactor.netty.resources.ConnectionProvider oneConnection = reactor.netty.resources.ConnectionProvider.create("one", 1);
     reactor.netty.DisposableServer nextHolder = null;
@@ -350,7 +355,8 @@ abstract class TunnelBehaviour {
   /**
    * A name the registry says this replica holds while a tunnel here is still claiming it (announced,
    * not routed yet: a name is routed only once its claim is the tunnel's): 503 with Retry-After, to
-   * ask again — on the direct path, the routes, and for a request another replica passed on — not a
+   * ask again — through the routes (the direct path passes such a name on to them), and for a request
+   * another replica passed on — not a
    * 404 telling the visitor it does not exist. A registry entry for this replica that no claim here
    * explains (a claim that timed out here but ran in Redis) is not a 503 for ever: 404.
    */
@@ -407,12 +413,7 @@ abstract class TunnelBehaviour {
   @Test
   void aRequestWhoseForwardClosesAsItsConnectionOpensIsNotSentThere() throws Exception {
     java.util.concurrent.atomic.AtomicInteger hits = new java.util.concurrent.atomic.AtomicInteger();
-    reactor.netty.DisposableServer listener = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
-        .handle((request, response) -> {
-          hits.incrementAndGet();
-          return response.sendString(reactor.core.publisher.Mono.just("from the forward"));
-        })
-        .bindNow();
+    reactor.netty.DisposableServer listener = answering("from the forward", hits);
     try {
       for (String query : new String[] {"", "?veil-session=x"}) {
         String name = RandomIds.next();

@@ -12,14 +12,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.testcontainers.service.connection.ServiceConnection;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.junit.jupiter.Container;
 import org.testcontainers.junit.jupiter.Testcontainers;
-import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
-import reactor.netty.http.server.HttpServer;
 
 /** {@link TunnelBehaviour} with the registry on one Redis server. */
 @RequiresContainerEngine
@@ -48,8 +48,8 @@ class TunnelIT extends TunnelBehaviour {
    */
   @Test
   void aPrivateIdAnotherNodeHoldsNeverRoutesToTheNodeAskingForIt() throws Exception {
-    DisposableServer holderService = answering("from the holder");
-    DisposableServer askerService = answering("from the asker");
+    DisposableServer holderService = answering("from the holder", new AtomicInteger());
+    DisposableServer askerService = answering("from the asker", new AtomicInteger());
     try {
       TestNodes.TestNode holder = nodes.connect(upstreams.agent.port());
       String id = holder.exposePrivate(holderService.port());
@@ -59,12 +59,15 @@ class TunnelIT extends TunnelBehaviour {
       assertThat(redis.execInContainer("redis-cli", "CLIENT", "PAUSE", "1500", "WRITE").getStdout()).contains("OK");
       CompletableFuture<Void> asked = CompletableFuture.runAsync(() -> asker.exposePrivate(id, askerService.port()));
       List<String> answers = new ArrayList<>();
+      boolean claimSeen = false;
       long until = System.nanoTime() + Duration.ofMillis(800).toNanos();
       while (System.nanoTime() < until) {
         answers.add(gateway.get(id + "." + DOMAIN, "/").body());
+        claimSeen |= localForwards.isClaiming(RegistryTarget.Kind.SERVICE, id);
         Thread.sleep(10);
       }
 
+      assertThat(claimSeen).as("the asker's claim was under way (and marked) while the requests were sent").isTrue();
       assertThat(answers).isNotEmpty().containsOnly("from the holder");
       assertThatThrownBy(asked::join).hasCauseInstanceOf(UncheckedIOException.class);
       assertThat(localForwards.port(RegistryTarget.Kind.SERVICE, id)).contains(held);
@@ -75,9 +78,31 @@ class TunnelIT extends TunnelBehaviour {
     }
   }
 
-  private static DisposableServer answering(String answer) {
-    return HttpServer.create().host("127.0.0.1").port(0)
-        .handle((request, response) -> response.sendString(Mono.just(answer)))
-        .bindNow();
+  /**
+   * A node that withdraws a service while another node's claim of the same ID is under way here
+   * leaves the registry entry to that claim; the claim failing (the ID is the first node's), the
+   * entry goes with it, not left naming a node that no longer forwards it (it would refuse that ID to
+   * every other node for as long as this replica lives).
+   */
+  @Test
+  void aWithdrawnServiceIsNotLeftInTheRegistryWhenTheClaimItWaitedForFails() throws Exception {
+    DisposableServer holderService = answering("from the holder", new AtomicInteger());
+    try {
+      TestNodes.TestNode holder = nodes.connect(upstreams.agent.port());
+      String id = holder.exposePrivate(holderService.port());
+      TestNodes.TestNode asker = nodes.connect(upstreams.agent.port());
+
+      assertThat(redis.execInContainer("redis-cli", "CLIENT", "PAUSE", "1500", "WRITE").getStdout()).contains("OK");
+      CompletableFuture<Void> asked = CompletableFuture.runAsync(() -> asker.exposePrivate(id, holderService.port()));
+      Awaitility.await().atMost(Duration.ofMillis(800)).until(() -> localForwards.isClaiming(RegistryTarget.Kind.SERVICE, id));
+      holder.withdraw(id);
+      Awaitility.await().atMost(Duration.ofMillis(800)).until(() -> localForwards.port(RegistryTarget.Kind.SERVICE, id).isEmpty());
+
+      assertThatThrownBy(asked::join).hasCauseInstanceOf(UncheckedIOException.class);
+      assertThat(registry.<String, String>opsForHash().get("veil:{tunnel}:service:" + id, "replica").block(Duration.ofSeconds(5)))
+          .isNull();
+    } finally {
+      holderService.disposeNow();
+    }
   }
 }

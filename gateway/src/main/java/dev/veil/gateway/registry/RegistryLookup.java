@@ -52,7 +52,7 @@ public class RegistryLookup {
    * on): a forward here, a name being claimed here (an error, to ask again), or nothing.
    */
   public Mono<Optional<RegistryTarget>> findHere(String id) {
-    // Claiming is read before the routes: a claim that ends between the two reads has routed the name first.
+    // Claiming is read before the routes: a claim that succeeds between the two reads has routed the name first.
     boolean claiming = local.isClaiming(RegistryTarget.Kind.NODE, id) || local.isClaiming(RegistryTarget.Kind.SERVICE, id);
     Optional<RegistryTarget> held = findLocal(id);
     return held.isPresent() || !claiming ? Mono.just(held) : changingHands();

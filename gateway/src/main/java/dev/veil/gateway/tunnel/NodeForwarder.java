@@ -92,23 +92,24 @@ final class NodeForwarder extends DefaultForwarder {
     // not exist.
     local.claimStarted(kind, id);
     LocalForwards.Forward forward = new LocalForwards.Forward(bound.getPort(), ownerOnly);
+    boolean ours = false;
     try {
-      boolean ours;
-      try {
-        ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId)
-            : registry.claimService(id, nodeId, name.get().job().orElseThrow(),
-                name.get() instanceof ForwardName.PublicService, ownerOnly == null ? null : ownerOnly.owner());
-      } catch (RuntimeException e) {
-        log.warn("cannot record a forward in the registry ({})", e.getClass().getSimpleName());
-        ours = false;
+      ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId)
+          : registry.claimService(id, nodeId, name.get().job().orElseThrow(),
+              name.get() instanceof ForwardName.PublicService, ownerOnly == null ? null : ownerOnly.owner());
+      if (ours) {
+        local.put(kind, id, forward);
       }
-      if (!ours) {
-        closeListener(bound.getPort());
-        return refused("name in use", nodeId);
-      }
-      local.put(kind, id, forward);
+    } catch (RuntimeException e) {
+      log.warn("cannot record a forward in the registry ({})", e.getClass().getSimpleName());
     } finally {
       local.claimEnded(kind, id);
+    }
+    if (!ours) {
+      // Another tunnel here may have left the name in the registry for this claim: not for ever.
+      releaseUnlessHeldHere(kind, id);
+      closeListener(bound.getPort());
+      return refused("name in use", nodeId);
     }
     claimed.put(name.get().wire(), new Claimed(kind, id, forward));
     meters.counter("veil.gateway.tunnel.forwards.opened", "kind", kind.name().toLowerCase()).increment();
@@ -144,19 +145,28 @@ final class NodeForwarder extends DefaultForwarder {
 
   private void release(String wire, Claimed forward) throws IOException {
     claimed.remove(wire);
-    // Out of routing first, then out of the registry, then the listener goes. Not out of the registry
-    // while another tunnel here routes or claims the same name (the node's new tunnel, before its old
-    // one has closed): the registry names replicas, not tunnels, and that tunnel holds it now.
+    // Out of routing first, then out of the registry, then the listener goes.
     local.remove(forward.kind(), forward.id(), forward.forward());
-    if (local.forward(forward.kind(), forward.id()).isEmpty() && !local.isClaiming(forward.kind(), forward.id())) {
-      try {
-        registry.release(forward.kind(), forward.id());
-      } catch (RuntimeException e) {
-        log.warn("cannot drop a forward from the registry ({}); other replicas may pass its requests on here, to a 404",
-            e.getClass().getSimpleName());
-      }
-    }
+    releaseUnlessHeldHere(forward.kind(), forward.id());
     closeListener(forward.port());
+  }
+
+  /**
+   * Drops {@code id} from the registry unless another tunnel here routes or is claiming it (a node's
+   * new tunnel, before its old one has gone): the registry names replicas, not tunnels. Claiming is
+   * read first: a claim that succeeds in between has routed the name by the time it ends. (A claim
+   * that starts after the check may still reach Redis before this release, which then drops it.)
+   */
+  private void releaseUnlessHeldHere(RegistryTarget.Kind kind, String id) {
+    if (local.isClaiming(kind, id) || local.forward(kind, id).isPresent()) {
+      return;
+    }
+    try {
+      registry.release(kind, id);
+    } catch (RuntimeException e) {
+      log.warn("cannot drop a forward from the registry ({}); other replicas may pass its requests on here, to be refused",
+          e.getClass().getSimpleName());
+    }
   }
 
   /**

@@ -3,9 +3,10 @@ package dev.veil.gateway.tunnel;
 import dev.veil.gateway.registry.RegistryTarget;
 
 /**
- * For tests: routes a name to a loopback port among this replica's forwards, as a tunnel's forward
- * does, but announces nothing — the state a replica is in between holding a forward and its
- * announcement arriving back.
+ * For tests: the states a replica passes through around a forward, one at a time. {@link #hold}
+ * routes a name to a loopback port as a tunnel's forward does but announces nothing (between holding
+ * a forward and its announcement arriving back); {@link #claimedNotRouted} and {@link #claiming} put
+ * a name in the registry, announced, and mark it as being claimed here, with no route.
  */
 public final class HeldForwards {
 
