@@ -296,7 +296,7 @@ public final class NodeDataPlane implements BiFunction<HttpServerRequest, HttpSe
           return Mono.just(new Answer(upstream, connection));
         })
         // To a forward here: sent only while its name is still routed there (ForwardGuard).
-        .contextWrite(context -> direct.route() == null ? context : direct.route().into(context))
+        .contextWrite(context -> ForwardGuard.routedTo(context, direct.route()))
         .next()
         .timeout(direct.timeout(), Mono.error(() -> new ResponseStatusException(HttpStatus.GATEWAY_TIMEOUT,
             "no response headers within " + direct.timeout())))

@@ -200,7 +200,7 @@ public final class ResultReceipts implements GatewayFilter, Ordered, DisposableB
             .retrieve()
             .toBodilessEntity()
             .timeout(ATTEMPT_TIMEOUT)
-            .contextWrite(context -> target.isRelay() ? context : ForwardGuard.Route.of(target).into(context)))
+            .contextWrite(context -> ForwardGuard.routedTo(context, ForwardGuard.Route.of(target))))
         .retryWhen(Retry.backoff(Long.MAX_VALUE, FIRST_RETRY).maxBackoff(LONGEST_RETRY)
             .filter(error -> !isNodeRefusal(error))
             .doBeforeRetry(signal -> retried.increment()))

@@ -56,6 +56,11 @@ public final class ForwardGuard {
     }
   }
 
+  /** {@code context} with {@code route} in it; unchanged for no route (a request to another replica). */
+  public static Context routedTo(Context context, Route route) {
+    return route == null ? context : route.into(context);
+  }
+
   /** {@code client} with the check: each request whose context holds a {@link Route} is checked before it is sent. */
   public HttpClient guarding(HttpClient client) {
     return client.doOnRequest(this::check);
