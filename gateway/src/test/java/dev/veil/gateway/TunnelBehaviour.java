@@ -404,6 +404,29 @@ abstract class TunnelBehaviour {
   }
 
   /**
+   * A forward's release drops only its own claim of the name, whatever order it and a later claim
+   * reach Redis in: a node's old tunnel whose release arrives after its new tunnel's claim (a claim
+   * that began after the old one let go here) leaves the name, and its place among what this replica
+   * holds, to the new one; the new one's release then drops both.
+   */
+  @Test
+  void aReleaseReachingRedisAfterALaterClaimOfTheSameNameLeavesThatClaim() {
+    String nodeId = RandomIds.next();
+    String key = TunnelRegistry.NODE + nodeId;
+    String held = TunnelRegistry.HELD + replica.id();
+    HeldForwards.NodeClaim old = HeldForwards.claimNode(tunnelRegistry, nodeId);
+    HeldForwards.NodeClaim current = HeldForwards.claimNode(tunnelRegistry, nodeId);
+
+    assertThat(old.release()).isFalse();
+    assertThat(registry.<String, String>opsForHash().get(key, "replica").block(Duration.ofSeconds(5))).isEqualTo(replica.id());
+    assertThat(registry.opsForSet().isMember(held, "node:" + nodeId).block(Duration.ofSeconds(5))).isTrue();
+
+    assertThat(current.release()).isTrue();
+    assertThat(registry.hasKey(key).block(Duration.ofSeconds(5))).isFalse();
+    assertThat(registry.opsForSet().isMember(held, "node:" + nodeId).block(Duration.ofSeconds(5))).isFalse();
+  }
+
+  /**
    * A request routed to a forward that closes before the request is sent is not sent there, on the
    * direct path and on the routes ({@code ForwardGuard}): the forward is made to close at the moment
    * the gateway's client has connected to its port, before the request is written, the order the race

@@ -1,6 +1,7 @@
 package dev.veil.gateway.tunnel;
 
 import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.model.id.RandomIds;
 import dev.veil.model.market.JobRecord;
 import dev.veil.tunnel.ForwardName;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -92,26 +93,28 @@ final class NodeForwarder extends DefaultForwarder {
     // not exist.
     local.claimStarted(kind, id);
     LocalForwards.Forward forward = new LocalForwards.Forward(bound.getPort(), ownerOnly);
+    // This forward's own claim: its release drops the name only while the claim is still the name's.
+    String claim = RandomIds.next();
     boolean ours = false;
     try {
-      ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId)
+      ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId, claim)
           : registry.claimService(id, nodeId, name.get().job().orElseThrow(),
-              name.get() instanceof ForwardName.PublicService, ownerOnly == null ? null : ownerOnly.owner());
+              name.get() instanceof ForwardName.PublicService, ownerOnly == null ? null : ownerOnly.owner(), claim);
       if (ours) {
         local.put(kind, id, forward);
       }
     } catch (RuntimeException e) {
       log.warn("cannot record a forward in the registry ({})", e.getClass().getSimpleName());
+      // The script may have run all the same (a timeout): not left there for ever.
+      dropFromRegistry(kind, id, claim);
     } finally {
       local.claimEnded(kind, id);
     }
     if (!ours) {
-      // Another tunnel here may have left the name in the registry for this claim: not for ever.
-      releaseUnlessHeldHere(kind, id);
       closeListener(bound.getPort());
       return refused("name in use", nodeId);
     }
-    claimed.put(name.get().wire(), new Claimed(kind, id, forward));
+    claimed.put(name.get().wire(), new Claimed(kind, id, forward, claim));
     meters.counter("veil.gateway.tunnel.forwards.opened", "kind", kind.name().toLowerCase()).increment();
     return new SshdSocketAddress(requested.getHostName(), bound.getPort());
   }
@@ -147,22 +150,18 @@ final class NodeForwarder extends DefaultForwarder {
     claimed.remove(wire);
     // Out of routing first, then out of the registry, then the listener goes.
     local.remove(forward.kind(), forward.id(), forward.forward());
-    releaseUnlessHeldHere(forward.kind(), forward.id());
+    dropFromRegistry(forward.kind(), forward.id(), forward.claim());
     closeListener(forward.port());
   }
 
   /**
-   * Drops {@code id} from the registry unless another tunnel here routes or is claiming it (a node's
-   * new tunnel, before its old one has gone): the registry names replicas, not tunnels. Claiming is
-   * read first: a claim that succeeds in between has routed the name by the time it ends. (A claim
-   * that starts after the check may still reach Redis before this release, which then drops it.)
+   * Drops {@code id} from the registry while {@code claim} is still its claim there. A later claim
+   * of it is left alone, whichever reaches Redis first: another tunnel's here (a node's new tunnel,
+   * before its old one has gone; the registry's replica is the same) or another replica's.
    */
-  private void releaseUnlessHeldHere(RegistryTarget.Kind kind, String id) {
-    if (local.isClaiming(kind, id) || local.forward(kind, id).isPresent()) {
-      return;
-    }
+  private void dropFromRegistry(RegistryTarget.Kind kind, String id, String claim) {
     try {
-      registry.release(kind, id);
+      registry.release(kind, id, claim);
     } catch (RuntimeException e) {
       log.warn("cannot drop a forward from the registry ({}); other replicas may pass its requests on here, to be refused",
           e.getClass().getSimpleName());
@@ -211,7 +210,7 @@ final class NodeForwarder extends DefaultForwarder {
     return null;
   }
 
-  private record Claimed(RegistryTarget.Kind kind, String id, LocalForwards.Forward forward) {
+  private record Claimed(RegistryTarget.Kind kind, String id, LocalForwards.Forward forward, String claim) {
 
     int port() {
       return forward.port();

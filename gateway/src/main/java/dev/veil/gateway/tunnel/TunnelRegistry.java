@@ -19,10 +19,10 @@ import reactor.core.publisher.Mono;
  * Node {@code Nd9...} connected to replica {@code Rp4...}, forwarding public service {@code 3ng4...} of job {@code Ab1...}:
  *
  * <pre>
- * HSET veil:{tunnel}:node:Nd9... replica Rp4...
+ * HSET veil:{tunnel}:node:Nd9... replica Rp4... claim Cx2...   -- claim: new for each forward, so a release drops its own claim only
  * ZADD veil:{tunnel}:nodes-seen &lt;now&gt; Nd9...              -- a service can never be named after a node seen lately;
  * ZREMRANGEBYSCORE veil:{tunnel}:nodes-seen -inf (&lt;now - node-memory&gt;   PEXPIRE veil:{tunnel}:nodes-seen &lt;node-memory&gt;
- * HSET veil:{tunnel}:service:3ng4... replica Rp4... node Nd9... job Ab1...
+ * HSET veil:{tunnel}:service:3ng4... replica Rp4... node Nd9... job Ab1... claim Cy7...
  *      [owner 7xK...]                                    -- a service its node opened to the job's owner only
  * SADD veil:{tunnel}:held:Rp4... node:Nd9... service:3ng4...   -- what each replica holds, to sweep if it dies
  * HSET veil:{tunnel}:replica:Rp4... url http://10.0.0.7:8080 token ...   PEXPIRE 15000 (renewed every 5 s)
@@ -31,7 +31,8 @@ import reactor.core.publisher.Mono;
  * </pre>
  *
  * A name whose replica's key has lapsed (that replica died) routes nowhere and may be taken over;
- * a closing forward deletes its name only while it still points at this replica. Every key has
+ * a closing forward deletes its name only while its own claim is the name's (not a later forward's,
+here or on another replica). Every key has
  * a lifetime: names live as long as their forward, or, if their replica dies, until a live
  * replica sweeps them ({@link #sweepLapsed}); a replica's entry expires on its own; the nodes seen
  * are forgotten after {@code node-memory}. Scripts take the time from Redis ({@code TIME}), so
@@ -55,9 +56,9 @@ public final class TunnelRegistry {
       local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)
       """;
 
-  // KEYS: node key, nodes seen, events, this replica's held set; ARGV: replica, node ID, node memory (ms).
+  // KEYS: node key, nodes seen, events, this replica's held set; ARGV: replica, node ID, node memory (ms), claim.
   private static final RedisScript<Long> CLAIM_NODE = RedisScript.of(NOW + """
-      redis.call('HSET', KEYS[1], 'replica', ARGV[1])
+      redis.call('HSET', KEYS[1], 'replica', ARGV[1], 'claim', ARGV[4])
       redis.call('SADD', KEYS[4], 'node:' .. ARGV[2])
       redis.call('ZADD', KEYS[2], now, ARGV[2])
       redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%d', now - tonumber(ARGV[3])))
@@ -68,7 +69,7 @@ public final class TunnelRegistry {
 
   // KEYS: service key, nodes seen, events, this replica's held set, the key of the replica holding the
   // name now as read before ('-' for none); ARGV: replica, service ID, node, job, that replica ('' for none),
-  // public|private, the owner it is open to ('' for anyone). -1 when the holder changed since it was read.
+  // public|private, the owner it is open to ('' for anyone), claim. -1 when the holder changed since it was read.
   // A public ID is the job's own (the market said this node runs it): it wins over anyone squatting it.
   private static final RedisScript<Long> CLAIM_SERVICE = RedisScript.of("""
       if redis.call('ZSCORE', KEYS[2], ARGV[2]) then return 0 end
@@ -76,7 +77,7 @@ public final class TunnelRegistry {
       if (holder[1] or '') ~= ARGV[5] then return -1 end
       if ARGV[6] ~= 'public' and holder[1] and holder[2] ~= ARGV[3]
           and redis.call('EXISTS', KEYS[5]) == 1 then return 0 end
-      redis.call('HSET', KEYS[1], 'replica', ARGV[1], 'node', ARGV[3], 'job', ARGV[4])
+      redis.call('HSET', KEYS[1], 'replica', ARGV[1], 'node', ARGV[3], 'job', ARGV[4], 'claim', ARGV[8])
       redis.call('HDEL', KEYS[1], 'owner')
       if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'owner', ARGV[7]) end
       redis.call('SADD', KEYS[4], 'service:' .. ARGV[2])
@@ -84,10 +85,13 @@ public final class TunnelRegistry {
       return 1
       """, Long.class);
 
-  // KEYS: name key, events, this replica's held set; ARGV: replica, name (node:<id> | service:<id>).
+  // KEYS: name key, events, this replica's held set; ARGV: replica, name (node:<id> | service:<id>), claim.
+  // A later claim of the name on this replica (a node's new tunnel) keeps it, and its place in the held set.
   private static final RedisScript<Long> RELEASE = RedisScript.of("""
+      local holder = redis.call('HMGET', KEYS[1], 'replica', 'claim')
+      if holder[1] == ARGV[1] and holder[2] ~= ARGV[3] then return 0 end
       redis.call('SREM', KEYS[3], ARGV[2])
-      if redis.call('HGET', KEYS[1], 'replica') ~= ARGV[1] then return 0 end
+      if holder[1] ~= ARGV[1] then return 0 end
       redis.call('DEL', KEYS[1])
       redis.call('PUBLISH', KEYS[2], ARGV[2])
       return 1
@@ -148,17 +152,21 @@ public final class TunnelRegistry {
     this.nodeMemory = nodeMemory;
   }
 
-  /** Routes a node's ID to this replica. Blocking: called on the SSH server's threads, never on a request path. */
-  boolean claimNode(String nodeId) {
+  /**
+   * Routes a node's ID to this replica, as {@code claim} (new for every forward: {@link #release}
+   * drops only that claim). Blocking: called on the SSH server's threads, never on a request path.
+   */
+  boolean claimNode(String nodeId, String claim) {
     return run(CLAIM_NODE, List.of(NODE + nodeId, NODES_SEEN, EVENTS, HELD + replica.id()),
-        List.of(replica.id(), nodeId, Long.toString(nodeMemory.toMillis())));
+        List.of(replica.id(), nodeId, Long.toString(nodeMemory.toMillis()), claim));
   }
 
   /**
    * Routes a service ID to this replica, unless a node is named so, or (for a private ID) another
-   * node's live tunnel holds it; {@code owner} non-null: open to that owner only. Blocking.
+   * node's live tunnel holds it; {@code owner} non-null: open to that owner only. As {@code claim},
+   * like {@link #claimNode}. Blocking.
    */
-  boolean claimService(String serviceId, String nodeId, String jobId, boolean publicId, String owner) {
+  boolean claimService(String serviceId, String nodeId, String jobId, boolean publicId, String owner, String claim) {
     // The script checks the holder's replica is alive, so its key is read first; a holder that
     // changed meanwhile is read again.
     for (int attempt = 1; attempt <= CLAIM_ATTEMPTS; attempt++) {
@@ -166,7 +174,7 @@ public final class TunnelRegistry {
       Long done = redis.execute(CLAIM_SERVICE, List.of(SERVICE + serviceId, NODES_SEEN, EVENTS, HELD + replica.id(),
                 REPLICA + (holder == null || holder.isEmpty() ? "-" : holder)),
             List.of(replica.id(), serviceId, nodeId, jobId, holder == null ? "" : holder, publicId ? "public" : "private",
-                owner == null ? "" : owner))
+                owner == null ? "" : owner, claim))
           .next().block(timeout);
       if (done == null || done != -1) {
         return done != null && done == 1;
@@ -178,10 +186,13 @@ public final class TunnelRegistry {
   /** How often a service claim reads its name's holder again when it changed between the read and the script. */
   static final int CLAIM_ATTEMPTS = 3;
 
-  /** Drops a name while it still points at this replica. Blocking. */
-  boolean release(RegistryTarget.Kind kind, String id) {
+  /**
+   * Drops a name while {@code claim} is still its claim: a later claim of it, on this replica (a
+   * node's new tunnel, whatever order the two reach Redis in) or another, is left alone. Blocking.
+   */
+  boolean release(RegistryTarget.Kind kind, String id, String claim) {
     String name = (kind == RegistryTarget.Kind.NODE ? "node:" : "service:") + id;
-    return run(RELEASE, List.of(NAME_KEY_PREFIX + name, EVENTS, HELD + replica.id()), List.of(replica.id(), name));
+    return run(RELEASE, List.of(NAME_KEY_PREFIX + name, EVENTS, HELD + replica.id()), List.of(replica.id(), name, claim));
   }
 
   private boolean run(RedisScript<Long> script, List<String> keys, List<String> args) {

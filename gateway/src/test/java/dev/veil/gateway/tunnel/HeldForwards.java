@@ -1,6 +1,7 @@
 package dev.veil.gateway.tunnel;
 
 import dev.veil.gateway.registry.RegistryTarget;
+import dev.veil.model.id.RandomIds;
 
 /**
  * For tests: the states a replica passes through around a forward, one at a time. {@link #hold}
@@ -25,10 +26,31 @@ public final class HeldForwards {
    * Closing the returned handle releases it.
    */
   public static AutoCloseable claimedNotRouted(TunnelRegistry registry, String serviceId, String nodeId, String jobId) {
-    if (!registry.claimService(serviceId, nodeId, jobId, false, null)) {
+    String claim = RandomIds.next();
+    if (!registry.claimService(serviceId, nodeId, jobId, false, null, claim)) {
       throw new IllegalStateException("the registry did not give the name to this replica");
     }
-    return () -> registry.release(RegistryTarget.Kind.SERVICE, serviceId);
+    return () -> registry.release(RegistryTarget.Kind.SERVICE, serviceId, claim);
+  }
+
+  /**
+   * Claims node {@code nodeId} for this replica in the registry, as one forward of its, with no
+   * forward routing it; the handle's {@code release} is that forward's release, callable at any time.
+   */
+  public static NodeClaim claimNode(TunnelRegistry registry, String nodeId) {
+    String claim = RandomIds.next();
+    if (!registry.claimNode(nodeId, claim)) {
+      throw new IllegalStateException("the registry did not give the node to this replica");
+    }
+    return () -> registry.release(RegistryTarget.Kind.NODE, nodeId, claim);
+  }
+
+  /** One claim of a node's name, as a forward holds it. */
+  @FunctionalInterface
+  public interface NodeClaim {
+
+    /** Releases this claim as its forward's close would; true if that dropped the name. */
+    boolean release();
   }
 
   /** Marks {@code id} as being claimed by a tunnel here, as a forward's claim does until it routes the name. */
