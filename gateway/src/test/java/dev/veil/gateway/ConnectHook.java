@@ -8,8 +8,9 @@ import org.springframework.cloud.gateway.config.HttpClientCustomizer;
 import org.springframework.context.annotation.Bean;
 
 /**
- * For tests: runs a step once, at the moment the gateway's client (the routes', and the direct
- * path's, built on it) has connected to a given port, before the request is written. What a test
+ * For tests: runs a step once, at the moment one of the gateway's clients (the routes', the direct
+ * path's, built on it, and the receipts', customized as it is) has connected to a given port,
+ * before the request is written. What a test
  * puts there happens between a request's routing and its sending, in that order every time.
  */
 @TestConfiguration(proxyBeanMethods = false)

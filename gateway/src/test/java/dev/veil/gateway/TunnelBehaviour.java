@@ -13,6 +13,7 @@ import dev.veil.gateway.tunnel.TunnelServer;
 import dev.veil.model.auth.Ed25519;
 import dev.veil.model.id.ExposeIds;
 import dev.veil.model.id.RandomIds;
+import dev.veil.model.result.DeliveryReceipt;
 import dev.veil.testsupport.RedisContainers;
 import dev.veil.testsupport.ServiceProcess;
 import dev.veil.tunnel.ForwardName;
@@ -462,6 +463,53 @@ abstract class TunnelBehaviour {
     } finally {
       ConnectHook.clear(listener.port());
       listener.disposeNow();
+    }
+  }
+
+  /**
+   * A private result's receipt is checked as every request to a forward is ({@code ForwardGuard}):
+   * the node's forward is made to close at the moment the receipts' client has connected to its port,
+   * and the receipt is not sent there; it is sent once the node's name is routed again.
+   */
+  @Test
+  void aReceiptWhoseNodesForwardClosesAsItsConnectionOpensIsNotSentThere() throws Exception {
+    String nodeId = RandomIds.next();
+    java.util.concurrent.atomic.AtomicInteger receipts = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<AutoCloseable> route = new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.atomic.AtomicInteger port = new java.util.concurrent.atomic.AtomicInteger();
+    reactor.netty.DisposableServer node = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+        .route(routes -> routes
+            .get("/job-result/{jobId}", (request, response) -> {
+              // The result's request has connected: the next connection to this port is the receipt's.
+              ConnectHook.onConnect(port.get(), () -> {
+                try {
+                  route.get().close();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+              return response.header(DeliveryReceipt.TOKEN_HEADER, "token").sendString(reactor.core.publisher.Mono.just("the result"));
+            })
+            .post("/job-result/{jobId}/receipt", (request, response) -> {
+              receipts.incrementAndGet();
+              return response.send();
+            }))
+        .bindNow();
+    port.set(node.port());
+    try {
+      route.set(HeldForwards.hold(localForwards, RegistryTarget.Kind.NODE, nodeId, node.port()));
+      GatewayClient.Reply result = gateway.get(nodeId + "." + DOMAIN, "/job-result/j");
+      assertThat(result.body()).isEqualTo("the result");
+      Thread.sleep(2000);
+      assertThat(receipts).as("sent while the node's name was routed elsewhere").hasValue(0);
+
+      route.set(HeldForwards.hold(localForwards, RegistryTarget.Kind.NODE, nodeId, node.port()));
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> receipts.get() > 0);
+      assertThat(receipts).hasValue(1);
+    } finally {
+      ConnectHook.clear(node.port());
+      route.get().close();
+      node.disposeNow();
     }
   }
 

@@ -9,8 +9,9 @@ import dev.veil.gateway.limits.ClientAddresses;
 import dev.veil.gateway.limits.RequestBodyLimit;
 import dev.veil.gateway.registry.RegistryCache;
 import dev.veil.gateway.registry.RegistryTarget;
-import dev.veil.gateway.tunnel.ForwardGuard;
 import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.cloud.gateway.config.HttpClientCustomizer;
 import org.springframework.cloud.gateway.route.RouteLocator;
 import org.springframework.cloud.gateway.route.builder.RouteLocatorBuilder;
 import org.springframework.context.annotation.Bean;
@@ -46,10 +47,11 @@ class GatewayRoutes {
     return new RegisteredName(hosts, registry);
   }
 
+  /** Its client is customized as Spring Cloud Gateway's is: {@code ForwardGuard} checks its requests to forwards too. */
   @Bean
   ResultReceipts resultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters,
-      ReactorResourceFactory resources, ForwardGuard guard) {
-    return new ResultReceipts(hosts, registry, meters, resources, guard);
+      ReactorResourceFactory resources, ObjectProvider<HttpClientCustomizer> customizers) {
+    return new ResultReceipts(hosts, registry, meters, resources, customizers.orderedStream().toList());
   }
 
   /** The node API's path allow-list: the node route's and the direct path's. */

@@ -9,6 +9,7 @@ import dev.veil.model.result.DeliveryReceipt;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -18,6 +19,7 @@ import org.reactivestreams.Publisher;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.cloud.gateway.config.HttpClientCustomizer;
 import org.springframework.cloud.gateway.filter.GatewayFilter;
 import org.springframework.cloud.gateway.filter.GatewayFilterChain;
 import org.springframework.cloud.gateway.filter.NettyWriteResponseFilter;
@@ -35,6 +37,7 @@ import org.springframework.web.reactive.function.client.WebClientResponseExcepti
 import org.springframework.web.server.ServerWebExchange;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.client.HttpClient;
 import reactor.util.retry.Retry;
 
 /**
@@ -90,12 +93,19 @@ public final class ResultReceipts implements GatewayFilter, Ordered, DisposableB
   }
 
   /**
-   * {@code resources}: the gateway's event loops (io_uring or epoll, as its server's); {@code guard}: a
-   * receipt for this replica's forward goes only to the node whose name is still routed there.
+   * {@code resources}: the gateway's event loops (io_uring or epoll, as its server's); {@code customizers}:
+   * those of Spring Cloud Gateway's client, applied here too, {@link ForwardGuard}'s among them (a
+   * receipt for this replica's forward goes only to the node whose name is still routed there).
    */
   public ResultReceipts(NodeDomainHost hosts, RegistryCache registry, MeterRegistry meters, ReactorResourceFactory resources,
-      ForwardGuard guard) {
-    this.http = WebClient.builder().clientConnector(new ReactorClientHttpConnector(resources, guard::guarding)).build();
+      List<HttpClientCustomizer> customizers) {
+    this.http = WebClient.builder().clientConnector(new ReactorClientHttpConnector(resources, client -> {
+      HttpClient customized = client;
+      for (HttpClientCustomizer customizer : customizers) {
+        customized = customizer.customize(customized);
+      }
+      return customized;
+    })).build();
     this.hosts = hosts;
     this.registry = registry;
     this.sent = Counter.builder("veil.gateway.result.receipts").tag("outcome", "sent")

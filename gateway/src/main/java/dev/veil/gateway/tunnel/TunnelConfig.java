@@ -50,8 +50,9 @@ class TunnelConfig {
   }
 
   /**
-   * Spring Cloud Gateway's client (the routes', and the direct path's, which is built on it) sends a
-   * request routed to a forward here only while its name is still routed there.
+   * Spring Cloud Gateway's client (the routes', the direct path's, which is built on it, and the
+   * receipts', customized as it is) sends a request routed to a forward here only while its name is
+   * still routed there.
    */
   @Bean
   HttpClientCustomizer guardingForwards(ForwardGuard guard) {
