@@ -31,6 +31,7 @@ import reactor.util.context.Context;
 public final class ForwardGuard {
 
   private static final Object KEY = ForwardGuard.class;
+  private static final StackTraceElement[] NO_FRAMES = new StackTraceElement[0];
 
   private final LocalForwards forwards;
   private final Counter refused;
@@ -78,8 +79,11 @@ public final class ForwardGuard {
       // now: once given back, the request's operations no longer name it.)
       Channel channel = connection.channel();
       channel.eventLoop().execute(channel::close);
-      throw ProblemException.upstreamUnavailable("the tunnel's forward closed before the request reached it",
+      ProblemException refusal = ProblemException.upstreamUnavailable("the tunnel's forward closed before the request reached it",
           Duration.ofSeconds(5));
+      // Reactor Netty logs it with its stack, forty lines of its own frames: one line says it all.
+      refusal.setStackTrace(NO_FRAMES);
+      throw refusal;
     }
   }
 }
