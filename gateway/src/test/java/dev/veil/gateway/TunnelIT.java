@@ -79,10 +79,10 @@ class TunnelIT extends TunnelBehaviour {
   }
 
   /**
-   * A node that withdraws a service while another node's claim of the same ID is under way here
-   * leaves the registry entry to that claim; the claim failing (the ID is the first node's), the
-   * entry goes with it, not left naming a node that no longer forwards it (it would refuse that ID to
-   * every other node for as long as this replica lives).
+   * A node that withdraws a service while another node's claim of the same ID is under way here (both
+   * scripts held in Redis, the claim's first): the claim failing (the ID is the first node's), the
+   * withdrawal still drops the entry, not left naming a node that no longer forwards it (it would
+   * refuse that ID to every other node for as long as this replica lives).
    */
   @Test
   void aWithdrawnServiceIsNotLeftInTheRegistryWhenTheClaimItWaitedForFails() throws Exception {
