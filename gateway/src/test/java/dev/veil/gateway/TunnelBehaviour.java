@@ -384,9 +384,9 @@ abstract class TunnelBehaviour {
 
   /**
    * A node that opens a new tunnel here before its old one has gone (a reconnect the gateway has not
-   * noticed yet) keeps its name in the registry when the old tunnel lets it go: the registry names
-   * replicas, not tunnels, and the new tunnel holds the name now. (Released, it would be "not
-   * found" for every replica but this one.)
+   * noticed yet) keeps its name in the registry when the old tunnel lets it go: the old forward's
+   * release drops only its own claim, and the new tunnel's holds the name now. (Released, it would
+   * be "not found" for every replica but this one.)
    */
   @Test
   void aNodesOldTunnelLettingGoAfterItsNewOneOpenedHereLeavesTheNameToTheNewOne() throws Exception {
@@ -468,25 +468,29 @@ abstract class TunnelBehaviour {
 
   /**
    * A private result's receipt is checked as every request to a forward is ({@code ForwardGuard}):
-   * the node's forward is made to close at the moment the receipts' client has connected to its port,
-   * and the receipt is not sent there; it is sent once the node's name is routed again.
+   * the node's forward is made to close at the moment the receipts' client has connected to its port;
+   * the receipt is refused there (and retried), never sent, and is sent once the name is routed again.
    */
   @Test
   void aReceiptWhoseNodesForwardClosesAsItsConnectionOpensIsNotSentThere() throws Exception {
     String nodeId = RandomIds.next();
     java.util.concurrent.atomic.AtomicInteger receipts = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
     java.util.concurrent.atomic.AtomicReference<AutoCloseable> route = new java.util.concurrent.atomic.AtomicReference<>();
     java.util.concurrent.atomic.AtomicInteger port = new java.util.concurrent.atomic.AtomicInteger();
+    double retried = receiptsRetried();
     reactor.netty.DisposableServer node = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
         .route(routes -> routes
             .get("/job-result/{jobId}", (request, response) -> {
               // The result's request has connected: the next connection to this port is the receipt's.
+              AutoCloseable routed = route.get();
               ConnectHook.onConnect(port.get(), () -> {
                 try {
-                  route.get().close();
+                  routed.close();
                 } catch (Exception e) {
                   throw new IllegalStateException(e);
                 }
+                closed.countDown();
               });
               return response.header(DeliveryReceipt.TOKEN_HEADER, "token").sendString(reactor.core.publisher.Mono.just("the result"));
             })
@@ -498,10 +502,10 @@ abstract class TunnelBehaviour {
     port.set(node.port());
     try {
       route.set(HeldForwards.hold(localForwards, RegistryTarget.Kind.NODE, nodeId, node.port()));
-      GatewayClient.Reply result = gateway.get(nodeId + "." + DOMAIN, "/job-result/j");
-      assertThat(result.body()).isEqualTo("the result");
-      Thread.sleep(2000);
-      assertThat(receipts).as("sent while the node's name was routed elsewhere").hasValue(0);
+      assertThat(gateway.get(nodeId + "." + DOMAIN, "/job-result/j").body()).isEqualTo("the result");
+      assertThat(closed.await(10, java.util.concurrent.TimeUnit.SECONDS)).as("the receipt's connection opened").isTrue();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> receiptsRetried() > retried);
+      assertThat(receipts).as("sent while the node's name was no longer routed there").hasValue(0);
 
       route.set(HeldForwards.hold(localForwards, RegistryTarget.Kind.NODE, nodeId, node.port()));
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> receipts.get() > 0);
@@ -511,6 +515,11 @@ abstract class TunnelBehaviour {
       route.get().close();
       node.disposeNow();
     }
+  }
+
+  private double receiptsRetried() {
+    io.micrometer.core.instrument.Counter counter = meters.find("veil.gateway.result.receipts").tag("outcome", "retried").counter();
+    return counter == null ? 0 : counter.count();
   }
 
   /**

@@ -105,4 +105,31 @@ class TunnelIT extends TunnelBehaviour {
       holderService.disposeNow();
     }
   }
+  /**
+   * A node's second tunnel here whose claim of the node's name times out (Redis held longer than the
+   * gateway waits; the claim runs when it resumes) while its first tunnel still routes the name: the
+   * name is handed back to the first tunnel's claim. Dropped, the node would be "not found" on every
+   * other replica while connected here; left under the failed claim, it would outlive the first
+   * tunnel.
+   */
+  @Test
+  void aClaimThatTimesOutWhileTheNodesOtherTunnelRoutesTheNameHandsItBack() throws Exception {
+    java.security.KeyPair key = dev.veil.model.auth.Ed25519.generate();
+    TestNodes.TestNode first = nodes.connect(key, upstreams.agent.port());
+    String entry = dev.veil.gateway.tunnel.TunnelRegistry.NODE + first.id;
+    String firstClaim = registry.<String, String>opsForHash().get(entry, "claim").block(Duration.ofSeconds(5));
+    assertThat(firstClaim).isNotNull();
+
+    // Longer than the claim's 2 s wait, shorter than that and the hand-back's together.
+    assertThat(redis.execInContainer("redis-cli", "CLIENT", "PAUSE", "3000", "WRITE").getStdout()).contains("OK");
+    assertThatThrownBy(() -> nodes.connect(key, upstreams.agent.port())).isInstanceOf(UncheckedIOException.class);
+
+    // Refused once the hand-back had run, after the second claim.
+    assertThat(registry.<String, String>opsForHash().multiGet(entry, List.of("replica", "claim")).block(Duration.ofSeconds(5)))
+        .containsExactly(replica.id(), firstClaim);
+    assertThat(gateway.get(first.id + "." + DOMAIN, "/node/info").body()).startsWith("agent GET /node/info");
+
+    first.tunnel.cancel(dev.veil.tunnel.ForwardName.NODE);
+    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !registry.hasKey(entry).block(Duration.ofSeconds(5)));
+  }
 }

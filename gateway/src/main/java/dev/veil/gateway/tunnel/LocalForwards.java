@@ -24,8 +24,10 @@ public final class LocalForwards {
    *
    * @param port      this gateway's loopback port for it
    * @param ownerOnly for a service open to its job's owner only, who and which job; else null
+   * @param node      the node whose tunnel it leads into
+   * @param claim     the claim the registry holds its name under ({@link TunnelRegistry}), new for each forward
    */
-  public record Forward(int port, RegistryTarget.OwnerOnly ownerOnly) {}
+  public record Forward(int port, RegistryTarget.OwnerOnly ownerOnly, String node, String claim) {}
 
   /**
    * Where every forward's listener is bound, and so where the gateway's clients reach it: the one
@@ -40,6 +42,13 @@ public final class LocalForwards {
   /** Names a tunnel here is claiming in the registry, not routed yet: how many claims of each are under way. */
   private final Map<String, Integer> claiming = new ConcurrentHashMap<>();
   private final List<IntConsumer> portClosedListeners = new CopyOnWriteArrayList<>();
+  private final Object[] nameLocks = new Object[64];
+
+  public LocalForwards() {
+    for (int i = 0; i < nameLocks.length; i++) {
+      nameLocks[i] = new Object();
+    }
+  }
 
   /** Routes {@code id} to {@code forward}, in place of any forward it was routed to before. */
   void put(RegistryTarget.Kind kind, String id, Forward forward) {
@@ -48,6 +57,15 @@ public final class LocalForwards {
 
   void remove(RegistryTarget.Kind kind, String id, Forward forward) {
     table(kind).remove(id, forward);
+  }
+
+  /**
+   * The lock under which a change of {@code id}'s routing here and the registry script that goes
+   * with it run as one, against another tunnel's (one of a few locks, shared by names alike modulo
+   * their count): held across a blocking Redis call, on the SSH server's threads only.
+   */
+  Object lock(RegistryTarget.Kind kind, String id) {
+    return nameLocks[Math.floorMod(claimKey(kind, id).hashCode(), nameLocks.length)];
   }
 
   /** A tunnel here starts claiming {@code id} in the registry; {@link #claimEnded} when it has routed it or given up. */

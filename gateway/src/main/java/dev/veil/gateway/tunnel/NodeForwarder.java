@@ -92,9 +92,9 @@ final class NodeForwarder extends DefaultForwarder {
     // announced and not routed here yet is asked to come again (RegistryLookup), not told it does
     // not exist.
     local.claimStarted(kind, id);
-    LocalForwards.Forward forward = new LocalForwards.Forward(bound.getPort(), ownerOnly);
     // This forward's own claim: its release drops the name only while the claim is still the name's.
     String claim = RandomIds.next();
+    LocalForwards.Forward forward = new LocalForwards.Forward(bound.getPort(), ownerOnly, nodeId, claim);
     boolean ours = false;
     try {
       ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId, claim)
@@ -105,8 +105,7 @@ final class NodeForwarder extends DefaultForwarder {
       }
     } catch (RuntimeException e) {
       log.warn("cannot record a forward in the registry ({})", e.getClass().getSimpleName());
-      // The script may have run all the same (a timeout): not left there for ever.
-      dropFromRegistry(kind, id, claim);
+      undoClaim(kind, id, nodeId, claim);
     } finally {
       local.claimEnded(kind, id);
     }
@@ -114,7 +113,7 @@ final class NodeForwarder extends DefaultForwarder {
       closeListener(bound.getPort());
       return refused("name in use", nodeId);
     }
-    claimed.put(name.get().wire(), new Claimed(kind, id, forward, claim));
+    claimed.put(name.get().wire(), new Claimed(kind, id, forward));
     meters.counter("veil.gateway.tunnel.forwards.opened", "kind", kind.name().toLowerCase()).increment();
     return new SshdSocketAddress(requested.getHostName(), bound.getPort());
   }
@@ -149,9 +148,34 @@ final class NodeForwarder extends DefaultForwarder {
   private void release(String wire, Claimed forward) throws IOException {
     claimed.remove(wire);
     // Out of routing first, then out of the registry, then the listener goes.
-    local.remove(forward.kind(), forward.id(), forward.forward());
-    dropFromRegistry(forward.kind(), forward.id(), forward.claim());
+    synchronized (local.lock(forward.kind(), forward.id())) {
+      local.remove(forward.kind(), forward.id(), forward.forward());
+      dropFromRegistry(forward.kind(), forward.id(), forward.forward().claim());
+    }
     closeListener(forward.port());
+  }
+
+  /**
+   * After {@code nodeId}'s claim whose answer did not come (a timeout: Redis may have run it all the
+   * same). Another tunnel of the same node here that routes the name gets it back under its own
+   * claim (the claim wrote what that tunnel's would, but for the claim); else the claim is dropped.
+   * Not left there for ever either way. Run as one with any release of the name here: a release
+   * between the look-up and the script would leave the name handed back to a forward gone.
+   */
+  private void undoClaim(RegistryTarget.Kind kind, String id, String nodeId, String claim) {
+    synchronized (local.lock(kind, id)) {
+      Optional<LocalForwards.Forward> holding = local.forward(kind, id).filter(forward -> forward.node().equals(nodeId));
+      if (holding.isEmpty()) {
+        dropFromRegistry(kind, id, claim);
+        return;
+      }
+      try {
+        registry.handBack(kind, id, claim, holding.get().claim());
+      } catch (RuntimeException e) {
+        log.warn("cannot hand a name back to the forward that holds it ({}); the registry may keep it after that forward closes",
+            e.getClass().getSimpleName());
+      }
+    }
   }
 
   /**
@@ -210,7 +234,7 @@ final class NodeForwarder extends DefaultForwarder {
     return null;
   }
 
-  private record Claimed(RegistryTarget.Kind kind, String id, LocalForwards.Forward forward, String claim) {
+  private record Claimed(RegistryTarget.Kind kind, String id, LocalForwards.Forward forward) {
 
     int port() {
       return forward.port();

@@ -32,10 +32,9 @@ import reactor.core.publisher.Mono;
  *
  * A name whose replica's key has lapsed (that replica died) routes nowhere and may be taken over;
  * a closing forward deletes its name only while its own claim is the name's (not a later forward's,
-here or on another replica). Every key has
- * a lifetime: names live as long as their forward, or, if their replica dies, until a live
- * replica sweeps them ({@link #sweepLapsed}); a replica's entry expires on its own; the nodes seen
- * are forgotten after {@code node-memory}. Scripts take the time from Redis ({@code TIME}), so
+ * here or on another replica). Every key has a lifetime: names live as long as their forward, or,
+ * if their replica dies, until a live replica sweeps them ({@link #sweepLapsed}); a replica's entry
+ * expires on its own; the nodes seen are forgotten after {@code node-memory}. Scripts take the time from Redis ({@code TIME}), so
  * replicas with skewed clocks agree, and declare every key they touch ({@code KEYS}): what a key
  * depends on (a name's holder, a dead replica's names) is read first and checked again inside.
  */
@@ -94,6 +93,15 @@ public final class TunnelRegistry {
       if holder[1] ~= ARGV[1] then return 0 end
       redis.call('DEL', KEYS[1])
       redis.call('PUBLISH', KEYS[2], ARGV[2])
+      return 1
+      """, Long.class);
+
+  // KEYS: name key; ARGV: replica, a claim that failed here, the claim of the same node's forward here that
+  // routes the name: what the failed claim wrote is that forward's entry but for the claim.
+  private static final RedisScript<Long> HAND_BACK = RedisScript.of("""
+      local holder = redis.call('HMGET', KEYS[1], 'replica', 'claim')
+      if holder[1] ~= ARGV[1] or holder[2] ~= ARGV[2] then return 0 end
+      redis.call('HSET', KEYS[1], 'claim', ARGV[3])
       return 1
       """, Long.class);
 
@@ -191,8 +199,22 @@ public final class TunnelRegistry {
    * node's new tunnel, whatever order the two reach Redis in) or another, is left alone. Blocking.
    */
   boolean release(RegistryTarget.Kind kind, String id, String claim) {
-    String name = (kind == RegistryTarget.Kind.NODE ? "node:" : "service:") + id;
+    String name = heldName(kind, id);
     return run(RELEASE, List.of(NAME_KEY_PREFIX + name, EVENTS, HELD + replica.id()), List.of(replica.id(), name, claim));
+  }
+
+  /**
+   * Gives a name back to {@code claim}, the claim of a forward here that routes it, while {@code
+   * failed} (a claim whose answer did not come in time, which Redis may have run all the same) is
+   * its claim. Blocking.
+   */
+  boolean handBack(RegistryTarget.Kind kind, String id, String failed, String claim) {
+    return run(HAND_BACK, List.of(NAME_KEY_PREFIX + heldName(kind, id)), List.of(replica.id(), failed, claim));
+  }
+
+  /** {@code node:<id>} or {@code service:<id>}: a name as held sets and events spell it. */
+  private static String heldName(RegistryTarget.Kind kind, String id) {
+    return (kind == RegistryTarget.Kind.NODE ? "node:" : "service:") + id;
   }
 
   private boolean run(RedisScript<Long> script, List<String> keys, List<String> args) {
