@@ -99,37 +99,68 @@ class TunnelIT extends TunnelBehaviour {
       Awaitility.await().atMost(Duration.ofMillis(800)).until(() -> localForwards.port(RegistryTarget.Kind.SERVICE, id).isEmpty());
 
       assertThatThrownBy(asked::join).hasCauseInstanceOf(UncheckedIOException.class);
-      assertThat(registry.<String, String>opsForHash().get("veil:{tunnel}:service:" + id, "replica").block(Duration.ofSeconds(5)))
-          .isNull();
+      // The withdrawal's script runs once the claim, which held the name's lock, has ended.
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> registry.<String, String>opsForHash()
+          .get("veil:{tunnel}:service:" + id, "replica").blockOptional(Duration.ofSeconds(5)).isEmpty());
     } finally {
       holderService.disposeNow();
     }
   }
+
   /**
-   * A node's second tunnel here whose claim of the node's name times out (Redis held longer than the
-   * gateway waits; the claim runs when it resumes) while its first tunnel still routes the name: the
-   * name is handed back to the first tunnel's claim. Dropped, the node would be "not found" on every
-   * other replica while connected here; left under the failed claim, it would outlive the first
-   * tunnel.
+   * A node's second tunnel here whose claim of a name times out (Redis held longer than the gateway
+   * waits; the claim runs when it resumes) while its first tunnel still routes the name: the entry is
+   * given back as the first tunnel's own, its claim and, for a service, its job and owner (the second
+   * claim named another job, open to anyone). Dropped, the name would be "not found" on every other
+   * replica while routed here; left as the second claim wrote it, it would outlive the first tunnel,
+   * and other replicas would admit visitors by the wrong owner.
    */
   @Test
-  void aClaimThatTimesOutWhileTheNodesOtherTunnelRoutesTheNameHandsItBack() throws Exception {
+  void aClaimThatTimesOutWhileTheNodesOtherTunnelRoutesTheNameGivesItBackAsThatTunnelsEntry() throws Exception {
     java.security.KeyPair key = dev.veil.model.auth.Ed25519.generate();
-    TestNodes.TestNode first = nodes.connect(key, upstreams.agent.port());
-    String entry = dev.veil.gateway.tunnel.TunnelRegistry.NODE + first.id;
-    String firstClaim = registry.<String, String>opsForHash().get(entry, "claim").block(Duration.ofSeconds(5));
-    assertThat(firstClaim).isNotNull();
+    // Nodes whose jobs' owners the market stand-in knows.
+    TestNodes owned = new TestNodes(tunnels.port(), tunnels.fingerprint(), upstreams.runningJobs, upstreams.jobOwners);
+    try (owned) {
+      claimTimingOutWhileTheOtherTunnelRoutesTheName(owned, key);
+    }
+  }
 
-    // Longer than the claim's 2 s wait, shorter than that and the hand-back's together.
-    assertThat(redis.execInContainer("redis-cli", "CLIENT", "PAUSE", "3000", "WRITE").getStdout()).contains("OK");
-    assertThatThrownBy(() -> nodes.connect(key, upstreams.agent.port())).isInstanceOf(UncheckedIOException.class);
+  private void claimTimingOutWhileTheOtherTunnelRoutesTheName(TestNodes owned, java.security.KeyPair key) throws Exception {
+    TestNodes.TestNode first = owned.connect(key, upstreams.agent.port());
+    String service = first.exposeOwnerOnly(upstreams.service.port(), "the-owner");
+    TestNodes.TestNode second = owned.open(key);
+    String nodeEntry = dev.veil.gateway.tunnel.TunnelRegistry.NODE + first.id;
+    String serviceEntry = dev.veil.gateway.tunnel.TunnelRegistry.SERVICE + service;
+    Map<String, String> nodeBefore = entries(nodeEntry);
+    Map<String, String> serviceBefore = entries(serviceEntry);
+    assertThat(nodeBefore).containsKey("claim");
+    assertThat(serviceBefore).containsEntry("owner", "the-owner").containsKey("claim");
 
+    holdRedisWritesLongerThanAClaimWaits();
+    assertThatThrownBy(() -> second.tunnel.forward(dev.veil.tunnel.ForwardName.NODE, "127.0.0.1", upstreams.agent.port()))
+        .isInstanceOf(java.io.IOException.class);
     // Refused once the hand-back had run, after the second claim.
-    assertThat(registry.<String, String>opsForHash().multiGet(entry, List.of("replica", "claim")).block(Duration.ofSeconds(5)))
-        .containsExactly(replica.id(), firstClaim);
-    assertThat(gateway.get(first.id + "." + DOMAIN, "/node/info").body()).startsWith("agent GET /node/info");
+    assertThat(entries(nodeEntry)).isEqualTo(nodeBefore);
 
+    holdRedisWritesLongerThanAClaimWaits();
+    assertThatThrownBy(() -> second.exposePrivate(service, upstreams.service.port())).isInstanceOf(UncheckedIOException.class);
+    assertThat(entries(serviceEntry)).isEqualTo(serviceBefore);
+
+    assertThat(gateway.get(first.id + "." + DOMAIN, "/node/info").body()).startsWith("agent GET /node/info");
     first.tunnel.cancel(dev.veil.tunnel.ForwardName.NODE);
-    Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> !registry.hasKey(entry).block(Duration.ofSeconds(5)));
+    first.withdraw(service);
+    Awaitility.await().atMost(Duration.ofSeconds(5))
+        .until(() -> registry.countExistingKeys(List.of(nodeEntry, serviceEntry)).block(Duration.ofSeconds(5)) == 0);
+  }
+
+  // Longer than a claim's 2 s wait, shorter than that and the hand-back's together. Sent after the
+  // pause, the forward request reaches the gateway at once: its tunnel is open already.
+  private static void holdRedisWritesLongerThanAClaimWaits() throws Exception {
+    assertThat(redis.execInContainer("redis-cli", "CLIENT", "PAUSE", "3500", "WRITE").getStdout()).contains("OK");
+  }
+
+  private Map<String, String> entries(String key) {
+    return registry.<String, String>opsForHash().entries(key)
+        .collectMap(Map.Entry::getKey, Map.Entry::getValue).block(Duration.ofSeconds(5));
   }
 }

@@ -25,9 +25,10 @@ public final class LocalForwards {
    * @param port      this gateway's loopback port for it
    * @param ownerOnly for a service open to its job's owner only, who and which job; else null
    * @param node      the node whose tunnel it leads into
+   * @param job       for a service, the job it is a service of; else null
    * @param claim     the claim the registry holds its name under ({@link TunnelRegistry}), new for each forward
    */
-  public record Forward(int port, RegistryTarget.OwnerOnly ownerOnly, String node, String claim) {}
+  public record Forward(int port, RegistryTarget.OwnerOnly ownerOnly, String node, String job, String claim) {}
 
   /**
    * Where every forward's listener is bound, and so where the gateway's clients reach it: the one
@@ -60,9 +61,9 @@ public final class LocalForwards {
   }
 
   /**
-   * The lock under which a change of {@code id}'s routing here and the registry script that goes
-   * with it run as one, against another tunnel's (one of a few locks, shared by names alike modulo
-   * their count): held across a blocking Redis call, on the SSH server's threads only.
+   * The lock under which a claim of {@code id} here and the routing it decides, a failed claim's
+   * undoing, and a release's registry script run one at a time per name (one of 64, shared by names
+   * alike modulo their count): held across a blocking Redis call, on the SSH server's threads only.
    */
   Object lock(RegistryTarget.Kind kind, String id) {
     return nameLocks[Math.floorMod(claimKey(kind, id).hashCode(), nameLocks.length)];

@@ -28,7 +28,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The checks block (a market lookup, a Redis script, each bounded to a couple of seconds) on
  * the SSH server's thread for this session: SSH answers a session's global requests in order, and
- * only this session waits.
+ * only this session waits, with any other whose name shares the claim's lock ({@link
+ * LocalForwards#lock}).
  */
 final class NodeForwarder extends DefaultForwarder {
 
@@ -94,20 +95,25 @@ final class NodeForwarder extends DefaultForwarder {
     local.claimStarted(kind, id);
     // This forward's own claim: its release drops the name only while the claim is still the name's.
     String claim = RandomIds.next();
-    LocalForwards.Forward forward = new LocalForwards.Forward(bound.getPort(), ownerOnly, nodeId, claim);
+    LocalForwards.Forward forward = new LocalForwards.Forward(bound.getPort(), ownerOnly, nodeId,
+        name.get().job().orElse(null), claim);
     boolean ours = false;
-    try {
-      ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId, claim)
-          : registry.claimService(id, nodeId, name.get().job().orElseThrow(),
-              name.get() instanceof ForwardName.PublicService, ownerOnly == null ? null : ownerOnly.owner(), claim);
-      if (ours) {
-        local.put(kind, id, forward);
+    // The claim and the routing it decides, and a failed claim's undoing, run as one per name here,
+    // against a release's script and another claim's (LocalForwards#lock).
+    synchronized (local.lock(kind, id)) {
+      try {
+        ours = kind == RegistryTarget.Kind.NODE ? registry.claimNode(nodeId, claim)
+            : registry.claimService(id, nodeId, forward.job(),
+                name.get() instanceof ForwardName.PublicService, ownerOnly == null ? null : ownerOnly.owner(), claim);
+        if (ours) {
+          local.put(kind, id, forward);
+        }
+      } catch (RuntimeException e) {
+        log.warn("cannot record a forward in the registry ({})", e.getClass().getSimpleName());
+        undoClaim(kind, id, claim);
+      } finally {
+        local.claimEnded(kind, id);
       }
-    } catch (RuntimeException e) {
-      log.warn("cannot record a forward in the registry ({})", e.getClass().getSimpleName());
-      undoClaim(kind, id, nodeId, claim);
-    } finally {
-      local.claimEnded(kind, id);
     }
     if (!ours) {
       closeListener(bound.getPort());
@@ -147,34 +153,34 @@ final class NodeForwarder extends DefaultForwarder {
 
   private void release(String wire, Claimed forward) throws IOException {
     claimed.remove(wire);
-    // Out of routing first, then out of the registry, then the listener goes.
+    // Out of routing first, at once, whatever a claim of the name here holds its lock for; then out of
+    // the registry, under the lock; then the listener goes.
+    local.remove(forward.kind(), forward.id(), forward.forward());
     synchronized (local.lock(forward.kind(), forward.id())) {
-      local.remove(forward.kind(), forward.id(), forward.forward());
       dropFromRegistry(forward.kind(), forward.id(), forward.forward().claim());
     }
     closeListener(forward.port());
   }
 
   /**
-   * After {@code nodeId}'s claim whose answer did not come (a timeout: Redis may have run it all the
-   * same). Another tunnel of the same node here that routes the name gets it back under its own
-   * claim (the claim wrote what that tunnel's would, but for the claim); else the claim is dropped.
-   * Not left there for ever either way. Run as one with any release of the name here: a release
-   * between the look-up and the script would leave the name handed back to a forward gone.
+   * After a claim whose answer did not come (a timeout: Redis may have run it all the same, and runs
+   * what follows after it, {@link TunnelRegistry}'s commands sharing one connection). The forward
+   * here that routes the name, if any (a node's other tunnel), gets the entry back as its own; else
+   * the claim is dropped. Called under the name's lock, which a release's script takes after its
+   * forward has left the table: a release between the look-up and the script would leave the name
+   * handed back to a forward gone.
    */
-  private void undoClaim(RegistryTarget.Kind kind, String id, String nodeId, String claim) {
-    synchronized (local.lock(kind, id)) {
-      Optional<LocalForwards.Forward> holding = local.forward(kind, id).filter(forward -> forward.node().equals(nodeId));
-      if (holding.isEmpty()) {
-        dropFromRegistry(kind, id, claim);
-        return;
-      }
-      try {
-        registry.handBack(kind, id, claim, holding.get().claim());
-      } catch (RuntimeException e) {
-        log.warn("cannot hand a name back to the forward that holds it ({}); the registry may keep it after that forward closes",
-            e.getClass().getSimpleName());
-      }
+  private void undoClaim(RegistryTarget.Kind kind, String id, String claim) {
+    Optional<LocalForwards.Forward> holding = local.forward(kind, id);
+    if (holding.isEmpty()) {
+      dropFromRegistry(kind, id, claim);
+      return;
+    }
+    try {
+      registry.handBack(kind, id, claim, holding.get());
+    } catch (RuntimeException e) {
+      log.warn("cannot hand a name back to the forward that holds it ({}); the registry may keep it after that forward closes",
+          e.getClass().getSimpleName());
     }
   }
 

@@ -34,9 +34,10 @@ import reactor.core.publisher.Mono;
  * a closing forward deletes its name only while its own claim is the name's (not a later forward's,
  * here or on another replica). Every key has a lifetime: names live as long as their forward, or,
  * if their replica dies, until a live replica sweeps them ({@link #sweepLapsed}); a replica's entry
- * expires on its own; the nodes seen are forgotten after {@code node-memory}. Scripts take the time from Redis ({@code TIME}), so
- * replicas with skewed clocks agree, and declare every key they touch ({@code KEYS}): what a key
- * depends on (a name's holder, a dead replica's names) is read first and checked again inside.
+ * expires on its own; the nodes seen are forgotten after {@code node-memory}. Scripts take the time
+ * from Redis ({@code TIME}), so replicas with skewed clocks agree, and declare every key they touch
+ * ({@code KEYS}): what a key depends on (a name's holder, a dead replica's names) is read first and
+ * checked again inside.
  */
 public final class TunnelRegistry {
 
@@ -96,12 +97,18 @@ public final class TunnelRegistry {
       return 1
       """, Long.class);
 
-  // KEYS: name key; ARGV: replica, a claim that failed here, the claim of the same node's forward here that
-  // routes the name: what the failed claim wrote is that forward's entry but for the claim.
+  // KEYS: name key, events; ARGV: replica, a claim that failed here, name (node:<id> | service:<id>), and the
+  // entry of the forward here that routes it: its claim, and for a service its node, job and owner ('' for none).
   private static final RedisScript<Long> HAND_BACK = RedisScript.of("""
       local holder = redis.call('HMGET', KEYS[1], 'replica', 'claim')
       if holder[1] ~= ARGV[1] or holder[2] ~= ARGV[2] then return 0 end
-      redis.call('HSET', KEYS[1], 'claim', ARGV[3])
+      redis.call('HSET', KEYS[1], 'claim', ARGV[4])
+      if ARGV[5] ~= '' then
+        redis.call('HSET', KEYS[1], 'node', ARGV[5], 'job', ARGV[6])
+        redis.call('HDEL', KEYS[1], 'owner')
+        if ARGV[7] ~= '' then redis.call('HSET', KEYS[1], 'owner', ARGV[7]) end
+      end
+      redis.call('PUBLISH', KEYS[2], ARGV[3])
       return 1
       """, Long.class);
 
@@ -204,12 +211,17 @@ public final class TunnelRegistry {
   }
 
   /**
-   * Gives a name back to {@code claim}, the claim of a forward here that routes it, while {@code
-   * failed} (a claim whose answer did not come in time, which Redis may have run all the same) is
-   * its claim. Blocking.
+   * Gives a name back to {@code holder}, the forward here that routes it, as that forward's own entry,
+   * while {@code failed} (a claim whose answer did not come in time, which Redis may have run all the
+   * same) is its claim. This replica's commands share one connection, so Redis runs this after that
+   * claim. Blocking.
    */
-  boolean handBack(RegistryTarget.Kind kind, String id, String failed, String claim) {
-    return run(HAND_BACK, List.of(NAME_KEY_PREFIX + heldName(kind, id)), List.of(replica.id(), failed, claim));
+  boolean handBack(RegistryTarget.Kind kind, String id, String failed, LocalForwards.Forward holder) {
+    String name = heldName(kind, id);
+    boolean service = kind == RegistryTarget.Kind.SERVICE;
+    return run(HAND_BACK, List.of(NAME_KEY_PREFIX + name, EVENTS), List.of(replica.id(), failed, name, holder.claim(),
+        service ? holder.node() : "", service && holder.job() != null ? holder.job() : "",
+        service && holder.ownerOnly() != null ? holder.ownerOnly().owner() : ""));
   }
 
   /** {@code node:<id>} or {@code service:<id>}: a name as held sets and events spell it. */

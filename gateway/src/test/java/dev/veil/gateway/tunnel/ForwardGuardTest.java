@@ -45,7 +45,7 @@ class ForwardGuardTest {
   @Test
   void aRequestWhoseNameIsStillRoutedToThePortIsSent() {
     Listener leaver = listen(0, "leaver");
-    forwards.put(RegistryTarget.Kind.NODE, "node-a", new LocalForwards.Forward(leaver.port(), null, "a node", "a claim"));
+    forwards.put(RegistryTarget.Kind.NODE, "node-a", new LocalForwards.Forward(leaver.port(), null, "a node", null, "a claim"));
 
     assertThat(get(leaver.port(), new ForwardGuard.Route(RegistryTarget.Kind.NODE, "node-a", leaver.port())))
         .isEqualTo("leaver");
@@ -56,7 +56,7 @@ class ForwardGuardTest {
   void aRequestRoutedBeforeItsForwardClosedNeverReachesThePortsNextHolder() {
     Listener leaver = listen(0, "leaver");
     int port = leaver.port();
-    LocalForwards.Forward left = new LocalForwards.Forward(port, null, "a node", "a claim");
+    LocalForwards.Forward left = new LocalForwards.Forward(port, null, "a node", null, "a claim");
     forwards.put(RegistryTarget.Kind.NODE, "node-a", left);
     ForwardGuard.Route routed = new ForwardGuard.Route(RegistryTarget.Kind.NODE, "node-a", port);
     // The forward closes (out of the table, then unbound), and another node's forward gets the port.
@@ -64,7 +64,7 @@ class ForwardGuardTest {
     leaver.server().disposeNow();
     Listener next = Awaitility.await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> listen(port, "next"),
         java.util.Objects::nonNull);
-    forwards.put(RegistryTarget.Kind.SERVICE, "service-b", new LocalForwards.Forward(port, null, "a node", "a claim"));
+    forwards.put(RegistryTarget.Kind.SERVICE, "service-b", new LocalForwards.Forward(port, null, "a node", null, "a claim"));
 
     assertThatThrownBy(() -> get(port, routed)).isInstanceOfSatisfying(ProblemException.class,
         refused -> {
@@ -88,7 +88,7 @@ class ForwardGuardTest {
   void aNameRoutedToAnotherPortSinceIsNotSentToTheOldOne() {
     Listener old = listen(0, "old");
     Listener current = listen(0, "current");
-    forwards.put(RegistryTarget.Kind.NODE, "node-a", new LocalForwards.Forward(current.port(), null, "a node", "a claim"));
+    forwards.put(RegistryTarget.Kind.NODE, "node-a", new LocalForwards.Forward(current.port(), null, "a node", null, "a claim"));
 
     assertThatThrownBy(() -> get(old.port(), new ForwardGuard.Route(RegistryTarget.Kind.NODE, "node-a", old.port())))
         .isInstanceOf(ProblemException.class);

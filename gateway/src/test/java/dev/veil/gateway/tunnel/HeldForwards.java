@@ -16,7 +16,7 @@ public final class HeldForwards {
 
   /** Holds {@code id} here on {@code port}; closing the returned handle drops it again. */
   public static AutoCloseable hold(LocalForwards forwards, RegistryTarget.Kind kind, String id, int port) {
-    LocalForwards.Forward forward = new LocalForwards.Forward(port, null, "a held node", RandomIds.next());
+    LocalForwards.Forward forward = new LocalForwards.Forward(port, null, "a held node", null, RandomIds.next());
     forwards.put(kind, id, forward);
     return () -> forwards.remove(kind, id, forward);
   }
