@@ -153,10 +153,11 @@ class TunnelIT extends TunnelBehaviour {
         .until(() -> registry.countExistingKeys(List.of(nodeEntry, serviceEntry)).block(Duration.ofSeconds(5)) == 0);
   }
 
-  // Longer than a claim's 2 s wait, shorter than that and the hand-back's together. Sent after the
-  // pause, the forward request reaches the gateway at once: its tunnel is open already.
+  // Longer than a claim's 2 s wait (by 2 s: the forward request, sent after the pause began, has that
+  // long to reach Redis; its tunnel is open already). A hand-back whose own wait ends first still runs,
+  // after the claim, on the same connection.
   private static void holdRedisWritesLongerThanAClaimWaits() throws Exception {
-    assertThat(redis.execInContainer("redis-cli", "CLIENT", "PAUSE", "3500", "WRITE").getStdout()).contains("OK");
+    assertThat(redis.execInContainer("redis-cli", "CLIENT", "PAUSE", "4000", "WRITE").getStdout()).contains("OK");
   }
 
   private Map<String, String> entries(String key) {

@@ -110,7 +110,7 @@ final class NodeForwarder extends DefaultForwarder {
         }
       } catch (RuntimeException e) {
         log.warn("cannot record a forward in the registry ({})", e.getClass().getSimpleName());
-        undoClaim(kind, id, claim);
+        undoClaim(kind, id, nodeId, claim);
       } finally {
         local.claimEnded(kind, id);
       }
@@ -163,15 +163,16 @@ final class NodeForwarder extends DefaultForwarder {
   }
 
   /**
-   * After a claim whose answer did not come (a timeout: Redis may have run it all the same, and runs
-   * what follows after it, {@link TunnelRegistry}'s commands sharing one connection). The forward
-   * here that routes the name, if any (a node's other tunnel), gets the entry back as its own; else
-   * the claim is dropped. Called under the name's lock, which a release's script takes after its
+   * After {@code nodeId}'s claim whose answer did not come (a timeout: Redis may have run it all the
+   * same, and runs what follows after it, {@link TunnelRegistry}'s commands sharing one connection).
+   * The same node's other forward here that routes the name, if any, gets the entry back as its own;
+   * else the claim is dropped (another node's forward may be a route this replica kept after the
+   * name went elsewhere: never given the name back). Called under the name's lock, which a release's script takes after its
    * forward has left the table: a release between the look-up and the script would leave the name
    * handed back to a forward gone.
    */
-  private void undoClaim(RegistryTarget.Kind kind, String id, String claim) {
-    Optional<LocalForwards.Forward> holding = local.forward(kind, id);
+  private void undoClaim(RegistryTarget.Kind kind, String id, String nodeId, String claim) {
+    Optional<LocalForwards.Forward> holding = local.forward(kind, id).filter(forward -> forward.node().equals(nodeId));
     if (holding.isEmpty()) {
       dropFromRegistry(kind, id, claim);
       return;
