@@ -153,11 +153,12 @@ class TunnelIT extends TunnelBehaviour {
         .until(() -> registry.countExistingKeys(List.of(nodeEntry, serviceEntry)).block(Duration.ofSeconds(5)) == 0);
   }
 
-  // Longer than a claim's 2 s wait (by 2 s: the forward request, sent after the pause began, has that
-  // long to reach Redis; its tunnel is open already). A hand-back whose own wait ends first still runs,
-  // after the claim, on the same connection.
+  // Longer than a claim's 2 s wait, by 1 s: the forward request, sent after the pause began, has that
+  // long to reach Redis (its tunnel is open already); the hand-back, sent when the claim's wait ends,
+  // then has about 1 s of its own 2 s wait left when Redis resumes: a first run of a script costs a
+  // second round trip (NOSCRIPT, then the script itself), which a wait that ended cancels.
   private static void holdRedisWritesLongerThanAClaimWaits() throws Exception {
-    assertThat(redis.execInContainer("redis-cli", "CLIENT", "PAUSE", "4000", "WRITE").getStdout()).contains("OK");
+    assertThat(redis.execInContainer("redis-cli", "CLIENT", "PAUSE", "3000", "WRITE").getStdout()).contains("OK");
   }
 
   private Map<String, String> entries(String key) {
